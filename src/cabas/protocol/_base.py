@@ -1,0 +1,59 @@
+"""Shared building blocks of the wire format: versions, base models and constrained types."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
+from pydantic_core import PydanticCustomError
+
+PROTOCOL_VERSION = 1
+API_PREFIX = "/api/pos/v1/"
+
+# Optional headers every till request may carry, shown on the server's till page.
+HEADER_VERSION = "X-Cabas-Version"
+HEADER_PENDING = "X-Cabas-Pending"
+
+# Bounds that keep every amount inside a signed 32-bit column and reject absurd payloads.
+MAX_CENTS = 1_000_000_000  # 10 million euros
+MAX_QUANTITY = 1_000_000  # a million pieces, or a tonne in grams
+MAX_UNIT_PRICE_CENTS = 10_000_000  # 100,000 euros per piece or per kilo
+MAX_BASIS_POINTS = 10_000  # 100 %
+
+PaymentMethod = Literal["cash", "card", "cheque", "voucher", "other"]
+PAYMENT_METHODS: tuple[PaymentMethod, ...] = ("cash", "card", "cheque", "voucher", "other")
+
+
+class ReadModel(BaseModel):
+    """What the till reads from the server: unknown fields are ignored, so that an older till
+    can read the answers of a newer server."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class WriteModel(BaseModel):
+    """What the server receives from a till: unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _require_iso_text(value: Any) -> Any:
+    # pydantic would otherwise read a bare number as a Unix timestamp in UTC, losing the
+    # shop's offset that the protocol requires.
+    if isinstance(value, str | datetime):
+        return value
+    raise PydanticCustomError(
+        "iso_datetime_required",
+        "Une date et heure ISO 8601 avec décalage horaire est attendue (ex. "
+        "2024-05-01T10:30:00+02:00).",
+    )
+
+
+# An ISO 8601 date and time with its offset, as sent by a till (no Unix timestamps).
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_require_iso_text)]
+
+# Integers received from a till are strict: "12", 12.0 or true are not cents.
+Cents = Annotated[StrictInt, Field(ge=-MAX_CENTS, le=MAX_CENTS)]
+PositiveId = Annotated[StrictInt, Field(ge=1)]
+BasisPoints = Annotated[int, Field(ge=0, le=MAX_BASIS_POINTS)]

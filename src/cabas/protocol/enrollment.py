@@ -1,0 +1,34 @@
+"""`POST enroll`: a till joins a shop with a single-use code."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from cabas.protocol._base import ReadModel, WriteModel
+
+
+class EnrollRequest(WriteModel):
+    """Body of `POST enroll`: the code printed by `cabas create_enrollment_code` and a name for
+    this till (shown on the server's till page)."""
+
+    code: Annotated[str, Field(min_length=1, max_length=64)]
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class StoreInfo(ReadModel):
+    """The shop a till belongs to; `timezone` is an IANA name such as "Europe/Paris"."""
+
+    slug: str
+    name: str
+    timezone: str
+
+
+class EnrollResponse(ReadModel):
+    """201 answer of `POST enroll`. `token` goes in `Authorization: Bearer` from then on;
+    `device_id` is opaque to the till."""
+
+    device_id: str
+    token: str
+    store: StoreInfo

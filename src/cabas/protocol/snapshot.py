@@ -1,0 +1,128 @@
+"""`GET snapshot`: what the till keeps locally to sell offline (products, beneficiaries,
+cashiers, tariffs), in full or as a delta since a cursor."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, Field
+
+from cabas.protocol._base import BasisPoints, ReadModel
+from cabas.protocol.enrollment import StoreInfo
+from cabas.rules.money import Unit
+
+BeneficiaryStatus = Literal["active", "suspended", "expired"]
+ScaleValueKind = Literal["weight", "price"]
+
+
+class CategoryItem(ReadModel):
+    id: int
+    name: str
+    parent_id: int | None = None
+
+
+class ProductItem(ReadModel):
+    """A product as the till sells it. `price_cents` is the full price, per piece or per kilo;
+    `stock_qty` is pieces or grams (it may be negative: the ledger records what was sold);
+    `origin` is "purchase", "donation" or "programme:<code>" (tariff ceilings apply to it);
+    `rate_bp` overrides the participation rate for this product; `earliest_dlc` is the closest
+    use-by date of the lots in stock (null when none has one)."""
+
+    id: int
+    name: str
+    category_id: int | None = None
+    barcodes: list[str] = []
+    unit: Unit
+    price_cents: Annotated[int, Field(ge=0)]
+    stock_qty: int = 0
+    active: bool = True
+    origin: str = "purchase"
+    rate_bp: BasisPoints | None = None
+    earliest_dlc: date | None = None
+
+
+class QuotaUsage(ReadModel):
+    """A monthly limit on a category for a household, and how much of it is used."""
+
+    category_id: int
+    limit_qty: int
+    used_qty: int = 0
+
+
+class BeneficiaryItem(ReadModel):
+    """A household, known to the till by the `code` its card encodes. `budget_cents` and
+    `spent_cents` are for `month` ("YYYY-MM", in the shop's time zone) as acknowledged by the
+    server; the till adds its unsent tickets. `rate_bp` overrides the participation rate."""
+
+    code: str
+    label: str
+    status: BeneficiaryStatus
+    budget_cents: int
+    spent_cents: int
+    month: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+    rate_bp: BasisPoints | None = None
+    household_size: Annotated[int, Field(ge=1)] = 1
+    quotas: list[QuotaUsage] = []
+
+
+class CashierItem(ReadModel):
+    """A cashier; `pin_hash` ("pbkdf2_sha256$<iterations>$<salt>$<hash>") lets the till check a
+    PIN offline. Null when the cashier has no PIN."""
+
+    id: int
+    name: str
+    pin_hash: str | None = None
+
+
+class TariffInfo(ReadModel):
+    """The shop's participation rates, in basis points (10000 = full price). Keys are ids as
+    strings (JSON object keys): category ids, product ids, product origins."""
+
+    shop_rate_bp: BasisPoints
+    category_rates_bp: dict[str, BasisPoints] = {}
+    product_rates_bp: dict[str, BasisPoints] = {}
+    origin_ceilings_bp: dict[str, BasisPoints] = {}
+
+
+class ScaleBarcodeRule(ReadModel):
+    """An in-store EAN-13 printed by a scale: `prefix` digits, then `item_digits` naming the
+    product, then `value_digits` carrying grams ("weight") or cents ("price"), then the check
+    digit. The product lists `prefix + item digits` among its barcodes."""
+
+    prefix: Annotated[str, Field(pattern=r"^\d{1,3}$")]
+    kind: ScaleValueKind
+    item_digits: Annotated[int, Field(ge=1, le=10)] = 5
+    value_digits: Annotated[int, Field(ge=1, le=10)] = 5
+
+
+class ScaleLayout(ReadModel):
+    rules: list[ScaleBarcodeRule] = []
+
+
+class DeletedIds(ReadModel):
+    """What was deleted (or is no longer visible to the till) since the `since` cursor."""
+
+    products: list[int] = []
+    beneficiaries: list[str] = []
+    cashiers: list[int] = []
+    categories: list[int] = []
+
+
+class Snapshot(ReadModel):
+    """Answer of `GET snapshot`. With `full` true the till replaces all its data; with `full`
+    false (a delta, answered to `?since=<cursor>`) it upserts the items and removes `deleted`.
+    `store`, `tariff` and `scale_layout` are always complete. `cursor` is opaque to the till:
+    it sends it back as `since` next time."""
+
+    cursor: Annotated[str, Field(min_length=1, max_length=500)]
+    generated_at: AwareDatetime
+    full: bool
+    store: StoreInfo
+    tariff: TariffInfo
+    scale_layout: ScaleLayout = ScaleLayout()
+    categories: list[CategoryItem] = []
+    products: list[ProductItem] = []
+    beneficiaries: list[BeneficiaryItem] = []
+    cashiers: list[CashierItem] = []
+    deleted: DeletedIds = DeletedIds()
