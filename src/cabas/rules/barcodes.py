@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from typing import Literal
 
 CodeKind = Literal["ean13", "ean8", "upca", "internal", "invalid"]
@@ -82,16 +83,16 @@ def normalize(code: str) -> str:
 class ScaleLayout:
     """How a shop's restricted-circulation EAN-13 codes (prefixes 20-29) are laid out."""
 
-    weight_prefixes: frozenset[str] = field(default_factory=lambda: frozenset({"21", "22", "23"}))
-    price_prefixes: frozenset[str] = field(default_factory=lambda: frozenset({"24", "25", "26"}))
-    internal_prefixes: frozenset[str] = field(default_factory=lambda: frozenset({"20"}))
+    # Any set of strings is accepted; a frozenset is stored, so layouts hash and compare.
+    weight_prefixes: AbstractSet[str] = frozenset({"21", "22", "23"})
+    price_prefixes: AbstractSet[str] = frozenset({"24", "25", "26"})
+    internal_prefixes: AbstractSet[str] = frozenset({"20"})
     reference_digits: int = 5
     value_digits: int = 5
     price_check_digit: bool = False
 
     def __post_init__(self) -> None:
         for name in ("weight_prefixes", "price_prefixes", "internal_prefixes"):
-            # Accept any iterable of strings but store a frozenset, so layouts compare equal.
             object.__setattr__(self, name, frozenset(getattr(self, name)))
         groups = (self.weight_prefixes, self.price_prefixes, self.internal_prefixes)
         for prefix in set().union(*groups):
