@@ -1,0 +1,44 @@
+# Cabas — la caisse et la gestion. `make run` to try it, `make test` to check it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_PASSWORD ?= cabas-demo-2026
+HOST ?= 127.0.0.1:8000
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format caisse bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.server: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[server,caisse]'
+	@touch $@
+
+$(VENV)/.dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[server,caisse,postgres,dev]'
+	@touch $@ $(VENV)/.server
+
+run: $(VENV)/.server
+	$(BIN)/cabas migrate --noinput
+	$(BIN)/cabas demo --password '$(DEMO_PASSWORD)'
+	@echo ""
+	@echo "La gestion : http://$(HOST)/  (Ctrl+C pour arrêter)"
+	$(BIN)/cabas runserver $(HOST)
+
+test: $(VENV)/.dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+format: $(VENV)/.dev
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+clean:
+	rm -rf $(VENV) dist build var/static .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""People's accounts: sign-in, passwords, two-factor authentication."""

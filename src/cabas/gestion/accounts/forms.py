@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class TokenForm(forms.Form):
+    token = forms.RegexField(
+        label=_("Code à 6 chiffres"),
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": _("Saisissez les 6 chiffres affichés par l'application.")},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+    def clean_token(self) -> str:
+        return self.cleaned_data["token"].strip()

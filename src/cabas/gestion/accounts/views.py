@@ -1,0 +1,86 @@
+"""Sign-in, two-factor authentication and the person's own account page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+
+from cabas.gestion.accounts import otp
+from cabas.gestion.accounts.forms import TokenForm
+from cabas.gestion.audit.services import audit_record
+from cabas.gestion.stores.selectors import request_membership
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def get_success_url(self) -> str:
+        # Someone with an authenticator app always confirms with it, shop rule or not.
+        if otp.confirmed_device(self.request.user) is not None:  # type: ignore[arg-type]
+            return f"{reverse_lazy('accounts:otp')}?next={self.get_redirect_url() or '/'}"
+        return super().get_success_url()
+
+
+def _next_url(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or "/"
+    if url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}):
+        return candidate
+    return "/"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_view(request: HttpRequest) -> HttpResponse:
+    """Verify the code of a confirmed device, or set one up if the person has none."""
+    user = request.user
+    if user.is_verified():  # type: ignore[union-attr]
+        return redirect(_next_url(request))
+    device = otp.confirmed_device(user)  # type: ignore[arg-type]
+    setting_up = device is None
+    if setting_up:
+        device = otp.pending_device(user)  # type: ignore[arg-type]
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        allowed, _why = device.verify_is_allowed()
+        if not allowed:
+            # django-otp doubles the wait after each wrong code: guessing is hopeless.
+            form.add_error("token", _("Trop d'essais : patientez quelques secondes et réessayez."))
+        elif device.verify_token(form.cleaned_data["token"]):
+            if setting_up:
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                membership = request_membership(request)
+                audit_record(
+                    store=membership.store if membership else None,
+                    actor=user,
+                    action="accounts.otp_enabled",
+                    target=user,
+                )
+                messages.success(request, _("La double authentification est activée."))
+            otp_login(request, device)
+            return redirect(_next_url(request))
+        else:
+            form.add_error("token", _("Ce code n'est pas valable. Réessayez avec le code affiché."))
+    context = {"form": form, "setting_up": setting_up, "next": _next_url(request)}
+    if setting_up:
+        context["qr_svg"] = otp.qr_svg(device.config_url)
+        context["secret"] = device.key
+    return render(request, "accounts/otp.html", context)
+
+
+@login_required
+def account_view(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "accounts/account.html",
+        {"has_device": otp.confirmed_device(request.user) is not None},  # type: ignore[arg-type]
+    )

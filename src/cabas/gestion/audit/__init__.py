@@ -1,0 +1,1 @@
+"""The audit trail: who changed what, when, in which shop. One mechanism for the whole project."""

@@ -1,0 +1,1 @@
+"""Shops (tenancy), memberships, roles and the permission matrix."""

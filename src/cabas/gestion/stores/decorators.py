@@ -1,0 +1,49 @@
+"""The one gate of every shop page: signed in, a shop chosen, two factors if the shop asks, the role
+allowed. It puts `request.store` and `request.membership` on the request for the view."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from cabas.gestion.stores.selectors import request_membership
+
+View = Callable[..., HttpResponse]
+
+
+def needs_second_factor(request: HttpRequest) -> bool:
+    membership = request_membership(request)
+    if membership is None or not membership.store.require_2fa:
+        return False
+    return not request.user.is_verified()  # type: ignore[union-attr]
+
+
+def store_view(perm: str) -> Callable[[View], View]:
+    """Decorate a view of the current shop that needs the capability `perm`."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            membership = request_membership(request)
+            if membership is None:
+                return redirect("stores:choose")
+            if needs_second_factor(request):
+                return redirect("accounts:otp")
+            if not membership.has_perm(perm):
+                raise PermissionDenied
+            request.store = membership.store  # type: ignore[attr-defined]
+            request.membership = membership  # type: ignore[attr-defined]
+            return view(request, *args, **kwargs)
+
+        wrapper.cabas_perm = perm  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator

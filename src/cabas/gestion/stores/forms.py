@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cabas.gestion.stores.models import Store
+from cabas.gestion.stores.permissions import Role
+
+MAX_LOGO_BYTES = 1024 * 1024
+
+
+class PersonAddForm(forms.Form):
+    username = forms.RegexField(
+        label=_("Identifiant"), max_length=150, regex=r"^[\w.@+-]+$",
+        error_messages={"invalid": _("Lettres, chiffres et . @ + - _ uniquement.")},
+    )
+    first_name = forms.CharField(label=_("Prénom"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Nom"), max_length=150, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    role = forms.ChoiceField(label=_("Rôle"), choices=Role.choices)
+    password = forms.CharField(
+        label=_("Mot de passe initial"), required=False, strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Laissez vide pour que la personne choisisse le sien par e-mail."),
+    )
+
+
+class MembershipForm(forms.Form):
+    role = forms.ChoiceField(label=_("Rôle"), choices=Role.choices)
+    is_active = forms.BooleanField(label=_("Actif"), required=False)
+
+
+class StoreSettingsForm(forms.ModelForm):
+    timezone = forms.ChoiceField(
+        label=_("Fuseau horaire"),
+        choices=[(tz, tz) for tz in sorted(zoneinfo.available_timezones())
+                 if tz.startswith(("Europe/", "America/", "Indian/", "Pacific/"))],
+    )
+
+    class Meta:
+        model = Store
+        fields = ["name", "address", "postal_code", "city", "phone", "email", "timezone", "logo",
+                  "require_2fa"]
+
+    def clean_logo(self) -> object:
+        logo = self.cleaned_data.get("logo")
+        if logo and getattr(logo, "size", 0) > MAX_LOGO_BYTES:
+            raise forms.ValidationError(_("Le logo doit peser moins de 1 Mo."))
+        return logo

@@ -1,0 +1,81 @@
+"""A shop (épicerie), and who belongs to it with which role."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cabas.gestion.stores.permissions import Role, role_has
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Fuseau horaire inconnu : %(tz)s"), params={"tz": value})
+
+
+class Store(models.Model):
+    slug = models.SlugField(_("identifiant"), max_length=50, unique=True)
+    name = models.CharField(_("nom"), max_length=120)
+    address = models.CharField(_("adresse"), max_length=200, blank=True)
+    postal_code = models.CharField(_("code postal"), max_length=10, blank=True)
+    city = models.CharField(_("commune"), max_length=100, blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    timezone = models.CharField(
+        _("fuseau horaire"), max_length=64, default="Europe/Paris", validators=[validate_timezone]
+    )
+    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    require_2fa = models.BooleanField(
+        _("double authentification obligatoire"),
+        default=False,
+        help_text=_("Chaque personne de l'épicerie devra saisir un code à usage unique."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("épicerie")
+        verbose_name_plural = _("épiceries")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A person's role in one shop. Never deleted: deactivated, so history stays attributed."""
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(_("actif"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("membre")
+        verbose_name_plural = _("membres")
+        constraints = [
+            models.UniqueConstraint(fields=["store", "user"], name="membership_unique_per_store")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.store} ({self.get_role_display()})"
+
+    def has_perm(self, perm: str) -> bool:
+        return self.is_active and role_has(self.role, perm)
+
+
+class StoreOwned(models.Model):
+    """Base of every row of shop data: it belongs to exactly one shop."""
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        abstract = True

@@ -1,0 +1,132 @@
+"""Writes about shops and the people in them. Each is one transaction and leaves an audit trace."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from cabas.gestion.accounts.models import User
+from cabas.gestion.audit.services import audit_record, diff_fields, snapshot_fields
+from cabas.gestion.stores.models import Membership, Store
+from cabas.gestion.stores.permissions import Role
+
+STORE_SETTINGS_FIELDS = (
+    "name",
+    "address",
+    "postal_code",
+    "city",
+    "phone",
+    "email",
+    "timezone",
+    "require_2fa",
+)
+
+
+@transaction.atomic
+def store_create(*, slug: str, name: str, timezone: str = "Europe/Paris", actor: User | None = None
+                 ) -> Store:
+    store = Store(slug=slug, name=name, timezone=timezone)
+    store.full_clean()
+    store.save()
+    audit_record(store=store, actor=actor, action="store.created", target=store)
+    return store
+
+
+@transaction.atomic
+def store_update_settings(*, store: Store, actor: User, data: dict[str, object]) -> Store:
+    before = snapshot_fields(store, STORE_SETTINGS_FIELDS)
+    for field in STORE_SETTINGS_FIELDS:
+        if field in data:
+            setattr(store, field, data[field])
+    logo = data.get("logo")
+    if logo is not None:
+        store.logo = logo  # type: ignore[assignment]
+    store.full_clean()
+    changes = diff_fields(store, before, STORE_SETTINGS_FIELDS)
+    if logo is not None:
+        changes["logo"] = ["", str(getattr(logo, "name", ""))]
+    store.save()
+    if changes:
+        audit_record(store=store, actor=actor, action="store.settings_changed", target=store,
+                     changes=changes)
+    return store
+
+
+@transaction.atomic
+def person_add(
+    *,
+    store: Store,
+    actor: User | None,
+    username: str,
+    role: str,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    password: str | None = None,
+) -> Membership:
+    """Give someone a role in the shop: a new account, or an existing one whose e-mail matches."""
+    if role not in Role.values:
+        raise ValidationError({"role": _("Rôle inconnu.")})
+    user = User.objects.filter(username__iexact=username).first()
+    if user is None:
+        user = User(username=username, first_name=first_name, last_name=last_name, email=email)
+        if password:
+            validate_password(password, user)
+            user.set_password(password)
+        else:
+            user.set_unusable_password()  # they choose one through the reset e-mail
+        user.full_clean()
+        user.save()
+        audit_record(store=store, actor=actor, action="person.created", target=user,
+                     changes={"username": [None, user.username]})
+    elif not email or user.email.lower() != email.lower():
+        raise ValidationError(
+            {"username": _("Cet identifiant est déjà pris. Pour ajouter une personne qui a déjà "
+                           "un compte, saisissez aussi son adresse e-mail exacte.")}
+        )
+    membership, created = Membership.objects.get_or_create(
+        store=store, user=user, defaults={"role": role}
+    )
+    if not created:
+        if membership.is_active:
+            raise ValidationError({"username": _("Cette personne fait déjà partie de l'épicerie.")})
+        membership_update(membership=membership, actor=actor, role=role, is_active=True)
+    else:
+        audit_record(store=store, actor=actor, action="membership.created", target=membership,
+                     changes={"role": [None, role]})
+    return membership
+
+
+@transaction.atomic
+def membership_update(
+    *, membership: Membership, actor: User | None, role: str | None = None,
+    is_active: bool | None = None,
+) -> Membership:
+    # Lock the shop's memberships so two managers cannot demote each other at the same moment
+    # and leave the shop with no manager.
+    locked = list(
+        Membership.objects.select_for_update().filter(store_id=membership.store_id).order_by("pk")
+    )
+    membership = next(m for m in locked if m.pk == membership.pk)
+    before = snapshot_fields(membership, ("role", "is_active"))
+    if role is not None:
+        if role not in Role.values:
+            raise ValidationError({"role": _("Rôle inconnu.")})
+        membership.role = role
+    if is_active is not None:
+        membership.is_active = is_active
+    remaining_managers = [
+        m for m in locked
+        if (m if m.pk != membership.pk else membership).is_active
+        and (m if m.pk != membership.pk else membership).role == Role.MANAGER
+    ]
+    if not remaining_managers:
+        raise ValidationError(_("L'épicerie doit garder au moins un responsable actif."))
+    changes = diff_fields(membership, before, ("role", "is_active"))
+    if changes:
+        membership.save(update_fields=["role", "is_active", "updated_at"])
+        audit_record(store=membership.store, actor=actor, action="membership.changed",
+                     target=membership, changes=changes)
+    return membership

@@ -1,0 +1,125 @@
+"""Choosing a shop, the shop's people and its settings."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from cabas.gestion.accounts.services import account_send_welcome
+from cabas.gestion.audit.selectors import store_audit_events
+from cabas.gestion.core.forms import apply_validation_error
+from cabas.gestion.stores import services
+from cabas.gestion.stores.decorators import store_view
+from cabas.gestion.stores.forms import MembershipForm, PersonAddForm, StoreSettingsForm
+from cabas.gestion.stores.models import Membership
+from cabas.gestion.stores.permissions import Perm
+from cabas.gestion.stores.selectors import SESSION_KEY, active_memberships, store_members
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def choose_store(request: HttpRequest) -> HttpResponse:
+    memberships = list(active_memberships(request.user))
+    if request.method == "POST":
+        chosen = next(
+            (m for m in memberships if str(m.store_id) == request.POST.get("store")), None
+        )
+        if chosen is None:
+            messages.error(request, _("Choisissez une de vos épiceries."))
+        else:
+            request.session[SESSION_KEY] = chosen.store_id
+            return redirect("core:home")
+    return render(request, "stores/choose.html", {"memberships": memberships})
+
+
+@store_view(Perm.PEOPLE_MANAGE)
+def people_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "stores/people_list.html", {"members": store_members(request.store)})
+
+
+@store_view(Perm.PEOPLE_MANAGE)
+@require_http_methods(["GET", "POST"])
+def person_add(request: HttpRequest) -> HttpResponse:
+    form = PersonAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            membership = services.person_add(
+                store=request.store, actor=request.user, username=data["username"],
+                role=data["role"], first_name=data["first_name"], last_name=data["last_name"],
+                email=data["email"], password=data["password"] or None,
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            user = membership.user
+            if not data["password"]:
+                account_send_welcome(user=user, request=request, store=request.store)
+            messages.success(request, _("%(name)s fait maintenant partie de l'épicerie.")
+                             % {"name": user})
+            return redirect("stores:people")
+    return render(request, "stores/person_add.html", {"form": form})
+
+
+@store_view(Perm.PEOPLE_MANAGE)
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"), pk=membership_id, store=request.store
+    )
+    form = MembershipForm(
+        request.POST or None,
+        initial={"role": membership.role, "is_active": membership.is_active},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_update(
+                membership=membership, actor=request.user, role=form.cleaned_data["role"],
+                is_active=form.cleaned_data["is_active"],
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("Modifications enregistrées."))
+            return redirect("stores:people")
+    events = store_audit_events(request.store).filter(
+        target_type="stores.membership", target_id=str(membership.pk)
+    )[:20]
+    return render(
+        request, "stores/person_edit.html",
+        {"form": form, "membership": membership, "events": events},
+    )
+
+
+@store_view(Perm.STORE_SETTINGS)
+@require_http_methods(["GET", "POST"])
+def store_settings(request: HttpRequest) -> HttpResponse:
+    store = request.store
+    form = StoreSettingsForm(request.POST or None, request.FILES or None, instance=store)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        if "logo" not in request.FILES:
+            data.pop("logo", None)
+        try:
+            services.store_update_settings(store=store, actor=request.user, data=data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("Paramètres enregistrés."))
+            return redirect("stores:settings")
+    return render(request, "stores/settings.html", {"form": form})
+
+
+@store_view(Perm.AUDIT_VIEW)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    events = store_audit_events(request.store, action_prefix=request.GET.get("action", ""))
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "stores/audit_log.html", {"page": page})
+
+

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from tests.gestion.matrix import (
+    EVERY_ROLE,
+    MANAGER_ONLY,
+    PUBLIC,
+    Row,
+    answers,
+    object_of_shop_a,
+)
+
+ROWS = [
+    Row("core:home", EVERY_ROLE),
+    Row("core:healthz", PUBLIC),
+    Row("stores:choose", EVERY_ROLE),
+    Row("stores:settings", MANAGER_ONLY),
+    Row("stores:people", MANAGER_ONLY),
+    Row("stores:person_add", MANAGER_ONLY),
+    Row("stores:audit_log", MANAGER_ONLY),
+    Row(
+        "stores:person_edit",
+        object_of_shop_a(MANAGER_ONLY),
+        kwargs=lambda w: {"membership_id": w.store_a.memberships.get(user=w.bob).pk},
+    ),
+    # Sign-in pages: open to all; a signed-in person is sent on from the login page.
+    Row("accounts:login", answers(anonymous=200, manager=302, stock=302, cashier=302, other=302)),
+    Row("accounts:logout", answers(anonymous=302, manager=302, stock=302, cashier=302, other=302),
+        method="post"),
+    Row("accounts:otp", EVERY_ROLE),
+    Row("accounts:account", EVERY_ROLE),
+    Row("accounts:password_change", EVERY_ROLE),
+    Row("accounts:password_change_done", EVERY_ROLE),
+    Row("accounts:password_reset", PUBLIC),
+    Row("accounts:password_reset_done", PUBLIC),
+    Row("accounts:password_reset_confirm", PUBLIC,
+        kwargs=lambda w: {"uidb64": "MQ", "token": "bad-token"}),
+    Row("accounts:password_reset_complete", PUBLIC),
+]
