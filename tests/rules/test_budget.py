@@ -22,8 +22,10 @@ FAST = settings(max_examples=200, deadline=None)
 ZONES = ["Europe/Paris", "Pacific/Noumea", "America/Cayenne", "Indian/Reunion"]
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 class TestMonthOf:

@@ -104,8 +104,9 @@ def _budget_table(table: object) -> Mapping[int, int]:
 class BudgetScale:
     """The shop's scale for proposing a monthly budget (the team may always change it).
 
-    ``base_cents_by_adults`` gives the amount for a number of adults; each adult beyond the
-    largest row adds ``per_extra_adult_cents`` and each child adds ``per_child_cents``.
+    ``base_cents_by_adults`` gives the amount for a number of adults (rows may skip sizes); a
+    household gets the largest row not above its number of adults, plus
+    ``per_extra_adult_cents`` per adult beyond that row and ``per_child_cents`` per child.
     The default scale: 1 adult 20 €, 2 adults 30 €, +10 € per further adult, +5 € per child.
     """
 

@@ -34,9 +34,9 @@ class Quota:
     per household and per month.
 
     The limit for one person is ``base_quantity``; ``limits_by_size`` may set the limit for
-    larger households (size → limit), and every person beyond the last row (or beyond one,
-    without a table) adds ``per_extra_person``. Quantities are pieces, or grams when ``unit`` is
-    ``"kg"``; a quota only counts cart lines of its own unit.
+    larger households (size → limit). A household gets the largest row not above its size,
+    plus ``per_extra_person`` for each person beyond that row. Quantities are pieces, or grams
+    when ``unit`` is ``"kg"``; a quota only counts cart lines of its own unit.
     """
 
     scope: QuotaScope
