@@ -206,6 +206,7 @@ class TestBudgetScale:
             ({"base_cents_by_adults": {}}, "au moins un adulte"),
             ({"base_cents_by_adults": {"2": 3000}}, "commencer à un adulte"),
             ({"base_cents_by_adults": {"un": 3000}}, "Taille de foyer invalide"),
+            ({"base_cents_by_adults": {"1": 2000, 2.5: 3000}}, "Taille de foyer invalide"),
             ({"base_cents_by_adults": {"1": -5}}, "Montant invalide"),
             ({"per_child_cents": "5"}, "nombre entier"),
             ({"per_extra_adult_cents": -1}, "positifs"),

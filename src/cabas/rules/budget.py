@@ -88,10 +88,13 @@ def _budget_table(table: object) -> Mapping[int, int]:
         raise ValueError("Le barème doit donner un montant pour au moins un adulte.")
     checked: dict[int, int] = {}
     for size, amount in table.items():
-        try:
+        # JSON object keys are strings: accept "2" as well as 2, but not 2.5 or true.
+        if isinstance(size, int) and not isinstance(size, bool):
+            number = size
+        elif isinstance(size, str) and size.isascii() and size.isdigit():
             number = int(size)
-        except (TypeError, ValueError):
-            raise ValueError(f"Taille de foyer invalide dans le barème : « {size} ».") from None
+        else:
+            raise ValueError(f"Taille de foyer invalide dans le barème : « {size} ».")
         if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
             raise ValueError(f"Montant invalide dans le barème pour {number} adulte(s).")
         checked[number] = amount
