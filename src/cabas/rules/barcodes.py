@@ -12,7 +12,7 @@ mean. Cabas reads them through a :class:`ScaleLayout`; the default one is::
 
 II… is the item reference the scale was programmed with and C the ordinary EAN-13 check
 digit. The product is registered under its *lookup code*: the scale code with every digit after
-the reference set to 0 and the check digit recomputed (e.g. ``2112345000007``), which is the
+the reference set to 0 and the check digit recomputed (e.g. ``2112345000008``), which is the
 code the shop types in the back office and that every label of that item decodes to.
 Prefixes 27-29 are left to the shop; a code whose prefix the layout does not name is an
 ordinary EAN-13.
