@@ -57,3 +57,9 @@ def world(db: None) -> World:
 def alice_client(client, world):  # type: ignore[no-untyped-def]
     client.force_login(world.alice)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _isolated_till_packages(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """No test sees the till packages of a developer's dist/ folder."""
+    settings.CABAS_CAISSE_DIST_DIR = tmp_path_factory.mktemp("dist")
