@@ -8,7 +8,9 @@ import sys
 
 
 def _check(extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CABAS_", "DATABASE_"))}
+    # Browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process; a deployment never has it.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("CABAS_", "DATABASE_")) and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(extra_env)
     return subprocess.run(
         [sys.executable, "-m", "cabas.gestion.cli", "check", "--deploy", "--fail-level",

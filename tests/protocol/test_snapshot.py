@@ -22,7 +22,11 @@ def _snapshot(**overrides: Any) -> dict[str, Any]:
             "product_rates_bp": {"12": 3000},
             "origin_ceilings_bp": {"programme:ue-fead": 0},
         },
-        "scale_layout": {"rules": [{"prefix": "21", "kind": "weight"}]},
+        "scale_layout": {
+            "weight_prefixes": ["21", "22"],
+            "reference_digits": 4,
+            "price_check_digit": True,
+        },
         "categories": [{"id": 3, "name": "Épicerie", "parent_id": None}],
         "products": [
             {
@@ -65,7 +69,8 @@ class TestSnapshot:
         assert snapshot.full
         assert snapshot.products[0].earliest_dlc == date(2024, 5, 20)
         assert snapshot.tariff.category_rates_bp == {"3": 1000}
-        assert snapshot.scale_layout.rules[0].value_digits == 5
+        assert snapshot.scale_layout.weight_prefixes == ["21", "22"]
+        assert snapshot.scale_layout.price_prefixes == ["24", "25", "26"]
         assert snapshot.beneficiaries[0].quotas == []
 
     def test_an_older_till_reads_a_newer_servers_snapshot_with_unknown_fields(self):
@@ -75,6 +80,7 @@ class TestSnapshot:
         body["cashiers"][0]["badge"] = "0042"
         body["tariff"]["weekend_rate_bp"] = 2000
         body["deleted"]["suppliers"] = [4]
+        body["scale_layout"]["label_printer"] = "bizerba"
         body["store"]["siret"] = "123 456 789 00012"
 
         snapshot = Snapshot.model_validate_json(json.dumps(body))
@@ -156,3 +162,16 @@ class TestEnrollment:
             }
         )
         assert answer.store.slug == "demo"
+
+
+def test_the_scale_layout_is_what_the_barcode_rules_read():
+    barcodes = pytest.importorskip("cabas.rules.barcodes")
+    info = Snapshot.model_validate(_snapshot()).scale_layout
+    layout = barcodes.parse_scale_layout(info.model_dump())
+    assert layout.weight_prefixes == {"21", "22"} and layout.price_check_digit
+    assert (
+        Snapshot.model_validate(
+            _snapshot(scale_layout=barcodes.DEFAULT_SCALE_LAYOUT.to_dict())
+        ).scale_layout
+        == type(info)()
+    )

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "cabas.gestion.stores",
     "cabas.gestion.audit",
     "cabas.gestion.core",
+    "cabas.gestion.catalog",
     "cabas.gestion.beneficiaries",
     "django.contrib.admin",
     "django.contrib.auth",

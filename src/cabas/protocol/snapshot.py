@@ -13,7 +13,7 @@ from cabas.protocol.enrollment import StoreInfo
 from cabas.rules.money import Unit
 
 BeneficiaryStatus = Literal["active", "suspended", "expired"]
-ScaleValueKind = Literal["weight", "price"]
+ScalePrefix = Annotated[str, Field(pattern=r"^2[0-9]$")]
 
 
 class CategoryItem(ReadModel):
@@ -85,19 +85,18 @@ class TariffInfo(ReadModel):
     origin_ceilings_bp: dict[str, BasisPoints] = {}
 
 
-class ScaleBarcodeRule(ReadModel):
-    """An in-store EAN-13 printed by a scale: `prefix` digits, then `item_digits` naming the
-    product, then `value_digits` carrying grams ("weight") or cents ("price"), then the check
-    digit. The product lists `prefix + item digits` among its barcodes."""
+class ScaleLayoutInfo(ReadModel):
+    """How the shop's scales lay out their in-store EAN-13 codes (prefixes 20-29): the JSON
+    form of `cabas.rules.barcodes.ScaleLayout` (`to_dict()` on the server,
+    `parse_scale_layout(info.model_dump())` on the till), with the same defaults. A product
+    sold through scale labels lists its lookup code among its barcodes."""
 
-    prefix: Annotated[str, Field(pattern=r"^\d{1,3}$")]
-    kind: ScaleValueKind
-    item_digits: Annotated[int, Field(ge=1, le=10)] = 5
-    value_digits: Annotated[int, Field(ge=1, le=10)] = 5
-
-
-class ScaleLayout(ReadModel):
-    rules: list[ScaleBarcodeRule] = []
+    weight_prefixes: list[ScalePrefix] = ["21", "22", "23"]
+    price_prefixes: list[ScalePrefix] = ["24", "25", "26"]
+    internal_prefixes: list[ScalePrefix] = ["20"]
+    reference_digits: Annotated[int, Field(ge=1, le=9)] = 5
+    value_digits: Annotated[int, Field(ge=1, le=9)] = 5
+    price_check_digit: bool = False
 
 
 class DeletedIds(ReadModel):
@@ -120,7 +119,7 @@ class Snapshot(ReadModel):
     full: bool
     store: StoreInfo
     tariff: TariffInfo
-    scale_layout: ScaleLayout = ScaleLayout()
+    scale_layout: ScaleLayoutInfo = ScaleLayoutInfo()
     categories: list[CategoryItem] = []
     products: list[ProductItem] = []
     beneficiaries: list[BeneficiaryItem] = []

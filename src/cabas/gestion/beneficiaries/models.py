@@ -32,6 +32,10 @@ DEFAULT_PRIVACY_NOTICE = _(
 )
 
 
+def default_budget_scale() -> dict[str, object]:
+    return DEFAULT_BUDGET_SCALE.to_dict()
+
+
 def rate_validators() -> list[MaxValueValidator]:
     return [MaxValueValidator(FULL_RATE_BP)]
 
@@ -42,7 +46,7 @@ class BeneficiarySettings(models.Model):
     store = models.OneToOneField(
         Store, on_delete=models.PROTECT, related_name="beneficiary_settings"
     )
-    budget_scale = models.JSONField(_("barème des budgets"), default=DEFAULT_BUDGET_SCALE.to_dict)
+    budget_scale = models.JSONField(_("barème des budgets"), default=default_budget_scale)
     shop_rate_bp = models.PositiveSmallIntegerField(
         _("taux de participation de l'épicerie"),
         default=2000,

@@ -36,6 +36,9 @@ def store_create(*, slug: str, name: str, timezone: str = "Europe/Paris", actor:
 
 @transaction.atomic
 def store_update_settings(*, store: Store, actor: User, data: dict[str, object]) -> Store:
+    # Compare with the stored row (a ModelForm may already have changed the instance in memory),
+    # locked so that two managers saving at once each see the other's change in the trail.
+    store = Store.objects.select_for_update().get(pk=store.pk)
     before = snapshot_fields(store, STORE_SETTINGS_FIELDS)
     for field in STORE_SETTINGS_FIELDS:
         if field in data:
