@@ -24,15 +24,21 @@ ROWS = [
     ),
     # Sign-in pages: open to all; a signed-in person is sent on from the login page.
     Row("accounts:login", answers(anonymous=200, manager=302, stock=302, cashier=302, other=302)),
-    Row("accounts:logout", answers(anonymous=302, manager=302, stock=302, cashier=302, other=302),
-        method="post"),
+    Row(
+        "accounts:logout",
+        answers(anonymous=302, manager=302, stock=302, cashier=302, other=302),
+        method="post",
+    ),
     Row("accounts:otp", EVERY_ROLE),
     Row("accounts:account", EVERY_ROLE),
     Row("accounts:password_change", EVERY_ROLE),
     Row("accounts:password_change_done", EVERY_ROLE),
     Row("accounts:password_reset", PUBLIC),
     Row("accounts:password_reset_done", PUBLIC),
-    Row("accounts:password_reset_confirm", PUBLIC,
-        kwargs=lambda w: {"uidb64": "MQ", "token": "bad-token"}),
+    Row(
+        "accounts:password_reset_confirm",
+        PUBLIC,
+        kwargs=lambda w: {"uidb64": "MQ", "token": "bad-token"},
+    ),
     Row("accounts:password_reset_complete", PUBLIC),
 ]
