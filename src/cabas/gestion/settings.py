@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "cabas.gestion.audit",
     "cabas.gestion.core",
     "cabas.gestion.catalog",
+    "cabas.gestion.beneficiaries",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
