@@ -102,9 +102,22 @@ def test_a_cashier_of_another_shop_is_not_linked(world, till_b):
 def test_an_invalid_report_is_refused_and_kept_in_quarantine(world, till_a):
     report = {**closing(opening(world)), "difference_cents": 0}
     response = till_a.post("cash-sessions", report)
-    assert response.status_code == 400
-    assert response.json()["error"]["code"] == "invalid"
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == report["id"]
+    assert body["status"] == "rejected"
+    assert body["error"]["code"] == "invalid"
+    assert "écart" in body["error"]["message"]
+    assert not CashSession.objects.exists()
     item = QuarantinedPayload.objects.get()
+    assert item.object_id == report["id"]
     assert item.store == world.store_a
     assert item.kind == "cash_session"
     assert '"difference_cents": 0' in item.raw
+
+
+def test_a_body_that_is_not_json_is_a_400(world, till_a):
+    response = till_a.post("cash-sessions", "{oops")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+    assert QuarantinedPayload.objects.get().raw == "{oops"

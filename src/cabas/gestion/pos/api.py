@@ -25,6 +25,7 @@ from cabas.gestion.pos.services import EnrollmentRefused, cash_session_report, d
 from cabas.protocol import (
     ERROR_HTTP_STATUS,
     MAX_TICKETS_PER_BATCH,
+    CashSessionInvalid,
     CashSessionReport,
     CashSessionResult,
     EnrollRequest,
@@ -33,7 +34,10 @@ from cabas.protocol import (
     LatestPackage,
     StoreInfo,
     error_body,
+    error_info,
     french_error_message,
+    parse_cash_session,
+    raw_cash_session_id,
 )
 
 logger = logging.getLogger(__name__)
@@ -84,6 +88,8 @@ def _validation_details(errors: list[dict[str, Any]]) -> tuple[str, dict[str, An
 
 @api.exception_handler(NinjaValidationError)
 def _on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    if request.path.endswith("/cash-sessions") and getattr(request, "auth", None) is not None:
+        return _rejected_cash_session(request)
     errors = list(exc.errors)
     if any(
         e.get("type") == "too_long" and list(e.get("loc", ()))[-1:] == ["tickets"] for e in errors
@@ -98,7 +104,25 @@ def _on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Htt
     return error_response(request, code, message, details)
 
 
-def _quarantine_request(request: HttpRequest, code: str, message: str, details: Any) -> None:
+def _rejected_cash_session(request: HttpRequest) -> HttpResponse:
+    """A malformed cash session report: answered 200 `rejected`/`invalid` (docs/protocol.md),
+    like a ticket of a batch, and kept whole in the quarantine."""
+    raw = json.loads(request.body)  # ninja parsed it already: it is JSON
+    try:
+        parse_cash_session(raw)
+    except CashSessionInvalid as invalid:
+        info = invalid.error_info()
+    else:  # pragma: no cover - ninja and the protocol validate with the same model
+        info = error_info("invalid")
+    _quarantine_request(request, info.code, info.message, info.details,
+                        object_id=raw_cash_session_id(raw))
+    result = CashSessionResult(id=raw_cash_session_id(raw), status="rejected", error=info)
+    return api.create_response(request, result.model_dump(mode="json"), status=200)
+
+
+def _quarantine_request(
+    request: HttpRequest, code: str, message: str, details: Any, object_id: str | None = None
+) -> None:
     """Keep a refused body of a till's write call whole, for the manager."""
     device = getattr(request, "auth", None)
     if device is None or request.method != "POST" or request.path.endswith("/enroll"):
@@ -108,7 +132,7 @@ def _quarantine_request(request: HttpRequest, code: str, message: str, details: 
     kind = "cash_session" if request.path.endswith("/cash-sessions") else "batch"
     quarantine_payload(
         device=device, kind=kind, raw=request.body.decode("utf-8", "replace"),
-        reason=code, message=message, details=details,
+        reason=code, message=message, details=details, object_id=object_id,
     )
 
 
