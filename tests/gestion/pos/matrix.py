@@ -15,10 +15,16 @@ ROWS = [
     Row("pos:download", answers(manager=302, stock=302, cashier=302, other=302)),
     Row("pos:code_create", MANAGER_ONLY, method="post"),
     Row("pos:device_edit", object_of_shop_a(MANAGER_ONLY), kwargs=_device_of_shop_a),
-    Row("pos:device_revoke",
+    Row(
+        "pos:device_revoke",
         object_of_shop_a(answers(manager=302, stock=403, cashier=403, other=302)),
-        kwargs=_device_of_shop_a, method="post"),
+        kwargs=_device_of_shop_a,
+        method="post",
+    ),
     Row("pos:cashiers", MANAGER_ONLY),
-    Row("pos:cashier_pin", object_of_shop_a(MANAGER_ONLY),
-        kwargs=lambda w: {"membership_id": w.store_a.memberships.get(user=w.bob).pk}),
+    Row(
+        "pos:cashier_pin",
+        object_of_shop_a(MANAGER_ONLY),
+        kwargs=lambda w: {"membership_id": w.store_a.memberships.get(user=w.bob).pk},
+    ),
 ]

@@ -27,8 +27,14 @@ def closing(report: dict) -> dict:
         **report,
         "closed_at": "2026-03-02T18:05:00+01:00",
         "closing_cashier_id": report["cashier_id"],
-        "counted": [{"method": "cash", "amount_cents": 12350}, {"method": "card", "amount_cents": 4000}],
-        "expected": [{"method": "cash", "amount_cents": 12400}, {"method": "card", "amount_cents": 4000}],
+        "counted": [
+            {"method": "cash", "amount_cents": 12350},
+            {"method": "card", "amount_cents": 4000},
+        ],
+        "expected": [
+            {"method": "cash", "amount_cents": 12400},
+            {"method": "card", "amount_cents": 4000},
+        ],
         "difference_cents": -50,
         "ticket_count": 12,
     }

@@ -25,8 +25,11 @@ pytestmark = pytest.mark.django_db
 
 
 def enroll(client: Client, code: str, name: str = "Caisse du fond") -> object:
-    return client.post(API + "enroll", data=json.dumps({"code": code, "name": name}),
-                       content_type="application/json")
+    return client.post(
+        API + "enroll",
+        data=json.dumps({"code": code, "name": name}),
+        content_type="application/json",
+    )
 
 
 def test_a_code_turns_into_a_till_of_its_shop(world, client):
@@ -87,8 +90,8 @@ def test_it_rejects_an_unknown_code(world, client):
 
 def test_codes_are_valid_for_24_hours(world):
     record = enrollment_code_create(store=world.store_a).record
-    assert timedelta(hours=23, minutes=59) < record.expires_at - timezone.now() <= timedelta(
-        hours=24
+    assert (
+        timedelta(hours=23, minutes=59) < record.expires_at - timezone.now() <= timedelta(hours=24)
     )
 
 

@@ -32,10 +32,16 @@ def fake_source(root: Path) -> Path:
 
 
 def test_the_latest_package_is_signed_with_the_servers_key(world, till_a, settings, tmp_path):
-    build_package(source_root=fake_source(tmp_path / "src"), version="1.2.0",
-                  output_dir=Path(settings.CABAS_CAISSE_DIST_DIR))
-    build_package(source_root=tmp_path / "src", version="1.10.0",
-                  output_dir=Path(settings.CABAS_CAISSE_DIST_DIR))
+    build_package(
+        source_root=fake_source(tmp_path / "src"),
+        version="1.2.0",
+        output_dir=Path(settings.CABAS_CAISSE_DIST_DIR),
+    )
+    build_package(
+        source_root=tmp_path / "src",
+        version="1.10.0",
+        output_dir=Path(settings.CABAS_CAISSE_DIST_DIR),
+    )
     response = till_a.get("caisse/latest")
     assert response.status_code == 200
     latest = LatestPackage.model_validate(response.json())
@@ -48,16 +54,20 @@ def test_the_latest_package_is_signed_with_the_servers_key(world, till_a, settin
 
 
 def test_a_tampered_version_does_not_verify(world, till_a, settings, tmp_path):
-    build_package(source_root=fake_source(tmp_path / "src"), version="1.0.0",
-                  output_dir=Path(settings.CABAS_CAISSE_DIST_DIR))
+    build_package(
+        source_root=fake_source(tmp_path / "src"),
+        version="1.0.0",
+        output_dir=Path(settings.CABAS_CAISSE_DIST_DIR),
+    )
     latest = LatestPackage.model_validate(till_a.get("caisse/latest").json())
     forged = latest.model_copy(update={"version": "9.0.0"})
     assert not verify_package_signature(forged, base64.b64decode(public_key_b64()))
 
 
 def test_the_package_is_a_small_zipapp_of_the_tills_code(world, settings, tmp_path):
-    info = build_package(source_root=fake_source(tmp_path / "src"), version="2.0.0",
-                         output_dir=tmp_path / "out")
+    info = build_package(
+        source_root=fake_source(tmp_path / "src"), version="2.0.0", output_dir=tmp_path / "out"
+    )
     assert info.path.name == "cabas-caisse-2.0.0.pyz"
     data = info.path.read_bytes()
     assert data.startswith(b"#!/usr/bin/env python3\n")
@@ -76,17 +86,25 @@ def test_the_package_runs(world, tmp_path):
     import subprocess
     import sys
 
-    info = build_package(source_root=fake_source(tmp_path / "src"), version="2.0.1",
-                         output_dir=tmp_path / "out")
-    result = subprocess.run([sys.executable, str(info.path)], capture_output=True, text=True,
-                            check=True)
+    info = build_package(
+        source_root=fake_source(tmp_path / "src"), version="2.0.1", output_dir=tmp_path / "out"
+    )
+    result = subprocess.run(
+        [sys.executable, str(info.path)], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "caisse ok"
 
 
 def test_the_command_builds_into_dist(world, settings, tmp_path):
     out = io.StringIO()
-    call_command("build_caisse", "--source", str(fake_source(tmp_path / "src")),
-                 "--package-version", "3.0.0", stdout=out)
+    call_command(
+        "build_caisse",
+        "--source",
+        str(fake_source(tmp_path / "src")),
+        "--package-version",
+        "3.0.0",
+        stdout=out,
+    )
     assert (Path(settings.CABAS_CAISSE_DIST_DIR) / "cabas-caisse-3.0.0.pyz").exists()
     assert out.getvalue().strip().endswith("cabas-caisse-3.0.0.pyz")
 
@@ -108,12 +126,17 @@ def test_a_configured_key_is_used(world, till_a, settings, tmp_path):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     key = Ed25519PrivateKey.generate()
-    raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                            serialization.NoEncryption())
+    raw = key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
     settings.CABAS_PACKAGE_SIGNING_KEY = base64.b64encode(raw).decode()
-    build_package(source_root=fake_source(tmp_path / "src"), version="1.0.0",
-                  output_dir=Path(settings.CABAS_CAISSE_DIST_DIR))
+    build_package(
+        source_root=fake_source(tmp_path / "src"),
+        version="1.0.0",
+        output_dir=Path(settings.CABAS_CAISSE_DIST_DIR),
+    )
     latest = LatestPackage.model_validate(till_a.get("caisse/latest").json())
-    public = key.public_key().public_bytes(serialization.Encoding.Raw,
-                                           serialization.PublicFormat.Raw)
+    public = key.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
     assert verify_package_signature(latest, public)

@@ -54,8 +54,9 @@ def test_the_tills_page_keeps_its_queries_few(world, alice_client, django_assert
 
 def test_renaming_a_till(world, alice_client):
     till = enroll_till(world.store_a)
-    response = alice_client.post(reverse("pos:device_edit", args=[till.device.pk]),
-                                 {"name": "Caisse du marché"})
+    response = alice_client.post(
+        reverse("pos:device_edit", args=[till.device.pk]), {"name": "Caisse du marché"}
+    )
     assert response.status_code == 302
     assert Device.objects.get(pk=till.device.pk).name == "Caisse du marché"
     assert AuditEvent.objects.filter(action="pos.device_renamed").exists()
@@ -82,8 +83,9 @@ def test_a_manager_sets_a_cashiers_pin(world, alice_client):
 @pytest.mark.parametrize(("pin", "confirm"), [("12", "12"), ("12ab", "12ab"), ("4821", "4822")])
 def test_a_bad_pin_is_refused_in_french(world, alice_client, pin, confirm):
     bob = world.store_a.memberships.get(user=world.bob)
-    response = alice_client.post(reverse("pos:cashier_pin", args=[bob.pk]),
-                                 {"pin": pin, "pin_confirm": confirm})
+    response = alice_client.post(
+        reverse("pos:cashier_pin", args=[bob.pk]), {"pin": pin, "pin_confirm": confirm}
+    )
     assert response.status_code == 200
     assert 'class="errorlist"' in response.content.decode()
     assert not CashierProfile.objects.filter(membership=bob).exclude(pin_hash="").exists()

@@ -7,8 +7,13 @@ def _quarantined_in_shop_a(w):  # type: ignore[no-untyped-def]
     from cabas.gestion.sales.services import quarantine_payload
     from tests.gestion.pos.conftest import enroll_till
 
-    item = quarantine_payload(device=enroll_till(w.store_a).device, kind="ticket", raw="{}",
-                              reason="invalid", message="Ticket invalide.")
+    item = quarantine_payload(
+        device=enroll_till(w.store_a).device,
+        kind="ticket",
+        raw="{}",
+        reason="invalid",
+        message="Ticket invalide.",
+    )
     return {"item_id": item.pk}
 
 

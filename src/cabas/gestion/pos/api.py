@@ -61,7 +61,10 @@ AUTH_ERRORS: dict[int, Any] = {400: ErrorBody, 401: ErrorBody, 413: ErrorBody}
 
 
 def error_response(
-    request: HttpRequest, code: str, message: str | None = None, details: Any = None,
+    request: HttpRequest,
+    code: str,
+    message: str | None = None,
+    details: Any = None,
     status: int | None = None,
 ) -> HttpResponse:
     body = error_body(code, message, details).model_dump(mode="json")
@@ -73,8 +76,7 @@ def _validation_details(errors: list[dict[str, Any]]) -> tuple[str, dict[str, An
     for error in errors:
         loc = [part for part in error.get("loc", ()) if part not in ("body", "payload")]
         entries.append(
-            {"loc": loc, "type": str(error.get("type", "")),
-             "message": french_error_message(error)}
+            {"loc": loc, "type": str(error.get("type", "")), "message": french_error_message(error)}
         )
     first = entries[:3]
     text = " ; ".join(
@@ -114,8 +116,9 @@ def _rejected_cash_session(request: HttpRequest) -> HttpResponse:
         info = invalid.error_info()
     else:  # pragma: no cover - ninja and the protocol validate with the same model
         info = error_info("invalid")
-    _quarantine_request(request, info.code, info.message, info.details,
-                        object_id=raw_cash_session_id(raw))
+    _quarantine_request(
+        request, info.code, info.message, info.details, object_id=raw_cash_session_id(raw)
+    )
     result = CashSessionResult(id=raw_cash_session_id(raw), status="rejected", error=info)
     return api.create_response(request, result.model_dump(mode="json"), status=200)
 
@@ -131,8 +134,13 @@ def _quarantine_request(
 
     kind = "cash_session" if request.path.endswith("/cash-sessions") else "batch"
     quarantine_payload(
-        device=device, kind=kind, raw=request.body.decode("utf-8", "replace"),
-        reason=code, message=message, details=details, object_id=object_id,
+        device=device,
+        kind=kind,
+        raw=request.body.decode("utf-8", "replace"),
+        reason=code,
+        message=message,
+        details=details,
+        object_id=object_id,
     )
 
 
@@ -160,8 +168,9 @@ def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return error_response(request, "not_found")
     if exc.status_code == 429:
         return error_response(request, "rate_limited")
-    return error_response(request, "invalid", status=exc.status_code if exc.status_code < 500
-                          else 400)
+    return error_response(
+        request, "invalid", status=exc.status_code if exc.status_code < 500 else 400
+    )
 
 
 @api.exception_handler(RequestDataTooBig)
@@ -235,8 +244,9 @@ def latest_package(request: HttpRequest) -> Any:
         "responses": {
             "200": {
                 "description": "The package (a Python zip application)",
-                "content": {"application/octet-stream": {"schema": {"type": "string",
-                                                                    "format": "binary"}}},
+                "content": {
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                },
             }
         }
     },
@@ -246,7 +256,9 @@ def package_file(request: HttpRequest, version: str) -> Any:
     if info is None:
         return 404, error_body("not_found", "Ce paquet de caisse n'existe pas.")
     response = FileResponse(
-        info.path.open("rb"), as_attachment=True, filename=info.path.name,
+        info.path.open("rb"),
+        as_attachment=True,
+        filename=info.path.name,
         content_type="application/octet-stream",
     )
     response["X-Cabas-Sha256"] = info.sha256

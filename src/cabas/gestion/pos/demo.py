@@ -29,7 +29,8 @@ def demo_device(store: Store) -> Device:
 def load(store: Store, users: dict[str, User]) -> None:
     demo_device(store)
     with_pin = set(
-        CashierProfile.objects.filter(store=store).exclude(pin_hash="")
+        CashierProfile.objects.filter(store=store)
+        .exclude(pin_hash="")
         .values_list("membership_id", flat=True)
     )
     for membership in Membership.objects.filter(store=store, is_active=True):

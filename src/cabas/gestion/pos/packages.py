@@ -120,8 +120,9 @@ def package_info(path: Path, version: str) -> PackageInfo:
     info = _cache.get(key)
     if info is None:
         sha = _sha256(path)
-        info = PackageInfo(version, path, sha, sign_package(version, sha, signing_key()),
-                           stat.st_size)
+        info = PackageInfo(
+            version, path, sha, sign_package(version, sha, signing_key()), stat.st_size
+        )
         _cache[key] = info
     return info
 

@@ -110,14 +110,21 @@ def device_enroll(*, code: str, name: str) -> Enrolled:
         raise EnrollmentRefused("code_expired")
     token = secrets.token_urlsafe(TOKEN_BYTES)
     device = Device.objects.create(
-        store=record.store, name=name.strip()[:100] or _("Caisse"), token_hash=secret_hash(token),
+        store=record.store,
+        name=name.strip()[:100] or _("Caisse"),
+        token_hash=secret_hash(token),
         last_seen_at=now,
     )
     record.used_at = now
     record.device = device
     record.save(update_fields=["used_at", "device"])
-    audit_record(store=record.store, actor=None, action="pos.device_enrolled", target=device,
-                 changes={"name": [None, device.name]})
+    audit_record(
+        store=record.store,
+        actor=None,
+        action="pos.device_enrolled",
+        target=device,
+        changes={"name": [None, device.name]},
+    )
     return Enrolled(device=device, token=token)
 
 
@@ -138,9 +145,7 @@ def device_record_contact(*, device: Device, version: str | None, pending: int |
     now = timezone.now()
     version = (version or "")[:64] or device.last_version
     pending = device.pending_count if pending is None else pending
-    recent = (
-        device.last_seen_at is not None and now - device.last_seen_at < CONTACT_WRITE_INTERVAL
-    )
+    recent = device.last_seen_at is not None and now - device.last_seen_at < CONTACT_WRITE_INTERVAL
     if recent and version == device.last_version and pending == device.pending_count:
         return
     Device.objects.filter(pk=device.pk).update(
@@ -158,8 +163,13 @@ def device_rename(*, device: Device, actor: Any, name: str) -> Device:
     device.name = name[:100]
     device.save(update_fields=["name"])
     if old != device.name:
-        audit_record(store=device.store, actor=actor, action="pos.device_renamed", target=device,
-                     changes={"name": [old, device.name]})
+        audit_record(
+            store=device.store,
+            actor=actor,
+            action="pos.device_renamed",
+            target=device,
+            changes={"name": [old, device.name]},
+        )
     return device
 
 
@@ -185,8 +195,10 @@ def cashier_pin_set(*, membership: Membership, actor: Any, pin: str | None) -> C
     profile.pin_set_at = timezone.now() if pin_hash else None
     profile.save(update_fields=["pin_hash", "pin_set_at", "updated_at"])
     audit_record(
-        store=membership.store, actor=actor,
-        action="pos.pin_set" if pin_hash else "pos.pin_cleared", target=membership,
+        store=membership.store,
+        actor=actor,
+        action="pos.pin_set" if pin_hash else "pos.pin_cleared",
+        target=membership,
     )
     return profile
 

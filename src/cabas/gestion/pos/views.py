@@ -49,7 +49,9 @@ def download(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Aucune version de la caisse n'est disponible sur ce serveur."))
         return redirect("pos:home")
     return FileResponse(
-        info.path.open("rb"), as_attachment=True, filename=info.path.name,
+        info.path.open("rb"),
+        as_attachment=True,
+        filename=info.path.name,
         content_type="application/octet-stream",
     )
 
@@ -73,8 +75,9 @@ def device_edit(request: HttpRequest, device_id: str) -> HttpResponse:
         services.device_rename(device=device, actor=request.user, name=form.cleaned_data["name"])
         messages.success(request, _("Caisse renommée."))
         return redirect("pos:home")
-    return render(request, "pos/device_edit.html",
-                  {"form": form, "device": device, "section": "pos"})
+    return render(
+        request, "pos/device_edit.html", {"form": form, "device": device, "section": "pos"}
+    )
 
 
 @store_view(Perm.TILL_MANAGE)
@@ -83,39 +86,54 @@ def device_revoke(request: HttpRequest, device_id: str) -> HttpResponse:
     device = get_object_or_404(Device, pk=device_id, store=request.store)  # type: ignore[attr-defined]
     services.device_revoke(device=device, actor=request.user)
     messages.success(
-        request, _("La caisse « %(name)s » est révoquée : elle ne peut plus envoyer ni recevoir.")
-        % {"name": device.name}
+        request,
+        _("La caisse « %(name)s » est révoquée : elle ne peut plus envoyer ni recevoir.")
+        % {"name": device.name},
     )
     return redirect("pos:home")
 
 
 @store_view(Perm.TILL_MANAGE)
 def cashier_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "pos/cashier_list.html",
-                  {"members": store_cashiers(request.store), "section": "pos"})  # type: ignore[attr-defined]
+    return render(
+        request,
+        "pos/cashier_list.html",
+        {"members": store_cashiers(request.store), "section": "pos"},
+    )  # type: ignore[attr-defined]
 
 
 @store_view(Perm.TILL_MANAGE)
 @require_http_methods(["GET", "POST"])
 def cashier_pin(request: HttpRequest, membership_id: int) -> HttpResponse:
     membership = get_object_or_404(
-        Membership.objects.select_related("user"), pk=membership_id,
-        store=request.store, is_active=True,  # type: ignore[attr-defined]
+        Membership.objects.select_related("user"),
+        pk=membership_id,
+        store=request.store,
+        is_active=True,  # type: ignore[attr-defined]
     )
     form = CashierPinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         clear = form.cleaned_data["clear"]
         services.cashier_pin_set(
-            membership=membership, actor=request.user,
+            membership=membership,
+            actor=request.user,
             pin=None if clear else form.cleaned_data["pin"],
         )
         messages.success(
             request,
-            (_("Code PIN de %(name)s supprimé.") if clear
-             else _("Code PIN de %(name)s enregistré : les caisses le recevront à leur prochaine "
-                    "synchronisation.")) % {"name": cashier_name(membership)},
+            (
+                _("Code PIN de %(name)s supprimé.")
+                if clear
+                else _(
+                    "Code PIN de %(name)s enregistré : les caisses le recevront à leur prochaine "
+                    "synchronisation."
+                )
+            )
+            % {"name": cashier_name(membership)},
         )
         return redirect("pos:cashiers")
-    return render(request, "pos/cashier_pin.html",
-                  {"form": form, "member": membership, "name": cashier_name(membership),
-                   "section": "pos"})
+    return render(
+        request,
+        "pos/cashier_pin.html",
+        {"form": form, "member": membership, "name": cashier_name(membership), "section": "pos"},
+    )

@@ -21,14 +21,26 @@ def _raw_text(raw: Any) -> str:
 
 
 def quarantine_payload(
-    *, device: Device, kind: str, raw: Any, reason: str, message: str, details: Any = None,
+    *,
+    device: Device,
+    kind: str,
+    raw: Any,
+    reason: str,
+    message: str,
+    details: Any = None,
     object_id: str | None = None,
 ) -> QuarantinedPayload:
     """Keep a refused payload whole (its own transaction: it must survive whatever else)."""
     with transaction.atomic():
         return QuarantinedPayload.objects.create(
-            store_id=device.store_id, device=device, kind=kind, object_id=(object_id or "")[:100],
-            reason=reason[:40], message=message, details=details, raw=_raw_text(raw),
+            store_id=device.store_id,
+            device=device,
+            kind=kind,
+            object_id=(object_id or "")[:100],
+            reason=reason[:40],
+            message=message,
+            details=details,
+            raw=_raw_text(raw),
         )
 
 

@@ -21,18 +21,26 @@ def quarantine_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(store_quarantine(request.store), PAGE_SIZE).get_page(  # type: ignore[attr-defined]
         request.GET.get("page")
     )
-    return render(request, "sales/quarantine_list.html",
-                  {"page": page, "section": "sales", "tab": "quarantine"})
+    return render(
+        request,
+        "sales/quarantine_list.html",
+        {"page": page, "section": "sales", "tab": "quarantine"},
+    )
 
 
 @store_view(Perm.SALES_REVIEW)
 def quarantine_detail(request: HttpRequest, item_id: int) -> HttpResponse:
     item = get_object_or_404(
-        QuarantinedPayload.objects.select_related("device"), pk=item_id, store=request.store  # type: ignore[attr-defined]
+        QuarantinedPayload.objects.select_related("device"),
+        pk=item_id,
+        store=request.store,  # type: ignore[attr-defined]
     )
     try:
         pretty = json.dumps(json.loads(item.raw), indent=2, ensure_ascii=False)
     except ValueError:
         pretty = item.raw
-    return render(request, "sales/quarantine_detail.html",
-                  {"item": item, "pretty": pretty, "section": "sales", "tab": "quarantine"})
+    return render(
+        request,
+        "sales/quarantine_detail.html",
+        {"item": item, "pretty": pretty, "section": "sales", "tab": "quarantine"},
+    )

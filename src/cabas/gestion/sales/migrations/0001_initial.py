@@ -6,37 +6,82 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('pos', '0001_initial'),
-        ('stores', '0001_initial'),
+        ("pos", "0001_initial"),
+        ("stores", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='QuarantinedPayload',
+            name="QuarantinedPayload",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('ticket', 'ticket'), ('batch', 'envoi de tickets'), ('cash_session', 'session de caisse')], max_length=20, verbose_name='type')),
-                ('object_id', models.CharField(blank=True, max_length=100, verbose_name='identifiant')),
-                ('reason', models.CharField(max_length=40, verbose_name='motif')),
-                ('message', models.TextField(verbose_name='message')),
-                ('details', models.JSONField(blank=True, null=True, verbose_name='détails')),
-                ('raw', models.TextField(verbose_name='contenu reçu')),
-                ('received_at', models.DateTimeField(auto_now_add=True, verbose_name='reçu le')),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True, verbose_name='vu le')),
-                ('device', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='pos.device')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='stores.store')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("ticket", "ticket"),
+                            ("batch", "envoi de tickets"),
+                            ("cash_session", "session de caisse"),
+                        ],
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "object_id",
+                    models.CharField(blank=True, max_length=100, verbose_name="identifiant"),
+                ),
+                ("reason", models.CharField(max_length=40, verbose_name="motif")),
+                ("message", models.TextField(verbose_name="message")),
+                ("details", models.JSONField(blank=True, null=True, verbose_name="détails")),
+                ("raw", models.TextField(verbose_name="contenu reçu")),
+                ("received_at", models.DateTimeField(auto_now_add=True, verbose_name="reçu le")),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True, verbose_name="vu le")),
+                (
+                    "device",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="pos.device",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="stores.store",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'envoi mis en quarantaine',
-                'verbose_name_plural': 'quarantaine',
-                'ordering': ['-received_at', '-id'],
-                'indexes': [models.Index(fields=['store', '-received_at'], name='sales_quarantine_recent')],
+                "verbose_name": "envoi mis en quarantaine",
+                "verbose_name_plural": "quarantaine",
+                "ordering": ["-received_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["store", "-received_at"], name="sales_quarantine_recent")
+                ],
             },
         ),
     ]

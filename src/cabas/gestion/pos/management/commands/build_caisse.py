@@ -15,14 +15,23 @@ class Command(BaseCommand):
     help = "Build the till package (zipapp) from the source tree and sign it (Ed25519)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--package-version", dest="package_version", default=cabas.__version__,
-                            help="package version (default: cabas.__version__)")
+        parser.add_argument(
+            "--package-version",
+            dest="package_version",
+            default=cabas.__version__,
+            help="package version (default: cabas.__version__)",
+        )
         parser.add_argument("--output", default=None, help="output folder (default: dist/)")
-        parser.add_argument("--source", default=None,
-                            help="folder holding the cabas package (default: this installation)")
+        parser.add_argument(
+            "--source",
+            default=None,
+            help="folder holding the cabas package (default: this installation)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        source = Path(options["source"]) if options["source"] else Path(cabas.__file__).parent.parent
+        source = (
+            Path(options["source"]) if options["source"] else Path(cabas.__file__).parent.parent
+        )
         output = Path(options["output"]) if options["output"] else dist_dir()
         try:
             info = build_package(
