@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "cabas.gestion.audit",
     "cabas.gestion.core",
     "cabas.gestion.catalog",
+    "cabas.gestion.stock",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
