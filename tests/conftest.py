@@ -25,8 +25,12 @@ class World:
     charlie: User
 
     def person(self, actor: str) -> User | None:
-        return {"manager": self.alice, "stock": self.diane, "cashier": self.bob,
-                "other": self.charlie}.get(actor)
+        return {
+            "manager": self.alice,
+            "stock": self.diane,
+            "cashier": self.bob,
+            "other": self.charlie,
+        }.get(actor)
 
 
 def make_world() -> World:
@@ -34,9 +38,15 @@ def make_world() -> World:
     store_b = store_create(slug="epicerie-b", name="Épicerie B")
 
     def person(store: Store, username: str, role: str, first: str) -> User:
-        return person_add(store=store, actor=None, username=username, role=role,
-                          first_name=first, email=f"{username}@example.org",
-                          password=PASSWORD).user
+        return person_add(
+            store=store,
+            actor=None,
+            username=username,
+            role=role,
+            first_name=first,
+            email=f"{username}@example.org",
+            password=PASSWORD,
+        ).user
 
     return World(
         store_a=store_a,
@@ -98,24 +108,30 @@ def output_dir(request: pytest.FixtureRequest) -> Path:
 
 
 @pytest.fixture
-def browser_page(live_server, output_dir: Path) -> Iterator[object]:  # noqa: ANN001
+def browser_page(live_server, output_dir: Path, monkeypatch) -> Iterator[object]:  # noqa: ANN001
     require_tool(
         "browser",
         Path(CHROMIUM).exists(),
         f"Chromium not found at {CHROMIUM} (apt-get install chromium, or "
         "scripts/install-system-deps.sh)",
     )
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
-    # synchronous and safe here.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made here stay
+    # synchronous and safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--no-first-run", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
         )
         context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="fr-FR")
         page = context.new_page()

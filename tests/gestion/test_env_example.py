@@ -12,7 +12,8 @@ def test_every_variable_read_by_the_code_is_in_env_example() -> None:
     listed = set(re.findall(r"^([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
     used: set[str] = set()
     for path in (ROOT / "src" / "cabas" / "gestion").rglob("*.py"):
-        used |= set(re.findall(r"env_(?:str|bool|int|list|choice)\(\s*\"([A-Z0-9_]+)\"",
-                               path.read_text()))
+        used |= set(
+            re.findall(r"env_(?:str|bool|int|list|choice)\(\s*\"([A-Z0-9_]+)\"", path.read_text())
+        )
     missing = sorted(used - listed)
     assert not missing, f"add to .env.example: {missing}"

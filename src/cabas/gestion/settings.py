@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "cabas.gestion.core",
     "cabas.gestion.catalog",
     "cabas.gestion.stock",
+    "cabas.gestion.beneficiaries",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -97,7 +99,7 @@ if env_str("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = dj_database_url.parse(env_str("DATABASE_REPLICA_URL"))
 
 
-def _tune(db: dict) -> None:
+def _tune(db: Any) -> None:
     engine = db["ENGINE"]
     options = db.setdefault("OPTIONS", {})
     if engine.endswith("sqlite3"):

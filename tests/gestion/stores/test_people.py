@@ -18,10 +18,15 @@ class TestPeople:
         self, alice_client, world, django_capture_on_commit_callbacks
     ) -> None:
         with django_capture_on_commit_callbacks(execute=True):
-            response = alice_client.post(reverse("stores:person_add"), {
-                "username": "yann", "first_name": "Yann", "email": "yann@example.org",
-                "role": Role.STOCK,
-            })
+            response = alice_client.post(
+                reverse("stores:person_add"),
+                {
+                    "username": "yann",
+                    "first_name": "Yann",
+                    "email": "yann@example.org",
+                    "role": Role.STOCK,
+                },
+            )
         assert response.status_code == 302
         assert len(mail.outbox) == 1
         assert "Épicerie A" in mail.outbox[0].subject
@@ -55,13 +60,23 @@ class TestPeople:
     def test_an_existing_account_joins_a_second_shop_only_with_its_exact_email(self, world) -> None:
         with pytest.raises(ValidationError, match="déjà pris"):
             person_add(store=world.store_b, actor=world.charlie, username="bob", role=Role.CASHIER)
-        person_add(store=world.store_b, actor=world.charlie, username="bob",
-                   email="bob@example.org", role=Role.CASHIER)
+        person_add(
+            store=world.store_b,
+            actor=world.charlie,
+            username="bob",
+            email="bob@example.org",
+            role=Role.CASHIER,
+        )
         assert world.bob.memberships.count() == 2
 
     def test_a_person_in_two_shops_switches_between_them(self, client, world) -> None:
-        person_add(store=world.store_b, actor=world.charlie, username="bob",
-                   email="bob@example.org", role=Role.MANAGER)
+        person_add(
+            store=world.store_b,
+            actor=world.charlie,
+            username="bob",
+            email="bob@example.org",
+            role=Role.MANAGER,
+        )
         client.force_login(world.bob)
         assert client.get(reverse("core:home"))["Location"] == reverse("stores:choose")
         client.post(reverse("stores:choose"), {"store": world.store_b.pk})
@@ -83,17 +98,26 @@ class TestPeople:
     def test_settings_refuse_a_file_that_is_not_an_image_as_logo(self, alice_client, world) -> None:
         from django.core.files.uploadedfile import SimpleUploadedFile
 
-        response = alice_client.post(reverse("stores:settings"), {
-            "name": "Épicerie A", "timezone": "Europe/Paris",
-            "logo": SimpleUploadedFile("logo.png", b"<?php echo 1; ?>", "image/png"),
-        })
+        response = alice_client.post(
+            reverse("stores:settings"),
+            {
+                "name": "Épicerie A",
+                "timezone": "Europe/Paris",
+                "logo": SimpleUploadedFile("logo.png", b"<?php echo 1; ?>", "image/png"),
+            },
+        )
         assert response.status_code == 200
         assert "errorlist" in response.content.decode()
 
     def test_settings_changes_are_audited(self, alice_client, world) -> None:
-        alice_client.post(reverse("stores:settings"), {
-            "name": "Épicerie A du Centre", "timezone": "America/Cayenne", "require_2fa": "",
-        })
+        alice_client.post(
+            reverse("stores:settings"),
+            {
+                "name": "Épicerie A du Centre",
+                "timezone": "America/Cayenne",
+                "require_2fa": "",
+            },
+        )
         world.store_a.refresh_from_db()
         assert world.store_a.timezone == "America/Cayenne"
         event = AuditEvent.objects.get(action="store.settings_changed")
@@ -115,3 +139,30 @@ class TestDemo:
         assert (Store.objects.count(), User.objects.count(), Membership.objects.count()) == counts
         assert counts[0] == 2
         assert User.objects.get(username="voisine-caisse").check_password("demo-password-123")
+
+
+class TestLogo:
+    def test_a_manager_uploads_a_logo_that_only_the_shop_sees(self, alice_client, world, client):
+        import io
+
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from PIL import Image
+
+        buffer = io.BytesIO()
+        Image.new("RGB", (40, 20), (30, 120, 60)).save(buffer, format="PNG")
+        response = alice_client.post(
+            reverse("stores:settings"),
+            {
+                "name": "Épicerie A",
+                "timezone": "Europe/Paris",
+                "logo": SimpleUploadedFile("logo.png", buffer.getvalue(), "image/png"),
+            },
+        )
+        assert response.status_code == 302
+        logo = alice_client.get(reverse("stores:logo"))
+        assert logo.status_code == 200
+        assert logo["Content-Type"] == "image/png"
+        assert b"".join(logo.streaming_content).startswith(b"\x89PNG")
+        assert reverse("stores:logo") in alice_client.get(reverse("core:home")).content.decode()
+        client.force_login(world.charlie)
+        assert client.get(reverse("stores:logo")).status_code == 404
