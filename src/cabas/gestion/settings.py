@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -34,6 +35,8 @@ INSTALLED_APPS = [
     "cabas.gestion.stores",
     "cabas.gestion.audit",
     "cabas.gestion.core",
+    "cabas.gestion.catalog",
+    "cabas.gestion.beneficiaries",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -95,7 +98,7 @@ if env_str("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = dj_database_url.parse(env_str("DATABASE_REPLICA_URL"))
 
 
-def _tune(db: dict) -> None:
+def _tune(db: Any) -> None:
     engine = db["ENGINE"]
     options = db.setdefault("OPTIONS", {})
     if engine.endswith("sqlite3"):
