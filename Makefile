@@ -44,5 +44,8 @@ format: $(VENV)/.dev
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
+bench: $(VENV)/.dev
+	@for script in bench/[a-z]*.py; do echo "=== $$script"; $(BIN)/python $$script --small || exit 1; done
+
 clean:
 	rm -rf $(VENV) dist build var/static .pytest_cache .mypy_cache .ruff_cache

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "cabas.gestion.audit",
     "cabas.gestion.core",
     "cabas.gestion.catalog",
+    "cabas.gestion.stock",
     "cabas.gestion.beneficiaries",
     "cabas.gestion.pos",
     "cabas.gestion.sales",
