@@ -16,7 +16,7 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -64,7 +64,7 @@ class Cursor:
         try:
             raw = signing.Signer(salt=_SIGNER_SALT).unsign(value)
             store_id, month, stamp, movement_id, lot_id = raw.split("|")
-            return cls(int(store_id), month, datetime.fromtimestamp(float(stamp), tz=timezone.utc),
+            return cls(int(store_id), month, datetime.fromtimestamp(float(stamp), tz=UTC),
                        int(movement_id), int(lot_id))
         except (signing.BadSignature, ValueError, OverflowError, OSError):
             return None

@@ -18,14 +18,16 @@ The path of a ticket is kept to a handful of statements, whatever its number of 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from cabas.gestion.beneficiaries import codes as card_codes
@@ -324,10 +326,9 @@ def _store_ticket(prepared: _Prepared) -> None:
     store = ticket.store
     # The primary key decides: a concurrent or earlier copy makes this raise IntegrityError.
     ticket.save(force_insert=True)
-    TicketLine.objects.bulk_create(prepared.lines)
-    if prepared.payments:
-        TicketPayment.objects.bulk_create(prepared.payments)
     anomalies = prepared.anomalies
+    # Stock before the lines: on InnoDB a line's foreign key takes a shared lock on its product,
+    # which the stock UPDATE would then have to upgrade, deadlocking two tills selling it.
     if prepared.specs:
         movements = stock_movements_bulk_record(
             store=store, specs=prepared.specs, occurred_at=ticket.created_at,
@@ -344,6 +345,9 @@ def _store_ticket(prepared: _Prepared) -> None:
                     dlc=dlc.isoformat(),
                 ))
                 anomalies[-1].ticket = ticket
+    TicketLine.objects.bulk_create(prepared.lines)
+    if prepared.payments:
+        TicketPayment.objects.bulk_create(prepared.payments)
     household = prepared.household
     if household is not None and ticket.total_cents:
         spending_add(store=store, household=household, month=ticket.month,
@@ -371,6 +375,38 @@ def _expired_dlc(lot_id: int | None, prepared: _Prepared) -> date | None:
         return None
     dlc = prepared.expired_lots.get(lot_id)
     return dlc if dlc is not None and dlc < prepared.local_date else None
+
+
+# Deadlocks and serialisation failures roll the whole ticket back: it is simply tried again.
+MAX_ATTEMPTS = 5
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}
+_RETRYABLE_MYSQL_CODES = {1205, 1213}  # lock wait timeout, deadlock
+
+
+def _is_retryable(error: OperationalError) -> bool:
+    cause = error.__cause__
+    if getattr(cause, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+        return True
+    args = getattr(cause, "args", ()) or error.args
+    return bool(args) and args[0] in _RETRYABLE_MYSQL_CODES
+
+
+def _store_with_retries(make: Callable[[], _Prepared]) -> None:
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        prepared = make()  # fresh rows each time: a rolled-back attempt leaves none behind
+        try:
+            with transaction.atomic():
+                _store_ticket(prepared)
+            return
+        except OperationalError as error:
+            if attempt == MAX_ATTEMPTS or not _is_retryable(error) or _in_outer_transaction():
+                raise
+            logger.info("ticket %s: retrying after %s", prepared.ticket.pk, error)
+            time.sleep(0.005 * attempt * random.random())  # noqa: S311 - jitter, not a secret
+
+
+def _in_outer_transaction() -> bool:
+    return not transaction.get_autocommit()
 
 
 def ticket_batch_ingest(*, device: Device, raw_tickets: Sequence[Any]) -> list[TicketResult]:
@@ -410,10 +446,9 @@ def ticket_batch_ingest(*, device: Device, raw_tickets: Sequence[Any]) -> list[T
         known = stored.get(wire.id)
         if known is None:
             assert context is not None
-            prepared = prepare(context, device, wire, print_, received_at)
             try:
-                with transaction.atomic():
-                    _store_ticket(prepared)
+                _store_with_retries(lambda w=wire, p=print_: prepare(  # type: ignore[misc]
+                    context, device, w, p, received_at))
             except IntegrityError:
                 known = (
                     Ticket.objects.filter(pk=wire.id).values_list("fingerprint", "store_id")
