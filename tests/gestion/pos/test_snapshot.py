@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the shop fixtures are imported from tests.gestion.sales.conftest)
 """`GET snapshot`: the device's shop only, deltas since a cursor, ETag, gzip."""
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ def snapshot(till, since: str | None = None, **headers) -> Snapshot:  # noqa: AN
 
 
 def test_the_snapshot_holds_the_shops_data_only(world, shop_a, shop_b, till_a):
-    cashier_pin_set(membership=world.store_a.memberships.get(user=world.bob), actor=None,
-                    pin="4821")
+    cashier_pin_set(
+        membership=world.store_a.memberships.get(user=world.bob), actor=None, pin="4821"
+    )
     data = snapshot(till_a)
     assert data.full is True
     assert data.store.slug == world.store_a.slug
@@ -57,10 +59,15 @@ def test_a_delta_holds_only_what_changed(world, shop_a, till_a, settings):
     assert empty.products == [] and empty.beneficiaries == [] and empty.cashiers == []
     product_update(product=shop_a.milk, actor=world.alice, data={"price_cents": 120})
     till_a.post("tickets", {"tickets": [ticket(shop_a, [(shop_a.pasta, 2)])]})
-    household_update(household=shop_a.household, actor=world.alice,
-                     data={"monthly_budget_cents": 6000})
-    membership_update(membership=world.store_a.memberships.get(user=world.diane),
-                      actor=world.alice, role="stock", is_active=False)
+    household_update(
+        household=shop_a.household, actor=world.alice, data={"monthly_budget_cents": 6000}
+    )
+    membership_update(
+        membership=world.store_a.memberships.get(user=world.diane),
+        actor=world.alice,
+        role="stock",
+        is_active=False,
+    )
     category = category_create(store=world.store_a, name="Vide")
     delta = snapshot(till_a, first.cursor)
     assert delta.full is False
@@ -80,8 +87,7 @@ def test_a_bad_or_foreign_cursor_gets_a_full_snapshot(world, shop_a, shop_b, til
     foreign = snapshot(till_b).cursor
     data = snapshot(till_a, foreign)
     assert data.full is True
-    assert {p.id for p in data.products} == {shop_a.pasta.pk, shop_a.tomatoes.pk,
-                                             shop_a.milk.pk}
+    assert {p.id for p in data.products} == {shop_a.pasta.pk, shop_a.tomatoes.pk, shop_a.milk.pk}
 
 
 def test_etag_and_if_none_match_answer_304(world, shop_a, till_a):
@@ -107,7 +113,6 @@ def test_a_revoked_till_gets_no_snapshot(world, shop_a, till_a):
     assert till_a.get("snapshot").status_code == 401
 
 
-def test_the_snapshot_keeps_its_queries_few(world, shop_a, till_a,
-                                            django_assert_max_num_queries):
+def test_the_snapshot_keeps_its_queries_few(world, shop_a, till_a, django_assert_max_num_queries):
     with django_assert_max_num_queries(16):
         snapshot(till_a)

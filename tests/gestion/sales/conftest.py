@@ -34,19 +34,39 @@ class Shop:
 
 def make_shop(store: Store, cashier_id: int, prefix: str = "") -> Shop:
     rayon = category_create(store=store, name=f"{prefix}Épicerie")
-    pasta = product_create(store=store, actor=None, name=f"{prefix}Spaghetti", category=rayon,
-                           price_cents=150, barcodes=[_ean(store.pk, 1)])
-    tomatoes = product_create(store=store, actor=None, name=f"{prefix}Tomates", category=rayon,
-                              price_cents=299, unit="kg")
-    milk = product_create(store=store, actor=None, name=f"{prefix}Lait", category=rayon,
-                          price_cents=100, barcodes=[_ean(store.pk, 2)])
+    pasta = product_create(
+        store=store,
+        actor=None,
+        name=f"{prefix}Spaghetti",
+        category=rayon,
+        price_cents=150,
+        barcodes=[_ean(store.pk, 1)],
+    )
+    tomatoes = product_create(
+        store=store, actor=None, name=f"{prefix}Tomates", category=rayon, price_cents=299, unit="kg"
+    )
+    milk = product_create(
+        store=store,
+        actor=None,
+        name=f"{prefix}Lait",
+        category=rayon,
+        price_cents=100,
+        barcodes=[_ean(store.pk, 2)],
+    )
     today = timezone.localdate()
     for product, quantity in ((pasta, 50), (tomatoes, 20_000), (milk, 30)):
-        lot_receive(store=store, product=product, quantity=quantity, actor=None,
-                    dlc=today + timedelta(days=30))
-    household = make_household(store, admit=(today - timedelta(days=60),
-                                             today + timedelta(days=300)),
-                               monthly_budget_cents=5000)
+        lot_receive(
+            store=store,
+            product=product,
+            quantity=quantity,
+            actor=None,
+            dlc=today + timedelta(days=30),
+        )
+    household = make_household(
+        store,
+        admit=(today - timedelta(days=60), today + timedelta(days=300)),
+        monthly_budget_cents=5000,
+    )
     return Shop(store, pasta, tomatoes, milk, household, cashier_id)
 
 
@@ -84,12 +104,18 @@ def ticket(
     lines = []
     for product, quantity in items:
         price = line_price(product.price_cents, quantity, product.unit, rate)
-        lines.append({
-            "product_id": product.pk, "barcode": None, "label": product.name,
-            "quantity": quantity, "unit": product.unit,
-            "unit_price_cents": price.unit_price_cents,
-            "full_price_cents": price.full_price_cents, "total_cents": price.total_cents,
-        })
+        lines.append(
+            {
+                "product_id": product.pk,
+                "barcode": None,
+                "label": product.name,
+                "quantity": quantity,
+                "unit": product.unit,
+                "unit_price_cents": price.unit_price_cents,
+                "full_price_cents": price.full_price_cents,
+                "total_cents": price.total_cents,
+            }
+        )
     total = sum(line["total_cents"] for line in lines)
     body: dict[str, Any] = {
         "id": ticket_id or str(uuid.uuid4()),

@@ -110,13 +110,19 @@ def test_an_invalid_ticket_is_rejected_alone_and_kept_whole(shop_a, till_a):
 
 
 def test_stock_is_taken_from_the_first_expiring_lot(shop_a, till_a):
-    soon = lot_receive(store=shop_a.store, product=shop_a.pasta, quantity=2, actor=None,
-                       dlc=timezone.localdate() + timedelta(days=2))
+    soon = lot_receive(
+        store=shop_a.store,
+        product=shop_a.pasta,
+        quantity=2,
+        actor=None,
+        dlc=timezone.localdate() + timedelta(days=2),
+    )
     send(till_a, ticket(shop_a, [(shop_a.pasta, 3)]))
     assert Lot.objects.get(pk=soon.pk).quantity == 0
     taken = StockMovement.objects.filter(kind="sale").values_list("lot_id", "quantity")
     assert sorted(taken, key=lambda row: row[1]) == [
-        (next(lot for lot, _q in taken if lot != soon.pk), -1), (soon.pk, -2)
+        (next(lot for lot, _q in taken if lot != soon.pk), -1),
+        (soon.pk, -2),
     ] or sorted(q for _l, q in taken) == [-2, -1]
 
 
@@ -140,9 +146,7 @@ def test_the_month_is_the_shops_month(shop_a, till_a):
     assert MonthlySpending.objects.get(household=shop_a.household).month == "2026-04"
 
 
-def test_a_ticket_naming_another_shops_product_is_flagged_never_linked(
-    shop_a, shop_b, till_a
-):
+def test_a_ticket_naming_another_shops_product_is_flagged_never_linked(shop_a, shop_b, till_a):
     body = ticket(shop_a, [(shop_b.pasta, 2)])
     assert send(till_a, body)[0]["status"] == "created"
     assert kinds(body["id"]) == ["unknown_product"]
@@ -150,9 +154,7 @@ def test_a_ticket_naming_another_shops_product_is_flagged_never_linked(
     assert stock(shop_b.pasta) == 50
 
 
-def test_a_device_of_a_naming_bs_beneficiary_gets_an_anomaly_never_bs_data(
-    shop_a, shop_b, till_a
-):
+def test_a_device_of_a_naming_bs_beneficiary_gets_an_anomaly_never_bs_data(shop_a, shop_b, till_a):
     body = ticket(shop_a, [(shop_a.pasta, 1)], household=shop_b.household)
     assert send(till_a, body)[0]["status"] == "created"
     assert kinds(body["id"]) == ["beneficiary_unknown"]
@@ -181,13 +183,20 @@ def test_a_known_barcode_without_product_id_moves_its_products_stock(shop_a, til
 
 
 def test_suspended_and_expired_beneficiaries_are_flagged(shop_a, till_a):
-    rights_suspend(household=shop_a.household, actor=None, reason="Dossier incomplet",
-                   today=timezone.localdate())
+    rights_suspend(
+        household=shop_a.household,
+        actor=None,
+        reason="Dossier incomplet",
+        today=timezone.localdate(),
+    )
     body = ticket(shop_a, [(shop_a.pasta, 1)])
     send(till_a, body)
     assert kinds(body["id"]) == ["beneficiary_suspended"]
-    late = ticket(shop_a, [(shop_a.pasta, 1)],
-                  created_at=(timezone.localtime() + timedelta(days=400)).isoformat())
+    late = ticket(
+        shop_a,
+        [(shop_a.pasta, 1)],
+        created_at=(timezone.localtime() + timedelta(days=400)).isoformat(),
+    )
     send(till_a, late)
     assert "beneficiary_expired" in kinds(late["id"])  # (and the lots' DLC is long past)
 
@@ -223,8 +232,13 @@ def test_a_customer_without_card_pays_the_full_price(shop_a, till_a):
 
 
 def test_selling_from_a_lot_past_its_dlc_is_flagged(shop_a, till_a):
-    lot_receive(store=shop_a.store, product=shop_a.milk, quantity=5, actor=None,
-                dlc=timezone.localdate() - timedelta(days=1))
+    lot_receive(
+        store=shop_a.store,
+        product=shop_a.milk,
+        quantity=5,
+        actor=None,
+        dlc=timezone.localdate() - timedelta(days=1),
+    )
     body = ticket(shop_a, [(shop_a.milk, 2)])
     send(till_a, body)
     assert kinds(body["id"]) == ["dlc_passed"]
@@ -246,7 +260,9 @@ def test_more_than_100_tickets_is_refused_whole(shop_a, till_a):
     assert QuarantinedPayload.objects.get().kind == "batch"
 
 
-@pytest.mark.parametrize("body", [{}, {"tickets": []}, {"tickets": {}}, [], {"tickets": [], "x": 1}])
+@pytest.mark.parametrize(
+    "body", [{}, {"tickets": []}, {"tickets": {}}, [], {"tickets": [], "x": 1}]
+)
 def test_a_malformed_envelope_is_a_400_kept_in_quarantine(shop_a, till_a, body):
     response = till_a.post("tickets", body)
     assert response.status_code == 400
@@ -256,8 +272,10 @@ def test_a_malformed_envelope_is_a_400_kept_in_quarantine(shop_a, till_a, body):
 
 def test_a_ticket_costs_a_handful_of_queries(shop_a, till_a, django_assert_max_num_queries):
     send(till_a, ticket(shop_a, [(shop_a.pasta, 1)]))  # warm the caches of the first call
-    batch = [ticket(shop_a, [(shop_a.pasta, 1), (shop_a.milk, 1), (shop_a.tomatoes, 250)])
-             for _ in range(10)]
+    batch = [
+        ticket(shop_a, [(shop_a.pasta, 1), (shop_a.milk, 1), (shop_a.tomatoes, 250)])
+        for _ in range(10)
+    ]
     # Per batch: auth, contact, ids, products, categories, tariff, households, cashiers, lots.
     # Per ticket: insert, lines, payments, lots, levels, movements, lot levels, upsert, read.
     with django_assert_max_num_queries(12 + 10 * 12):

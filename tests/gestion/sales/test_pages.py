@@ -21,8 +21,9 @@ def send(till, *tickets) -> None:  # noqa: ANN001
     assert all(r["status"] == "created" for r in response.json()["results"])
 
 
-def test_the_list_shows_the_shops_tickets_with_their_anomalies(world, shop_a, shop_b, till_a,
-                                                                 till_b, alice_client):
+def test_the_list_shows_the_shops_tickets_with_their_anomalies(
+    world, shop_a, shop_b, till_a, till_b, alice_client
+):
     send(till_a, ticket(shop_a, [(shop_a.pasta, 2)]))
     send(till_a, ticket(shop_a, [(shop_b.pasta, 1)]))  # another shop's product: an anomaly
     send(till_b, ticket(shop_b, [(shop_b.pasta, 1)]))
@@ -36,8 +37,11 @@ def test_the_list_shows_the_shops_tickets_with_their_anomalies(world, shop_a, sh
 def test_the_filters_narrow_the_list(world, shop_a, till_a, alice_client):
     send(till_a, ticket(shop_a, [(shop_a.pasta, 2)]))
     send(till_a, ticket(shop_a, [(shop_a.pasta, 2)], household=None))
-    old = ticket(shop_a, [(shop_a.pasta, 1)],
-                 created_at=(timezone.localtime() - timedelta(days=10)).isoformat())
+    old = ticket(
+        shop_a,
+        [(shop_a.pasta, 1)],
+        created_at=(timezone.localtime() - timedelta(days=10)).isoformat(),
+    )
     send(till_a, old)
     send(till_a, ticket(shop_a, [(shop_a.milk, 1)], rate_bp=9000))  # price anomaly
     url = reverse("sales:ticket_list")
@@ -59,15 +63,17 @@ def test_the_filters_narrow_the_list(world, shop_a, till_a, alice_client):
     assert "précède" in response.content.decode()
 
 
-def test_the_list_keeps_its_queries_few(world, shop_a, till_a, alice_client,
-                                        django_assert_max_num_queries):
+def test_the_list_keeps_its_queries_few(
+    world, shop_a, till_a, alice_client, django_assert_max_num_queries
+):
     send(till_a, *[ticket(shop_a, [(shop_a.pasta, 1)]) for _ in range(30)])
     with django_assert_max_num_queries(14):
         assert alice_client.get(reverse("sales:ticket_list")).status_code == 200
 
 
-def test_a_ticket_page_shows_its_lines_payments_and_anomalies(world, shop_a, shop_b, till_a,
-                                                              alice_client):
+def test_a_ticket_page_shows_its_lines_payments_and_anomalies(
+    world, shop_a, shop_b, till_a, alice_client
+):
     body = ticket(shop_a, [(shop_a.pasta, 2), (shop_b.pasta, 1)])
     send(till_a, body)
     page = alice_client.get(reverse("sales:ticket_detail", args=[body["id"]])).content.decode()
@@ -76,14 +82,17 @@ def test_a_ticket_page_shows_its_lines_payments_and_anomalies(world, shop_a, sho
     assert "produit inconnu" in page
 
 
-def test_handling_an_anomaly_is_audited_and_leaves_the_list(world, shop_a, shop_b, till_a,
-                                                            alice_client):
+def test_handling_an_anomaly_is_audited_and_leaves_the_list(
+    world, shop_a, shop_b, till_a, alice_client
+):
     body = ticket(shop_a, [(shop_b.pasta, 1)])
     send(till_a, body)
     anomaly = Anomaly.objects.get()
     assert anomaly in alice_client.get(reverse("sales:anomaly_list")).context["page"]
-    response = alice_client.post(reverse("sales:anomaly_handle", args=[anomaly.pk]),
-                                 {"note": "Produit de la voisine, rendu."})
+    response = alice_client.post(
+        reverse("sales:anomaly_handle", args=[anomaly.pk]),
+        {"note": "Produit de la voisine, rendu."},
+    )
     assert response.status_code == 302
     anomaly.refresh_from_db()
     assert anomaly.handled_at is not None and anomaly.handled_by == world.alice
@@ -100,19 +109,26 @@ def test_a_cashier_sees_tickets_but_not_the_anomalies_to_review(world, shop_a, t
     assert client.get(reverse("sales:anomaly_list")).status_code == 403
 
 
-def test_a_cash_session_page_shows_its_difference_and_tickets(world, shop_a, till_a,
-                                                               alice_client):
+def test_a_cash_session_page_shows_its_difference_and_tickets(world, shop_a, till_a, alice_client):
     import uuid
 
     session_id = str(uuid.uuid4())
-    report = {"id": session_id, "opened_at": timezone.localtime().isoformat(),
-              "cashier_id": shop_a.cashier_id, "opening_float_cents": 5000}
+    report = {
+        "id": session_id,
+        "opened_at": timezone.localtime().isoformat(),
+        "cashier_id": shop_a.cashier_id,
+        "opening_float_cents": 5000,
+    }
     till_a.post("cash-sessions", report)
     send(till_a, ticket(shop_a, [(shop_a.pasta, 1)], cash_session_id=session_id))
-    closing = {**report, "closed_at": timezone.localtime().isoformat(),
-               "counted": [{"method": "cash", "amount_cents": 5000}],
-               "expected": [{"method": "cash", "amount_cents": 5030}],
-               "difference_cents": -30, "ticket_count": 1}
+    closing = {
+        **report,
+        "closed_at": timezone.localtime().isoformat(),
+        "counted": [{"method": "cash", "amount_cents": 5000}],
+        "expected": [{"method": "cash", "amount_cents": 5030}],
+        "difference_cents": -30,
+        "ticket_count": 1,
+    }
     assert till_a.post("cash-sessions", closing).json()["status"] == "updated"
     listing = alice_client.get(reverse("sales:cash_session_list")).content.decode()
     assert "-0,30" in listing

@@ -97,7 +97,12 @@ def _validation_details(errors: list[dict[str, Any]]) -> tuple[str, dict[str, An
 @api.exception_handler(NinjaValidationError)
 def _on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     if request.path.endswith("/cash-sessions") and getattr(request, "auth", None) is not None:
-        return _rejected_cash_session(request)
+        try:
+            raw = json.loads(request.body)
+        except ValueError:  # no body at all: answered below like any malformed request
+            pass
+        else:
+            return _rejected_cash_session(request, raw)
     errors = list(exc.errors)
     if any(
         e.get("type") == "too_long" and list(e.get("loc", ()))[-1:] == ["tickets"] for e in errors
@@ -112,10 +117,9 @@ def _on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Htt
     return error_response(request, code, message, details)
 
 
-def _rejected_cash_session(request: HttpRequest) -> HttpResponse:
+def _rejected_cash_session(request: HttpRequest, raw: Any) -> HttpResponse:
     """A malformed cash session report: answered 200 `rejected`/`invalid` (docs/protocol.md),
     like a ticket of a batch, and kept whole in the quarantine."""
-    raw = json.loads(request.body)  # ninja parsed it already: it is JSON
     try:
         parse_cash_session(raw)
     except CashSessionInvalid as invalid:

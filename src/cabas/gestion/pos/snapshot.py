@@ -54,7 +54,8 @@ class Cursor:
     lot_id: int
 
     def encode(self) -> str:
-        raw = f"{self.store_id}|{self.month}|{self.at.timestamp():.6f}|{self.movement_id}|{self.lot_id}"
+        stamp = f"{self.at.timestamp():.6f}"
+        raw = f"{self.store_id}|{self.month}|{stamp}|{self.movement_id}|{self.lot_id}"
         return signing.Signer(salt=_SIGNER_SALT).sign(raw)
 
     @classmethod
@@ -64,8 +65,13 @@ class Cursor:
         try:
             raw = signing.Signer(salt=_SIGNER_SALT).unsign(value)
             store_id, month, stamp, movement_id, lot_id = raw.split("|")
-            return cls(int(store_id), month, datetime.fromtimestamp(float(stamp), tz=UTC),
-                       int(movement_id), int(lot_id))
+            return cls(
+                int(store_id),
+                month,
+                datetime.fromtimestamp(float(stamp), tz=UTC),
+                int(movement_id),
+                int(lot_id),
+            )
         except (signing.BadSignature, ValueError, OverflowError, OSError):
             return None
 
@@ -85,8 +91,9 @@ def _origin(origin: str, programme: str) -> str:
     return f"{ORIGIN_PROGRAMME}:{programme}" if origin == ORIGIN_PROGRAMME and programme else origin
 
 
-def _products(store: Store, since: Cursor | None, margin_at: datetime | None
-              ) -> tuple[list[dict[str, Any]], dict[str, int]]:
+def _products(
+    store: Store, since: Cursor | None, margin_at: datetime | None
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
     products = Product.objects.filter(store=store)
     barcodes = Barcode.objects.filter(store=store)
     lots = Lot.objects.filter(store=store, quantity__gt=0, dlc__isnull=False)
@@ -112,21 +119,49 @@ def _products(store: Store, since: Cursor | None, margin_at: datetime | None
     )
     items = []
     rates: dict[str, int] = {}
-    for pk, name, category_id, unit, price, stock, active, origin, programme, rate in (
-        products.order_by("pk").values_list(
-            "pk", "name", "category_id", "unit", "price_cents", "stock_qty", "active", "origin",
-            "programme", "rate_bp",
-        )
+    for (
+        pk,
+        name,
+        category_id,
+        unit,
+        price,
+        stock,
+        active,
+        origin,
+        programme,
+        rate,
+    ) in products.order_by("pk").values_list(
+        "pk",
+        "name",
+        "category_id",
+        "unit",
+        "price_cents",
+        "stock_qty",
+        "active",
+        "origin",
+        "programme",
+        "rate_bp",
     ):
         if rate is not None:
             rates[str(pk)] = rate
         dlc = dlcs.get(pk)
-        items.append(_drop_none({
-            "id": pk, "name": name, "category_id": category_id, "barcodes": codes.get(pk, []),
-            "unit": unit, "price_cents": price, "stock_qty": stock, "active": active,
-            "origin": _origin(origin, programme), "rate_bp": rate,
-            "earliest_dlc": dlc.isoformat() if dlc else None,
-        }))
+        items.append(
+            _drop_none(
+                {
+                    "id": pk,
+                    "name": name,
+                    "category_id": category_id,
+                    "barcodes": codes.get(pk, []),
+                    "unit": unit,
+                    "price_cents": price,
+                    "stock_qty": stock,
+                    "active": active,
+                    "origin": _origin(origin, programme),
+                    "rate_bp": rate,
+                    "earliest_dlc": dlc.isoformat() if dlc else None,
+                }
+            )
+        )
     return items, rates
 
 
@@ -139,8 +174,14 @@ def _all_product_rates(store: Store) -> dict[str, int]:
     }
 
 
-def _beneficiaries(store: Store, month: str, today: date, since: Cursor | None,
-                   margin_at: datetime | None, now: datetime) -> list[dict[str, Any]]:
+def _beneficiaries(
+    store: Store,
+    month: str,
+    today: date,
+    since: Cursor | None,
+    margin_at: datetime | None,
+    now: datetime,
+) -> list[dict[str, Any]]:
     households = Household.objects.filter(store=store, anonymised_at__isnull=True)
     spending = MonthlySpending.objects.filter(store=store, month=month)
     if since is not None and margin_at is not None:
@@ -152,22 +193,48 @@ def _beneficiaries(store: Store, month: str, today: date, since: Cursor | None,
         spending = spending.filter(household_id__in=ids)
     spent = dict(spending.values_list("household_id", "spent_cents"))
     items = []
-    for pk, code, label, start, end, suspended, budget, rate, adults, children in (
-        households.order_by("pk").values_list(
-            "pk", "code", "label", "rights_start", "rights_end", "rights_suspended",
-            "monthly_budget_cents", "rate_bp", "adults", "children",
-        )
+    for (
+        pk,
+        code,
+        label,
+        start,
+        end,
+        suspended,
+        budget,
+        rate,
+        adults,
+        children,
+    ) in households.order_by("pk").values_list(
+        "pk",
+        "code",
+        "label",
+        "rights_start",
+        "rights_end",
+        "rights_suspended",
+        "monthly_budget_cents",
+        "rate_bp",
+        "adults",
+        "children",
     ):
         status = "expired"
         if start is not None and end is not None and end >= start:
             status = rights_status(start, end, suspended, today)
             if status == "upcoming":
                 status = "expired"
-        items.append(_drop_none({
-            "code": code, "label": label, "status": status, "budget_cents": budget,
-            "spent_cents": spent.get(pk, 0), "month": month, "rate_bp": rate,
-            "household_size": max(1, adults + children),
-        }))
+        items.append(
+            _drop_none(
+                {
+                    "code": code,
+                    "label": label,
+                    "status": status,
+                    "budget_cents": budget,
+                    "spent_cents": spent.get(pk, 0),
+                    "month": month,
+                    "rate_bp": rate,
+                    "household_size": max(1, adults + children),
+                }
+            )
+        )
     return items
 
 
@@ -179,27 +246,36 @@ def _cashiers(store: Store, margin_at: datetime | None) -> tuple[list[dict[str, 
         ).values("membership_id")
         members = members.filter(Q(updated_at__gt=margin_at) | Q(pk__in=changed_profiles))
     pins = dict(
-        CashierProfile.objects.filter(store=store).exclude(pin_hash="")
+        CashierProfile.objects.filter(store=store)
+        .exclude(pin_hash="")
         .values_list("membership_id", "pin_hash")
     )
     items, gone = [], []
     for pk, active, user_active, first, last, username in members.order_by("pk").values_list(
-        "pk", "is_active", "user__is_active", "user__first_name", "user__last_name",
+        "pk",
+        "is_active",
+        "user__is_active",
+        "user__first_name",
+        "user__last_name",
         "user__username",
     ):
         if not (active and user_active):
             gone.append(pk)
             continue
-        items.append({"id": pk, "name": f"{first} {last}".strip() or username,
-                      "pin_hash": pins.get(pk)})
+        items.append(
+            {"id": pk, "name": f"{first} {last}".strip() or username, "pin_hash": pins.get(pk)}
+        )
     return items, gone
 
 
-def _categories(store: Store, margin_at: datetime | None
-                ) -> tuple[list[dict[str, Any]], dict[str, int], list[int]]:
-    rows = list(Category.objects.filter(store=store).values_list(
-        "pk", "name", "parent_id", "rate_bp", "updated_at"
-    ))
+def _categories(
+    store: Store, margin_at: datetime | None
+) -> tuple[list[dict[str, Any]], dict[str, int], list[int]]:
+    rows = list(
+        Category.objects.filter(store=store).values_list(
+            "pk", "name", "parent_id", "rate_bp", "updated_at"
+        )
+    )
     rates = {str(pk): rate for pk, _n, _p, rate, _u in rows if rate is not None}
     items = [
         {"id": pk, "name": name, "parent_id": parent}
@@ -208,9 +284,11 @@ def _categories(store: Store, margin_at: datetime | None
     ]
     deleted: list[int] = []
     if margin_at is not None:
-        deleted = list(CatalogTombstone.objects.filter(
-            store=store, kind=CatalogTombstone.Kind.CATEGORY, deleted_at__gt=margin_at
-        ).values_list("object_id", flat=True))
+        deleted = list(
+            CatalogTombstone.objects.filter(
+                store=store, kind=CatalogTombstone.Kind.CATEGORY, deleted_at__gt=margin_at
+            ).values_list("object_id", flat=True)
+        )
     return items, rates, deleted
 
 
@@ -262,8 +340,12 @@ def build_snapshot(store: Store, since: str | None = None) -> BuiltSnapshot:
     etag = '"' + hashlib.sha256(content_json.encode("utf-8")).hexdigest()[:32] + '"'
     new_cursor = Cursor(store.pk, month, now, marks["movement"], marks["lot"]).encode()
     head = json.dumps(
-        {"cursor": new_cursor, "generated_at": now.astimezone(ZoneInfo(store.timezone)).isoformat()},
-        ensure_ascii=False, separators=(",", ":"),
+        {
+            "cursor": new_cursor,
+            "generated_at": now.astimezone(ZoneInfo(store.timezone)).isoformat(),
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
     )
     body = (head[:-1] + "," + content_json[1:]).encode("utf-8")
     return BuiltSnapshot(body=body, etag=etag, full=cursor is None)

@@ -10,10 +10,12 @@ from cabas.gestion.stores.models import Membership, Store
 
 
 class TicketFilterForm(forms.Form):
-    start = forms.DateField(label=_("Du"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("Au"), required=False,
-                          widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=_("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("Au"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     device = forms.ChoiceField(label=_("Caisse"), required=False)
     cashier = forms.ChoiceField(label=_("Caissier"), required=False)
     household = forms.CharField(label=_("Carte du foyer"), required=False, max_length=32)

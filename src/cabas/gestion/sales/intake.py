@@ -96,8 +96,11 @@ class BatchContext:
         return self.households.get(card_codes.normalize(code))
 
 
-def _shop_tariff(store: Store, categories: Iterable[tuple[int, int | None, int | None]],
-                 products: Iterable[Product]) -> Tariff:
+def _shop_tariff(
+    store: Store,
+    categories: Iterable[tuple[int, int | None, int | None]],
+    products: Iterable[Product],
+) -> Tariff:
     settings = BeneficiarySettings.objects.filter(store=store).first()
     return Tariff(
         shop_rate_bp=settings.shop_rate_bp if settings else BeneficiarySettings().shop_rate_bp,
@@ -111,16 +114,29 @@ def load_context(store: Store, tickets: Sequence[WireTicket]) -> BatchContext:
     """Read, in a few queries, what these tickets name in the shop (and only in this shop:
     an id or a code of another shop finds nothing here)."""
     product_ids = {line.product_id for t in tickets for line in t.lines if line.product_id}
-    products = {
-        p.pk: p
-        for p in Product.objects.filter(store=store, pk__in=product_ids).only(
-            "id", "name", "unit", "price_cents", "category_id", "origin", "programme",
-            "rate_bp", "active",
-        )
-    } if product_ids else {}
+    products = (
+        {
+            p.pk: p
+            for p in Product.objects.filter(store=store, pk__in=product_ids).only(
+                "id",
+                "name",
+                "unit",
+                "price_cents",
+                "category_id",
+                "origin",
+                "programme",
+                "rate_bp",
+                "active",
+            )
+        }
+        if product_ids
+        else {}
+    )
     barcodes: dict[str, Product | None] = {}
     unnamed = {
-        line.barcode for t in tickets for line in t.lines
+        line.barcode
+        for t in tickets
+        for line in t.lines
         if line.product_id is None and line.barcode
     }
     if unnamed:
@@ -130,8 +146,9 @@ def load_context(store: Store, tickets: Sequence[WireTicket]) -> BatchContext:
             barcodes[code] = None if match is None else match.product
             if match is not None:
                 products.setdefault(match.product.pk, match.product)
-    categories = list(Category.objects.filter(store=store).values_list("id", "parent_id",
-                                                                        "rate_bp"))
+    categories = list(
+        Category.objects.filter(store=store).values_list("id", "parent_id", "rate_bp")
+    )
     context = BatchContext(
         store=store,
         zone=ZoneInfo(store.timezone),
@@ -144,8 +161,9 @@ def load_context(store: Store, tickets: Sequence[WireTicket]) -> BatchContext:
     if codes:
         context.households = {
             h.code: h
-            for h in Household.objects.filter(store=store, code__in=codes,
-                                              anonymised_at__isnull=True)
+            for h in Household.objects.filter(
+                store=store, code__in=codes, anonymised_at__isnull=True
+            )
         }
     cashier_ids = {t.cashier_id for t in tickets if t.cashier_id}
     if cashier_ids:
@@ -155,8 +173,9 @@ def load_context(store: Store, tickets: Sequence[WireTicket]) -> BatchContext:
     if products:
         latest = max(t.created_at.astimezone(context.zone).date() for t in tickets)
         context.expired_lots = dict(
-            Lot.objects.filter(store=store, product_id__in=list(products), quantity__gt=0,
-                               dlc__lt=latest).values_list("id", "dlc")
+            Lot.objects.filter(
+                store=store, product_id__in=list(products), quantity__gt=0, dlc__lt=latest
+            ).values_list("id", "dlc")
         )
     refunded = {t.refund_of for t in tickets if t.refund_of}
     if refunded:
@@ -180,10 +199,12 @@ class _Prepared:
     expired_lots: dict[int, date]
 
 
-def _anomaly(store: Store, kind: str, message: str, line: int | None = None,
-             **details: Any) -> Anomaly:
-    return Anomaly(store=store, kind=kind, message=message[:300], line_position=line,
-                   details=details)
+def _anomaly(
+    store: Store, kind: str, message: str, line: int | None = None, **details: Any
+) -> Anomaly:
+    return Anomaly(
+        store=store, kind=kind, message=message[:300], line_position=line, details=details
+    )
 
 
 def _line_product(context: BatchContext, line: Any) -> Product | None:
@@ -194,8 +215,9 @@ def _line_product(context: BatchContext, line: Any) -> Product | None:
     return None
 
 
-def prepare(context: BatchContext, device: Device, wire: WireTicket, fingerprint: str,
-            received_at: datetime) -> _Prepared:
+def prepare(
+    context: BatchContext, device: Device, wire: WireTicket, fingerprint: str, received_at: datetime
+) -> _Prepared:
     """Map one ticket onto its rows and find its anomalies (the single place where a ticket's
     fields become model fields)."""
     store = context.store
@@ -206,42 +228,68 @@ def prepare(context: BatchContext, device: Device, wire: WireTicket, fingerprint
     if wire.beneficiary_code:
         household = context.household(wire.beneficiary_code)
         if household is None:
-            anomalies.append(_anomaly(
-                store, Kind.BENEFICIARY_UNKNOWN,
-                f"Carte « {wire.beneficiary_code[:20]} » inconnue dans l'épicerie.",
-                code=wire.beneficiary_code,
-            ))
+            anomalies.append(
+                _anomaly(
+                    store,
+                    Kind.BENEFICIARY_UNKNOWN,
+                    f"Carte « {wire.beneficiary_code[:20]} » inconnue dans l'épicerie.",
+                    code=wire.beneficiary_code,
+                )
+            )
         else:
             status = till_status(household, local.date())
             if status == "suspended":
-                anomalies.append(_anomaly(
-                    store, Kind.BENEFICIARY_SUSPENDED,
-                    f"Vente au foyer {household.label} dont les droits sont suspendus.",
-                ))
+                anomalies.append(
+                    _anomaly(
+                        store,
+                        Kind.BENEFICIARY_SUSPENDED,
+                        f"Vente au foyer {household.label} dont les droits sont suspendus.",
+                    )
+                )
             elif status == "expired":
-                anomalies.append(_anomaly(
-                    store, Kind.BENEFICIARY_EXPIRED,
-                    f"Vente au foyer {household.label} dont les droits ne sont pas ouverts.",
-                ))
+                anomalies.append(
+                    _anomaly(
+                        store,
+                        Kind.BENEFICIARY_EXPIRED,
+                        f"Vente au foyer {household.label} dont les droits ne sont pas ouverts.",
+                    )
+                )
     if wire.cashier_id is not None and wire.cashier_id not in context.cashiers:
-        anomalies.append(_anomaly(store, Kind.CASHIER_UNKNOWN,
-                                  f"Caissier n° {wire.cashier_id} inconnu dans l'épicerie.",
-                                  cashier_id=wire.cashier_id))
+        anomalies.append(
+            _anomaly(
+                store,
+                Kind.CASHIER_UNKNOWN,
+                f"Caissier n° {wire.cashier_id} inconnu dans l'épicerie.",
+                cashier_id=wire.cashier_id,
+            )
+        )
     if wire.refund_of is not None and wire.refund_of not in context.known_refunded:
-        anomalies.append(_anomaly(
-            store, Kind.REFUND_ORIGINAL_UNKNOWN,
-            "Remboursement d'un ticket que le serveur ne connaît pas (encore).",
-            refund_of=str(wire.refund_of),
-        ))
+        anomalies.append(
+            _anomaly(
+                store,
+                Kind.REFUND_ORIGINAL_UNKNOWN,
+                "Remboursement d'un ticket que le serveur ne connaît pas (encore).",
+                refund_of=str(wire.refund_of),
+            )
+        )
     ticket = Ticket(
-        id=wire.id, store=store, device=device, created_at=wire.created_at,
-        received_at=received_at, month=month,
+        id=wire.id,
+        store=store,
+        device=device,
+        created_at=wire.created_at,
+        received_at=received_at,
+        month=month,
         cashier_id=wire.cashier_id if wire.cashier_id in context.cashiers else None,
-        cashier_ref=wire.cashier_id, household=household,
-        beneficiary_code=wire.beneficiary_code or "", cash_session_id=wire.cash_session_id,
-        refund_of=wire.refund_of, total_cents=wire.total_cents,
+        cashier_ref=wire.cashier_id,
+        household=household,
+        beneficiary_code=wire.beneficiary_code or "",
+        cash_session_id=wire.cash_session_id,
+        refund_of=wire.refund_of,
+        total_cents=wire.total_cents,
         full_price_cents=sum(line.full_price_cents for line in wire.lines),
-        change_cents=wire.change_cents, line_count=len(wire.lines), fingerprint=fingerprint,
+        change_cents=wire.change_cents,
+        line_count=len(wire.lines),
+        fingerprint=fingerprint,
     )
     lines: list[TicketLine] = []
     specs: list[MovementSpec] = []
@@ -252,70 +300,113 @@ def prepare(context: BatchContext, device: Device, wire: WireTicket, fingerprint
         product = _line_product(context, line)
         if product is None:
             if line.product_id is not None:
-                anomalies.append(_anomaly(
-                    store, Kind.UNKNOWN_PRODUCT,
-                    f"Ligne {position} : produit n° {line.product_id} inconnu dans l'épicerie "
-                    f"(« {line.label[:60]} »).", position, product_id=line.product_id,
-                ))
+                anomalies.append(
+                    _anomaly(
+                        store,
+                        Kind.UNKNOWN_PRODUCT,
+                        f"Ligne {position} : produit n° {line.product_id} inconnu dans l'épicerie "
+                        f"(« {line.label[:60]} »).",
+                        position,
+                        product_id=line.product_id,
+                    )
+                )
             elif line.barcode:
-                anomalies.append(_anomaly(
-                    store, Kind.UNKNOWN_BARCODE,
-                    f"Ligne {position} : code-barres {line.barcode[:32]} inconnu "
-                    f"(« {line.label[:60]} »).", position, barcode=line.barcode,
-                ))
+                anomalies.append(
+                    _anomaly(
+                        store,
+                        Kind.UNKNOWN_BARCODE,
+                        f"Ligne {position} : code-barres {line.barcode[:32]} inconnu "
+                        f"(« {line.label[:60]} »).",
+                        position,
+                        barcode=line.barcode,
+                    )
+                )
         else:
             specs.append(
                 MovementSpec(product_id=product.pk, quantity=-line.quantity, kind=MovementKind.SALE)
-                if line.quantity > 0 else
-                MovementSpec(product_id=product.pk, quantity=-line.quantity,
-                             kind=MovementKind.REFUND)
+                if line.quantity > 0
+                else MovementSpec(
+                    product_id=product.pk, quantity=-line.quantity, kind=MovementKind.REFUND
+                )
             )
             price = _price_anomaly(context, product, line, position, with_card, household)
             if price is not None:
                 anomalies.append(price)
-        lines.append(TicketLine(
-            store=store, ticket=ticket, position=position, product=product,
-            product_ref=line.product_id, barcode=line.barcode or "", label=line.label,
-            quantity=line.quantity, unit=line.unit, unit_price_cents=line.unit_price_cents,
-            full_price_cents=line.full_price_cents, total_cents=line.total_cents,
-        ))
+        lines.append(
+            TicketLine(
+                store=store,
+                ticket=ticket,
+                position=position,
+                product=product,
+                product_ref=line.product_id,
+                barcode=line.barcode or "",
+                label=line.label,
+                quantity=line.quantity,
+                unit=line.unit,
+                unit_price_cents=line.unit_price_cents,
+                full_price_cents=line.full_price_cents,
+                total_cents=line.total_cents,
+            )
+        )
     payments = [
-        TicketPayment(store=store, ticket=ticket, method=p.method, amount_cents=p.amount_cents,
-                      tendered_cents=p.tendered_cents)
+        TicketPayment(
+            store=store,
+            ticket=ticket,
+            method=p.method,
+            amount_cents=p.amount_cents,
+            tendered_cents=p.tendered_cents,
+        )
         for p in wire.payments
     ]
     for anomaly in anomalies:
         anomaly.ticket = ticket
-    return _Prepared(ticket, lines, payments, specs, anomalies, household, local.date(),
-                     context.expired_lots)
+    return _Prepared(
+        ticket, lines, payments, specs, anomalies, household, local.date(), context.expired_lots
+    )
 
 
-def _price_anomaly(context: BatchContext, product: Product, line: Any, position: int,
-                   with_card: bool, household: Household | None) -> Anomaly | None:
+def _price_anomaly(
+    context: BatchContext,
+    product: Product,
+    line: Any,
+    position: int,
+    with_card: bool,
+    household: Household | None,
+) -> Anomaly | None:
     if line.unit != product.unit:
         return _anomaly(
-            context.store, Kind.PRICE_MISMATCH,
+            context.store,
+            Kind.PRICE_MISMATCH,
             f"Ligne {position} : vendu {'au kilo' if line.unit == 'kg' else 'à la pièce'}, "
             f"alors que « {product.name} » est "
             f"{'au kilo' if product.unit == 'kg' else 'à la pièce'}.",
-            position, sold_unit=line.unit, product_unit=product.unit,
+            position,
+            sold_unit=line.unit,
+            product_unit=product.unit,
         )
     decision = context.tariff.rate_for(
-        product.pk, context.category_path(product.category_id), product.tariff_origin,
-        household.rate_bp if household is not None else None, with_card=with_card,
+        product.pk,
+        context.category_path(product.category_id),
+        product.tariff_origin,
+        household.rate_bp if household is not None else None,
+        with_card=with_card,
     )
     expected = (
-        product.price_cents if decision.rate_bp == FULL_RATE_BP
+        product.price_cents
+        if decision.rate_bp == FULL_RATE_BP
         else beneficiary_unit_price_cents(product.price_cents, decision.rate_bp)
     )
     if line.unit_price_cents == expected:
         return None
     return _anomaly(
-        context.store, Kind.PRICE_MISMATCH,
+        context.store,
+        Kind.PRICE_MISMATCH,
         f"Ligne {position} : « {product.name} » vendu {format_euros(line.unit_price_cents)}, "
         f"les règles du jour donnent {format_euros(expected)} "
         f"({format_rate(decision.rate_bp)}).",
-        position, sold_cents=line.unit_price_cents, expected_cents=expected,
+        position,
+        sold_cents=line.unit_price_cents,
+        expected_cents=expected,
         rate_bp=decision.rate_bp,
     )
 
@@ -331,40 +422,55 @@ def _store_ticket(prepared: _Prepared) -> None:
     # which the stock UPDATE would then have to upgrade, deadlocking two tills selling it.
     if prepared.specs:
         movements = stock_movements_bulk_record(
-            store=store, specs=prepared.specs, occurred_at=ticket.created_at,
-            document_type=DOCUMENT_TYPE, document_id=str(ticket.pk),
+            store=store,
+            specs=prepared.specs,
+            occurred_at=ticket.created_at,
+            document_type=DOCUMENT_TYPE,
+            document_id=str(ticket.pk),
             refund_of_document_id=str(ticket.refund_of) if ticket.refund_of else None,
         )
         for movement in movements:
             dlc = _expired_dlc(movement.lot_id, prepared)
             if dlc is not None and movement.quantity < 0:
-                anomalies.append(_anomaly(
-                    store, Kind.DLC_PASSED,
-                    f"Vendu d'un lot dont la DLC ({dlc:%d/%m/%Y}) était passée.",
-                    product_id=movement.product_id, lot_id=movement.lot_id,
-                    dlc=dlc.isoformat(),
-                ))
+                anomalies.append(
+                    _anomaly(
+                        store,
+                        Kind.DLC_PASSED,
+                        f"Vendu d'un lot dont la DLC ({dlc:%d/%m/%Y}) était passée.",
+                        product_id=movement.product_id,
+                        lot_id=movement.lot_id,
+                        dlc=dlc.isoformat(),
+                    )
+                )
                 anomalies[-1].ticket = ticket
     TicketLine.objects.bulk_create(prepared.lines)
     if prepared.payments:
         TicketPayment.objects.bulk_create(prepared.payments)
     household = prepared.household
     if household is not None and ticket.total_cents:
-        spending_add(store=store, household=household, month=ticket.month,
-                     amount_cents=ticket.total_cents)
+        spending_add(
+            store=store, household=household, month=ticket.month, amount_cents=ticket.total_cents
+        )
         if ticket.total_cents > 0:
             spent = (
                 MonthlySpending.objects.filter(household=household, month=ticket.month)
-                .values_list("spent_cents", flat=True).first() or 0
+                .values_list("spent_cents", flat=True)
+                .first()
+                or 0
             )
             budget = household.monthly_budget_cents
             if spent > budget:
-                anomalies.append(_anomaly(
-                    store, Kind.BUDGET_EXCEEDED,
-                    f"Budget du foyer {household.label} dépassé : {format_euros(spent)} "
-                    f"dépensés en {ticket.month} pour {format_euros(budget)}.",
-                    budget_cents=budget, spent_cents=spent, over_cents=spent - budget,
-                ))
+                anomalies.append(
+                    _anomaly(
+                        store,
+                        Kind.BUDGET_EXCEEDED,
+                        f"Budget du foyer {household.label} dépassé : {format_euros(spent)} "
+                        f"dépensés en {ticket.month} pour {format_euros(budget)}.",
+                        budget_cents=budget,
+                        spent_cents=spent,
+                        over_cents=spent - budget,
+                    )
+                )
                 anomalies[-1].ticket = ticket
     if anomalies:
         Anomaly.objects.bulk_create(anomalies)
@@ -426,18 +532,23 @@ def ticket_batch_ingest(*, device: Device, raw_tickets: Sequence[Any]) -> list[T
             info = invalid.error_info()
             ident = raw_ticket_id(raw)
             results[index] = TicketResult(id=ident, status="rejected", error=info)
-            quarantine.append(_quarantined(device, raw, ident, info.code, info.message,
-                                           info.details))
+            quarantine.append(
+                _quarantined(device, raw, ident, info.code, info.message, info.details)
+            )
             continue
         parsed.append((index, wire, ticket_fingerprint(wire)))
 
     # A read, safe to do first: the primary key still decides for the tickets not seen here.
-    stored = {
-        pk: (print_, store_id)
-        for pk, print_, store_id in Ticket.objects.filter(
-            pk__in=[wire.id for _i, wire, _f in parsed]
-        ).values_list("pk", "fingerprint", "store_id")
-    } if parsed else {}
+    stored = (
+        {
+            pk: (print_, store_id)
+            for pk, print_, store_id in Ticket.objects.filter(
+                pk__in=[wire.id for _i, wire, _f in parsed]
+            ).values_list("pk", "fingerprint", "store_id")
+        }
+        if parsed
+        else {}
+    )
     fresh = [(i, w, f) for i, w, f in parsed if w.id not in stored]
     context = load_context(store, [w for _i, w, _f in fresh]) if fresh else None
     received_at = timezone.now()
@@ -447,12 +558,14 @@ def ticket_batch_ingest(*, device: Device, raw_tickets: Sequence[Any]) -> list[T
         if known is None:
             assert context is not None
             try:
-                _store_with_retries(lambda w=wire, p=print_: prepare(  # type: ignore[misc]
-                    context, device, w, p, received_at))
+                _store_with_retries(
+                    lambda w=wire, p=print_: prepare(  # type: ignore[misc]
+                        context, device, w, p, received_at
+                    )
+                )
             except IntegrityError:
                 known = (
-                    Ticket.objects.filter(pk=wire.id).values_list("fingerprint", "store_id")
-                    .first()
+                    Ticket.objects.filter(pk=wire.id).values_list("fingerprint", "store_id").first()
                 )
                 if known is None:  # not our primary key: a real error
                     raise
@@ -466,20 +579,27 @@ def ticket_batch_ingest(*, device: Device, raw_tickets: Sequence[Any]) -> list[T
         else:
             info = error_info("id_conflict")
             results[index] = TicketResult(id=ident, status="rejected", error=info)
-            quarantine.append(_quarantined(device, raw_tickets[index], ident, info.code,
-                                           info.message, None))
+            quarantine.append(
+                _quarantined(device, raw_tickets[index], ident, info.code, info.message, None)
+            )
     if quarantine:
         with transaction.atomic():
             QuarantinedPayload.objects.bulk_create(quarantine)
     return [result for result in results if result is not None]
 
 
-def _quarantined(device: Device, raw: Any, ident: str | None, code: str, message: str,
-                 details: Any) -> QuarantinedPayload:
+def _quarantined(
+    device: Device, raw: Any, ident: str | None, code: str, message: str, details: Any
+) -> QuarantinedPayload:
     from cabas.gestion.sales.services import _raw_text
 
     return QuarantinedPayload(
-        store_id=device.store_id, device=device, kind=QuarantinedPayload.Kind.TICKET,
-        object_id=(ident or "")[:100], reason=code, message=message, details=details,
+        store_id=device.store_id,
+        device=device,
+        kind=QuarantinedPayload.Kind.TICKET,
+        object_id=(ident or "")[:100],
+        reason=code,
+        message=message,
+        details=details,
         raw=_raw_text(raw),
     )

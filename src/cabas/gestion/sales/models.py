@@ -23,13 +23,21 @@ class Ticket(StoreOwned):
     received_at = models.DateTimeField(_("reçu le"))
     month = models.CharField(_("mois"), max_length=7)
     cashier = models.ForeignKey(
-        "stores.Membership", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "stores.Membership",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("caissier"),
     )
     cashier_ref = models.BigIntegerField(null=True, blank=True)
     household = models.ForeignKey(
-        "beneficiaries.Household", on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", verbose_name=_("foyer"),
+        "beneficiaries.Household",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("foyer"),
     )
     beneficiary_code = models.CharField(_("carte"), max_length=64, blank=True)
     cash_session_id = models.UUIDField(null=True, blank=True)

@@ -75,9 +75,11 @@ def store_quarantine(store: Store) -> QuerySet[QuarantinedPayload]:
 
 
 def store_cash_sessions(store: Store) -> QuerySet[CashSession]:
-    return CashSession.objects.filter(store=store).select_related(
-        "device", "cashier__user", "closing_cashier__user"
-    ).order_by("-opened_at")
+    return (
+        CashSession.objects.filter(store=store)
+        .select_related("device", "cashier__user", "closing_cashier__user")
+        .order_by("-opened_at")
+    )
 
 
 def session_tickets(session: CashSession) -> QuerySet[Ticket]:

@@ -64,9 +64,14 @@ def anomaly_handle(*, anomaly: Anomaly, actor: Any, note: str = "") -> Anomaly:
     anomaly.handled_by = actor if getattr(actor, "is_authenticated", False) else None
     anomaly.handled_note = note.strip()[:300]
     anomaly.save(update_fields=["handled_at", "handled_by", "handled_note"])
-    audit_record(store=anomaly.store, actor=actor, action="sales.anomaly_handled",
-                 target=anomaly, changes={"kind": [None, anomaly.kind]},
-                 reason=anomaly.handled_note)
+    audit_record(
+        store=anomaly.store,
+        actor=actor,
+        action="sales.anomaly_handled",
+        target=anomaly,
+        changes={"kind": [None, anomaly.kind]},
+        reason=anomaly.handled_note,
+    )
     return anomaly
 
 
@@ -76,6 +81,5 @@ def quarantine_mark_reviewed(*, item: QuarantinedPayload, actor: Any) -> Quarant
         item.reviewed_at = timezone.now()
         item.reviewed_by = actor if getattr(actor, "is_authenticated", False) else None
         item.save(update_fields=["reviewed_at", "reviewed_by"])
-        audit_record(store=item.store, actor=actor, action="sales.quarantine_reviewed",
-                     target=item)
+        audit_record(store=item.store, actor=actor, action="sales.quarantine_reviewed", target=item)
     return item

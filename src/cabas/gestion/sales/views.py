@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cabas.gestion.pos.models import CashSession
 from cabas.gestion.sales import services
 from cabas.gestion.sales.forms import AnomalyHandleForm, TicketFilterForm
 from cabas.gestion.sales.models import Anomaly, QuarantinedPayload, Ticket
@@ -22,6 +21,8 @@ from cabas.gestion.sales.selectors import (
     store_cash_sessions,
     store_quarantine,
     store_tickets,
+)
+from cabas.gestion.sales.selectors import (
     ticket_detail as select_ticket,
 )
 from cabas.gestion.stores.decorators import store_view
@@ -48,15 +49,21 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         filters = TicketFilters(
-            start=data["start"], end=data["end"], device_id=data["device"] or None,
+            start=data["start"],
+            end=data["end"],
+            device_id=data["device"] or None,
             cashier_id=int(data["cashier"]) if data["cashier"] else None,
-            household_code=data["household"], with_anomalies=data["anomalies"],
+            household_code=data["household"],
+            with_anomalies=data["anomalies"],
         )
     page = Paginator(store_tickets(store, filters), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "sales/ticket_list.html",
-                  _context(request, "tickets", form=form, page=page, query=query.urlencode()))
+    return render(
+        request,
+        "sales/ticket_list.html",
+        _context(request, "tickets", form=form, page=page, query=query.urlencode()),
+    )
 
 
 @store_view(Perm.SALES_VIEW)
@@ -66,9 +73,17 @@ def ticket_detail(request: HttpRequest, ticket_id: str) -> HttpResponse:
     except Ticket.DoesNotExist:
         raise Http404 from None
     refunds = Ticket.objects.filter(store=ticket.store, refund_of=ticket.pk)
-    return render(request, "sales/ticket_detail.html",
-                  _context(request, "tickets", ticket=ticket, refunds=list(refunds),
-                           handle_form=AnomalyHandleForm()))
+    return render(
+        request,
+        "sales/ticket_detail.html",
+        _context(
+            request,
+            "tickets",
+            ticket=ticket,
+            refunds=list(refunds),
+            handle_form=AnomalyHandleForm(),
+        ),
+    )
 
 
 @store_view(Perm.SALES_REVIEW)
@@ -76,9 +91,11 @@ def anomaly_list(request: HttpRequest) -> HttpResponse:
     handled = request.GET.get("traitees") == "1"
     anomalies = store_anomalies(request.store, handled=handled)  # type: ignore[attr-defined]
     page = Paginator(anomalies, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "sales/anomaly_list.html",
-                  _context(request, "anomalies", page=page, handled=handled,
-                           handle_form=AnomalyHandleForm()))
+    return render(
+        request,
+        "sales/anomaly_list.html",
+        _context(request, "anomalies", page=page, handled=handled, handle_form=AnomalyHandleForm()),
+    )
 
 
 @store_view(Perm.SALES_REVIEW)
@@ -107,7 +124,8 @@ def quarantine_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def quarantine_detail(request: HttpRequest, item_id: int) -> HttpResponse:
     item = get_object_or_404(
-        QuarantinedPayload.objects.select_related("device", "reviewed_by"), pk=item_id,
+        QuarantinedPayload.objects.select_related("device", "reviewed_by"),
+        pk=item_id,
         store=request.store,  # type: ignore[attr-defined]
     )
     if request.method == "POST":
@@ -118,8 +136,11 @@ def quarantine_detail(request: HttpRequest, item_id: int) -> HttpResponse:
         pretty = json.dumps(json.loads(item.raw), indent=2, ensure_ascii=False)
     except ValueError:
         pretty = item.raw
-    return render(request, "sales/quarantine_detail.html",
-                  _context(request, "quarantine", item=item, pretty=pretty))
+    return render(
+        request,
+        "sales/quarantine_detail.html",
+        _context(request, "quarantine", item=item, pretty=pretty),
+    )
 
 
 @store_view(Perm.SALES_VIEW)
@@ -133,14 +154,23 @@ def cash_session_list(request: HttpRequest) -> HttpResponse:
 @store_view(Perm.SALES_VIEW)
 def cash_session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
     session = get_object_or_404(
-        store_cash_sessions(request.store), pk=session_id  # type: ignore[attr-defined]
+        store_cash_sessions(request.store),
+        pk=session_id,  # type: ignore[attr-defined]
     )
     methods = sorted(set(session.counted) | set(session.expected))
     rows = [
-        (method, session.expected.get(method), session.counted.get(method),
-         (session.counted.get(method) or 0) - (session.expected.get(method) or 0))
+        (
+            method,
+            session.expected.get(method),
+            session.counted.get(method),
+            (session.counted.get(method) or 0) - (session.expected.get(method) or 0),
+        )
         for method in methods
     ]
-    return render(request, "sales/cash_session_detail.html",
-                  _context(request, "sessions", session=session, rows=rows,
-                           tickets=list(session_tickets(session))))
+    return render(
+        request,
+        "sales/cash_session_detail.html",
+        _context(
+            request, "sessions", session=session, rows=rows, tickets=list(session_tickets(session))
+        ),
+    )

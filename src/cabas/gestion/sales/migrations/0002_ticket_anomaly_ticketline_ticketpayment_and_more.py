@@ -6,121 +6,286 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('beneficiaries', '0001_initial'),
-        ('catalog', '0001_initial'),
-        ('pos', '0001_initial'),
-        ('sales', '0001_initial'),
-        ('stores', '0001_initial'),
+        ("beneficiaries", "0001_initial"),
+        ("catalog", "0001_initial"),
+        ("pos", "0001_initial"),
+        ("sales", "0001_initial"),
+        ("stores", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Ticket',
+            name="Ticket",
             fields=[
-                ('id', models.UUIDField(primary_key=True, serialize=False)),
-                ('created_at', models.DateTimeField(verbose_name='date')),
-                ('received_at', models.DateTimeField(verbose_name='reçu le')),
-                ('month', models.CharField(max_length=7, verbose_name='mois')),
-                ('cashier_ref', models.BigIntegerField(blank=True, null=True)),
-                ('beneficiary_code', models.CharField(blank=True, max_length=64, verbose_name='carte')),
-                ('cash_session_id', models.UUIDField(blank=True, null=True)),
-                ('refund_of', models.UUIDField(blank=True, null=True, verbose_name='remboursement du ticket')),
-                ('total_cents', models.BigIntegerField(verbose_name='total')),
-                ('full_price_cents', models.BigIntegerField(verbose_name='total au prix plein')),
-                ('change_cents', models.BigIntegerField(default=0, verbose_name='rendu')),
-                ('line_count', models.PositiveSmallIntegerField(verbose_name='lignes')),
-                ('fingerprint', models.CharField(max_length=64)),
-                ('cashier', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='stores.membership', verbose_name='caissier')),
-                ('device', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='pos.device')),
-                ('household', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='beneficiaries.household', verbose_name='foyer')),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='stores.store')),
+                ("id", models.UUIDField(primary_key=True, serialize=False)),
+                ("created_at", models.DateTimeField(verbose_name="date")),
+                ("received_at", models.DateTimeField(verbose_name="reçu le")),
+                ("month", models.CharField(max_length=7, verbose_name="mois")),
+                ("cashier_ref", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "beneficiary_code",
+                    models.CharField(blank=True, max_length=64, verbose_name="carte"),
+                ),
+                ("cash_session_id", models.UUIDField(blank=True, null=True)),
+                (
+                    "refund_of",
+                    models.UUIDField(blank=True, null=True, verbose_name="remboursement du ticket"),
+                ),
+                ("total_cents", models.BigIntegerField(verbose_name="total")),
+                ("full_price_cents", models.BigIntegerField(verbose_name="total au prix plein")),
+                ("change_cents", models.BigIntegerField(default=0, verbose_name="rendu")),
+                ("line_count", models.PositiveSmallIntegerField(verbose_name="lignes")),
+                ("fingerprint", models.CharField(max_length=64)),
+                (
+                    "cashier",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="stores.membership",
+                        verbose_name="caissier",
+                    ),
+                ),
+                (
+                    "device",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="pos.device",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="beneficiaries.household",
+                        verbose_name="foyer",
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="stores.store",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ticket',
-                'verbose_name_plural': 'tickets',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "ticket",
+                "verbose_name_plural": "tickets",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Anomaly',
+            name="Anomaly",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('line_position', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='ligne')),
-                ('kind', models.CharField(choices=[('unknown_product', 'produit inconnu'), ('unknown_barcode', 'code-barres inconnu'), ('price_mismatch', 'prix différent des règles du jour'), ('beneficiary_unknown', 'bénéficiaire inconnu'), ('beneficiary_suspended', 'droits suspendus'), ('beneficiary_expired', 'droits expirés'), ('budget_exceeded', 'budget dépassé'), ('quota_exceeded', 'quota dépassé'), ('dlc_passed', 'DLC dépassée'), ('cashier_unknown', 'caissier inconnu'), ('refund_original_unknown', 'ticket remboursé inconnu')], max_length=32, verbose_name='nature')),
-                ('message', models.CharField(max_length=300, verbose_name='message')),
-                ('details', models.JSONField(blank=True, default=dict, verbose_name='détails')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='relevée le')),
-                ('handled_at', models.DateTimeField(blank=True, null=True, verbose_name='traitée le')),
-                ('handled_note', models.CharField(blank=True, max_length=300, verbose_name='commentaire')),
-                ('handled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='stores.store')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='anomalies', to='sales.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "line_position",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="ligne"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("unknown_product", "produit inconnu"),
+                            ("unknown_barcode", "code-barres inconnu"),
+                            ("price_mismatch", "prix différent des règles du jour"),
+                            ("beneficiary_unknown", "bénéficiaire inconnu"),
+                            ("beneficiary_suspended", "droits suspendus"),
+                            ("beneficiary_expired", "droits expirés"),
+                            ("budget_exceeded", "budget dépassé"),
+                            ("quota_exceeded", "quota dépassé"),
+                            ("dlc_passed", "DLC dépassée"),
+                            ("cashier_unknown", "caissier inconnu"),
+                            ("refund_original_unknown", "ticket remboursé inconnu"),
+                        ],
+                        max_length=32,
+                        verbose_name="nature",
+                    ),
+                ),
+                ("message", models.CharField(max_length=300, verbose_name="message")),
+                ("details", models.JSONField(blank=True, default=dict, verbose_name="détails")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="relevée le")),
+                (
+                    "handled_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="traitée le"),
+                ),
+                (
+                    "handled_note",
+                    models.CharField(blank=True, max_length=300, verbose_name="commentaire"),
+                ),
+                (
+                    "handled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="stores.store",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="anomalies",
+                        to="sales.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'anomalie',
-                'verbose_name_plural': 'anomalies',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "anomalie",
+                "verbose_name_plural": "anomalies",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='TicketLine',
+            name="TicketLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField()),
-                ('product_ref', models.BigIntegerField(blank=True, null=True)),
-                ('barcode', models.CharField(blank=True, max_length=64, verbose_name='code-barres')),
-                ('label', models.CharField(max_length=200, verbose_name='libellé')),
-                ('quantity', models.BigIntegerField(verbose_name='quantité')),
-                ('unit', models.CharField(max_length=8, verbose_name='unité')),
-                ('unit_price_cents', models.BigIntegerField(verbose_name='prix unitaire')),
-                ('full_price_cents', models.BigIntegerField(verbose_name='prix plein')),
-                ('total_cents', models.BigIntegerField(verbose_name='total')),
-                ('product', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.product')),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='stores.store')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='sales.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField()),
+                ("product_ref", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "barcode",
+                    models.CharField(blank=True, max_length=64, verbose_name="code-barres"),
+                ),
+                ("label", models.CharField(max_length=200, verbose_name="libellé")),
+                ("quantity", models.BigIntegerField(verbose_name="quantité")),
+                ("unit", models.CharField(max_length=8, verbose_name="unité")),
+                ("unit_price_cents", models.BigIntegerField(verbose_name="prix unitaire")),
+                ("full_price_cents", models.BigIntegerField(verbose_name="prix plein")),
+                ("total_cents", models.BigIntegerField(verbose_name="total")),
+                (
+                    "product",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.product",
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="stores.store",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="sales.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ligne de ticket',
-                'verbose_name_plural': 'lignes de ticket',
-                'ordering': ['ticket', 'position'],
+                "verbose_name": "ligne de ticket",
+                "verbose_name_plural": "lignes de ticket",
+                "ordering": ["ticket", "position"],
             },
         ),
         migrations.CreateModel(
-            name='TicketPayment',
+            name="TicketPayment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('method', models.CharField(choices=[('cash', 'espèces'), ('card', 'carte bancaire'), ('cheque', 'chèque'), ('voucher', "bon d'achat"), ('other', 'autre')], max_length=10, verbose_name='moyen')),
-                ('amount_cents', models.BigIntegerField(verbose_name='montant')),
-                ('tendered_cents', models.BigIntegerField(blank=True, null=True, verbose_name='remis')),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='stores.store')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='payments', to='sales.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("cash", "espèces"),
+                            ("card", "carte bancaire"),
+                            ("cheque", "chèque"),
+                            ("voucher", "bon d'achat"),
+                            ("other", "autre"),
+                        ],
+                        max_length=10,
+                        verbose_name="moyen",
+                    ),
+                ),
+                ("amount_cents", models.BigIntegerField(verbose_name="montant")),
+                (
+                    "tendered_cents",
+                    models.BigIntegerField(blank=True, null=True, verbose_name="remis"),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="stores.store",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="payments",
+                        to="sales.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'paiement',
-                'verbose_name_plural': 'paiements',
+                "verbose_name": "paiement",
+                "verbose_name_plural": "paiements",
             },
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['store', '-created_at'], name='sales_ticket_store_recent'),
+            model_name="ticket",
+            index=models.Index(fields=["store", "-created_at"], name="sales_ticket_store_recent"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['store', 'household', 'month'], name='sales_ticket_household'),
+            model_name="ticket",
+            index=models.Index(
+                fields=["store", "household", "month"], name="sales_ticket_household"
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['cash_session_id'], name='sales_ticket_session'),
+            model_name="ticket",
+            index=models.Index(fields=["cash_session_id"], name="sales_ticket_session"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['refund_of'], name='sales_ticket_refund_of'),
+            model_name="ticket",
+            index=models.Index(fields=["refund_of"], name="sales_ticket_refund_of"),
         ),
         migrations.AddIndex(
-            model_name='anomaly',
-            index=models.Index(fields=['store', 'handled_at', '-created_at'], name='sales_anomaly_todo'),
+            model_name="anomaly",
+            index=models.Index(
+                fields=["store", "handled_at", "-created_at"], name="sales_anomaly_todo"
+            ),
         ),
     ]
