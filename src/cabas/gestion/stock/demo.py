@@ -103,7 +103,7 @@ def load_demo_stock(store: Store, users: dict[str, User]) -> None:
     )
     if not products:
         return
-    rng = random.Random(f"stock:{store.slug}")
+    rng = random.Random(f"stock:{store.slug}")  # noqa: S311 - deterministic demo data, not secrets
     today = store_today(store)
     now = timezone.now()
     stock_user = users.get("stock")
