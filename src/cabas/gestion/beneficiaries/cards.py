@@ -30,13 +30,19 @@ def _fit(canvas: Canvas, text: str, font: str, size: float, width: float) -> flo
 
 
 def _draw_card(canvas: Canvas, x: float, y: float, shop_name: str, label: str, code: str) -> None:
+    inner = CARD_WIDTH - 10 * mm
+    # A band with the shop's name, inside the card's rounded corners.
+    canvas.saveState()
+    outline = canvas.beginPath()
+    outline.roundRect(x, y, CARD_WIDTH, CARD_HEIGHT, 3 * mm)
+    canvas.clipPath(outline, stroke=0, fill=0)
+    canvas.setFillColor(_GREEN)
+    canvas.rect(x, y + CARD_HEIGHT - 11 * mm, CARD_WIDTH, 11 * mm, stroke=0, fill=1)
+    canvas.restoreState()
+    # The outline, to cut along.
     canvas.setStrokeColor(_GREY)
     canvas.setLineWidth(0.3)
     canvas.roundRect(x, y, CARD_WIDTH, CARD_HEIGHT, 3 * mm)
-    inner = CARD_WIDTH - 10 * mm
-    # A band with the shop's name.
-    canvas.setFillColor(_GREEN)
-    canvas.rect(x, y + CARD_HEIGHT - 11 * mm, CARD_WIDTH, 11 * mm, stroke=0, fill=1)
     canvas.setFillColor(Color(1, 1, 1))
     size = _fit(canvas, shop_name, "Helvetica-Bold", 12, inner)
     canvas.setFont("Helvetica-Bold", size)
