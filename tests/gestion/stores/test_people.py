@@ -139,3 +139,30 @@ class TestDemo:
         assert (Store.objects.count(), User.objects.count(), Membership.objects.count()) == counts
         assert counts[0] == 2
         assert User.objects.get(username="voisine-caisse").check_password("demo-password-123")
+
+
+class TestLogo:
+    def test_a_manager_uploads_a_logo_that_only_the_shop_sees(self, alice_client, world, client):
+        import io
+
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from PIL import Image
+
+        buffer = io.BytesIO()
+        Image.new("RGB", (40, 20), (30, 120, 60)).save(buffer, format="PNG")
+        response = alice_client.post(
+            reverse("stores:settings"),
+            {
+                "name": "Épicerie A",
+                "timezone": "Europe/Paris",
+                "logo": SimpleUploadedFile("logo.png", buffer.getvalue(), "image/png"),
+            },
+        )
+        assert response.status_code == 302
+        logo = alice_client.get(reverse("stores:logo"))
+        assert logo.status_code == 200
+        assert logo["Content-Type"] == "image/png"
+        assert b"".join(logo.streaming_content).startswith(b"\x89PNG")
+        assert reverse("stores:logo") in alice_client.get(reverse("core:home")).content.decode()
+        client.force_login(world.charlie)
+        assert client.get(reverse("stores:logo")).status_code == 404

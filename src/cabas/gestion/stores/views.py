@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import mimetypes
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -123,6 +125,21 @@ def store_settings(request: StoreRequest) -> HttpResponse:
             messages.success(request, _("Paramètres enregistrés."))
             return redirect("stores:settings")
     return render(request, "stores/settings.html", {"form": form})
+
+
+@store_view(Perm.TILL_USE)
+def store_logo(request: StoreRequest) -> HttpResponse:
+    """The current shop's logo, served through the app so it stays private to the shop."""
+    if not request.store.logo:
+        raise Http404
+    logo = request.store.logo
+    response = FileResponse(logo.open("rb"), content_type=_logo_type(logo.name))
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _logo_type(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
 @store_view(Perm.AUDIT_VIEW)
