@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("cabas.gestion.core.urls")),
     path("", include("cabas.gestion.accounts.urls")),
     path("", include("cabas.gestion.stores.urls")),
+    path("", include("cabas.gestion.catalog.urls")),
     path("plateforme/", admin.site.urls),
 ]
 
