@@ -25,8 +25,12 @@ class World:
     charlie: User
 
     def person(self, actor: str) -> User | None:
-        return {"manager": self.alice, "stock": self.diane, "cashier": self.bob,
-                "other": self.charlie}.get(actor)
+        return {
+            "manager": self.alice,
+            "stock": self.diane,
+            "cashier": self.bob,
+            "other": self.charlie,
+        }.get(actor)
 
 
 def make_world() -> World:
@@ -34,9 +38,15 @@ def make_world() -> World:
     store_b = store_create(slug="epicerie-b", name="Épicerie B")
 
     def person(store: Store, username: str, role: str, first: str) -> User:
-        return person_add(store=store, actor=None, username=username, role=role,
-                          first_name=first, email=f"{username}@example.org",
-                          password=PASSWORD).user
+        return person_add(
+            store=store,
+            actor=None,
+            username=username,
+            role=role,
+            first_name=first,
+            email=f"{username}@example.org",
+            password=PASSWORD,
+        ).user
 
     return World(
         store_a=store_a,
@@ -57,3 +67,100 @@ def world(db: None) -> World:
 def alice_client(client, world):  # type: ignore[no-untyped-def]
     client.force_login(world.alice)
     return client
+
+
+# --- Real browser (Playwright driving Debian's Chromium) -------------------------------------
+
+import os  # noqa: E402
+import re  # noqa: E402
+import shutil  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+CHROMIUM = os.environ.get("CABAS_CHROMIUM", "/usr/bin/chromium")
+OUTPUT_DIR = Path(__file__).resolve().parents[1] / "test-output"
+_SKIPPED_FOR_MISSING_TOOLS: dict[str, str] = {}
+
+
+def require_tool(kind: str, available: bool, reason: str) -> None:
+    """Skip a test whose tool is missing on a developer's machine; under CI, fail instead."""
+    if available:
+        return
+    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        pytest.fail(f"{reason} (CI=true: a missing tool is a failure, never a skip)")
+    _SKIPPED_FOR_MISSING_TOOLS[kind] = reason
+    pytest.skip(reason)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+    for kind, reason in _SKIPPED_FOR_MISSING_TOOLS.items():
+        terminalreporter.write_line(f"NOTE: {kind} tests were SKIPPED: {reason}", yellow=True)
+
+
+@pytest.fixture
+def output_dir(request: pytest.FixtureRequest) -> Path:
+    """test-output/<test name>/, emptied at the start of the test, for screenshots and files."""
+    name = re.sub(r"[^\w.-]+", "_", request.node.name)
+    folder = OUTPUT_DIR / name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
+@pytest.fixture
+def browser_page(live_server, output_dir: Path, monkeypatch) -> Iterator[object]:  # noqa: ANN001
+    require_tool(
+        "browser",
+        Path(CHROMIUM).exists(),
+        f"Chromium not found at {CHROMIUM} (apt-get install chromium, or "
+        "scripts/install-system-deps.sh)",
+    )
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made here stay
+    # synchronous and safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="fr-FR")
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.base_url = live_server.url  # type: ignore[attr-defined]
+        page.shots = output_dir  # type: ignore[attr-defined]
+        try:
+            yield page
+        finally:
+            page.screenshot(path=str(output_dir / "zz-last-page.png"), full_page=True)
+            context.close()
+            browser.close()
+
+
+def shot(page: object, name: str) -> Path:
+    path = page.shots / f"{name}.png"  # type: ignore[attr-defined]
+    page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+    return path
+
+
+def sign_in(page: object, username: str, password: str = PASSWORD) -> None:
+    page.goto(page.base_url + "/connexion/")  # type: ignore[attr-defined]
+    page.fill("#id_username", username)  # type: ignore[attr-defined]
+    page.fill("#id_password", password)  # type: ignore[attr-defined]
+    page.click("button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_load_state()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_till_packages(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """No test sees the till packages of a developer's dist/ folder."""
+    settings.CABAS_CAISSE_DIST_DIR = tmp_path_factory.mktemp("dist")

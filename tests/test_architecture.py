@@ -1,4 +1,4 @@
-"""The layout rules of DESIGN.md: the till, the protocol and the rules know nothing of the server."""
+"""The layout rules of DESIGN.md: the till, the protocol and the rules never see the server."""
 
 from __future__ import annotations
 
@@ -26,9 +26,11 @@ def test_the_till_side_imports_without_django_installed_in_the_process() -> None
         "    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
         "        if '.ui' in m.name: continue\n"
         "        importlib.import_module(m.name)\n"
-        "bad = [m for m in sys.modules if m == 'django' or m.startswith(('django.', 'cabas.gestion'))]\n"
+        "bad = [m for m in sys.modules\n"
+        "       if m == 'django' or m.startswith(('django.', 'cabas.gestion'))]\n"
         "assert not bad, bad\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr

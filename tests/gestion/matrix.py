@@ -35,8 +35,13 @@ class Row:
 def answers(
     *, anonymous: int = LOGIN, manager: int, stock: int, cashier: int, other: int
 ) -> dict[str, int]:
-    return {"anonymous": anonymous, "manager": manager, "stock": stock, "cashier": cashier,
-            "other": other}
+    return {
+        "anonymous": anonymous,
+        "manager": manager,
+        "stock": stock,
+        "cashier": cashier,
+        "other": other,
+    }
 
 
 MANAGER_ONLY = answers(manager=200, stock=403, cashier=403, other=200)

@@ -8,22 +8,28 @@ import sys
 
 
 def _check(extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CABAS_", "DATABASE_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("CABAS_", "DATABASE_", "DJANGO_"))
+    }
     env.update(extra_env)
     return subprocess.run(
-        [sys.executable, "-m", "cabas.gestion.cli", "check", "--deploy", "--fail-level",
-         "WARNING"],
-        env=env, capture_output=True, text=True, check=False,
+        [sys.executable, "-m", "cabas.gestion.cli", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
 def test_production_settings_pass_the_deploy_check(tmp_path) -> None:
-    result = _check({
-        "CABAS_ENV": "production",
-        "CABAS_SECRET_KEY": "k2P-9vQz_Lm4xR7tW1nB8cY3dF6gH0jS5aE-uIoZ_wqXyTr2-Nv8",
-        "CABAS_ALLOWED_HOSTS": "cabas.example.org",
-        "CABAS_VAR_DIR": str(tmp_path),
-    })
+    result = _check(
+        {
+            "CABAS_ENV": "production",
+            "CABAS_SECRET_KEY": "k2P-9vQz_Lm4xR7tW1nB8cY3dF6gH0jS5aE-uIoZ_wqXyTr2-Nv8",
+            "CABAS_ALLOWED_HOSTS": "cabas.example.org",
+            "CABAS_VAR_DIR": str(tmp_path),
+        }
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 

@@ -23,8 +23,17 @@ def _serve(args: list[str]) -> None:
 
     bind = os.environ.get("CABAS_BIND", "127.0.0.1:8000")
     workers = os.environ.get("CABAS_WORKERS", str((os.cpu_count() or 1) * 2 + 1))
-    sys.argv = ["gunicorn", "--bind", bind, "--workers", workers, "--access-logfile", "-",
-                *args, "cabas.gestion.wsgi:application"]
+    sys.argv = [
+        "gunicorn",
+        "--bind",
+        bind,
+        "--workers",
+        workers,
+        "--access-logfile",
+        "-",
+        *args,
+        "cabas.gestion.wsgi:application",
+    ]
     run()
 
 

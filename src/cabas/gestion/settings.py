@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -35,6 +36,10 @@ INSTALLED_APPS = [
     "cabas.gestion.audit",
     "cabas.gestion.core",
     "cabas.gestion.catalog",
+    "cabas.gestion.stock",
+    "cabas.gestion.beneficiaries",
+    "cabas.gestion.pos",
+    "cabas.gestion.sales",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -52,6 +57,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cabas.gestion.pos.middleware.ApiErrorShapeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -96,7 +102,7 @@ if env_str("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = dj_database_url.parse(env_str("DATABASE_REPLICA_URL"))
 
 
-def _tune(db: dict) -> None:
+def _tune(db: Any) -> None:
     engine = db["ENGINE"]
     options = db.setdefault("OPTIONS", {})
     if engine.endswith("sqlite3"):
@@ -241,6 +247,15 @@ LOGGING = {
 }
 
 CABAS_DEMO_PASSWORD = env_str("CABAS_DEMO_PASSWORD")
+
+# Till packages: where `cabas build_caisse` writes them and the server finds them, and the
+# Ed25519 key that signs them (base64 of the 32 raw private bytes; outside production a key is
+# generated into var/ when unset).
+CABAS_CAISSE_DIST_DIR = Path(env_str("CABAS_CAISSE_DIST_DIR", str(BASE_DIR / "dist")))
+CABAS_PACKAGE_SIGNING_KEY = env_str("CABAS_PACKAGE_SIGNING_KEY")
+# A snapshot cursor looks this many seconds back, so that a change committed by a transaction
+# that started before the snapshot was read is not missed by the next delta.
+CABAS_SNAPSHOT_CURSOR_MARGIN = env_int("CABAS_SNAPSHOT_CURSOR_MARGIN", 60)
 
 # Outside production, WhiteNoise serves straight from the apps' static folders (no collectstatic).
 WHITENOISE_USE_FINDERS = not PRODUCTION

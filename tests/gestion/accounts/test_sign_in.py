@@ -14,7 +14,8 @@ from tests.conftest import PASSWORD
 
 def _login(client, username: str, password: str, ip: str = "10.0.0.1"):  # noqa: ANN001, ANN202
     return client.post(
-        reverse("accounts:login"), {"username": username, "password": password},
+        reverse("accounts:login"),
+        {"username": username, "password": password},
         REMOTE_ADDR=ip,
     )
 
@@ -85,9 +86,14 @@ class TestPasswordReset:
 
     def test_it_refuses_a_weak_new_password(self, client, world) -> None:
         client.force_login(world.bob)
-        response = client.post(reverse("accounts:password_change"), {
-            "old_password": PASSWORD, "new_password1": "12345678", "new_password2": "12345678",
-        })
+        response = client.post(
+            reverse("accounts:password_change"),
+            {
+                "old_password": PASSWORD,
+                "new_password1": "12345678",
+                "new_password2": "12345678",
+            },
+        )
         assert response.status_code == 200
         assert "errorlist" in response.content.decode()
 

@@ -17,6 +17,8 @@ ROWS = [
     Row("stores:people", MANAGER_ONLY),
     Row("stores:person_add", MANAGER_ONLY),
     Row("stores:audit_log", MANAGER_ONLY),
+    # No logo uploaded in the test shops: 404 for everyone signed in.
+    Row("stores:logo", answers(manager=404, stock=404, cashier=404, other=404)),
     Row(
         "stores:person_edit",
         object_of_shop_a(MANAGER_ONLY),
@@ -24,15 +26,21 @@ ROWS = [
     ),
     # Sign-in pages: open to all; a signed-in person is sent on from the login page.
     Row("accounts:login", answers(anonymous=200, manager=302, stock=302, cashier=302, other=302)),
-    Row("accounts:logout", answers(anonymous=302, manager=302, stock=302, cashier=302, other=302),
-        method="post"),
+    Row(
+        "accounts:logout",
+        answers(anonymous=302, manager=302, stock=302, cashier=302, other=302),
+        method="post",
+    ),
     Row("accounts:otp", EVERY_ROLE),
     Row("accounts:account", EVERY_ROLE),
     Row("accounts:password_change", EVERY_ROLE),
     Row("accounts:password_change_done", EVERY_ROLE),
     Row("accounts:password_reset", PUBLIC),
     Row("accounts:password_reset_done", PUBLIC),
-    Row("accounts:password_reset_confirm", PUBLIC,
-        kwargs=lambda w: {"uidb64": "MQ", "token": "bad-token"}),
+    Row(
+        "accounts:password_reset_confirm",
+        PUBLIC,
+        kwargs=lambda w: {"uidb64": "MQ", "token": "bad-token"},
+    ),
     Row("accounts:password_reset_complete", PUBLIC),
 ]

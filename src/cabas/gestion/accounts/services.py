@@ -31,8 +31,11 @@ def account_send_welcome(*, user: User, request: HttpRequest, store: object) -> 
 
     def send() -> None:
         PasswordResetForm().send_mail(
-            "accounts/welcome_subject.txt", "accounts/welcome_email.txt", context,
-            None, user.email,
+            "accounts/welcome_subject.txt",
+            "accounts/welcome_email.txt",
+            context,
+            None,
+            user.email,
         )
 
     transaction.on_commit(send)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -15,6 +17,7 @@ from django_otp import login as otp_login
 
 from cabas.gestion.accounts import otp
 from cabas.gestion.accounts.forms import TokenForm
+from cabas.gestion.accounts.models import User
 from cabas.gestion.audit.services import audit_record
 from cabas.gestion.stores.selectors import request_membership
 
@@ -41,13 +44,12 @@ def _next_url(request: HttpRequest) -> str:
 @require_http_methods(["GET", "POST"])
 def otp_view(request: HttpRequest) -> HttpResponse:
     """Verify the code of a confirmed device, or set one up if the person has none."""
-    user = request.user
-    if user.is_verified():  # type: ignore[union-attr]
+    user = cast(User, request.user)
+    if user.is_verified():  # type: ignore[attr-defined]  # added by OTPMiddleware
         return redirect(_next_url(request))
-    device = otp.confirmed_device(user)  # type: ignore[arg-type]
-    setting_up = device is None
-    if setting_up:
-        device = otp.pending_device(user)  # type: ignore[arg-type]
+    confirmed = otp.confirmed_device(user)
+    setting_up = confirmed is None
+    device = otp.pending_device(user) if confirmed is None else confirmed
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         allowed, _why = device.verify_is_allowed()

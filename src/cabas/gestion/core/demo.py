@@ -67,16 +67,24 @@ def demo_load(*, password: str | None = None, log: Callable[[str], None] = print
                 user = User.objects.filter(username=username).first()
                 if user is None:
                     first, last = ROLE_NAMES[role]
-                    person_add(store=store, actor=None, username=username, role=role,
-                               first_name=first, last_name=last,
-                               email=f"{username}@example.org", password=password)
+                    person_add(
+                        store=store,
+                        actor=None,
+                        username=username,
+                        role=role,
+                        first_name=first,
+                        last_name=last,
+                        email=f"{username}@example.org",
+                        password=password,
+                    )
                     user = User.objects.get(username=username)
                 else:
                     user.set_password(password)
                     user.is_active = True
                     user.save(update_fields=["password", "is_active"])
-                    Membership.objects.get_or_create(store=store, user=user,
-                                                     defaults={"role": role})
+                    Membership.objects.get_or_create(
+                        store=store, user=user, defaults={"role": role}
+                    )
                 users[suffix] = user
         for _order, name, loader in _LOADERS:
             log(f"  {shop.slug}: {name}")

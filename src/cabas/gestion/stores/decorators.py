@@ -12,9 +12,19 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from cabas.gestion.accounts.models import User
+from cabas.gestion.stores.models import Membership, Store
 from cabas.gestion.stores.selectors import request_membership
 
 View = Callable[..., HttpResponse]
+
+
+class StoreRequest(HttpRequest):
+    """The request a `store_view` receives: for type checkers only."""
+
+    store: Store
+    membership: Membership
+    user: User
 
 
 def needs_second_factor(request: HttpRequest) -> bool:

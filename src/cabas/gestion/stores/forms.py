@@ -13,7 +13,9 @@ MAX_LOGO_BYTES = 1024 * 1024
 
 class PersonAddForm(forms.Form):
     username = forms.RegexField(
-        label=_("Identifiant"), max_length=150, regex=r"^[\w.@+-]+$",
+        label=_("Identifiant"),
+        max_length=150,
+        regex=r"^[\w.@+-]+$",
         error_messages={"invalid": _("Lettres, chiffres et . @ + - _ uniquement.")},
     )
     first_name = forms.CharField(label=_("Prénom"), max_length=150, required=False)
@@ -21,7 +23,9 @@ class PersonAddForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"), required=False)
     role = forms.ChoiceField(label=_("Rôle"), choices=Role.choices)
     password = forms.CharField(
-        label=_("Mot de passe initial"), required=False, strip=False,
+        label=_("Mot de passe initial"),
+        required=False,
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_("Laissez vide pour que la personne choisisse le sien par e-mail."),
     )
@@ -35,14 +39,26 @@ class MembershipForm(forms.Form):
 class StoreSettingsForm(forms.ModelForm):
     timezone = forms.ChoiceField(
         label=_("Fuseau horaire"),
-        choices=[(tz, tz) for tz in sorted(zoneinfo.available_timezones())
-                 if tz.startswith(("Europe/", "America/", "Indian/", "Pacific/"))],
+        choices=[
+            (tz, tz)
+            for tz in sorted(zoneinfo.available_timezones())
+            if tz.startswith(("Europe/", "America/", "Indian/", "Pacific/"))
+        ],
     )
 
     class Meta:
         model = Store
-        fields = ["name", "address", "postal_code", "city", "phone", "email", "timezone", "logo",
-                  "require_2fa"]
+        fields = [
+            "name",
+            "address",
+            "postal_code",
+            "city",
+            "phone",
+            "email",
+            "timezone",
+            "logo",
+            "require_2fa",
+        ]
 
     def clean_logo(self) -> object:
         logo = self.cleaned_data.get("logo")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -10,7 +12,7 @@ from cabas.gestion.stores.models import Membership, Store
 SESSION_KEY = "cabas_store_id"
 
 
-def active_memberships(user: object) -> QuerySet[Membership]:
+def active_memberships(user: Any) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(user=user, is_active=True, store__is_active=True)
         .select_related("store")
@@ -36,8 +38,10 @@ def current_membership(request: HttpRequest) -> Membership | None:
 
 
 def store_members(store: Store) -> QuerySet[Membership]:
-    return Membership.objects.filter(store=store).select_related("user").order_by(
-        "-is_active", "user__last_name", "user__first_name", "user__username"
+    return (
+        Membership.objects.filter(store=store)
+        .select_related("user")
+        .order_by("-is_active", "user__last_name", "user__first_name", "user__username")
     )
 
 

@@ -25,8 +25,9 @@ STORE_SETTINGS_FIELDS = (
 
 
 @transaction.atomic
-def store_create(*, slug: str, name: str, timezone: str = "Europe/Paris", actor: User | None = None
-                 ) -> Store:
+def store_create(
+    *, slug: str, name: str, timezone: str = "Europe/Paris", actor: User | None = None
+) -> Store:
     store = Store(slug=slug, name=name, timezone=timezone)
     store.full_clean()
     store.save()
@@ -36,21 +37,25 @@ def store_create(*, slug: str, name: str, timezone: str = "Europe/Paris", actor:
 
 @transaction.atomic
 def store_update_settings(*, store: Store, actor: User, data: dict[str, object]) -> Store:
+    # Compare with the stored row (a ModelForm may already have changed the instance in memory),
+    # locked so that two managers saving at once each see the other's change in the trail.
+    store = Store.objects.select_for_update().get(pk=store.pk)
     before = snapshot_fields(store, STORE_SETTINGS_FIELDS)
     for field in STORE_SETTINGS_FIELDS:
         if field in data:
             setattr(store, field, data[field])
     logo = data.get("logo")
     if logo is not None:
-        store.logo = logo  # type: ignore[assignment]
+        store.logo = logo
     store.full_clean()
     changes = diff_fields(store, before, STORE_SETTINGS_FIELDS)
     if logo is not None:
         changes["logo"] = ["", str(getattr(logo, "name", ""))]
     store.save()
     if changes:
-        audit_record(store=store, actor=actor, action="store.settings_changed", target=store,
-                     changes=changes)
+        audit_record(
+            store=store, actor=actor, action="store.settings_changed", target=store, changes=changes
+        )
     return store
 
 
@@ -79,12 +84,21 @@ def person_add(
             user.set_unusable_password()  # they choose one through the reset e-mail
         user.full_clean()
         user.save()
-        audit_record(store=store, actor=actor, action="person.created", target=user,
-                     changes={"username": [None, user.username]})
+        audit_record(
+            store=store,
+            actor=actor,
+            action="person.created",
+            target=user,
+            changes={"username": [None, user.username]},
+        )
     elif not email or user.email.lower() != email.lower():
         raise ValidationError(
-            {"username": _("Cet identifiant est déjà pris. Pour ajouter une personne qui a déjà "
-                           "un compte, saisissez aussi son adresse e-mail exacte.")}
+            {
+                "username": _(
+                    "Cet identifiant est déjà pris. Pour ajouter une personne qui a déjà "
+                    "un compte, saisissez aussi son adresse e-mail exacte."
+                )
+            }
         )
     membership, created = Membership.objects.get_or_create(
         store=store, user=user, defaults={"role": role}
@@ -94,14 +108,22 @@ def person_add(
             raise ValidationError({"username": _("Cette personne fait déjà partie de l'épicerie.")})
         membership_update(membership=membership, actor=actor, role=role, is_active=True)
     else:
-        audit_record(store=store, actor=actor, action="membership.created", target=membership,
-                     changes={"role": [None, role]})
+        audit_record(
+            store=store,
+            actor=actor,
+            action="membership.created",
+            target=membership,
+            changes={"role": [None, role]},
+        )
     return membership
 
 
 @transaction.atomic
 def membership_update(
-    *, membership: Membership, actor: User | None, role: str | None = None,
+    *,
+    membership: Membership,
+    actor: User | None,
+    role: str | None = None,
     is_active: bool | None = None,
 ) -> Membership:
     # Lock the shop's memberships so two managers cannot demote each other at the same moment
@@ -118,7 +140,8 @@ def membership_update(
     if is_active is not None:
         membership.is_active = is_active
     remaining_managers = [
-        m for m in locked
+        m
+        for m in locked
         if (m if m.pk != membership.pk else membership).is_active
         and (m if m.pk != membership.pk else membership).role == Role.MANAGER
     ]
@@ -127,6 +150,11 @@ def membership_update(
     changes = diff_fields(membership, before, ("role", "is_active"))
     if changes:
         membership.save(update_fields=["role", "is_active", "updated_at"])
-        audit_record(store=membership.store, actor=actor, action="membership.changed",
-                     target=membership, changes=changes)
+        audit_record(
+            store=membership.store,
+            actor=actor,
+            action="membership.changed",
+            target=membership,
+            changes=changes,
+        )
     return membership

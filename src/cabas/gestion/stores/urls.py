@@ -13,4 +13,5 @@ urlpatterns = [
     path("parametres/equipe/ajouter/", views.person_add, name="person_add"),
     path("parametres/equipe/<int:membership_id>/", views.person_edit, name="person_edit"),
     path("parametres/journal/", views.audit_log, name="audit_log"),
+    path("parametres/logo/", views.store_logo, name="logo"),
 ]

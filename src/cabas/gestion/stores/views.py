@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import mimetypes
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -15,7 +17,7 @@ from cabas.gestion.accounts.services import account_send_welcome
 from cabas.gestion.audit.selectors import store_audit_events
 from cabas.gestion.core.forms import apply_validation_error
 from cabas.gestion.stores import services
-from cabas.gestion.stores.decorators import store_view
+from cabas.gestion.stores.decorators import StoreRequest, store_view
 from cabas.gestion.stores.forms import MembershipForm, PersonAddForm, StoreSettingsForm
 from cabas.gestion.stores.models import Membership
 from cabas.gestion.stores.permissions import Perm
@@ -39,21 +41,26 @@ def choose_store(request: HttpRequest) -> HttpResponse:
 
 
 @store_view(Perm.PEOPLE_MANAGE)
-def people_list(request: HttpRequest) -> HttpResponse:
+def people_list(request: StoreRequest) -> HttpResponse:
     return render(request, "stores/people_list.html", {"members": store_members(request.store)})
 
 
 @store_view(Perm.PEOPLE_MANAGE)
 @require_http_methods(["GET", "POST"])
-def person_add(request: HttpRequest) -> HttpResponse:
+def person_add(request: StoreRequest) -> HttpResponse:
     form = PersonAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             membership = services.person_add(
-                store=request.store, actor=request.user, username=data["username"],
-                role=data["role"], first_name=data["first_name"], last_name=data["last_name"],
-                email=data["email"], password=data["password"] or None,
+                store=request.store,
+                actor=request.user,
+                username=data["username"],
+                role=data["role"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                password=data["password"] or None,
             )
         except ValidationError as error:
             apply_validation_error(form, error)
@@ -61,15 +68,16 @@ def person_add(request: HttpRequest) -> HttpResponse:
             user = membership.user
             if not data["password"]:
                 account_send_welcome(user=user, request=request, store=request.store)
-            messages.success(request, _("%(name)s fait maintenant partie de l'épicerie.")
-                             % {"name": user})
+            messages.success(
+                request, _("%(name)s fait maintenant partie de l'épicerie.") % {"name": user}
+            )
             return redirect("stores:people")
     return render(request, "stores/person_add.html", {"form": form})
 
 
 @store_view(Perm.PEOPLE_MANAGE)
 @require_http_methods(["GET", "POST"])
-def person_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
+def person_edit(request: StoreRequest, membership_id: int) -> HttpResponse:
     membership = get_object_or_404(
         Membership.objects.select_related("user"), pk=membership_id, store=request.store
     )
@@ -80,7 +88,9 @@ def person_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_update(
-                membership=membership, actor=request.user, role=form.cleaned_data["role"],
+                membership=membership,
+                actor=request.user,
+                role=form.cleaned_data["role"],
                 is_active=form.cleaned_data["is_active"],
             )
         except ValidationError as error:
@@ -92,14 +102,15 @@ def person_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
         target_type="stores.membership", target_id=str(membership.pk)
     )[:20]
     return render(
-        request, "stores/person_edit.html",
+        request,
+        "stores/person_edit.html",
         {"form": form, "membership": membership, "events": events},
     )
 
 
 @store_view(Perm.STORE_SETTINGS)
 @require_http_methods(["GET", "POST"])
-def store_settings(request: HttpRequest) -> HttpResponse:
+def store_settings(request: StoreRequest) -> HttpResponse:
     store = request.store
     form = StoreSettingsForm(request.POST or None, request.FILES or None, instance=store)
     if request.method == "POST" and form.is_valid():
@@ -116,10 +127,23 @@ def store_settings(request: HttpRequest) -> HttpResponse:
     return render(request, "stores/settings.html", {"form": form})
 
 
+@store_view(Perm.TILL_USE)
+def store_logo(request: StoreRequest) -> HttpResponse:
+    """The current shop's logo, served through the app so it stays private to the shop."""
+    if not request.store.logo:
+        raise Http404
+    logo = request.store.logo
+    response = FileResponse(logo.open("rb"), content_type=_logo_type(logo.name))
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _logo_type(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
 @store_view(Perm.AUDIT_VIEW)
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: StoreRequest) -> HttpResponse:
     events = store_audit_events(request.store, action_prefix=request.GET.get("action", ""))
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "stores/audit_log.html", {"page": page})
-
-

@@ -1,0 +1,256 @@
+"""The sync agent: pushes waiting tickets and cash-session reports, pulls the snapshot.
+
+Rules (docs/caisse.md): batches of at most 100 tickets, oldest first; a ticket file is deleted
+from Ventes/ (moved to Journal/) only after the server answered `created` or `duplicate` for
+its id; `rejected` goes to Rejetes/ with the reason; an unreadable file goes to Quarantaine/;
+one bad ticket never blocks the others. One agent at a time per data folder (an OS file lock,
+released when the process dies), so two agents never send concurrently.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from cabas.caisse.core.config import DataDir
+from cabas.caisse.core.fsutil import FileLock, LockBusy, atomic_write_json
+from cabas.caisse.core.outbox import CorruptFile, Outbox, read_ticket_file
+from cabas.caisse.core.store import SnapshotStore, StoreError
+from cabas.caisse.core.transport import ServerRefused, Transport, TransportError
+from cabas.protocol import MAX_TICKETS_PER_BATCH, Snapshot, dump_ticket
+
+log = logging.getLogger(__name__)
+
+SYNC_INTERVAL_SECONDS = 10.0
+
+# States of the link, as the status bar shows them.
+ONLINE = "online"
+OFFLINE = "offline"
+UNAUTHORIZED = "unauthorized"
+BUSY = "busy"  # another agent holds the lock of this data folder
+LinkState = Literal["online", "offline", "unauthorized", "busy", "unknown"]
+
+
+@dataclass
+class SyncReport:
+    """What one round did."""
+
+    state: LinkState = "unknown"
+    sent: int = 0
+    acknowledged: int = 0
+    rejected: int = 0
+    quarantined: int = 0
+    snapshot_updated: bool = False
+    message: str = ""
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SyncStatus:
+    """Shared between the agent and `cabas-caisse status` (``status.json``)."""
+
+    state: str = "unknown"
+    last_success: str | None = None
+    last_attempt: str | None = None
+    message: str = ""
+
+    @classmethod
+    def load(cls, path: Path) -> SyncStatus:
+        try:
+            raw = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            return cls()
+        return cls(
+            state=str(raw.get("state", "unknown")),
+            last_success=raw.get("last_success"),
+            last_attempt=raw.get("last_attempt"),
+            message=str(raw.get("message", "")),
+        )
+
+    def save(self, path: Path) -> None:
+        atomic_write_json(path, self.__dict__)
+
+
+class SyncAgent:
+    def __init__(
+        self,
+        data: DataDir,
+        transport: Transport,
+        outbox: Outbox,
+        store: SnapshotStore,
+        *,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_snapshot: Callable[[Snapshot], None] | None = None,
+        batch_size: int = MAX_TICKETS_PER_BATCH,
+    ) -> None:
+        self.data = data
+        self.transport = transport
+        self.outbox = outbox
+        self.store = store
+        self.now = now
+        self.on_snapshot = on_snapshot
+        self.batch_size = min(batch_size, MAX_TICKETS_PER_BATCH)
+        self.lock = FileLock(data.sync_lock)
+        self.status = SyncStatus.load(data.status_file)
+        self._cursor: str | None = None
+
+    # -- one round -------------------------------------------------------------------------
+    def run_once(self, *, pull: bool = True) -> SyncReport:
+        report = SyncReport()
+        try:
+            self.lock.acquire()
+        except LockBusy:
+            report.state = "busy"
+            report.message = "Une autre synchronisation est en cours sur ce poste."
+            return report
+        try:
+            self._round(report, pull=pull)
+        finally:
+            self.lock.release()
+        self._record(report)
+        return report
+
+    def _round(self, report: SyncReport, *, pull: bool) -> None:
+        try:
+            self._push_sessions(report)
+            while self._push_batch(report):
+                pass
+            if pull:
+                self._pull(report)
+            report.state = "online"
+        except TransportError as exc:
+            report.state = "offline"
+            report.message = str(exc)
+        except ServerRefused as exc:
+            report.state = "unauthorized" if exc.status == 401 else "online"
+            report.message = exc.message
+            report.problems.append(exc.message)
+        except StoreError as exc:
+            report.state = "online"
+            report.message = str(exc)
+            report.problems.append(str(exc))
+        try:
+            self.outbox.prune_journal(self.now().date())
+        except OSError as exc:  # a full disk must not stop the agent
+            report.problems.append(f"Nettoyage du journal impossible : {exc}")
+
+    def _push_batch(self, report: SyncReport) -> bool:
+        """Send one batch; True if there may be more to send."""
+        batch: list[tuple[Path, dict[str, Any]]] = []
+        for path in self.outbox.pending_paths():
+            try:
+                ticket = read_ticket_file(path)
+            except FileNotFoundError:
+                continue
+            except (CorruptFile, OSError) as exc:
+                self.outbox.quarantine(path, f"Fichier de ticket illisible : {exc}")
+                report.quarantined += 1
+                report.problems.append(f"{path.name} mis en quarantaine : {exc}")
+                continue
+            batch.append((path, dump_ticket(ticket)))
+            if len(batch) >= self.batch_size:
+                break
+        if not batch:
+            return False
+        result = self.transport.send_tickets([payload for _, payload in batch])
+        report.sent += len(batch)
+        progress = 0
+        for (path, payload), outcome in zip(batch, result.results, strict=True):
+            if outcome.id is not None and outcome.id != payload["id"]:
+                # Results come in the order of the batch; a mismatch is a server bug: keep
+                # the ticket and try again later rather than acknowledge the wrong one.
+                report.problems.append(f"Réponse du serveur incohérente pour {payload['id']}.")
+                continue
+            if outcome.status in ("created", "duplicate"):
+                self.outbox.acknowledge(path, now=self.now())
+                report.acknowledged += 1
+                progress += 1
+            else:
+                self.outbox.reject(path, payload, outcome.error)
+                report.rejected += 1
+                progress += 1
+                reason = outcome.error.message if outcome.error else "raison inconnue"
+                report.problems.append(f"Ticket {payload['id'][:8]} refusé : {reason}")
+        return len(batch) >= self.batch_size and progress > 0
+
+    def _push_sessions(self, report: SyncReport) -> None:
+        try:
+            paths = sorted(p for p in self.data.sessions.iterdir() if p.name.endswith(".json"))
+        except FileNotFoundError:
+            return
+        for path in paths:
+            try:
+                payload = json.loads(path.read_text("utf-8"))
+            except (OSError, ValueError) as exc:
+                self.outbox.quarantine(path, f"Session de caisse illisible : {exc}")
+                report.quarantined += 1
+                continue
+            result = self.transport.send_cash_session(payload)
+            if result.status == "rejected":
+                reason = result.error.message if result.error else "raison inconnue"
+                report.problems.append(f"Session de caisse refusée : {reason}")
+                target = self.data.rejetes / f"session-{path.name}"
+                atomic_write_json(target, {"error": reason, "session": payload})
+            path.unlink()
+
+    def _pull(self, report: SyncReport) -> None:
+        if self._cursor is None:
+            try:
+                loaded = self.store.load()
+            except StoreError:
+                loaded = None
+            self._cursor = loaded[0].cursor if loaded else None
+        update = self.transport.snapshot(self._cursor)
+        if (
+            update.full
+            or update.products
+            or update.beneficiaries
+            or update.cashiers
+            or (update.categories or any(update.deleted.model_dump().values()))
+            or update.cursor != self._cursor
+        ):
+            merged = self.store.apply(update, fetched_at=self.now())
+            self._cursor = merged.cursor
+            report.snapshot_updated = True
+            if self.on_snapshot is not None:
+                self.on_snapshot(merged)
+
+    def _record(self, report: SyncReport) -> None:
+        moment = self.now().isoformat()
+        self.status.state = report.state
+        self.status.last_attempt = moment
+        self.status.message = report.message
+        if report.state == "online":
+            self.status.last_success = moment
+        try:
+            self.status.save(self.data.status_file)
+        except OSError as exc:
+            log.warning("cannot write status: %s", exc)
+
+    # -- forever ---------------------------------------------------------------------------
+    def run_forever(
+        self,
+        stop: threading.Event,
+        *,
+        interval: float = SYNC_INTERVAL_SECONDS,
+        on_report: Callable[[SyncReport], None] | None = None,
+        wake: threading.Event | None = None,
+    ) -> None:
+        while not stop.is_set():
+            try:
+                report = self.run_once()
+            except Exception as exc:  # noqa: BLE001 - the agent must survive anything
+                log.exception("sync round failed")
+                report = SyncReport(state="offline", message=f"Erreur inattendue : {exc}")
+            if on_report is not None:
+                on_report(report)
+            waiter = wake or stop
+            waiter.wait(interval)
+            if wake is not None:
+                wake.clear()

@@ -1,0 +1,756 @@
+"""The till's controller (Mu editor style ``Till(view)``): sign-in, the cart, the client's
+tariff and budget, payments, refunds and the cash session. It knows no widget: the view is a
+parameter (Tk window, or a fake view in tests)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from fractions import Fraction
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from cabas.caisse.core.cart import CartLine
+from cabas.caisse.core.cash import CashSessions
+from cabas.caisse.core.catalog import Catalog
+from cabas.caisse.core.outbox import Outbox, PendingEntry, TicketNotSaved
+from cabas.caisse.core.receipt import METHOD_LABELS, Receipt, build_receipt
+from cabas.caisse.core.view import TillView
+from cabas.protocol import (
+    BeneficiaryItem,
+    CashierItem,
+    CashSessionReport,
+    Payment,
+    PaymentMethod,
+    ProductItem,
+    Ticket,
+    TicketLine,
+)
+from cabas.rules.barcodes import decode_scale_code
+from cabas.rules.budget import BudgetState, month_of
+from cabas.rules.dates import sellability
+from cabas.rules.money import GRAMS_PER_KG, UNIT_KG, format_euros, line_total_cents, round_cents
+from cabas.rules.pins import verify_pin
+from cabas.rules.pricing import RateDecision, full_price_decision
+from cabas.rules.quotas import Quota, QuotaExceeded, QuotaKey, QuotaLine, check_quotas
+
+MAX_PIECES_PER_LINE = 999
+MAX_GRAMS_PER_LINE = 100_000
+
+STATUS_LABELS = {
+    "online": "En ligne",
+    "offline": "Hors ligne",
+    "unauthorized": "Caisse non autorisée",
+    "busy": "Synchronisation en cours",
+    "unknown": "Connexion inconnue",
+}
+
+
+@dataclass(frozen=True)
+class StatusInfo:
+    """The always-visible state."""
+
+    state: str
+    waiting: int
+    rejected: int
+    last_sync: datetime | None
+    prices_at: datetime | None
+    tz: str
+    message: str = ""
+
+    @property
+    def online(self) -> bool:
+        return self.state == "online"
+
+    def prices_text(self) -> str:
+        if self.prices_at is None:
+            return "aucun prix local"
+        local = self.prices_at.astimezone(ZoneInfo(self.tz))
+        return f"prix du {local:%d/%m} à {local.hour} h {local:%M}"
+
+    def last_sync_text(self) -> str:
+        if self.last_sync is None:
+            return "jamais synchronisée"
+        local = self.last_sync.astimezone(ZoneInfo(self.tz))
+        return f"dernière synchro {local:%d/%m} à {local.hour} h {local:%M}"
+
+    def text(self) -> str:
+        parts = [
+            STATUS_LABELS.get(self.state, self.state),
+            f"{self.waiting} ticket(s) en attente",
+            self.last_sync_text(),
+            self.prices_text(),
+        ]
+        if self.rejected:
+            parts.append(f"{self.rejected} ticket(s) REFUSÉ(S)")
+        return " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class CartSummary:
+    lines: list[CartLine]
+    total_cents: int
+    full_price_cents: int
+    client: BeneficiaryItem | None
+    budget: BudgetState | None
+    paid_cents: int
+    payments: list[Payment]
+    pending_quantity: int | None
+    cashier: CashierItem | None
+    quota_problems: list[QuotaExceeded] = field(default_factory=list)
+
+    @property
+    def savings_cents(self) -> int:
+        return self.full_price_cents - self.total_cents
+
+    @property
+    def remaining_cents(self) -> int:
+        return self.total_cents - self.paid_cents
+
+    @property
+    def budget_left_after_cents(self) -> int | None:
+        return None if self.budget is None else self.budget.left_cents - self.total_cents
+
+    @property
+    def over_budget_cents(self) -> int:
+        return 0 if self.budget is None else self.budget.over_budget_cents(self.total_cents)
+
+
+class Till:
+    def __init__(
+        self,
+        view: TillView,
+        *,
+        catalog: Catalog,
+        outbox: Outbox,
+        sessions: CashSessions,
+        tz: str,
+        shop_name: str,
+        prices_at: datetime | None = None,
+        fetched_at: datetime | None = None,
+        now: Callable[[], datetime] | None = None,
+        print_receipt: Callable[[Receipt], None] | None = None,
+    ) -> None:
+        self.view = view
+        self.catalog = catalog
+        self.outbox = outbox
+        self.sessions = sessions
+        self.tz = tz
+        self.zone = ZoneInfo(tz)
+        self.shop_name = shop_name
+        self.prices_at = prices_at
+        self.fetched_at = fetched_at
+        self.now = now or (lambda: datetime.now(self.zone))
+        self.print_receipt = print_receipt
+        self.cashier: CashierItem | None = None
+        self.lines: list[CartLine] = []
+        self.client: BeneficiaryItem | None = None
+        self.payments: list[Payment] = []
+        self.pending_quantity: int | None = None
+        self._budget: BudgetState | None = None
+        self._quota_used: dict[QuotaKey, int] = {}
+        self._warned_over_budget = False
+        self.link_state = "unknown"
+        self.last_sync: datetime | None = None
+        self.link_message = ""
+
+    # -- data --------------------------------------------------------------------------------
+    def replace_catalog(
+        self, catalog: Catalog, prices_at: datetime | None, fetched_at: datetime | None
+    ) -> None:
+        """New local data (after a sync); the current sale keeps its prices until repriced by
+        the next client change."""
+        self.catalog = catalog
+        self.prices_at = prices_at
+        self.fetched_at = fetched_at
+        if self.client is not None:
+            self.client = catalog.beneficiaries.get(self.client.code, self.client)
+            self._refresh_budget()
+        self.view.show_status(self.status())
+
+    # -- sign-in -----------------------------------------------------------------------------
+    def cashiers(self) -> list[CashierItem]:
+        return sorted(self.catalog.cashiers.values(), key=lambda c: c.name.casefold())
+
+    def sign_in(self, cashier_id: int, pin: str) -> bool:
+        cashier = self.catalog.cashiers.get(cashier_id)
+        if cashier is None or cashier.pin_hash is None or not verify_pin(pin, cashier.pin_hash):
+            self.view.show_message("Code PIN incorrect.", "error")
+            return False
+        self.cashier = cashier
+        self.view.show_message(f"Bonjour {cashier.name} !")
+        self._show()
+        return True
+
+    def sign_out(self) -> None:
+        if self.lines:
+            self.view.show_message(
+                "Terminez ou annulez la vente avant de fermer la caisse.", "error"
+            )
+            return
+        self.cashier = None
+        self._show()
+
+    def _require_cashier(self) -> bool:
+        if self.cashier is None:
+            self.view.show_message("Identifiez-vous d'abord avec votre code PIN.", "error")
+            return False
+        return True
+
+    # -- scanning ----------------------------------------------------------------------------
+    def set_pending_quantity(self, quantity: int) -> None:
+        """ "3 *" then a scan: the next product is added 3 times."""
+        if not 1 <= quantity <= MAX_PIECES_PER_LINE:
+            self.view.show_message(f"Quantité invalide : {quantity}.", "error")
+            return
+        self.pending_quantity = quantity
+        self._show()
+
+    def scan(self, code: str) -> None:
+        """A code from the scanner (or typed + Enter): a client card, a weighed/priced label
+        or a product barcode."""
+        code = code.strip()
+        if not code or not self._require_cashier():
+            return
+        if code.endswith("*") and code[:-1].isdigit():
+            self.set_pending_quantity(int(code[:-1]))
+            return
+        if code in self.catalog.beneficiaries:
+            self.set_client(code)
+            return
+        scale = decode_scale_code(code, self.catalog.layout)
+        if scale is not None and scale.value > 0:
+            product = self.catalog.product_by_code(scale.item_reference)
+            if product is not None:
+                self._add_scale(product, code, scale.kind, scale.value)
+                return
+        product = self.catalog.product_by_code(code)
+        if product is None:
+            self.view.show_message(
+                f"Code inconnu : {code}. Cherchez le produit par son nom (touche F3).", "error"
+            )
+            return
+        if product.unit == UNIT_KG:
+            self.view.ask_weight(product)
+            return
+        quantity = self.pending_quantity or 1
+        self.pending_quantity = None
+        self._add(product, code, quantity)
+
+    def add_product(self, product_id: int, quantity: int | None = None) -> None:
+        """A product chosen by name search."""
+        if not self._require_cashier():
+            return
+        product = self.catalog.products.get(product_id)
+        if product is None:
+            self.view.show_message("Produit introuvable.", "error")
+            return
+        if product.unit == UNIT_KG and quantity is None:
+            self.view.ask_weight(product)
+            return
+        quantity = quantity or self.pending_quantity or 1
+        self.pending_quantity = None
+        self._add(product, product.barcodes[0] if product.barcodes else None, quantity)
+
+    def add_weighed(self, product_id: int, grams: int) -> None:
+        if not 1 <= grams <= MAX_GRAMS_PER_LINE:
+            self.view.show_message("Poids invalide (en grammes, jusqu'à 100 kg).", "error")
+            return
+        product = self.catalog.products.get(product_id)
+        if product is None:
+            self.view.show_message("Produit introuvable.", "error")
+            return
+        self._add(product, product.barcodes[0] if product.barcodes else None, grams)
+
+    def search(self, text: str) -> list[ProductItem]:
+        return self.catalog.search(text)
+
+    def _add_scale(self, product: ProductItem, code: str, kind: str, value: int) -> None:
+        if kind == "weight":
+            quantity = value if product.unit == UNIT_KG else 1
+            full_unit = product.price_cents
+        elif product.unit == UNIT_KG and product.price_cents > 0:
+            # A priced label of a weighed product: the weight it stands for at the kilo price.
+            quantity = max(1, round_cents(Fraction(value * GRAMS_PER_KG, product.price_cents)))
+            full_unit = product.price_cents
+        else:
+            quantity, full_unit = 1, value
+        if quantity <= 0:
+            self.view.show_message("Étiquette de balance à zéro : pesez à nouveau.", "error")
+            return
+        self._add(product, code, quantity, full_unit_price=full_unit, merge=False)
+
+    def _add(
+        self,
+        product: ProductItem,
+        barcode: str | None,
+        quantity: int,
+        *,
+        full_unit_price: int | None = None,
+        merge: bool = True,
+    ) -> None:
+        warning = self._dlc_warning(product)
+        if merge and product.unit != UNIT_KG:
+            for line in self.lines:
+                if line.product_id == product.id and line.full_unit_price_cents == (
+                    full_unit_price or product.price_cents
+                ):
+                    line.quantity = min(MAX_PIECES_PER_LINE, line.quantity + quantity)
+                    self.lines.remove(line)
+                    self.lines.append(line)
+                    self._after_change(warning)
+                    return
+        self.lines.append(
+            CartLine(
+                product=product,
+                barcode=barcode,
+                label=product.name,
+                unit=product.unit,
+                quantity=quantity,
+                full_unit_price_cents=(
+                    product.price_cents if full_unit_price is None else full_unit_price
+                ),
+                decision=self._decision(product),
+                warning=warning,
+            )
+        )
+        self._after_change(warning)
+
+    def _dlc_warning(self, product: ProductItem) -> str:
+        if sellability(product.earliest_dlc, None, self.now().date()) == "dlc_passed":
+            assert product.earliest_dlc is not None
+            return (
+                f"DLC dépassée pour un lot de « {product.name} » ({product.earliest_dlc:%d/%m}) "
+                ": vérifiez la date sur l'article, il ne peut pas être vendu s'il est périmé."
+            )
+        return ""
+
+    def set_line_quantity(self, index: int, quantity: int) -> None:
+        if not 0 <= index < len(self.lines):
+            return
+        line = self.lines[index]
+        limit = MAX_GRAMS_PER_LINE if line.unit == UNIT_KG else MAX_PIECES_PER_LINE
+        if not 1 <= quantity <= limit:
+            self.view.show_message("Quantité invalide.", "error")
+            return
+        line.quantity = quantity
+        self._after_change("")
+
+    def remove_line(self, index: int) -> None:
+        if 0 <= index < len(self.lines):
+            removed = self.lines.pop(index)
+            self.view.show_message(f"Ligne retirée : {removed.label}.")
+            self._after_change("", quiet=True)
+
+    def cancel_sale(self) -> None:
+        self.lines.clear()
+        self.payments.clear()
+        self.client = None
+        self._budget = None
+        self.pending_quantity = None
+        self._warned_over_budget = False
+        self._show()
+
+    # -- client ------------------------------------------------------------------------------
+    def _decision(self, product: ProductItem) -> RateDecision:
+        if self.client is None:
+            return full_price_decision()
+        return self.catalog.tariff.rate_for(
+            product.id,
+            self.catalog.category_path(product),
+            product.origin,
+            self.client.rate_bp,
+            with_card=True,
+        )
+
+    def set_client(self, code: str) -> None:
+        client = self.catalog.beneficiaries.get(code)
+        if client is None:
+            self.view.show_message(f"Carte inconnue : {code}.", "error")
+            return
+        if self.payments:
+            self.view.show_message("Un paiement est en cours : annulez-le d'abord.", "error")
+            return
+        if client.status != "active":
+            state = "suspendus" if client.status == "suspended" else "expirés"
+            self.view.show_message(
+                f"Carte de {client.label} : droits {state}. La vente se fait au plein tarif.",
+                "warning",
+            )
+            return
+        self.client = client
+        self._warned_over_budget = False
+        self._refresh_budget()
+        self._reprice()
+        budget = self._budget
+        left = format_euros(budget.left_cents) if budget else "?"
+        self.view.show_message(f"Client : {client.label} — budget restant ce mois : {left}.")
+        self._after_change("", quiet=True)
+
+    def clear_client(self) -> None:
+        self.client = None
+        self._budget = None
+        self._reprice()
+        self._show()
+
+    def _reprice(self) -> None:
+        for line in self.lines:
+            if line.product is not None:
+                line.decision = self._decision(line.product)
+
+    def _counted_entries(self) -> list[PendingEntry]:
+        """Tickets this till made that the local snapshot may not count yet."""
+        entries = {e.ticket_id: e for e in self.outbox.pending_entries()}
+        if self.fetched_at is not None:
+            for entry in self.outbox.acknowledged_since(self.fetched_at):
+                entries.setdefault(entry.ticket_id, entry)
+        return list(entries.values())
+
+    def _refresh_budget(self) -> None:
+        client = self.client
+        if client is None:
+            self._budget = None
+            return
+        month = month_of(self.now(), self.tz)
+        same_month = client.month == month
+        pending = 0
+        used: dict[QuotaKey, int] = {}
+        if same_month:
+            for quota in client.quotas:
+                used[("category", str(quota.category_id))] = quota.used_qty
+        for entry in self._counted_entries():
+            if entry.beneficiary_code != client.code or entry.month != month:
+                continue
+            pending += entry.total_cents
+            for product_id, quantity, _unit in entry.lines:
+                product = self.catalog.products.get(product_id) if product_id else None
+                if product is None:
+                    continue
+                for category in self.catalog.category_path(product):
+                    key: QuotaKey = ("category", str(category))
+                    used[key] = used.get(key, 0) + quantity
+        # A new month started since the last snapshot: the month's spending starts at zero.
+        spent = client.spent_cents if same_month else 0
+        self._budget = BudgetState(client.budget_cents, spent, pending)
+        self._quota_used = used
+
+    def budget(self) -> BudgetState | None:
+        return self._budget
+
+    def _quota_problems(self) -> list[QuotaExceeded]:
+        client = self.client
+        if client is None or not client.quotas:
+            return []
+        quotas = [
+            Quota(
+                scope="category",
+                target_id=str(q.category_id),
+                label=self.catalog.category_names.get(q.category_id, f"catégorie {q.category_id}"),
+                base_quantity=q.limit_qty,
+            )
+            for q in client.quotas
+        ]
+        lines = [
+            QuotaLine(
+                product_id=str(line.product_id),
+                category_path=[str(c) for c in self.catalog.category_path(line.product)],
+                quantity=line.quantity,
+                unit=line.unit,
+            )
+            for line in self.lines
+            if line.product is not None
+        ]
+        # Limits in the snapshot are already the household's (scaled by the server).
+        return check_quotas(quotas, self._quota_used, lines, household_size=1)
+
+    # -- summary -----------------------------------------------------------------------------
+    def summary(self) -> CartSummary:
+        total = full = 0
+        for line in self.lines:
+            price = line.price
+            total += price.total_cents
+            full += price.full_price_cents
+        return CartSummary(
+            lines=list(self.lines),
+            total_cents=total,
+            full_price_cents=full,
+            client=self.client,
+            budget=self._budget,
+            paid_cents=sum(p.amount_cents for p in self.payments),
+            payments=list(self.payments),
+            pending_quantity=self.pending_quantity,
+            cashier=self.cashier,
+            quota_problems=self._quota_problems(),
+        )
+
+    def _show(self) -> CartSummary:
+        summary = self.summary()
+        self.view.show_cart(summary)
+        return summary
+
+    def _after_change(self, warning: str, *, quiet: bool = False) -> None:
+        summary = self._show()
+        if warning:
+            self.view.show_message(warning, "warning")
+        if summary.over_budget_cents and not self._warned_over_budget:
+            self._warned_over_budget = True
+            self.view.show_message(
+                f"Attention : cette vente dépasse le budget du mois de "
+                f"{format_euros(summary.over_budget_cents)}.",
+                "warning",
+            )
+        elif not summary.over_budget_cents:
+            self._warned_over_budget = False
+        for problem in summary.quota_problems:
+            self.view.show_message(problem.message, "warning")
+
+    # -- payment -----------------------------------------------------------------------------
+    def add_payment(
+        self,
+        method: PaymentMethod,
+        amount_cents: int | None = None,
+        tendered_cents: int | None = None,
+    ) -> Ticket | None:
+        """Record a payment; when the total is covered the ticket is saved and returned.
+
+        ``amount_cents`` defaults to what remains; for cash, ``tendered_cents`` above what
+        remains pays the rest and gives the change.
+        """
+        if not self._require_cashier():
+            return None
+        summary = self.summary()
+        if not self.lines:
+            self.view.show_message("Le panier est vide.", "error")
+            return None
+        if not self.payments and not self._confirm_before_paying(summary):
+            return None
+        remaining = summary.remaining_cents
+        if method == "cash" and tendered_cents is not None and amount_cents is None:
+            amount_cents = min(remaining, tendered_cents)
+        amount = remaining if amount_cents is None else amount_cents
+        if amount <= 0 or amount > remaining:
+            self.view.show_message(
+                f"Montant invalide : il reste {format_euros(remaining)} à payer.", "error"
+            )
+            return None
+        if tendered_cents is not None and (method != "cash" or tendered_cents < amount):
+            self.view.show_message("La somme remise est inférieure au montant.", "error")
+            return None
+        self.payments.append(
+            Payment(method=method, amount_cents=amount, tendered_cents=tendered_cents)
+        )
+        if amount < remaining:
+            self.view.show_message(
+                f"{METHOD_LABELS[method]} : {format_euros(amount)}. Reste "
+                f"{format_euros(remaining - amount)} à payer."
+            )
+            self._show()
+            return None
+        return self._finish(summary)
+
+    def cancel_payments(self) -> None:
+        self.payments.clear()
+        self._show()
+
+    def _confirm_before_paying(self, summary: CartSummary) -> bool:
+        if summary.over_budget_cents:
+            client = summary.client
+            label = client.label if client else ""
+            if not self.view.confirm(
+                f"La vente dépasse le budget de {label} de "
+                f"{format_euros(summary.over_budget_cents)}. Valider quand même ?"
+            ):
+                return False
+        if summary.quota_problems:
+            text = " ; ".join(p.message for p in summary.quota_problems)
+            if not self.view.confirm(f"{text}. Valider quand même ?"):
+                return False
+        return True
+
+    def _build_ticket(
+        self, lines: list[TicketLine], payments: list[Payment], **extra: Any
+    ) -> Ticket:
+        session = self.sessions.current()
+        return Ticket(
+            id=uuid.uuid4(),
+            created_at=self.now(),
+            cashier_id=self.cashier.id if self.cashier else None,
+            cash_session_id=session.id if session else None,
+            lines=lines,
+            payments=payments,
+            total_cents=sum(line.total_cents for line in lines),
+            **extra,
+        )
+
+    def _finish(self, summary: CartSummary) -> Ticket | None:
+        try:
+            ticket = self._build_ticket(
+                [line.to_ticket_line() for line in self.lines],
+                list(self.payments),
+                beneficiary_code=self.client.code if self.client else None,
+            )
+        except ValidationError as exc:
+            self.payments.clear()
+            self.view.show_message(f"Ticket invalide, vente non validée : {exc}", "error")
+            return None
+        return self._save(ticket, client_label=self.client.label if self.client else "")
+
+    def _save(self, ticket: Ticket, *, client_label: str) -> Ticket | None:
+        try:
+            self.outbox.write(ticket)
+        except TicketNotSaved as exc:
+            if not ticket.is_refund:
+                self.payments.clear()
+            self.view.show_message(str(exc), "error")
+            self._show()
+            return None
+        receipt = build_receipt(
+            ticket,
+            shop_name=self.shop_name,
+            tz=self.tz,
+            cashier_name=self.cashier.name if self.cashier else "",
+            client_label=client_label,
+        )
+        self.lines.clear()
+        self.payments.clear()
+        self.client = None
+        self._budget = None
+        self.pending_quantity = None
+        self._warned_over_budget = False
+        self.view.show_paid(ticket, receipt)
+        if self.print_receipt is not None:
+            try:
+                self.print_receipt(receipt)
+            except Exception as exc:  # noqa: BLE001 - the sale is saved; printing is a bonus
+                self.view.show_message(f"Impression impossible : {exc}", "warning")
+        self._show()
+        self.view.show_status(self.status())
+        return ticket
+
+    # -- refunds -----------------------------------------------------------------------------
+    def find_ticket(self, reference: str) -> Ticket | None:
+        ticket = self.outbox.find_ticket(reference)
+        if ticket is None:
+            self.view.show_message(
+                f"Ticket « {reference} » introuvable sur cette caisse (30 derniers jours).",
+                "error",
+            )
+        return ticket
+
+    def refund(
+        self,
+        original: Ticket,
+        quantities: Mapping[int, int],
+        method: PaymentMethod = "cash",
+    ) -> Ticket | None:
+        """Refund some lines of a past ticket: ``quantities`` maps line index -> quantity
+        (pieces, or grams) to give back."""
+        if not self._require_cashier():
+            return None
+        if original.is_refund:
+            self.view.show_message("On ne rembourse pas un remboursement.", "error")
+            return None
+        already = self.outbox.refunded_quantities(original.id)
+        lines: list[TicketLine] = []
+        for index, quantity in sorted(quantities.items()):
+            if quantity <= 0:
+                continue
+            if not 0 <= index < len(original.lines):
+                self.view.show_message(f"Ligne {index + 1} inconnue.", "error")
+                return None
+            sold = original.lines[index]
+            left = sold.quantity - already.get(index, 0)
+            if quantity > left:
+                self.view.show_message(
+                    f"« {sold.label} » : on ne peut rembourser que {left} de plus.", "error"
+                )
+                return None
+            total = line_total_cents(-quantity, sold.unit_price_cents, sold.unit)
+            full = -round_cents(Fraction(sold.full_price_cents * quantity, sold.quantity))
+            lines.append(
+                TicketLine(
+                    product_id=sold.product_id,
+                    barcode=sold.barcode,
+                    label=sold.label,
+                    quantity=-quantity,
+                    unit=sold.unit,
+                    unit_price_cents=sold.unit_price_cents,
+                    full_price_cents=min(full, total),
+                    total_cents=total,
+                )
+            )
+        if not lines:
+            self.view.show_message("Rien à rembourser.", "error")
+            return None
+        amount = sum(line.total_cents for line in lines)
+        payments = [Payment(method=method, amount_cents=amount)] if amount else []
+        ticket = self._build_ticket(
+            lines, payments, beneficiary_code=original.beneficiary_code, refund_of=original.id
+        )
+        return self._save(ticket, client_label="")
+
+    # -- cash session ------------------------------------------------------------------------
+    def open_session(self, opening_float_cents: int) -> CashSessionReport | None:
+        if not self._require_cashier():
+            return None
+        try:
+            session = self.sessions.open(
+                cashier_id=self.cashier.id if self.cashier else None,
+                opening_float_cents=opening_float_cents,
+            )
+        except (ValueError, OSError) as exc:
+            self.view.show_message(str(exc), "error")
+            return None
+        self.view.show_message(
+            f"Caisse ouverte, fond de caisse {format_euros(opening_float_cents)}."
+        )
+        return session
+
+    def close_session(self, counted: Mapping[str, int], note: str = "") -> CashSessionReport | None:
+        if not self._require_cashier():
+            return None
+        if self.lines:
+            self.view.show_message("Terminez la vente en cours avant la clôture.", "error")
+            return None
+        waiting = self.outbox.pending_count()
+        if waiting and not self.view.confirm(
+            f"{waiting} ticket(s) n'ont pas encore été envoyés au serveur. Clôturer quand même ? "
+            "(Non : attendre la synchronisation)"
+        ):
+            return None
+        try:
+            report = self.sessions.close(
+                cashier_id=self.cashier.id if self.cashier else None, counted=counted, note=note
+            )
+        except (ValueError, OSError, ValidationError) as exc:
+            self.view.show_message(str(exc), "error")
+            return None
+        self.view.show_message(f"Caisse clôturée : écart {format_euros(report.difference_cents)}.")
+        return report
+
+    # -- status ------------------------------------------------------------------------------
+    def update_link(self, state: str, last_sync: datetime | None, message: str = "") -> None:
+        self.link_state = state
+        if last_sync is not None:
+            self.last_sync = last_sync
+        self.link_message = message
+        self.view.show_status(self.status())
+
+    def status(self) -> StatusInfo:
+        return StatusInfo(
+            state=self.link_state,
+            waiting=self.outbox.pending_count(),
+            rejected=self.outbox.rejected_count(),
+            last_sync=self.last_sync,
+            prices_at=self.prices_at,
+            tz=self.tz,
+            message=self.link_message,
+        )
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,203 @@
+"""Talking to the server (protocol v1 under /api/pos/v1/) with urllib from the standard
+library: HTTPS, gzip, timeouts, and the shop's proxy (the till's own setting, else the
+system's: environment variables, the Windows registry or macOS settings, via
+``urllib.request.getproxies``)."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+import cabas
+from cabas.protocol import (
+    API_PREFIX,
+    HEADER_PENDING,
+    HEADER_VERSION,
+    CashSessionResult,
+    EnrollRequest,
+    EnrollResponse,
+    ErrorBody,
+    LatestPackage,
+    Snapshot,
+    TicketBatchResult,
+)
+
+
+class TransportError(Exception):
+    """The server could not be reached or answered nonsense: the till is offline."""
+
+
+class ServerRefused(Exception):  # noqa: N818
+    """The server answered with a protocol error (4xx with its French message)."""
+
+    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+class Transport(Protocol):
+    def enroll(self, code: str, name: str) -> EnrollResponse: ...
+    def snapshot(self, since: str | None) -> Snapshot: ...
+    def send_tickets(self, tickets: list[dict[str, Any]]) -> TicketBatchResult: ...
+    def send_cash_session(self, report: dict[str, Any]) -> CashSessionResult: ...
+    def latest_package(self) -> LatestPackage | None: ...
+    def download(self, url: str, target: Path, *, max_bytes: int) -> str: ...
+
+
+def build_opener(proxy: str | None) -> urllib.request.OpenerDirector:
+    """An opener that goes through ``proxy`` when given, else the system's proxies."""
+    proxies = {"http": proxy, "https": proxy} if proxy else urllib.request.getproxies()
+    return urllib.request.build_opener(urllib.request.ProxyHandler(proxies))
+
+
+class HttpTransport:
+    def __init__(
+        self,
+        server_url: str,
+        *,
+        token: str | None = None,
+        proxy: str | None = None,
+        timeout: float = 20.0,
+        pending: Callable[[], int] | None = None,
+        version: str = cabas.__version__,
+    ) -> None:
+        if urllib.parse.urlsplit(server_url).scheme not in ("http", "https"):
+            raise ValueError("L'adresse du serveur doit commencer par https:// (ou http://).")
+        self.base = server_url.rstrip("/") + API_PREFIX
+        self.server_url = server_url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self.pending = pending
+        self.version = version
+        self.opener = build_opener(proxy)
+
+    def _request(
+        self, method: str, path: str, body: Any = None, *, auth: bool = True
+    ) -> tuple[int, Any]:
+        headers = {
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip",
+            "User-Agent": f"cabas-caisse/{self.version}",
+            HEADER_VERSION: self.version,
+        }
+        if self.pending is not None:
+            headers[HEADER_PENDING] = str(self.pending())
+        if auth and self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        data = None
+        if body is not None:
+            data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            headers["Content-Type"] = "application/json; charset=utf-8"
+        url = self.base + path
+        request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310
+        try:
+            # The scheme was checked in __init__ (http or https only).
+            with self.opener.open(request, timeout=self.timeout) as response:  # noqa: S310
+                return response.status, self._decode(response.read(), response.headers)
+        except urllib.error.HTTPError as exc:
+            raw = exc.read()
+            try:
+                payload = self._decode(raw, exc.headers)
+                error = ErrorBody.model_validate(payload).error
+            except (ValueError, ValidationError, TransportError):
+                if exc.code >= 500:
+                    raise TransportError(f"Le serveur a répondu {exc.code}.") from exc
+                raise ServerRefused(exc.code, "invalid", f"Réponse {exc.code} du serveur.") from exc
+            if exc.code >= 500:
+                raise TransportError(f"Erreur du serveur ({exc.code}) : {error.message}") from exc
+            raise ServerRefused(exc.code, error.code, error.message, error.details) from exc
+        except (TimeoutError, urllib.error.URLError, OSError, ConnectionError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise TransportError(f"Serveur injoignable ({reason}).") from exc
+
+    @staticmethod
+    def _decode(raw: bytes, headers: Any) -> Any:
+        if headers is not None and headers.get("Content-Encoding", "") == "gzip":
+            raw = gzip.decompress(raw)
+        if not raw:
+            return None
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise TransportError("Réponse illisible du serveur.") from exc
+
+    def _model(self, model: Any, payload: Any) -> Any:
+        try:
+            return model.model_validate(payload)
+        except ValidationError as exc:
+            raise TransportError(
+                f"Réponse inattendue du serveur ({exc.error_count()} erreurs)."
+            ) from exc
+
+    def enroll(self, code: str, name: str) -> EnrollResponse:
+        body = EnrollRequest(code=code, name=name).model_dump()
+        _, payload = self._request("POST", "enroll", body, auth=False)
+        return self._model(EnrollResponse, payload)
+
+    def snapshot(self, since: str | None) -> Snapshot:
+        path = "snapshot"
+        if since:
+            path += "?" + urllib.parse.urlencode({"since": since})
+        _, payload = self._request("GET", path)
+        return self._model(Snapshot, payload)
+
+    def send_tickets(self, tickets: list[dict[str, Any]]) -> TicketBatchResult:
+        _, payload = self._request("POST", "tickets", {"tickets": tickets})
+        result = self._model(TicketBatchResult, payload)
+        if len(result.results) != len(tickets):
+            raise TransportError("Le serveur n'a pas répondu pour chaque ticket.")
+        return result
+
+    def send_cash_session(self, report: dict[str, Any]) -> CashSessionResult:
+        _, payload = self._request("POST", "cash-sessions", report)
+        return self._model(CashSessionResult, payload)
+
+    def latest_package(self) -> LatestPackage | None:
+        try:
+            status, payload = self._request("GET", "caisse/latest")
+        except ServerRefused as exc:
+            if exc.status == 404:
+                return None
+            raise
+        if status == 204 or payload is None:
+            return None
+        return self._model(LatestPackage, payload)
+
+    def download(self, url: str, target: Path, *, max_bytes: int) -> str:
+        """Download ``url`` (absolute, or a path on the server) into ``target``; returns the
+        SHA-256 (hex) of what was written. Refuses more than ``max_bytes``."""
+        absolute = urllib.parse.urljoin(self.server_url + "/", url)
+        if urllib.parse.urlsplit(absolute).scheme not in ("http", "https"):
+            raise TransportError("Adresse de téléchargement invalide.")
+        headers = {"User-Agent": f"cabas-caisse/{self.version}"}
+        if self.token and absolute.startswith(self.server_url):
+            headers["Authorization"] = f"Bearer {self.token}"
+        digest = hashlib.sha256()
+        size = 0
+        request = urllib.request.Request(absolute, headers=headers)  # noqa: S310
+        try:
+            with self.opener.open(request, timeout=self.timeout) as response:  # noqa: S310
+                with open(target, "wb") as handle:
+                    while chunk := response.read(65536):
+                        size += len(chunk)
+                        if size > max_bytes:
+                            raise TransportError("Le paquet téléchargé est trop gros.")
+                        digest.update(chunk)
+                        handle.write(chunk)
+        except urllib.error.HTTPError as exc:
+            raise TransportError(f"Téléchargement refusé ({exc.code}).") from exc
+        except (urllib.error.URLError, OSError) as exc:
+            raise TransportError(f"Téléchargement impossible ({exc}).") from exc
+        return digest.hexdigest()

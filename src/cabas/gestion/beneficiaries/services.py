@@ -1,0 +1,455 @@
+"""Writes about households: creation and changes, rights, budgets, spending, cards, privacy.
+
+Every change of rights, budget, rate or card is audited inside its transaction. Audit entries
+about a household carry the names of the personal fields that changed, never their values,
+so that the audit trail holds no personal data once the household is anonymised.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connections, router, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cabas.gestion.accounts.models import User
+from cabas.gestion.audit.services import audit_record, diff_fields, snapshot_fields
+from cabas.gestion.beneficiaries import codes
+from cabas.gestion.beneficiaries.models import (
+    Household,
+    HouseholdMember,
+    MonthlySpending,
+    RetiredCode,
+    RightsPeriod,
+)
+from cabas.gestion.beneficiaries.selectors import beneficiary_settings
+from cabas.gestion.stores.models import Store
+from cabas.rules.budget import parse_month
+
+PERSONAL_FIELDS = (
+    "last_name",
+    "first_name",
+    "birth_date",
+    "phone",
+    "email",
+    "address",
+    "postal_code",
+    "commune",
+    "referrer_service",
+    "referrer_name",
+    "referrer_contact",
+    "income_cents",
+    "charges_cents",
+    "notes",
+)
+"""Fields whose values never go into the audit trail (only the fact that they changed)."""
+AUDITED_VALUE_FIELDS = ("adults", "children", "monthly_budget_cents", "rate_bp")
+HOUSEHOLD_FIELDS = PERSONAL_FIELDS + AUDITED_VALUE_FIELDS
+LABEL_LENGTH = 40
+
+
+def household_label(last_name: str, first_name: str = "") -> str:
+    """The short name the till shows: ``"DUPONT M."``, never more than the surname and an
+    initial."""
+    surname = " ".join(last_name.split()).upper()
+    initial = first_name.strip()[:1].upper()
+    suffix = f" {initial}." if initial else ""
+    return surname[: LABEL_LENGTH - len(suffix)] + suffix
+
+
+def _new_code(store: Store) -> str:
+    # Random codes practically never collide; checking the shop's current and retired codes
+    # makes sure an old card can never open another household.
+    while True:
+        code = codes.generate()
+        if not (
+            Household.objects.filter(store=store, code=code).exists()
+            or RetiredCode.objects.filter(store=store, code=code).exists()
+        ):
+            return code
+
+
+def _audit_changes(changes: Mapping[str, list[Any]]) -> dict[str, list[Any]]:
+    return {
+        field: (["…", "…"] if field in PERSONAL_FIELDS else change)
+        for field, change in changes.items()
+    }
+
+
+def _members_counts(members: Iterable[Mapping[str, Any]]) -> tuple[int, int]:
+    adults = children = 0
+    for member in members:
+        if member.get("is_adult", True):
+            adults += 1
+        else:
+            children += 1
+    return adults, children
+
+
+@transaction.atomic
+def household_create(
+    *,
+    store: Store,
+    actor: User | None,
+    data: Mapping[str, Any],
+    members: Iterable[Mapping[str, Any]] = (),
+) -> Household:
+    """Register a household; its budget defaults to the shop's scale for its size."""
+    unknown = sorted(set(data) - set(HOUSEHOLD_FIELDS))
+    if unknown:
+        raise ValueError(f"Unknown household fields: {unknown}")
+    members = list(members)
+    household = Household(store=store, **data)
+    if members:
+        household.adults, household.children = _members_counts(members)
+    if household.monthly_budget_cents is None:
+        scale = beneficiary_settings(store).scale
+        household.monthly_budget_cents = scale.proposed_budget_cents(
+            max(household.adults, 1), household.children
+        )
+    household.label = household_label(household.last_name, household.first_name)
+    household.code = _new_code(store)
+    household.card_issued_at = timezone.now()
+    household.full_clean()
+    _check_composition(household)
+    household.save()
+    _members_replace(household, members)
+    audit_record(
+        store=store,
+        actor=actor,
+        action="household.created",
+        target=household,
+        changes={
+            "monthly_budget_cents": [None, household.monthly_budget_cents],
+            "rate_bp": [None, household.rate_bp],
+        },
+    )
+    return household
+
+
+def _check_composition(household: Household) -> None:
+    if household.adults < 1:
+        raise ValidationError({"adults": _("Un foyer compte au moins un adulte.")})
+
+
+def _members_replace(household: Household, members: list[Mapping[str, Any]]) -> None:
+    HouseholdMember.objects.filter(household=household).delete()
+    rows = []
+    for member in members:
+        row = HouseholdMember(
+            store_id=household.store_id,
+            household=household,
+            first_name=member.get("first_name", ""),
+            birth_date=member.get("birth_date"),
+            is_adult=member.get("is_adult", True),
+        )
+        row.full_clean(exclude=["household", "store"])
+        rows.append(row)
+    HouseholdMember.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def household_update(
+    *, household: Household, actor: User | None, data: Mapping[str, Any], reason: str = ""
+) -> Household:
+    """Change a household's file. A change of budget or rate is audited with its values."""
+    unknown = sorted(set(data) - set(HOUSEHOLD_FIELDS))
+    if unknown:
+        raise ValueError(f"Unknown household fields: {unknown}")
+    before = snapshot_fields(household, HOUSEHOLD_FIELDS)
+    for field, value in data.items():
+        setattr(household, field, value)
+    household.label = household_label(household.last_name, household.first_name)
+    household.full_clean()
+    _check_composition(household)
+    changes = diff_fields(household, before, HOUSEHOLD_FIELDS)
+    if not changes:
+        return household
+    household.save()
+    audit_record(
+        store=household.store,
+        actor=actor,
+        action="household.updated",
+        target=household,
+        changes=_audit_changes(changes),
+        reason=reason,
+    )
+    return household
+
+
+@transaction.atomic
+def household_members_set(
+    *, household: Household, actor: User | None, members: Iterable[Mapping[str, Any]]
+) -> Household:
+    """Replace the members' details; the counts follow them."""
+    members = list(members)
+    before = snapshot_fields(household, ("adults", "children"))
+    if members:
+        household.adults, household.children = _members_counts(members)
+        _check_composition(household)
+    _members_replace(household, members)
+    household.save(update_fields=["adults", "children", "updated_at"])
+    audit_record(
+        store=household.store,
+        actor=actor,
+        action="household.members_changed",
+        target=household,
+        changes=diff_fields(household, before, ("adults", "children")),
+    )
+    return household
+
+
+@transaction.atomic
+def household_set_budget(
+    *, household: Household, actor: User | None, monthly_budget_cents: int, reason: str = ""
+) -> Household:
+    """Adjust the household's monthly budget (audited)."""
+    if monthly_budget_cents < 0:
+        raise ValidationError({"monthly_budget_cents": _("Le budget ne peut pas être négatif.")})
+    before = household.monthly_budget_cents
+    if before == monthly_budget_cents:
+        return household
+    household.monthly_budget_cents = monthly_budget_cents
+    household.save(update_fields=["monthly_budget_cents", "updated_at"])
+    audit_record(
+        store=household.store,
+        actor=actor,
+        action="household.budget_changed",
+        target=household,
+        changes={"monthly_budget_cents": [before, monthly_budget_cents]},
+        reason=reason,
+    )
+    return household
+
+
+def spending_add(*, store: Store, household: Household, month: str, amount_cents: int) -> None:
+    """Add `amount_cents` (negative for a refund) to the household's spending of `month`.
+
+    One statement, an upsert that adds in the database: concurrent tickets of the same household
+    never lose an increase, and no lock is held beyond the statement. It joins the caller's
+    transaction (the ticket intake's), so it needs no atomic block of its own.
+    """
+    parse_month(month)
+    if household.store_id != store.pk:
+        raise ValueError("The household belongs to another shop.")
+    if amount_cents == 0:
+        return
+    connection = connections[router.db_for_write(MonthlySpending)]
+    quote = connection.ops.quote_name
+    table = quote(MonthlySpending._meta.db_table)
+    spent, updated = quote("spent_cents"), quote("updated_at")
+    columns = ", ".join(
+        quote(name) for name in ("store_id", "household_id", "month", "spent_cents", "updated_at")
+    )
+    params = [
+        store.pk,
+        household.pk,
+        month,
+        amount_cents,
+        connection.ops.adapt_datetimefield_value(timezone.now()),
+    ]
+    insert = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s) "  # noqa: S608
+    if connection.vendor == "mysql":
+        sql = insert + (
+            f"ON DUPLICATE KEY UPDATE {spent} = {spent} + VALUES({spent}), "
+            f"{updated} = VALUES({updated})"
+        )
+    elif connection.vendor in ("postgresql", "sqlite"):
+        sql = insert + (
+            f"ON CONFLICT ({quote('household_id')}, {quote('month')}) DO UPDATE SET "
+            f"{spent} = {table}.{spent} + excluded.{spent}, {updated} = excluded.{updated}"
+        )
+    else:  # pragma: no cover - other databases: an atomic add on the row, created if missing
+        with transaction.atomic(using=connection.alias):
+            row, created = MonthlySpending.objects.get_or_create(
+                store=store,
+                household=household,
+                month=month,
+                defaults={"spent_cents": amount_cents},
+            )
+            if not created:
+                MonthlySpending.objects.filter(pk=row.pk).update(
+                    spent_cents=F("spent_cents") + amount_cents, updated_at=timezone.now()
+                )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@transaction.atomic
+def spending_correct(
+    *, household: Household, month: str, delta_cents: int, reason: str, actor: User | None
+) -> int:
+    """A manual correction of a month's spending (a reason is required; audited).
+
+    Returns the month's spending after the correction.
+    """
+    if not reason.strip():
+        raise ValidationError({"reason": _("Indiquez le motif de la correction.")})
+    try:
+        parse_month(month)
+    except ValueError as error:
+        raise ValidationError({"month": str(error)}) from error
+    if delta_cents == 0:
+        raise ValidationError({"delta_cents": _("La correction ne peut pas être nulle.")})
+    spending_add(store=household.store, household=household, month=month, amount_cents=delta_cents)
+    after = MonthlySpending.objects.get(household=household, month=month).spent_cents
+    audit_record(
+        store=household.store,
+        actor=actor,
+        action="household.spending_corrected",
+        target=household,
+        changes={"month": [None, month], "spent_cents": [after - delta_cents, after]},
+        reason=reason.strip(),
+    )
+    return after
+
+
+# Rights ---------------------------------------------------------------------------------------
+
+MAX_PERIOD_MONTHS = 12
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it is shorter)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def period_end_for(start: date, months: int) -> date:
+    """The last day of a period of `months` months starting on `start` (3 months from 1 March
+    end on 31 May)."""
+    return add_months(start, months) - timedelta(days=1)
+
+
+def _refresh_rights(household: Household) -> None:
+    """Copy onto the household the span of rights its latest periods cover without a gap."""
+    periods = sorted(household.periods.all(), key=lambda p: (p.start, p.pk))
+    if not periods:
+        household.rights_start = household.rights_end = None
+        household.rights_suspended = False
+    else:
+        chain = [periods[-1]]
+        for period in reversed(periods[:-1]):
+            if period.end >= chain[-1].start - timedelta(days=1):
+                chain.append(period)
+            else:
+                break
+        household.rights_start = min(p.start for p in chain)
+        household.rights_end = max(p.end for p in chain)
+        household.rights_suspended = any(p.is_suspended for p in chain)
+    household.save(update_fields=["rights_start", "rights_end", "rights_suspended", "updated_at"])
+
+
+def _check_period(household: Household, start: date, end: date) -> None:
+    if end < start:
+        raise ValidationError({"end": _("La fin des droits ne peut pas précéder leur début.")})
+    if end > add_months(start, MAX_PERIOD_MONTHS):
+        raise ValidationError(
+            {"end": _("Une période de droits dure au plus %(n)d mois.") % {"n": MAX_PERIOD_MONTHS}}
+        )
+    if household.periods.filter(start__lte=end, end__gte=start).exists():
+        raise ValidationError(_("Cette période chevauche une période de droits déjà enregistrée."))
+    if household.anonymised_at is not None:
+        raise ValidationError(_("Ce foyer a été anonymisé."))
+
+
+@transaction.atomic
+def rights_admit(
+    *, household: Household, actor: User | None, start: date, end: date
+) -> RightsPeriod:
+    """Open rights from `start` to `end` (both included)."""
+    # Lock the household: two admissions at once must not both pass the overlap check.
+    Household.objects.select_for_update().filter(pk=household.pk).first()
+    _check_period(household, start, end)
+    period = RightsPeriod.objects.create(
+        store_id=household.store_id, household=household, start=start, end=end, created_by=actor
+    )
+    _refresh_rights(household)
+    audit_record(
+        store=household.store,
+        actor=actor,
+        action="household.rights_admitted",
+        target=household,
+        changes={"rights": [None, f"{start.isoformat()} → {end.isoformat()}"]},
+    )
+    return period
+
+
+@transaction.atomic
+def rights_renew(
+    *, household: Household, actor: User | None, months: int, today: date
+) -> RightsPeriod:
+    """Renew for `months` months: from the day after the current rights end, or from `today`
+    when they are already over."""
+    Household.objects.select_for_update().filter(pk=household.pk).first()
+    household.refresh_from_db()
+    if household.rights_suspended:
+        raise ValidationError(_("Les droits sont suspendus : reprenez-les avant de renouveler."))
+    if household.rights_end is None or household.rights_end < today:
+        start = today
+    else:
+        start = household.rights_end + timedelta(days=1)
+    end = period_end_for(start, months)
+    _check_period(household, start, end)
+    period = RightsPeriod.objects.create(
+        store_id=household.store_id, household=household, start=start, end=end, created_by=actor
+    )
+    _refresh_rights(household)
+    audit_record(
+        store=household.store,
+        actor=actor,
+        action="household.rights_renewed",
+        target=household,
+        changes={"rights": [None, f"{start.isoformat()} → {end.isoformat()}"]},
+    )
+    return period
+
+
+@transaction.atomic
+def rights_suspend(
+    *, household: Household, actor: User | None, reason: str, today: date
+) -> Household:
+    """Suspend the rights in force and those already granted after them, from `today`."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Indiquez le motif de la suspension.")})
+    periods = household.periods.filter(end__gte=today)
+    if household.status_on(today) not in ("active", "upcoming") or not periods.exists():
+        raise ValidationError(_("Ce foyer n'a pas de droits en cours à suspendre."))
+    periods.update(suspended_at=today, resumed_at=None, suspension_reason=reason.strip())
+    _refresh_rights(household)
+    audit_record(
+        store=household.store,
+        actor=actor,
+        action="household.rights_suspended",
+        target=household,
+        changes={"rights_suspended": [False, True]},
+        reason=reason.strip(),
+    )
+    return household
+
+
+@transaction.atomic
+def rights_resume(*, household: Household, actor: User | None, today: date) -> Household:
+    """Lift the suspension from `today`."""
+    if not household.rights_suspended:
+        raise ValidationError(_("Les droits de ce foyer ne sont pas suspendus."))
+    household.periods.filter(suspended_at__isnull=False, resumed_at__isnull=True).update(
+        resumed_at=today
+    )
+    _refresh_rights(household)
+    audit_record(
+        store=household.store,
+        actor=actor,
+        action="household.rights_resumed",
+        target=household,
+        changes={"rights_suspended": [True, False]},
+    )
+    return household

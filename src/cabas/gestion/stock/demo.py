@@ -1,0 +1,3 @@
+"""Demo stock: lots with dates and some weeks of movements."""
+
+from __future__ import annotations

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from cabas.caisse.core.app import TillContext
+from tests.caisse.fakes import TZ, FakeServer, FakeView, enrolled_dir, make_snapshot
+
+NOW = datetime(2026, 11, 12, 10, 30, tzinfo=ZoneInfo(TZ))
+
+
+@pytest.fixture(autouse=True)
+def _no_keyring(monkeypatch):
+    monkeypatch.setenv("CABAS_CAISSE_KEYRING", "0")
+
+
+@pytest.fixture
+def server():
+    return FakeServer(make_snapshot())
+
+
+@pytest.fixture
+def ctx(tmp_path, server):
+    enrolled_dir(tmp_path / "till")
+    context = TillContext.open(tmp_path / "till", transport=server, now=lambda: NOW)
+    context.store.save(server.snapshot_value, fetched_at=NOW)
+    return context
+
+
+@pytest.fixture
+def view():
+    return FakeView()
+
+
+@pytest.fixture
+def till(ctx, view):
+    till = ctx.till(view, now=lambda: NOW)
+    assert till.sign_in(7, "1234")
+    return till

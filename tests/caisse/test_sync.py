@@ -1,0 +1,162 @@
+"""The outbox and the sync agent against a fake server: acknowledgements, rejections,
+quarantine, batches, the lock, journal pruning and deltas."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+from cabas.caisse.core.fsutil import FileLock
+from cabas.caisse.core.store import SnapshotStore
+from tests.caisse.fakes import ean, make_snapshot
+
+
+def sell(till, n=1, product=1):
+    tickets = []
+    for _ in range(n):
+        till.scan(ean(f"376000000{product:03d}"))
+        tickets.append(till.add_payment("cash"))
+    return tickets
+
+
+def test_waiting_tickets_are_sent_and_moved_to_the_journal(till, ctx, server):
+    tickets = sell(till, 3)
+    report = ctx.agent().run_once()
+    assert report.state == "online" and report.acknowledged == 3
+    assert ctx.outbox.pending_count() == 0
+    assert sorted(server.stored) == sorted(str(t.id) for t in tickets)
+    journal = list(ctx.data.journal.rglob("*.json"))
+    assert len(journal) == 3
+
+
+def test_offline_tickets_stay_until_the_server_is_back(till, ctx, server):
+    server.online = False
+    sell(till, 2)
+    report = ctx.agent().run_once()
+    assert report.state == "offline" and ctx.outbox.pending_count() == 2
+    server.online = True
+    assert ctx.agent().run_once().acknowledged == 2
+    assert len(server.stored) == 2
+
+
+def test_a_backlog_goes_in_batches_of_at_most_100(till, ctx, server):
+    for _ in range(230):
+        till.scan(ean("376000000001"))
+        till.add_payment("cash")
+    ctx.agent().run_once()
+    assert server.batches == [100, 100, 30]
+    assert len(set(server.stored)) == 230
+
+
+def test_a_server_that_commits_then_drops_the_connection_gets_a_duplicate(till, ctx, server):
+    sell(till, 2)
+    server.commit_then_fail = 1
+    assert ctx.agent().run_once().state == "offline"
+    assert ctx.outbox.pending_count() == 2
+    report = ctx.agent().run_once()
+    assert report.acknowledged == 2 and ctx.outbox.pending_count() == 0
+    assert len(server.stored) == 2
+
+
+def test_a_rejected_ticket_goes_to_rejetes_with_its_reason_and_blocks_nothing(till, ctx, server):
+    bad, good = sell(till, 2)
+    server.tickets[str(bad.id)] = "another fingerprint"
+    report = ctx.agent().run_once()
+    assert report.rejected == 1 and report.acknowledged == 1
+    record = json.loads((ctx.data.rejetes / f"{bad.id}.json").read_text())
+    assert record["error"]["code"] == "id_conflict"
+    assert record["ticket"]["id"] == str(bad.id)
+    assert ctx.outbox.rejected_count() == 1
+    assert till.status().rejected == 1
+    assert any("refusé" in problem for problem in report.problems)
+
+
+def test_a_corrupt_file_is_quarantined_and_the_others_are_sent(till, ctx, server):
+    sell(till, 1)
+    (ctx.data.ventes / f"{uuid.uuid4()}.json").write_text('{"id": "half-writ')
+    (ctx.data.ventes / "in-progress.json.tmp").write_text("ignored")
+    report = ctx.agent().run_once()
+    assert report.quarantined == 1 and report.acknowledged == 1
+    assert len(ctx.outbox.quarantined()) == 2  # the file and its note
+    assert (ctx.data.ventes / "in-progress.json.tmp").exists()
+
+
+def test_two_agents_never_send_at_the_same_time(till, ctx, server):
+    sell(till, 1)
+    other = FileLock(ctx.data.sync_lock)
+    with other.held():
+        report = ctx.agent().run_once()
+    assert report.state == "busy" and server.batches == []
+    assert ctx.agent().run_once().acknowledged == 1
+
+
+def test_the_journal_keeps_30_days(till, ctx):
+    old = ctx.data.journal / (date(2026, 11, 12) - timedelta(days=31)).isoformat()
+    old.mkdir(parents=True)
+    recent = ctx.data.journal / "2026-11-01"
+    recent.mkdir()
+    assert ctx.outbox.prune_journal(date(2026, 11, 12)) == 1
+    assert not old.exists() and recent.exists()
+
+
+def test_resend_puts_journal_tickets_back_and_the_server_answers_duplicate(till, ctx, server):
+    sell(till, 2)
+    ctx.agent().run_once()
+    assert ctx.outbox.resend_since(date(2000, 1, 1)) == 2
+    report = ctx.agent().run_once()
+    assert report.acknowledged == 2 and len(server.stored) == 2
+
+
+def test_acknowledged_tickets_still_count_in_the_budget_until_the_next_snapshot(till, ctx, server):
+    till.scan("B0001")
+    sell(till, 1, product=5)  # 150 for the household
+    server.online = True
+    agent = ctx.agent()
+    agent._pull = lambda report: None  # acknowledged, but no new snapshot yet
+    agent.run_once()
+    till.scan("B0001")
+    assert till.budget().left_cents == 1850
+
+
+def test_a_delta_updates_the_local_data_atomically(ctx, server, tmp_path):
+    store = ctx.store
+    delta = make_snapshot(full=False, cursor="c2", products=0).model_copy(
+        update={"products": [], "beneficiaries": []}
+    )
+    from cabas.protocol import DeletedIds
+
+    delta = delta.model_copy(update={"deleted": DeletedIds(products=[1])})
+    server.snapshot_value = delta
+    ctx.agent().run_once()
+    snapshot, _ = store.load()
+    assert snapshot.cursor == "c2"
+    assert 1 not in {p.id for p in snapshot.products} and 2 in {p.id for p in snapshot.products}
+    assert server.since_seen == ["c1"]
+
+
+def test_the_local_data_is_encrypted_and_readable_again(ctx, server):
+    raw = (ctx.data.data / "snapshot.bin").read_bytes()
+    assert b"Produit" not in raw and b"Martin" not in raw
+    header = json.loads(raw.split(b"\n", 1)[0])
+    assert header["format"] == 1
+    again = SnapshotStore(ctx.data, key_mode="file").load()
+    assert again[0].cursor == "c1"
+    assert oct((ctx.data.data / "key").stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_newer_format_with_unknown_keys_is_still_read(ctx):
+    import zlib
+
+    store = ctx.store
+    snapshot, _ = store.load()
+    envelope = {
+        "format": 2,
+        "fetched_at": datetime.now(UTC).isoformat(),
+        "snapshot": {**snapshot.model_dump(mode="json"), "future_field": [1, 2]},
+        "also_new": True,
+    }
+    token = store._cipher().encrypt(zlib.compress(json.dumps(envelope).encode()))
+    header = json.dumps({"format": 2, "cipher": "fernet+zlib", "extra": 1}).encode()
+    store.path.write_bytes(header + b"\n" + token)
+    assert store.load()[0].cursor == "c1"

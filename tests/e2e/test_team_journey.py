@@ -1,0 +1,43 @@
+"""In a real browser: a manager adds a cashier, who then sees only the cashier's navigation."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import shot, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_manager_creates_a_cashier_who_sees_only_the_cashier_navigation(
+    browser_page, world
+) -> None:
+    page = browser_page
+    sign_in(page, "alice")
+    shot(page, "01-manager-home")
+    assert page.locator("nav.sections").get_by_text("Paramètres").is_visible()
+
+    page.get_by_role("link", name="Paramètres").first.click()
+    page.get_by_role("link", name="L'équipe").click()
+    page.get_by_text("Ajouter une personne").click()
+    page.fill("#id_username", "zoe")
+    page.fill("#id_first_name", "Zoé")
+    page.fill("#id_last_name", "Martin")
+    page.fill("#id_email", "zoe@example.org")
+    page.select_option("#id_role", "caisse")
+    page.fill("#id_password", "zoe-caisse-2026!")
+    shot(page, "02-add-cashier-form")
+    page.get_by_role("button", name="Ajouter").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Zoé Martin fait maintenant partie de l'épicerie.").is_visible()
+    shot(page, "03-team-list")
+
+    page.get_by_role("button", name="Se déconnecter").click()
+    sign_in(page, "zoe", "zoe-caisse-2026!")
+    shot(page, "04-cashier-home")
+    body = page.content()
+    assert "Hôte de caisse" in body
+    assert "Paramètres" not in page.locator("nav.sections").all_inner_texts().__str__()
+    page.goto(page.base_url + "/parametres/equipe/")
+    assert "Accès refusé" in page.content()
+    shot(page, "05-cashier-refused")

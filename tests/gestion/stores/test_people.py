@@ -1,0 +1,168 @@
+"""A manager runs the shop's team: adds people, changes roles, deactivates; every change audited."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from cabas.gestion.audit.models import AuditEvent
+from cabas.gestion.stores.models import Membership
+from cabas.gestion.stores.permissions import Role
+from cabas.gestion.stores.services import membership_update, person_add
+
+
+class TestPeople:
+    def test_a_new_person_without_a_password_gets_a_welcome_email(
+        self, alice_client, world, django_capture_on_commit_callbacks
+    ) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = alice_client.post(
+                reverse("stores:person_add"),
+                {
+                    "username": "yann",
+                    "first_name": "Yann",
+                    "email": "yann@example.org",
+                    "role": Role.STOCK,
+                },
+            )
+        assert response.status_code == 302
+        assert len(mail.outbox) == 1
+        assert "Épicerie A" in mail.outbox[0].subject
+        assert "/reinitialiser/" in mail.outbox[0].body
+
+    def test_the_manager_changes_a_role_and_it_is_audited(self, world) -> None:
+        membership = world.store_a.memberships.get(user=world.bob)
+        membership_update(membership=membership, actor=world.alice, role=Role.STOCK)
+        event = AuditEvent.objects.get(action="membership.changed", target_id=str(membership.pk))
+        assert event.actor == world.alice
+        assert event.changes == {"role": [Role.CASHIER, Role.STOCK]}
+        assert event.store == world.store_a
+
+    def test_a_deactivated_person_can_no_longer_open_the_shop(self, client, world) -> None:
+        membership = world.store_a.memberships.get(user=world.bob)
+        membership_update(membership=membership, actor=world.alice, is_active=False)
+        client.force_login(world.bob)
+        response = client.get(reverse("core:home"))
+        assert response.status_code == 302
+        assert response["Location"] == reverse("stores:choose")
+        # Their account and past actions remain.
+        assert Membership.objects.filter(pk=membership.pk).exists()
+
+    def test_the_last_manager_cannot_be_removed(self, world) -> None:
+        membership = world.store_a.memberships.get(user=world.alice)
+        with pytest.raises(ValidationError, match="au moins un responsable"):
+            membership_update(membership=membership, actor=world.alice, role=Role.CASHIER)
+        membership.refresh_from_db()
+        assert membership.role == Role.MANAGER
+
+    def test_an_existing_account_joins_a_second_shop_only_with_its_exact_email(self, world) -> None:
+        with pytest.raises(ValidationError, match="déjà pris"):
+            person_add(store=world.store_b, actor=world.charlie, username="bob", role=Role.CASHIER)
+        person_add(
+            store=world.store_b,
+            actor=world.charlie,
+            username="bob",
+            email="bob@example.org",
+            role=Role.CASHIER,
+        )
+        assert world.bob.memberships.count() == 2
+
+    def test_a_person_in_two_shops_switches_between_them(self, client, world) -> None:
+        person_add(
+            store=world.store_b,
+            actor=world.charlie,
+            username="bob",
+            email="bob@example.org",
+            role=Role.MANAGER,
+        )
+        client.force_login(world.bob)
+        assert client.get(reverse("core:home"))["Location"] == reverse("stores:choose")
+        client.post(reverse("stores:choose"), {"store": world.store_b.pk})
+        assert "Épicerie B" in client.get(reverse("core:home")).content.decode()
+        assert client.get(reverse("stores:people")).status_code == 200
+        client.post(reverse("stores:choose"), {"store": world.store_a.pk})
+        assert client.get(reverse("stores:people")).status_code == 403
+
+    def test_a_manager_cannot_edit_another_shops_member(self, client, world) -> None:
+        client.force_login(world.charlie)
+        membership = world.store_a.memberships.get(user=world.bob)
+        response = client.post(
+            reverse("stores:person_edit", args=[membership.pk]), {"role": Role.MANAGER}
+        )
+        assert response.status_code == 404
+        membership.refresh_from_db()
+        assert membership.role == Role.CASHIER
+
+    def test_settings_refuse_a_file_that_is_not_an_image_as_logo(self, alice_client, world) -> None:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        response = alice_client.post(
+            reverse("stores:settings"),
+            {
+                "name": "Épicerie A",
+                "timezone": "Europe/Paris",
+                "logo": SimpleUploadedFile("logo.png", b"<?php echo 1; ?>", "image/png"),
+            },
+        )
+        assert response.status_code == 200
+        assert "errorlist" in response.content.decode()
+
+    def test_settings_changes_are_audited(self, alice_client, world) -> None:
+        alice_client.post(
+            reverse("stores:settings"),
+            {
+                "name": "Épicerie A du Centre",
+                "timezone": "America/Cayenne",
+                "require_2fa": "",
+            },
+        )
+        world.store_a.refresh_from_db()
+        assert world.store_a.timezone == "America/Cayenne"
+        event = AuditEvent.objects.get(action="store.settings_changed")
+        assert event.changes["name"] == ["Épicerie A", "Épicerie A du Centre"]
+        page = alice_client.get(reverse("stores:audit_log"))
+        assert "Épicerie A du Centre" in page.content.decode()
+
+
+class TestDemo:
+    def test_demo_is_idempotent(self, db) -> None:
+        from django.core.management import call_command
+
+        from cabas.gestion.accounts.models import User
+        from cabas.gestion.stores.models import Store
+
+        call_command("demo", password="demo-password-123", stdout=open("/dev/null", "w"))
+        counts = (Store.objects.count(), User.objects.count(), Membership.objects.count())
+        call_command("demo", password="demo-password-123", stdout=open("/dev/null", "w"))
+        assert (Store.objects.count(), User.objects.count(), Membership.objects.count()) == counts
+        assert counts[0] == 2
+        assert User.objects.get(username="voisine-caisse").check_password("demo-password-123")
+
+
+class TestLogo:
+    def test_a_manager_uploads_a_logo_that_only_the_shop_sees(self, alice_client, world, client):
+        import io
+
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from PIL import Image
+
+        buffer = io.BytesIO()
+        Image.new("RGB", (40, 20), (30, 120, 60)).save(buffer, format="PNG")
+        response = alice_client.post(
+            reverse("stores:settings"),
+            {
+                "name": "Épicerie A",
+                "timezone": "Europe/Paris",
+                "logo": SimpleUploadedFile("logo.png", buffer.getvalue(), "image/png"),
+            },
+        )
+        assert response.status_code == 302
+        logo = alice_client.get(reverse("stores:logo"))
+        assert logo.status_code == 200
+        assert logo["Content-Type"] == "image/png"
+        assert b"".join(logo.streaming_content).startswith(b"\x89PNG")
+        assert reverse("stores:logo") in alice_client.get(reverse("core:home")).content.decode()
+        client.force_login(world.charlie)
+        assert client.get(reverse("stores:logo")).status_code == 404
