@@ -95,7 +95,9 @@ def activity_report(store: Store, period: Period, *, annual: bool = False) -> Ac
     report = ActivityReport(store=store, period=period, annual=annual)
     f = report.figures
 
-    served = Household.objects.using(db).filter(store=store, pk__in=_served_households(store, period))
+    served = Household.objects.using(db).filter(
+        store=store, pk__in=_served_households(store, period)
+    )
     people = served.aggregate(
         households=Count("id"),
         adults=Coalesce(Sum("adults"), 0),

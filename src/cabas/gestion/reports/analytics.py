@@ -24,7 +24,6 @@ from zoneinfo import ZoneInfo
 from django.apps import apps
 from django.db.models import (
     Case,
-    When,
     Count,
     Expression,
     F,
@@ -34,6 +33,7 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek
 from django.utils.functional import Promise
@@ -48,8 +48,12 @@ from cabas.gestion.stores.models import Store
 
 
 def sales_available() -> bool:
-    """The sales app (tickets sent by the tills) is installed."""
-    return apps.is_installed("cabas.gestion.sales")
+    """The sales app (tickets sent by the tills) is installed with its ticket models."""
+    try:
+        apps.get_model("sales", "TicketLine")
+    except LookupError:
+        return False
+    return True
 
 
 def ticket_model() -> type[Model]:
@@ -276,15 +280,18 @@ DIMENSIONS: dict[str, Dimension] = {
         Dimension(
             "composition",
             gettext_lazy("Composition du foyer"),
-            lambda zone: F("ticket__household__adults") * Value(100)
-            + F("ticket__household__children"),
+            lambda zone: (
+                F("ticket__household__adults") * Value(100) + F("ticket__household__children")
+            ),
             show=_show_composition,
         ),
         Dimension(
             "commune",
             gettext_lazy("Commune"),
             lambda zone: F("ticket__household__commune"),
-            show=lambda key, label: key or (_("Sans carte") if key is None else _("Non renseignée")),
+            show=lambda key, label: (
+                key or (_("Sans carte") if key is None else _("Non renseignée"))
+            ),
         ),
         Dimension(
             "customer",
@@ -339,11 +346,15 @@ class Filters:
 
 def lines(store: Store, period: Period, filters: Filters | None = None) -> QuerySet[Any]:
     """The ticket lines of the shop sold in the period, filtered, on the reporting database."""
-    qs = line_model().objects.using(reporting_database()).filter(
-        store=store,
-        ticket__store=store,
-        ticket__created_at__gte=period.start,
-        ticket__created_at__lt=period.end,
+    qs = (
+        line_model()
+        .objects.using(reporting_database())
+        .filter(
+            store=store,
+            ticket__store=store,
+            ticket__created_at__gte=period.start,
+            ticket__created_at__lt=period.end,
+        )
     )
     f = filters or Filters()
     if f.category_ids:
@@ -459,7 +470,9 @@ def payments_by_method(store: Store, period: Period) -> Table:
             ticket__created_at__lt=period.end,
         )
         .values("method")
-        .annotate(amount=Coalesce(Sum("amount_cents"), 0), tickets=Count("ticket_id", distinct=True))
+        .annotate(
+            amount=Coalesce(Sum("amount_cents"), 0), tickets=Count("ticket_id", distinct=True)
+        )
         .order_by("-amount", "method")
     )
     rows = [[str(labels.get(r["method"], r["method"])), r["tickets"], r["amount"]] for r in rows_qs]

@@ -137,10 +137,9 @@ def render_chart(
             x = width - right + 14
             parts.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{colour}"/>')
             parts.append(
-                f'<text x="{x + 18}" y="{y + 10}" fill="#212121">{escape(_short(s.name, 20))}</text>'
+                f'<text x="{x + 18}" y="{y + 10}" fill="#212121">'
+                f"{escape(_short(s.name, 20))}</text>"
             )
-    parts.append(
-        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#9e9e9e"/>'
-    )
+    parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#9e9e9e"/>')
     parts.append("</svg>")
     return "".join(p for p in parts if p)

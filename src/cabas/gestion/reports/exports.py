@@ -230,7 +230,12 @@ def tables_to_pdf(
                 [
                     ("BOX", (0, 0), (-1, -1), 0.6, green),
                     ("LINEAFTER", (1, 0), (1, -1), 0.4, colors.lightgrey),
-                    ("ROWBACKGROUNDS", (0, 0), (-1, -1), [colors.white, colors.HexColor("#f1f8f1")]),
+                    (
+                        "ROWBACKGROUNDS",
+                        (0, 0),
+                        (-1, -1),
+                        [colors.white, colors.HexColor("#f1f8f1")],
+                    ),
                     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ]
             )
@@ -241,9 +246,7 @@ def tables_to_pdf(
         weights = [3.0 if c.kind == "text" else 1.2 for c in columns]
         total_weight = sum(weights)
         widths = [width * w / total_weight for w in weights]
-        header = [
-            Paragraph(esc(str(c.label)), head_right if c.numeric else head) for c in columns
-        ]
+        header = [Paragraph(esc(str(c.label)), head_right if c.numeric else head) for c in columns]
         body = [
             [
                 Paragraph(esc(display(v, c.kind)), small_right if c.numeric else small)
@@ -256,7 +259,9 @@ def tables_to_pdf(
         if table.totals is not None:
             body.append(
                 [
-                    Paragraph(f"<b>{esc(display(v, c.kind))}</b>", small_right if c.numeric else small)
+                    Paragraph(
+                        f"<b>{esc(display(v, c.kind))}</b>", small_right if c.numeric else small
+                    )
                     for v, c in zip(table.totals, columns, strict=True)
                 ]
             )

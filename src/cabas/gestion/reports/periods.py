@@ -42,9 +42,9 @@ class Period:
     @property
     def end(self) -> datetime:
         """The instant after the period (local midnight after ``last``), excluded, in UTC."""
-        return datetime.combine(self.last + timedelta(days=1), time(0), tzinfo=self.zone).astimezone(
-            UTC
-        )
+        return datetime.combine(
+            self.last + timedelta(days=1), time(0), tzinfo=self.zone
+        ).astimezone(UTC)
 
     @property
     def days(self) -> int:
@@ -71,7 +71,9 @@ def month_period(month: str, tz: str) -> Period:
     """The budget month ``"YYYY-MM"`` (bounds as :func:`cabas.rules.budget.month_bounds`)."""
     start, end = month_bounds(month, tz)
     zone = ZoneInfo(tz)
-    return Period(start.astimezone(zone).date(), (end.astimezone(zone) - timedelta(days=1)).date(), tz)
+    return Period(
+        start.astimezone(zone).date(), (end.astimezone(zone) - timedelta(days=1)).date(), tz
+    )
 
 
 def year_period(year: int, tz: str) -> Period:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from django.utils.translation import gettext as _
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cabas.gestion.reports import analytics
 from cabas.gestion.reports.charts import Series, render_chart
@@ -31,7 +31,13 @@ DimensionKey = Literal[
     "commune",
 ]
 PeriodKey = Literal[
-    "this_month", "last_month", "last_3_months", "last_12_months", "this_year", "last_year", "custom"
+    "this_month",
+    "last_month",
+    "last_3_months",
+    "last_12_months",
+    "this_year",
+    "last_year",
+    "custom",
 ]
 MAX_SERIES = 8
 MAX_ROWS = 500
@@ -106,7 +112,9 @@ def parse_definition(data: Any) -> StatisticDefinition:
     except ValidationError as exc:
         first = exc.errors()[0]
         message = str(first.get("msg", "")).removeprefix("Value error, ")
-        raise ValueError(_("Définition de statistique invalide : %(msg)s") % {"msg": message}) from None
+        raise ValueError(
+            _("Définition de statistique invalide : %(msg)s") % {"msg": message}
+        ) from None
 
 
 @dataclass
@@ -140,7 +148,12 @@ def run_statistic(
     measure = analytics.MEASURES[definition.measure]
     title = str(measure.label)
     if dimensions:
-        title += " " + _("par") + " " + " × ".join(str(analytics.DIMENSIONS[d].label) for d in dimensions)
+        title += (
+            " "
+            + _("par")
+            + " "
+            + " × ".join(str(analytics.DIMENSIONS[d].label) for d in dimensions)
+        )
     table = analytics.grouped_table(grouped, title=f"{title} — {period.label()}")
     return StatisticResult(
         definition=definition,

@@ -137,7 +137,10 @@ def sales(request: StoreRequest) -> HttpResponse:
             table = analytics.grouped_table(
                 grouped,
                 title=_("Ventes par %(dim)s — %(period)s")
-                % {"dim": str(analytics.DIMENSIONS[group_by].label).lower(), "period": period.label()},
+                % {
+                    "dim": str(analytics.DIMENSIONS[group_by].label).lower(),
+                    "period": period.label(),
+                },
                 links=link,
             )
         fmt = _format(request, ("csv", "xlsx", "pdf"))
@@ -181,7 +184,16 @@ def sales_tickets(request: StoreRequest) -> HttpResponse:
         period=period,
         dimension_label=analytics.DIMENSIONS[dimension].label,
         value=value,
-        back=f"{reverse('reports:sales')}?{urlencode({'date_from': period.first, 'date_to': period.last, 'group_by': dimension, 'customer': filters.customer})}",
+        back=reverse("reports:sales")
+        + "?"
+        + urlencode(
+            {
+                "date_from": period.first,
+                "date_to": period.last,
+                "group_by": dimension,
+                "customer": filters.customer,
+            }
+        ),
     )
     return render(request, "reports/sales_tickets.html", context)
 
@@ -209,7 +221,9 @@ def stock(request: StoreRequest) -> HttpResponse:
                 title=f"{_('État du stock')} — {request.store.name}",
                 subtitle=_("au soir du %(day)s") % {"day": f"{day:%d/%m/%Y}"},
             )
-        context.update(tables=tables, day=day, exports=_export_links(request, ("csv", "xlsx", "pdf")))
+        context.update(
+            tables=tables, day=day, exports=_export_links(request, ("csv", "xlsx", "pdf"))
+        )
     return render(request, "reports/stock.html", context)
 
 
@@ -226,9 +240,7 @@ def activity(request: StoreRequest) -> HttpResponse:
         return render(request, "reports/activity.html", context)
     if form.is_valid():
         period = form.period()
-        report = activity_report(
-            request.store, period, annual=form.cleaned_data["kind"] == "year"
-        )
+        report = activity_report(request.store, period, annual=form.cleaned_data["kind"] == "year")
         fmt = _format(request, ("csv", "xlsx", "pdf"))
         if fmt:
             tables = report.tables if fmt == "pdf" else report_tables(report)
