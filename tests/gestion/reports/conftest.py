@@ -38,7 +38,7 @@ def make_catalogue(store: Store) -> Catalogue:
     fruits = category_create(store=store, name="Fruits et légumes")
     pommes = category_create(store=store, name="Fruits frais", parent=fruits)
 
-    def product(name: str, category: Category, price: int, cost: int, **extra) -> Product:  # type: ignore[no-untyped-def]
+    def product(name: str, category: Category, price: int, cost: int, **extra) -> Product:
         return product_create(
             store=store,
             actor=None,
@@ -63,5 +63,5 @@ def make_catalogue(store: Store) -> Catalogue:
 
 
 @pytest.fixture
-def catalogue(world) -> Catalogue:  # type: ignore[no-untyped-def]
+def catalogue(world) -> Catalogue:
     return make_catalogue(world.store_a)

@@ -10,7 +10,7 @@ from tests.gestion.matrix import (
 )
 
 
-def _saved_statistic(world):  # type: ignore[no-untyped-def]
+def _saved_statistic(world):
     from cabas.gestion.reports.services import saved_statistic_create
 
     saved = saved_statistic_create(

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def stocked(world, catalogue):  # type: ignore[no-untyped-def]
+def stocked(world, catalogue):
     for product, qty in ((catalogue.pasta, 20), (catalogue.apples, 2_000), (catalogue.soap, 4)):
         lot_receive(
             store=world.store_a,

@@ -25,7 +25,7 @@ from cabas.gestion.beneficiaries.models import Household, RightsPeriod
 from cabas.gestion.core.routers import reporting_database
 from cabas.gestion.reports import analytics
 from cabas.gestion.reports.periods import Period
-from cabas.gestion.reports.tables import Column, Table, display, share
+from cabas.gestion.reports.tables import Column, Kind, Table, display, share
 from cabas.gestion.stores.models import Store
 
 FRUIT_AND_VEG_RAYON = "Fruits et légumes"
@@ -53,7 +53,7 @@ class ActivityReport:
 
     def summary(self) -> list[tuple[str, str]]:
         f = self.figures
-        rows: list[tuple[str, str, str]] = [
+        rows: list[tuple[str, Any, Kind]] = [
             (_("Foyers servis (sans doublon)"), f["households"], "int"),
             (_("Personnes servies"), f["people"], "int"),
             (_("dont adultes"), f["adults"], "int"),

@@ -15,7 +15,7 @@ Conventions
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -28,7 +28,6 @@ from django.db.models import (
     Expression,
     F,
     IntegerField,
-    Model,
     Q,
     QuerySet,
     Sum,
@@ -56,15 +55,15 @@ def sales_available() -> bool:
     return True
 
 
-def ticket_model() -> type[Model]:
+def ticket_model() -> Any:
     return apps.get_model("sales", "Ticket")
 
 
-def line_model() -> type[Model]:
+def line_model() -> Any:
     return apps.get_model("sales", "TicketLine")
 
 
-def payment_model() -> type[Model]:
+def payment_model() -> Any:
     return apps.get_model("sales", "TicketPayment")
 
 
@@ -389,8 +388,8 @@ def aggregate(
     store: Store,
     period: Period,
     *,
-    dimensions: list[str],
-    measures: list[str],
+    dimensions: Sequence[str],
+    measures: Sequence[str],
     filters: Filters | None = None,
     limit: int = 2000,
     order_by_measure: bool = True,
@@ -427,8 +426,8 @@ def aggregate(
         rows.append(row)
     totals = base.aggregate(**annotations)
     return Grouped(
-        dimension_keys=dimensions,
-        measure_keys=measures,
+        dimension_keys=list(dimensions),
+        measure_keys=list(measures),
         rows=rows,
         totals={m: totals[f"m_{m}"] for m in measures},
     )
@@ -460,7 +459,7 @@ def grouped_table(
 def payments_by_method(store: Store, period: Period) -> Table:
     """Amounts received by payment method (refunds, negative, included)."""
     method_field = payment_model()._meta.get_field("method")
-    labels = dict(method_field.choices or [])
+    labels = dict(getattr(method_field, "choices", None) or [])
     rows_qs = (
         payment_model()
         .objects.using(reporting_database())

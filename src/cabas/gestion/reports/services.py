@@ -14,11 +14,13 @@ from cabas.gestion.stores.models import Store
 
 
 def _clean_name(store: Store, name: str, exclude: int | None = None) -> str:
+    others = SavedStatistic.objects.filter(store=store, name=name.strip())
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Donnez un nom à la statistique.")})
-    taken = SavedStatistic.objects.filter(store=store, name=name).exclude(pk=exclude)
-    if taken.exists():
+    if others.exists():
         raise ValidationError({"name": _("Une statistique porte déjà ce nom.")})
     return name
 

@@ -43,6 +43,10 @@ MAX_SERIES = 8
 MAX_ROWS = 500
 
 
+def _default_dimensions() -> list[DimensionKey]:
+    return ["month"]
+
+
 class StatisticFilters(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -57,7 +61,7 @@ class StatisticDefinition(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     measure: MeasureKey = "paid"
-    dimensions: list[DimensionKey] = Field(default_factory=lambda: ["month"], max_length=2)
+    dimensions: list[DimensionKey] = Field(default_factory=_default_dimensions, max_length=2)
     period: PeriodKey = "last_12_months"
     date_from: date | None = None
     date_to: date | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import (
@@ -65,7 +66,7 @@ def _cents(milli: int | None) -> int:
     return sign * ((abs(milli) + MILLI // 2) // MILLI)
 
 
-def _movement_sums(prefix: str = "") -> dict[str, Sum]:
+def _movement_sums(prefix: str = "") -> dict[str, Any]:
     q = f"{prefix}quantity"
     product = f"{prefix}product__" if prefix else "product__"
     is_kg = Q(**{f"{product}unit": Unit.KG})
@@ -245,7 +246,7 @@ def lots_near_dlc(store: Store, today: date, *, within_days: int = 7, limit: int
             [
                 lot["product__name"],
                 lot["dlc"],
-                (lot["dlc"] - today).days,
+                (lot["dlc"] - today).days if lot["dlc"] else None,
                 None if kg else lot["quantity"],
                 lot["quantity"] if kg else None,
                 _cents(lot["quantity"] * lot["product__price_cents"] * (1 if kg else MILLI)),

@@ -188,8 +188,8 @@ def sales_tickets(request: StoreRequest) -> HttpResponse:
         + "?"
         + urlencode(
             {
-                "date_from": period.first,
-                "date_to": period.last,
+                "date_from": period.first.isoformat(),
+                "date_to": period.last.isoformat(),
                 "group_by": dimension,
                 "customer": filters.customer,
             }
