@@ -93,6 +93,8 @@ TEMPLATES = [
 
 # Database: DATABASE_URL (dj-database-url syntax), else an SQLite file under var/.
 _default_sqlite = f"sqlite:///{VAR_DIR / 'cabas.sqlite3'}"
+if not env_str("DATABASE_URL"):
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", _default_sqlite), conn_max_age=env_int("CABAS_DB_CONN_MAX_AGE", 0)
