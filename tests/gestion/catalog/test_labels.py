@@ -17,11 +17,23 @@ OUTPUT = Path("test-output/test_labels")
 
 
 def test_labels_show_name_price_and_the_barcode_digits(world, rayon):
-    rice = product_create(store=world.store_a, actor=world.alice, name="Riz basmati 1 kg",
-                          category=rayon, price_cents=259, brand="Taureau Ailé")
+    rice = product_create(
+        store=world.store_a,
+        actor=world.alice,
+        name="Riz basmati 1 kg",
+        category=rayon,
+        price_cents=259,
+        brand="Taureau Ailé",
+    )
     barcode_attach(product=rice, code="3017620422003")
-    apples = product_create(store=world.store_a, actor=world.alice, name="Pommes Golden",
-                            category=rayon, price_cents=249, unit="kg")
+    apples = product_create(
+        store=world.store_a,
+        actor=world.alice,
+        name="Pommes Golden",
+        category=rayon,
+        price_cents=249,
+        unit="kg",
+    )
     barcode_attach(product=apples, code=barcode_rules.lookup_code("21", "00042"))
     products = list(Product.objects.prefetch_related("barcodes").order_by("pk"))
     pdf = labels_pdf(products, title="Étiquettes")
@@ -32,14 +44,32 @@ def test_labels_show_name_price_and_the_barcode_digits(world, rayon):
     OUTPUT.mkdir(parents=True, exist_ok=True)
     (OUTPUT / "labels.pdf").write_bytes(pdf)
     if shutil.which("pdftoppm"):
-        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1",
-                        str(OUTPUT / "labels.pdf"), str(OUTPUT / "labels")], check=True)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                "60",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                str(OUTPUT / "labels.pdf"),
+                str(OUTPUT / "labels"),
+            ],
+            check=True,
+        )
 
 
 def test_labels_fill_several_pages_and_can_skip_used_places(world, rayon):
     products = [
-        product_create(store=world.store_a, actor=world.alice, name=f"Produit {i}",
-                       category=rayon, price_cents=100 + i)
+        product_create(
+            store=world.store_a,
+            actor=world.alice,
+            name=f"Produit {i}",
+            category=rayon,
+            price_cents=100 + i,
+        )
         for i in range(LABELS_PER_PAGE + 2)
     ]
     assert len(PdfReader(io.BytesIO(labels_pdf(products))).pages) == 2
@@ -49,8 +79,14 @@ def test_labels_fill_several_pages_and_can_skip_used_places(world, rayon):
 def test_the_labels_page_gives_products_without_barcode_an_internal_code(
     alice_client, world, rayon
 ):
-    carrots = product_create(store=world.store_a, actor=world.alice, name="Carottes vrac",
-                             category=rayon, price_cents=149, unit="kg")
+    carrots = product_create(
+        store=world.store_a,
+        actor=world.alice,
+        name="Carottes vrac",
+        category=rayon,
+        price_cents=149,
+        unit="kg",
+    )
     response = alice_client.post("/produits/etiquettes/", {"products": [carrots.pk]})
     assert response["Content-Type"] == "application/pdf"
     barcode = carrots.barcodes.get()
