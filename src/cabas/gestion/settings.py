@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "cabas.gestion.catalog",
     "cabas.gestion.stock",
     "cabas.gestion.beneficiaries",
+    "cabas.gestion.purchasing",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

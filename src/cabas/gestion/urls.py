@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("cabas.gestion.accounts.urls")),
     path("", include("cabas.gestion.stores.urls")),
     path("stock/", include("cabas.gestion.stock.urls")),
+    path("achats/", include("cabas.gestion.purchasing.urls")),
     path("plateforme/", admin.site.urls),
 ]
 

@@ -1,0 +1,3 @@
+"""Demo data of purchasing (filled in below)."""
+
+from __future__ import annotations
