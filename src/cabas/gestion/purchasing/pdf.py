@@ -25,9 +25,14 @@ from reportlab.platypus.flowables import Flowable
 
 from cabas.gestion.purchasing.models import PurchaseOrder
 from cabas.gestion.stores.models import Store
-from cabas.rules.money import format_euros
+from cabas.rules.money import format_euros as _format_euros
 
 logger = logging.getLogger(__name__)
+
+
+def format_euros(cents: int) -> str:
+    # The PDF's standard fonts have no narrow no-break space (thousands separator).
+    return _format_euros(cents).replace("\u202f", " ")
 
 
 def _quantity(value: int, weighed: bool) -> str:

@@ -4,9 +4,11 @@ reorder suggestions."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
+from typing import Any
 
 from django.db.models import Count, F, Prefetch, QuerySet, Sum
 from django.utils import timezone
@@ -15,6 +17,7 @@ from cabas.gestion.catalog.models import Product
 from cabas.gestion.purchasing.mail import is_interrupted
 from cabas.gestion.purchasing.models import (
     OPEN_STATES,
+    Delivery,
     OutgoingEmail,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -220,3 +223,74 @@ def reorder_suggestions(
     for supplier_id, lines in grouped.items():
         per_supplier[supplier_id].lines = sorted(lines, key=lambda line: line.product.name)
     return sorted(per_supplier.values(), key=lambda s: s.supplier.name)
+
+
+# --- traceability ----------------------------------------------------------------------------
+
+
+def product_movements(store: Store, product: Product) -> QuerySet:
+    """Every movement of ``product``, newest first, with its lot and author."""
+    from cabas.gestion.stock.models import StockMovement
+
+    return (
+        StockMovement.objects.filter(store=store, product=product)
+        .select_related("lot", "created_by")
+        .order_by("-occurred_at", "-id")
+    )
+
+
+def product_lots(store: Store, product: Product) -> QuerySet:
+    from cabas.gestion.stock.models import Lot
+
+    return Lot.objects.filter(store=store, product=product).order_by("-received_at", "-id")[:50]
+
+
+def attach_document_links(movements: Iterable[Any]) -> None:
+    """Give each movement ``document_link`` (URL or None) and ``document_name`` from the stock
+    document registry, so each row links to its order, delivery, ticket or count."""
+    from cabas.gestion.stock.documents import document_label, document_url
+
+    for movement in movements:
+        movement.document_link = document_url(movement.document_type, movement.document_id)
+        movement.document_name = document_label(movement.document_type)
+
+
+@dataclass
+class LotTrace:
+    delivery: Delivery | None
+    supplier: Supplier | None
+    origin: str
+    programme: str
+    movements: list[Any]
+    sales: list[Any]
+
+    @property
+    def sold(self) -> int:
+        return -sum(movement.quantity for movement in self.sales)
+
+
+def lot_trace(store: Store, lot: Any) -> LotTrace:
+    """Where a lot came from (its delivery, supplier or donor, programme) and what took it."""
+    from cabas.gestion.purchasing.documents import DELIVERY_DOCUMENT
+    from cabas.gestion.stock.models import MovementKind, StockMovement
+
+    delivery = None
+    if lot.source_document_type == DELIVERY_DOCUMENT and lot.source_document_id.isdigit():
+        delivery = (
+            Delivery.objects.filter(store=store, pk=int(lot.source_document_id))
+            .select_related("supplier", "order")
+            .first()
+        )
+    movements = list(
+        StockMovement.objects.filter(store=store, lot=lot)
+        .select_related("created_by")
+        .order_by("-occurred_at", "-id")
+    )
+    return LotTrace(
+        delivery=delivery,
+        supplier=delivery.supplier if delivery else None,
+        origin=lot.origin,
+        programme=delivery.programme if delivery else "",
+        movements=movements,
+        sales=[m for m in movements if m.kind == MovementKind.SALE],
+    )

@@ -371,3 +371,31 @@ def purchase_order_close(*, order: PurchaseOrder, actor: Any, reason: str = "") 
         reason=reason,
     )
     return order
+
+
+@transaction.atomic
+def purchase_order_from_suggestion(
+    *, store: Store, supplier: Supplier, actor: Any, weeks: int | None = None
+) -> PurchaseOrder:
+    """A draft order with the lines the reorder rule proposes for ``supplier`` today; the stock
+    manager edits it before sending."""
+    from cabas.gestion.purchasing.reorder import DEFAULT_WEEKS
+    from cabas.gestion.purchasing.selectors import reorder_suggestions
+
+    suggestion = next(
+        (
+            s
+            for s in reorder_suggestions(store, weeks=weeks or DEFAULT_WEEKS)
+            if s.supplier.pk == supplier.pk
+        ),
+        None,
+    )
+    if suggestion is None or not suggestion.lines:
+        raise ValidationError(_("Rien à commander chez ce fournisseur pour l'instant."))
+    return purchase_order_create(
+        store=store,
+        supplier=supplier,
+        actor=actor,
+        lines=[LineRequest(line.product, line.packs) for line in suggestion.lines],
+        from_suggestion=True,
+    )
