@@ -134,7 +134,7 @@ def outgoing_email_deliver(*, email_id: int, now: datetime | None = None) -> str
         logger.warning("e-mail %s not sent (try %s): %s", email.key, email.attempts, error)
         OutgoingEmail.objects.filter(pk=email.pk, state=EmailState.SENDING).update(
             state=EmailState.FAILED,
-            next_attempt_at=timezone.now() + retry_delay(email.attempts),
+            next_attempt_at=now + retry_delay(email.attempts),
             last_error=f"{type(error).__name__}: {error}"[:300],
         )
         return EmailState.FAILED

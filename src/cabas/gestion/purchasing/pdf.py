@@ -103,7 +103,11 @@ def _build(order: PurchaseOrder) -> bytes:
     facts = Table(
         [
             [
-                para("Fournisseur\n" + "\n".join(line for line in supplier_lines if line)),
+                Paragraph(
+                    "<b>Fournisseur</b><br/>"
+                    + "<br/>".join(escape(line) for line in supplier_lines if line),
+                    normal,
+                ),
                 para(
                     f"Date de la commande : {formats.date_format(created, 'j F Y')}\n"
                     f"Livraison souhaitée : {delivery}\n"
@@ -143,7 +147,7 @@ def _build(order: PurchaseOrder) -> bytes:
     rows.append(["", "", "", "", "Total HT", format_euros(order.total_cents)])
     lines = Table(
         rows,
-        colWidths=[22 * mm, 66 * mm, 18 * mm, 14 * mm, 26 * mm, 24 * mm],
+        colWidths=[22 * mm, 60 * mm, 18 * mm, 14 * mm, 30 * mm, 26 * mm],
         repeatRows=1,
     )
     lines.setStyle(
