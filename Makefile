@@ -36,6 +36,10 @@ lint: $(VENV)/.dev
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
+# The till package, signed with CABAS_PACKAGE_SIGNING_KEY (or the development key in var/).
+caisse: $(VENV)/.server
+	$(BIN)/cabas build_caisse
+
 format: $(VENV)/.dev
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
