@@ -160,7 +160,7 @@ def test_the_reception_form_receives_part_of_an_order_with_a_substitute(shop, di
         "lines-1-quantity": "6",
         "lines-2-product": "",
         "lines-2-quantity": "",
-        "delivery-reason": "Palette filmée abîmée",
+        "delivery-note": "Palette filmée abîmée",
     }
     response = diane_client.post(url, data)
     delivery = Delivery.objects.get(order=order)

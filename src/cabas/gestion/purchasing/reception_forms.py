@@ -126,3 +126,12 @@ class DonationForm(forms.Form):
             .exclude(kind=SupplierKind.SUPPLIER)
             .order_by("name")
         )
+
+
+class DeliveryNoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Remarques sur la livraison (marchandise abîmée, retard…)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -41,6 +41,7 @@ from cabas.gestion.purchasing.models import (
 )
 from cabas.gestion.purchasing.pdf import purchase_order_pdf
 from cabas.gestion.purchasing.reception_forms import (
+    DeliveryNoteForm,
     DonationForm,
     donation_formset,
     reception_formset,
@@ -383,14 +384,14 @@ def order_receive(request: StoreRequest, order_id: int) -> HttpResponse:
         return redirect("purchasing:order_detail", order_id=order.pk)
     lines = list(order.lines.all())
     formset = reception_formset(request.store, lines, request.POST or None)
-    note_form = ReasonForm(request.POST or None, prefix="delivery")
+    note_form = DeliveryNoteForm(request.POST or None, prefix="delivery")
     if request.method == "POST" and formset.is_valid() and note_form.is_valid():
         try:
             delivery = receiving.purchase_order_receive(
                 order=order,
                 actor=request.user,
                 lines=formset.received_lines(),
-                note=note_form.cleaned_data["reason"],
+                note=note_form.cleaned_data["note"],
             )
         except ValidationError as error:
             for message in error.messages:

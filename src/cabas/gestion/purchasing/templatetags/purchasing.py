@@ -37,3 +37,9 @@ _STATE_CLASSES = {
 @register.filter
 def state_class(state: str) -> str:
     return _STATE_CLASSES.get(state, "")
+
+
+@register.filter
+def qty_fraction(value: object, product: object = None) -> str:
+    """A rate such as sales per week, rounded, in kilos for a weighed product."""
+    return qty(round(float(value)), product)  # type: ignore[arg-type]
