@@ -46,7 +46,7 @@ def test_a_manager_builds_a_statistic_with_its_chart_and_saves_it(browser_page, 
     page.get_by_role("button", name="Enregistrer pour l'équipe").click()
     page.wait_for_load_state()
     assert page.get_by_text("Statistique enregistrée pour l'équipe.").is_visible()
-    assert page.get_by_role("heading", name="Montant payé par mois").is_visible()
+    assert page.get_by_role("heading", name="Montant payé par mois", exact=True).is_visible()
     shot(page, "03-saved-statistic")
 
     page.locator(".report-tabs").get_by_role("link", name="Rapport d'activité").click()

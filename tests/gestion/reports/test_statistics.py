@@ -42,12 +42,15 @@ def test_households_by_month_and_size_with_a_bar_chart(sw):
     result = run_statistic(
         sw.store, custom(measure="households", dimensions=["month", "household_size"])
     )
-    assert [(r[0], r[1], r[2]) for r in result.table.rows] == [
+    # The ticket without a card is a group of no household; NULLs sort first or last
+    # depending on the database, hence the set.
+    assert {(r[0], r[1], r[2]) for r in result.table.rows} == {
+        ("01/2026", "Sans carte", 0),
         ("01/2026", "1 personne(s)", 1),
         ("01/2026", "3 personne(s)", 1),
         ("02/2026", "1 personne(s)", 1),
         ("02/2026", "3 personne(s)", 1),
-    ]
+    }
     assert result.table.totals == ["Total", "", 2]
     svg = result.chart_svg
     assert svg.startswith("<svg") and "1 personne(s)" in svg and "02/2026" in svg

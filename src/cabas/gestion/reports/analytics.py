@@ -80,6 +80,7 @@ class Measure:
     # Built per query: an aggregate over TicketLine.
     aggregate: Callable[[], Any]
     additive: bool = True
+    short: str | Promise = ""  # the column header of the sales table
 
 
 MEASURES: dict[str, Measure] = {
@@ -90,30 +91,35 @@ MEASURES: dict[str, Measure] = {
             gettext_lazy("Montant payé"),
             "cents",
             lambda: Coalesce(Sum("total_cents"), 0),
+            short=gettext_lazy("Payé"),
         ),
         Measure(
             "full",
             gettext_lazy("Valeur au prix plein"),
             "cents",
             lambda: Coalesce(Sum("full_price_cents"), 0),
+            short=gettext_lazy("Prix plein"),
         ),
         Measure(
             "savings",
             gettext_lazy("Économies des foyers"),
             "cents",
             lambda: Coalesce(Sum(F("full_price_cents") - F("total_cents")), 0),
+            short=gettext_lazy("Économies"),
         ),
         Measure(
             "quantity",
             gettext_lazy("Quantité (pièces)"),
             "int",
             lambda: Coalesce(Sum("quantity", filter=~Q(unit=Unit.KG)), 0),
+            short=gettext_lazy("Pièces"),
         ),
         Measure(
             "weight",
             gettext_lazy("Quantité (vrac)"),
             "grams",
             lambda: Coalesce(Sum("quantity", filter=Q(unit=Unit.KG)), 0),
+            short=gettext_lazy("Vrac"),
         ),
         Measure(
             "tickets",
@@ -121,6 +127,7 @@ MEASURES: dict[str, Measure] = {
             "int",
             lambda: Count("ticket_id", distinct=True, filter=SALE),
             additive=False,
+            short=gettext_lazy("Tickets"),
         ),
         Measure(
             "households",
@@ -128,6 +135,7 @@ MEASURES: dict[str, Measure] = {
             "int",
             lambda: Count("ticket__household_id", distinct=True, filter=SALE),
             additive=False,
+            short=gettext_lazy("Foyers"),
         ),
     ]
 }
@@ -438,9 +446,13 @@ def grouped_table(
     *,
     title: str,
     links: Callable[[dict[str, Any]], str | None] | None = None,
+    short: bool = False,
 ) -> Table:
     columns = [Column(k, DIMENSIONS[k].label) for k in grouped.dimension_keys]
-    columns += [Column(m, MEASURES[m].label, MEASURES[m].kind) for m in grouped.measure_keys]
+    columns += [
+        Column(m, (MEASURES[m].short if short else "") or MEASURES[m].label, MEASURES[m].kind)
+        for m in grouped.measure_keys
+    ]
     rows = [
         [row[k] for k in grouped.dimension_keys] + [row[m] for m in grouped.measure_keys]
         for row in grouped.rows

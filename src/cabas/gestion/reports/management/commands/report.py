@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cabas.gestion.reports import analytics
-from cabas.gestion.reports.activity import activity_report, report_tables
+from cabas.gestion.reports.activity import DEFINITIONS, activity_report, report_tables
 from cabas.gestion.reports.exports import tables_to_csv, tables_to_pdf, tables_to_xlsx
 from cabas.gestion.reports.periods import Period
 from cabas.gestion.reports.stock_selectors import stock_report_tables
@@ -87,6 +87,7 @@ class Command(BaseCommand):
         title = store.name
         subtitle = period.label()
         summary: list[tuple[str, str]] = []
+        footnote = ""
         tables: list[Table]
         if kind == "sales":
             group_by = options["group_by"]
@@ -96,7 +97,7 @@ class Command(BaseCommand):
                 grouped = analytics.aggregate(
                     store, period, dimensions=[group_by], measures=analytics.TABLE_MEASURES
                 )
-                tables = [analytics.grouped_table(grouped, title=_("Ventes"))]
+                tables = [analytics.grouped_table(grouped, title=_("Ventes"), short=True)]
             else:
                 raise CommandError(_("Regroupement inconnu : « %(g)s ».") % {"g": group_by})
             title = f"{_('Ventes')} — {store.name}"
@@ -111,6 +112,7 @@ class Command(BaseCommand):
             annual = period.days > 62
             report = activity_report(store, period, annual=annual)
             title, subtitle, summary = report.title, report.subtitle, report.summary()
+            footnote = str(DEFINITIONS)
             tables = report.tables if fmt == "pdf" else report_tables(report)
 
         if fmt == "csv":
@@ -118,7 +120,9 @@ class Command(BaseCommand):
         elif fmt == "xlsx":
             body = tables_to_xlsx(tables, heading=f"{title} {subtitle}")
         else:
-            body = tables_to_pdf(tables, title=title, subtitle=subtitle, summary=summary)
+            body = tables_to_pdf(
+                tables, title=title, subtitle=subtitle, summary=summary, footnote=footnote
+            )
         try:
             output.write_bytes(body)
         except OSError as exc:
