@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,14 @@ def setup_django(url: str) -> None:
 # --- Data ----------------------------------------------------------------------------------
 
 
+def _db_value(field: Any, connection: Any, value: Any) -> Any:
+    return field.get_db_prep_value(value, connection, prepared=False)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
 def insert_rows(model: Any, rows: Sequence[dict[str, Any]]) -> None:
     """Raw multi-row INSERT (COPY on PostgreSQL) of ``rows`` (attname → Python value)."""
     from django.db import connection
@@ -88,9 +97,9 @@ def insert_rows(model: Any, rows: Sequence[dict[str, Any]]) -> None:
     for f in fields:
         internal = f.get_internal_type()
         if internal in ("UUIDField", "DateTimeField", "DateField", "JSONField"):
-            convert.append(lambda v, f=f: f.get_db_prep_value(v, connection, prepared=False))
+            convert.append(partial(_db_value, f, connection))
         else:
-            convert.append(lambda v: v)
+            convert.append(_same)
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -116,13 +125,17 @@ def insert_rows(model: Any, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def build(lines_wanted: int) -> Any:
+    from django.apps import apps
     from django.db import transaction
 
     from cabas.gestion.beneficiaries.models import Household, RightsPeriod
     from cabas.gestion.catalog.models import Category, Product
     from cabas.gestion.pos.models import Device
-    from cabas.gestion.sales.models import Ticket, TicketLine, TicketPayment
     from cabas.gestion.stores.models import Membership, Store
+
+    Ticket = apps.get_model("sales", "Ticket")
+    TicketLine = apps.get_model("sales", "TicketLine")
+    TicketPayment = apps.get_model("sales", "TicketPayment")
     from cabas.gestion.stores.services import store_create
 
     rng = random.Random(8)  # noqa: S311  (benchmark data, not secrets)
@@ -400,13 +413,15 @@ def main() -> None:
     args = parse_args()
     url = prepare_database(args.database_url)
     setup_django(url)
+    from django.apps import apps
     from django.db import connection
 
     from cabas.gestion.reports.activity import activity_report
     from cabas.gestion.reports.periods import Period, month_period
     from cabas.gestion.reports.statistics import parse_definition, run_statistic
-    from cabas.gestion.sales.models import TicketLine
     from cabas.gestion.stores.models import Store
+
+    TicketLine = apps.get_model("sales", "TicketLine")
 
     print(f"database: {connection.vendor} ({url.split('@')[-1]})")
     store = Store.objects.filter(slug=SLUG).first()
@@ -428,6 +443,7 @@ def main() -> None:
         bare_text = f"{bare * 1000:7.0f} ms" if bare is not None else "        —"
         print(f"{name:58} {ours * 1000:6.0f} ms {bare_text}")
 
+    bare: float | None
     ours, report = timed(lambda: activity_report(store, month), args.repeat)
     bare, _ = timed(
         lambda: bare_activity_sql(store, month.start, month.end, month.first, month.last),
@@ -462,14 +478,12 @@ def main() -> None:
                 "date_to": year.last.isoformat(),
             }
         )
-        ours, _ = timed(lambda d=definition: run_statistic(store, d), args.repeat)
+        ours, _ = timed(partial(run_statistic, store, definition), args.repeat)
         bare = None
         if group is not None:
             bare_measure = measure if measure in ("paid", "households", "tickets") else "paid"
             bare, _ = timed(
-                lambda g=group, m=bare_measure: bare_statistic_sql(
-                    store, year.start, year.end, g, m
-                ),
+                partial(bare_statistic_sql, store, year.start, year.end, group, bare_measure),
                 args.repeat,
             )
         row(f"statistic {measure} by {' × '.join(dims)} over 12 months", ours, bare)

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from cabas.gestion.reports.models import SavedStatistic
-from cabas.gestion.reports.statistics import parse_definition, run_statistic
+from cabas.gestion.reports.statistics import StatisticDefinition, parse_definition, run_statistic
 from tests.gestion.reports.sales_data import SalesWorld, make_sales_world
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ def sw(world) -> SalesWorld:
     return make_sales_world(world)
 
 
-def custom(**extra):  # type: ignore[no-untyped-def]
+def custom(**extra: object) -> StatisticDefinition:
     return parse_definition(
         {"period": "custom", "date_from": "2026-01-01", "date_to": "2026-02-28", **extra}
     )
