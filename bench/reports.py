@@ -95,7 +95,7 @@ def insert_rows(model: Any, rows: Sequence[dict[str, Any]]) -> None:
     columns = [f.column for f in fields]
     convert: list[Callable[[Any], Any]] = []
     for f in fields:
-        internal = f.get_internal_type()
+        internal = getattr(f, "target_field", f).get_internal_type()
         if internal in ("UUIDField", "DateTimeField", "DateField", "JSONField"):
             convert.append(partial(_db_value, f, connection))
         else:
@@ -136,7 +136,7 @@ def build(lines_wanted: int) -> Any:
     Ticket = apps.get_model("sales", "Ticket")
     TicketLine = apps.get_model("sales", "TicketLine")
     TicketPayment = apps.get_model("sales", "TicketPayment")
-    from cabas.gestion.stores.services import store_create
+    from cabas.gestion.stores.services import person_add, store_create
 
     rng = random.Random(8)  # noqa: S311  (benchmark data, not secrets)
     Store.objects.filter(slug=SLUG).update(slug=f"{SLUG}-old-{uuid.uuid4().hex[:6]}")
@@ -203,6 +203,17 @@ def build(lines_wanted: int) -> Any:
             Device.objects.create(store=store, name=f"Caisse {i}", token_hash=uuid.uuid4().hex)
             for i in (1, 2)
         ]
+        suffix = uuid.uuid4().hex[:6]
+        for n in range(3):
+            person_add(
+                store=store,
+                actor=None,
+                username=f"bench-{suffix}-{n}",
+                role="caisse",
+                first_name=f"Hôte {n}",
+                email=f"bench-{suffix}-{n}@example.org",
+                password=uuid.uuid4().hex,
+            )
         members = list(Membership.objects.filter(store=store).values_list("pk", flat=True))
 
     start = datetime.combine(first_day, datetime.min.time(), tzinfo=zone)
