@@ -218,14 +218,14 @@ def _bulk_record(
 
     for spec in specs:
         if spec.lot_id is not None:
-            lot = lots.get(spec.lot_id)
-            if lot is None or lot.product_id != spec.product_id:
+            named = lots.get(spec.lot_id)
+            if named is None or named.product_id != spec.product_id:
                 raise ValidationError(_("Ce lot n'est pas un lot de ce produit."))
-            if spec.quantity < 0 and available[lot.pk] + spec.quantity < 0:
+            if spec.quantity < 0 and available[named.pk] + spec.quantity < 0:
                 raise ValidationError(
-                    _("Le lot ne contient plus que %(qty)s.") % {"qty": available[lot.pk]}
+                    _("Le lot ne contient plus que %(qty)s.") % {"qty": available[named.pk]}
                 )
-            parts: list[tuple[int | None, int]] = [(lot.pk, spec.quantity)]
+            parts: list[tuple[int | None, int]] = [(named.pk, spec.quantity)]
         elif spec.quantity < 0:
             candidates = sorted(fefo.get(spec.product_id, []), key=lambda lot: lot.received_at)
             allocation = allocate_fefo(
