@@ -161,6 +161,9 @@ class StockMovement(StoreOwned):
     # See cabas.gestion.stock.documents for the page each type links to.
     document_type = models.CharField(max_length=40, blank=True)
     document_id = models.CharField(max_length=64, blank=True)
+    # For a refund: the sale document it gives back (same document_type), so that two partial
+    # refunds of one ticket never return the same units to a lot twice.
+    refunded_document_id = models.CharField(max_length=64, blank=True)
     reason = models.CharField(_("motif"), max_length=300, blank=True)
 
     class Meta:
