@@ -187,12 +187,14 @@ class ProductFilterForm(forms.Form):
     def __init__(self, *args: Any, store: Store, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.store = store
+        # Kept for the template, which renders this select itself (faster than the widget).
+        self.category_choices = category_choices(store)
         self.fields["category"] = forms.TypedChoiceField(
             label=_("Rayon"),
             required=False,
             coerce=int,
             empty_value=None,
-            choices=[("", _("tous")), *category_choices(store)],
+            choices=[("", _("tous")), *self.category_choices],
         )
         self.order_fields(["q", "category", "origin", "status", "below_minimum"])
 
