@@ -127,9 +127,12 @@ def main() -> None:
         sql(BARCODE_SQL, [store.pk, code])
     orm = sample_times(lambda code: product_find_by_barcode(store, code), codes)
     bare = sample_times(lambda code: sql(BARCODE_SQL, [store.pk, code]), codes)
-    assert product_find_by_barcode(store, codes[0]).product.pk == sql(  # type: ignore[union-attr]
-        BARCODE_SQL, [store.pk, codes[0]]
-    )[0][0]
+    assert (
+        product_find_by_barcode(store, codes[0]).product.pk
+        == sql(  # type: ignore[union-attr]
+            BARCODE_SQL, [store.pk, codes[0]]
+        )[0][0]
+    )
     report("barcode search (selector)", orm, bare)
 
     # Name search: two words of a product name, as typed ("lentilles bio"); count + page 1.
@@ -152,8 +155,11 @@ def main() -> None:
         orm_name(query)
         bare_name(query)
     assert [p.pk for p in orm_name(queries[0])] == [row[0] for row in bare_name(queries[0])]
-    report("name search, count + first 50 (selector)", sample_times(orm_name, queries),
-           sample_times(bare_name, queries))
+    report(
+        "name search, count + first 50 (selector)",
+        sample_times(orm_name, queries),
+        sample_times(bare_name, queries),
+    )
 
     client = Client()
     client.force_login(shop.user)
@@ -170,15 +176,21 @@ def main() -> None:
 
     for page in pages[:5]:
         list_page(page)
-    report("product list page, any page (render)", sample_times(list_page, pages),
-           sample_times(bare_list, pages))
+    report(
+        "product list page, any page (render)",
+        sample_times(list_page, pages),
+        sample_times(bare_list, pages),
+    )
 
     def search_page(query: str) -> None:
         response = client.get(list_url, {"q": query}, HTTP_HX_REQUEST="true")
         assert response.status_code == 200, response.status_code
 
-    report("list search as you type (HTMX render)", sample_times(search_page, queries),
-           sample_times(bare_name, queries))
+    report(
+        "list search as you type (HTMX render)",
+        sample_times(search_page, queries),
+        sample_times(bare_name, queries),
+    )
 
     # The product page: the busiest products (most movements) first, then any.
     sample = shop.product_ids[:20] + rng.sample(
@@ -197,12 +209,17 @@ def main() -> None:
 
     for pk in sample[:5]:
         product_page(pk)
-    report("product page with stock panel (render)", sample_times(product_page, sample),
-           sample_times(bare_product, sample))
+    report(
+        "product page with stock panel (render)",
+        sample_times(product_page, sample),
+        sample_times(bare_product, sample),
+    )
 
     print()
-    print(f"| figure ({connection.vendor}, {len(shop.product_ids):,} products, "
-          f"{shop.movements:,} movements) | p50 | p95 | bare SQL p95 |")
+    print(
+        f"| figure ({connection.vendor}, {len(shop.product_ids):,} products, "
+        f"{shop.movements:,} movements) | p50 | p95 | bare SQL p95 |"
+    )
     print("| --- | ---: | ---: | ---: |")
     for label, p50, p95, _b50, b95 in ROWS:
         print(f"| {label} | {p50 * 1000:.1f} ms | {p95 * 1000:.1f} ms | {b95 * 1000:.2f} ms |")

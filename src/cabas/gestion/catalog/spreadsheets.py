@@ -125,7 +125,7 @@ def export_rows(store: Store, *, numbers: bool) -> Iterator[list[Any]]:
             amount(product.price_cents),
             amount(product.cost_cents),
             percent(product.vat_rate_bp),
-            ORIGIN_EXPORT.get(product.origin, product.origin),
+            ORIGIN_EXPORT.get(Origin(product.origin), product.origin),
             product.programme,
             percent(product.rate_bp),
             "" if product.min_stock is None else product.min_stock,
