@@ -15,10 +15,12 @@ urlpatterns = [
     path("", include("cabas.gestion.beneficiaries.urls")),
     path("", include("cabas.gestion.catalog.urls")),
     path("stock/", include("cabas.gestion.stock.urls")),
+    path("achats/", include("cabas.gestion.purchasing.urls")),
     path("caisse/", include("cabas.gestion.pos.urls")),
     path("ventes/", include("cabas.gestion.sales.urls")),
     path("api/pos/v1/", pos_api.urls),
     re_path(r"^api/pos/v1/(?P<rest>.*)$", api_not_found),
+    path("rapports/", include("cabas.gestion.reports.urls")),
     path("plateforme/", admin.site.urls),
 ]
 

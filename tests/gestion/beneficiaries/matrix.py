@@ -61,3 +61,9 @@ ROWS = [
     Row("beneficiaries:privacy", FILE, kwargs=household_a),
     Row("beneficiaries:export", FILE, kwargs=household_a),
 ]
+
+ROWS += [
+    Row("beneficiaries:import", MANAGER_ONLY),
+    Row("beneficiaries:import_template", MANAGER_ONLY),
+]
+ROWS += [Row("beneficiaries:erase", ACTION, kwargs=household_a, method="post")]

@@ -11,6 +11,10 @@ urlpatterns = [
     path("beneficiaires/nouveau/", views.household_create, name="create"),
     path("beneficiaires/fin-de-droits/", views.rights_ending, name="ending"),
     path("beneficiaires/cartes/", views.cards_print, name="cards"),
+    path("beneficiaires/importer/", views.household_import, name="import"),
+    path(
+        "beneficiaires/importer/modele.csv", views.household_import_template, name="import_template"
+    ),
     path("beneficiaires/reglages/", views.beneficiary_settings, name="settings"),
     path("beneficiaires/quotas/", views.quota_list, name="quotas"),
     path("beneficiaires/quotas/nouveau/", views.quota_edit, name="quota_add"),
@@ -29,4 +33,5 @@ urlpatterns = [
     path("beneficiaires/<int:pk>/carte/remplacer/", views.card_reissue, name="card_reissue"),
     path("beneficiaires/<int:pk>/rgpd/", views.household_privacy, name="privacy"),
     path("beneficiaires/<int:pk>/export/", views.household_export, name="export"),
+    path("beneficiaires/<int:pk>/anonymiser/", views.household_erase, name="erase"),
 ]

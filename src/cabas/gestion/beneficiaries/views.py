@@ -35,8 +35,10 @@ from cabas.gestion.beneficiaries.forms import (
     SpendingCorrectionForm,
     ceilings_text,
 )
+from cabas.gestion.beneficiaries.imports import HouseholdImporter
 from cabas.gestion.beneficiaries.models import Quota
 from cabas.gestion.core.forms import apply_validation_error
+from cabas.gestion.core.imports import import_step, template_csv
 from cabas.gestion.stores.decorators import store_view
 from cabas.gestion.stores.permissions import Perm
 
@@ -573,3 +575,52 @@ def quota_delete(request: HttpRequest, pk: int) -> HttpResponse:
     services.quota_delete(quota=quota, actor=request.user)
     messages.success(request, _("Quota supprimé."))
     return redirect("beneficiaries:quotas")
+
+
+@store_view(Perm.BENEFICIARIES_MANAGE)
+@require_http_methods(["GET", "POST"])
+def household_import(request: HttpRequest) -> HttpResponse:
+    importer = HouseholdImporter(store=request.store, actor=request.user)
+    step = import_step(request, importer)
+    if step.applied is not None:
+        messages.success(request, _("%(n)d foyer(s) importé(s).") % {"n": step.applied})
+        return redirect("beneficiaries:list")
+    if step.error:
+        messages.error(request, step.error)
+    return render(
+        request,
+        "beneficiaries/import.html",
+        {
+            **SECTION,
+            "step": step,
+            "columns": importer.columns,
+        },
+    )
+
+
+@store_view(Perm.BENEFICIARIES_MANAGE)
+def household_import_template(request: HttpRequest) -> HttpResponse:
+    importer = HouseholdImporter(store=request.store, actor=request.user)
+    response = HttpResponse("\ufeff" + template_csv(importer), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="foyers.csv"'
+    return response
+
+
+@store_view(Perm.BENEFICIARIES_MANAGE)
+@require_POST
+def household_erase(request: HttpRequest, pk: int) -> HttpResponse:
+    """Anonymise now, at the household's request (right to erasure), once its rights are over."""
+    household = selectors.household_file(request.store, pk)
+    today = selectors.store_today(request.store)
+    if household.status_on(today) in ("active", "suspended", "upcoming"):
+        messages.error(
+            request,
+            _("Ce foyer a des droits en cours : ils doivent être terminés avant de l'anonymiser."),
+        )
+        return redirect("beneficiaries:detail", pk=household.pk)
+    if request.POST.get("confirm") != "ANONYMISER":
+        messages.error(request, _("Tapez ANONYMISER pour confirmer."))
+        return redirect("beneficiaries:detail", pk=household.pk)
+    services.household_anonymise(household=household, actor=request.user)
+    messages.success(request, _("Le foyer a été anonymisé."))
+    return redirect("beneficiaries:list")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.catalog.models import Category, Product
@@ -23,7 +25,9 @@ class ProductCodeForm(forms.Form):
         label=_("Produit (code-barres)"),
         max_length=32,
         required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "inputmode": "numeric", "autofocus": True}
+        ),
         help_text=_("Scannez le produit ou tapez son code-barres."),
     )
 
@@ -33,7 +37,7 @@ class ProductCodeForm(forms.Form):
         self.product_obj: Product | None = None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         product_id, code = data.get("product"), (data.get("code") or "").strip()
         if product_id:
             self.product_obj = Product.objects.filter(store=self.store, pk=product_id).first()
@@ -102,11 +106,18 @@ class CountCreateForm(forms.Form):
     def __init__(self, *args: Any, store: Store, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["categories"]
-        field.queryset = (
+        # Tree order: each rayon, then its sous-rayons.
+        field.queryset = (  # type: ignore[attr-defined]
             Category.objects.filter(store=store)
             .select_related("parent")
-            .order_by("parent__position", "parent__name", "position", "name")
-        )  # type: ignore[attr-defined]
+            .order_by(
+                Coalesce("parent__position", "position"),
+                Coalesce("parent_id", "id"),
+                F("parent_id").asc(nulls_first=True),
+                "position",
+                "name",
+            )
+        )
         field.label_from_instance = lambda c: (  # type: ignore[attr-defined]
             f"{c.parent.name} › {c.name}" if c.parent_id else c.name
         )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -137,6 +137,7 @@ def _with_difference(count: InventoryCount, line: InventoryCountLine) -> Invento
         line.difference = (
             None
             if line.counted is None
+            # annotated by count_lines_with_ledger
             else line.counted - (line.ledger_start + line.ledger_during)  # type: ignore[attr-defined]
         )
     else:
@@ -150,6 +151,14 @@ def count_line_review(count: InventoryCount, line_id: int) -> InventoryCountLine
 
     lines = count_lines_with_ledger(count) if count.started_at else count.lines.all()
     return _with_difference(count, lines.select_related("product").get(pk=line_id))
+
+
+def count_progress(count: InventoryCount) -> dict[str, int]:
+    """How many lines are counted, out of how many (one query)."""
+    totals = count.lines.aggregate(
+        total=Count("id"), counted=Count("id", filter=Q(counted__isnull=False))
+    )
+    return {"counted": totals["counted"], "total": totals["total"]}
 
 
 @dataclass

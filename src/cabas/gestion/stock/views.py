@@ -133,8 +133,8 @@ def lot_add(request: HttpRequest) -> HttpResponse:
         try:
             lot = services.lot_receive(
                 store=store,
-                product=form.product_obj,
-                quantity=data["quantity"],  # type: ignore[arg-type]
+                product=form.product_obj,  # type: ignore[arg-type]  # clean() ensured it
+                quantity=data["quantity"],
                 actor=request.user,
                 kind=data["kind"],
                 dlc=data["date"] if date_kind == "dlc" else None,
@@ -166,8 +166,8 @@ def loss_add(request: HttpRequest) -> HttpResponse:
         try:
             services.loss_record(
                 store=store,
-                product=form.product_obj,
-                quantity=data["quantity"],  # type: ignore[arg-type]
+                product=form.product_obj,  # type: ignore[arg-type]  # clean() ensured it
+                quantity=data["quantity"],
                 cause=data["cause"],
                 detail=data["detail"],
                 actor=request.user,
@@ -262,7 +262,6 @@ def count_detail(request: HttpRequest, count_id: int) -> HttpResponse:
             "review": review,
             "page": _page(request, lines, 100),
             "show": show,
-            "scan_form": ScanForm(),
             "validate_form": CountValidateForm(),
             "categories": list(count.categories.all()),
             "recent": _recent_lines(count),
@@ -346,11 +345,13 @@ def count_scan(request: HttpRequest, count_id: int) -> HttpResponse:
         except ValidationError as exc:
             error = " ".join(exc.messages)
     else:
-        error = " ".join(e for errors in form.errors.values() for e in errors)
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
     if not request.htmx:  # type: ignore[attr-defined]
         if error:
             messages.error(request, error)
         return redirect("stock:count_detail", count_id=count.pk)
+    # The counted line, also swapped into the differences table (out of band).
+    line = selectors.count_line_review(count, result.line.pk) if result else None
     return render(
         request,
         "stock/_scan_result.html",
@@ -358,7 +359,8 @@ def count_scan(request: HttpRequest, count_id: int) -> HttpResponse:
             "count": count,
             "result": result,
             "error": error,
-            "scan_form": ScanForm(),
+            "line": line,
+            "progress": selectors.count_progress(count) if result else None,
             "recent": _recent_lines(count),
         },
     )
