@@ -36,9 +36,16 @@ lint: $(VENV)/.dev
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
+# The till package, signed with CABAS_PACKAGE_SIGNING_KEY (or the development key in var/).
+caisse: $(VENV)/.server
+	$(BIN)/cabas build_caisse
+
 format: $(VENV)/.dev
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
+
+bench: $(VENV)/.dev
+	@for script in bench/[a-z]*.py; do echo "=== $$script"; $(BIN)/python $$script --small || exit 1; done
 
 clean:
 	rm -rf $(VENV) dist build var/static .pytest_cache .mypy_cache .ruff_cache

@@ -158,3 +158,9 @@ def sign_in(page: object, username: str, password: str = PASSWORD) -> None:
     page.fill("#id_password", password)  # type: ignore[attr-defined]
     page.click("button[type=submit]")  # type: ignore[attr-defined]
     page.wait_for_load_state()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_till_packages(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """No test sees the till packages of a developer's dist/ folder."""
+    settings.CABAS_CAISSE_DIST_DIR = tmp_path_factory.mktemp("dist")

@@ -36,7 +36,12 @@ INSTALLED_APPS = [
     "cabas.gestion.audit",
     "cabas.gestion.core",
     "cabas.gestion.catalog",
+    "cabas.gestion.stock",
     "cabas.gestion.beneficiaries",
+    "cabas.gestion.pos",
+    "cabas.gestion.sales",
+    "cabas.gestion.reports",
+    "cabas.gestion.purchasing",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -54,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cabas.gestion.pos.middleware.ApiErrorShapeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -89,13 +95,22 @@ TEMPLATES = [
 
 # Database: DATABASE_URL (dj-database-url syntax), else an SQLite file under var/.
 _default_sqlite = f"sqlite:///{VAR_DIR / 'cabas.sqlite3'}"
+if not env_str("DATABASE_URL"):
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", _default_sqlite), conn_max_age=env_int("CABAS_DB_CONN_MAX_AGE", 0)
     )
 }
 if env_str("DATABASE_REPLICA_URL"):
-    DATABASES["replica"] = dj_database_url.parse(env_str("DATABASE_REPLICA_URL"))
+    # Reports read from it (cabas.gestion.core.routers.reporting_database), falling back to
+    # the primary when it does not answer.
+    DATABASES["replica"] = dj_database_url.parse(
+        env_str("DATABASE_REPLICA_URL"), conn_max_age=env_int("CABAS_DB_CONN_MAX_AGE", 0)
+    )
+elif TESTING:
+    # Tests exercise the replica router against a mirror of the test database.
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
 
 
 def _tune(db: Any) -> None:
@@ -243,6 +258,15 @@ LOGGING = {
 }
 
 CABAS_DEMO_PASSWORD = env_str("CABAS_DEMO_PASSWORD")
+
+# Till packages: where `cabas build_caisse` writes them and the server finds them, and the
+# Ed25519 key that signs them (base64 of the 32 raw private bytes; outside production a key is
+# generated into var/ when unset).
+CABAS_CAISSE_DIST_DIR = Path(env_str("CABAS_CAISSE_DIST_DIR", str(BASE_DIR / "dist")))
+CABAS_PACKAGE_SIGNING_KEY = env_str("CABAS_PACKAGE_SIGNING_KEY")
+# A snapshot cursor looks this many seconds back, so that a change committed by a transaction
+# that started before the snapshot was read is not missed by the next delta.
+CABAS_SNAPSHOT_CURSOR_MARGIN = env_int("CABAS_SNAPSHOT_CURSOR_MARGIN", 60)
 
 # Outside production, WhiteNoise serves straight from the apps' static folders (no collectstatic).
 WHITENOISE_USE_FINDERS = not PRODUCTION

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from cabas.gestion.pos.api import api as pos_api
+from cabas.gestion.pos.api import api_not_found
 
 urlpatterns = [
     path("", include("cabas.gestion.core.urls")),
     path("", include("cabas.gestion.accounts.urls")),
     path("", include("cabas.gestion.stores.urls")),
+    path("", include("cabas.gestion.beneficiaries.urls")),
+    path("", include("cabas.gestion.catalog.urls")),
+    path("stock/", include("cabas.gestion.stock.urls")),
+    path("achats/", include("cabas.gestion.purchasing.urls")),
+    path("caisse/", include("cabas.gestion.pos.urls")),
+    path("ventes/", include("cabas.gestion.sales.urls")),
+    path("api/pos/v1/", pos_api.urls),
+    re_path(r"^api/pos/v1/(?P<rest>.*)$", api_not_found),
+    path("rapports/", include("cabas.gestion.reports.urls")),
     path("plateforme/", admin.site.urls),
 ]
 

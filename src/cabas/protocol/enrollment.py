@@ -32,3 +32,6 @@ class EnrollResponse(ReadModel):
     device_id: str
     token: str
     store: StoreInfo
+    # Base64 raw Ed25519 public key that signs till packages (`GET caisse/latest`); the till
+    # keeps it to verify updates. Optional: added after the first draft of v1.
+    package_public_key: str | None = None

@@ -19,8 +19,14 @@ from cabas.rules import barcodes as barcode_rules
 
 
 def make_product(world, rayon, name="Spaghetti", **extra) -> Product:  # type: ignore[no-untyped-def]
-    return product_create(store=rayon.store, actor=world.alice, name=name, category=rayon,
-                          price_cents=extra.pop("price_cents", 129), **extra)
+    return product_create(
+        store=rayon.store,
+        actor=world.alice,
+        name=name,
+        category=rayon,
+        price_cents=extra.pop("price_cents", 129),
+        **extra,
+    )
 
 
 def test_it_attaches_a_valid_ean13_and_finds_the_product_by_it(world, rayon):
@@ -51,8 +57,13 @@ def test_it_refuses_a_barcode_already_used_in_the_shop(world, rayon):
 def test_the_same_barcode_may_exist_in_another_shop(world, rayon):
     barcode_attach(product=make_product(world, rayon), code="3038350013804")
     other_rayon = category_create(store=world.store_b, name="Épicerie")
-    other = product_create(store=world.store_b, actor=world.charlie, name="Spaghetti",
-                           category=other_rayon, price_cents=99)
+    other = product_create(
+        store=world.store_b,
+        actor=world.charlie,
+        name="Spaghetti",
+        category=other_rayon,
+        price_cents=99,
+    )
     barcode_attach(product=other, code="3038350013804")
     assert product_find_by_barcode(world.store_b, "3038350013804").product == other
 
@@ -77,21 +88,35 @@ def test_a_weighed_label_finds_its_product_with_the_weight(world, rayon):
 
 def test_a_priced_label_follows_the_shops_own_layout(world, rayon):
     catalog_settings_update(
-        store=world.store_a, actor=world.alice,
-        scale_layout={"weight_prefixes": ["28"], "price_prefixes": ["29"],
-                      "reference_digits": 4, "value_digits": 5, "price_check_digit": True},
+        store=world.store_a,
+        actor=world.alice,
+        scale_layout={
+            "weight_prefixes": ["28"],
+            "price_prefixes": ["29"],
+            "reference_digits": 4,
+            "value_digits": 5,
+            "price_check_digit": True,
+        },
     )
     cheese = make_product(world, rayon, "Comté à la coupe", unit="kg", price_cents=1890)
-    layout = barcode_rules.parse_scale_layout({
-        "weight_prefixes": ["28"], "price_prefixes": ["29"], "reference_digits": 4,
-        "value_digits": 5, "price_check_digit": True})
+    layout = barcode_rules.parse_scale_layout(
+        {
+            "weight_prefixes": ["28"],
+            "price_prefixes": ["29"],
+            "reference_digits": 4,
+            "value_digits": 5,
+            "price_check_digit": True,
+        }
+    )
     barcode_attach(product=cheese, code=barcode_rules.lookup_code("29", "0007", layout))
     label = barcode_rules.encode_scale_code("29", "0007", 456, layout)
     match = product_find_by_barcode(world.store_a, label)
     assert match.product == cheese and match.price_cents == 456
     # Under the default layout prefix 21 is no longer a weight prefix in this shop.
-    assert product_find_by_barcode(world.store_a, barcode_rules.encode_scale_code(
-        "21", "00007", 456)) is None
+    assert (
+        product_find_by_barcode(world.store_a, barcode_rules.encode_scale_code("21", "00007", 456))
+        is None
+    )
 
 
 def test_a_full_scale_label_cannot_be_registered_as_a_product_code(world, rayon):

@@ -19,6 +19,7 @@ from cabas.rules.budget import (
     rights_status,
 )
 from cabas.rules.pricing import FULL_RATE_BP
+from cabas.rules.quotas import Quota as QuotaRule
 
 DEFAULT_ANONYMISATION_MONTHS = 24
 DEFAULT_PRIVACY_NOTICE = _(
@@ -277,3 +278,72 @@ class HouseholdAccessLog(StoreOwned):
 
     class Meta:
         ordering = ["-at", "-pk"]
+
+
+class Quota(StoreOwned):
+    """At most so much of a product or a category per household per month, scaled by size
+    (the rule is :class:`cabas.rules.quotas.Quota`)."""
+
+    product = models.ForeignKey(
+        "catalog.Product",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("produit"),
+    )
+    category = models.ForeignKey(
+        "catalog.Category",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("rayon"),
+    )
+    label = models.CharField(_("libellé"), max_length=80)
+    unit = models.CharField(
+        _("unité"),
+        max_length=8,
+        choices=[("piece", _("pièces")), ("kg", _("grammes"))],
+        default="piece",
+    )
+    base_quantity = models.PositiveIntegerField(_("quantité pour une personne"))
+    per_extra_person = models.PositiveIntegerField(_("en plus par personne"), default=0)
+    limits_by_size = models.JSONField(
+        _("limites par taille de foyer"),
+        default=dict,
+        blank=True,
+        help_text=_('Taille du foyer → limite, par exemple {"3": 4}.'),
+    )
+    active = models.BooleanField(_("actif"), default=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("quota")
+        verbose_name_plural = _("quotas")
+        ordering = ["label", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(product__isnull=False, category__isnull=True)
+                    | models.Q(product__isnull=True, category__isnull=False)
+                ),
+                name="quota_one_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def as_rule(self) -> QuotaRule:
+        scope = "product" if self.product_id is not None else "category"
+        target = self.product_id if self.product_id is not None else self.category_id
+        return QuotaRule(
+            scope=scope,
+            target_id=str(target),
+            label=self.label,
+            base_quantity=self.base_quantity,
+            per_extra_person=self.per_extra_person,
+            unit=self.unit,  # type: ignore[arg-type]
+            limits_by_size={int(k): v for k, v in self.limits_by_size.items()},
+        )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from cabas.gestion.beneficiaries import codes
@@ -13,10 +16,14 @@ from cabas.gestion.beneficiaries.models import (
     BeneficiarySettings,
     Household,
     MonthlySpending,
+    Quota,
     RetiredCode,
 )
+from cabas.gestion.catalog.models import Category, Product
 from cabas.gestion.stores.models import Store
 from cabas.rules.budget import BudgetState, month_of
+from cabas.rules.pricing import Tariff
+from cabas.rules.quotas import Quota as QuotaRule
 
 
 def store_today(store: Store) -> date:
@@ -99,3 +106,153 @@ def codes_retired_since(store: Store, since: datetime) -> list[str]:
     return list(
         RetiredCode.objects.filter(store=store, retired_at__gt=since).values_list("code", flat=True)
     )
+
+
+def tariff_for_store(store: Store) -> Tariff:
+    """The shop's rates as the till applies them: the shop's rate, the rates set on categories
+    and products, the ceilings by product origin. (Customers without a card pay the full price:
+    `Tariff.rate_for(..., with_card=False)`; a household's own rate travels with it.)"""
+    found = beneficiary_settings(store)
+    categories = Category.objects.filter(store=store, rate_bp__isnull=False).values_list(
+        "pk", "rate_bp"
+    )
+    products = Product.objects.filter(store=store, rate_bp__isnull=False).values_list(
+        "pk", "rate_bp"
+    )
+    return Tariff(
+        shop_rate_bp=found.shop_rate_bp,
+        category_rates_bp={str(pk): rate for pk, rate in categories},
+        product_rates_bp={str(pk): rate for pk, rate in products},
+        origin_ceilings_bp=dict(found.origin_ceilings_bp or {}),
+    )
+
+
+def quotas_for_store(store: Store) -> list[QuotaRule]:
+    """The shop's active quotas as rules objects (`cabas.rules.quotas.Quota`)."""
+    return [quota.as_rule() for quota in Quota.objects.filter(store=store, active=True)]
+
+
+STATUS_FILTERS = ("active", "suspended", "expired", "upcoming", "ending", "all")
+
+
+def status_q(status: str, today: date, ending_days: int = 30) -> Q:
+    """The households in a rights status on `today`, as a filter (mirrors `rights_status`)."""
+    in_force = Q(rights_start__lte=today, rights_end__gte=today)
+    if status == "active":
+        return in_force & Q(rights_suspended=False)
+    if status == "suspended":
+        return in_force & Q(rights_suspended=True)
+    if status == "expired":
+        return Q(rights_end__lt=today) | Q(rights_end__isnull=True)
+    if status == "upcoming":
+        return Q(rights_start__gt=today)
+    if status == "ending":
+        return in_force & Q(rights_end__lte=today + timedelta(days=ending_days))
+    return Q()
+
+
+def household_list(
+    store: Store, *, today: date, month: str, status: str = "all", query: str = ""
+) -> QuerySet[Household]:
+    """The shop's households (not anonymised) with this month's spending as `spent_month`."""
+    spent = MonthlySpending.objects.filter(household=OuterRef("pk"), month=month).values(
+        "spent_cents"
+    )[:1]
+    households = Household.objects.filter(store=store, anonymised_at__isnull=True).filter(
+        status_q(status, today)
+    )
+    query = query.strip()
+    if query:
+        normalized = codes.normalize(query)
+        households = households.filter(
+            Q(code=normalized)
+            | Q(last_name__icontains=query)
+            | Q(first_name__icontains=query)
+            | Q(label__icontains=query)
+        )
+    return households.annotate(spent_month=Coalesce(Subquery(spent), Value(0))).order_by(
+        "label", "pk"
+    )
+
+
+def households_ending(store: Store, *, today: date, days: int) -> QuerySet[Household]:
+    """Households whose rights in force end within `days` days, soonest first."""
+    return (
+        Household.objects.filter(store=store, anonymised_at__isnull=True)
+        .filter(status_q("ending", today, days))
+        .order_by("rights_end", "label")
+    )
+
+
+def household_file(store: Store, pk: int) -> Household:
+    """A household of the shop with what its page shows (404 otherwise)."""
+    return get_object_or_404(
+        Household.objects.select_related("privacy_accepted_by"),
+        pk=pk,
+        store=store,
+        anonymised_at__isnull=True,
+    )
+
+
+def household_spending_history(household: Household, limit: int = 12) -> list[MonthlySpending]:
+    return list(MonthlySpending.objects.filter(household=household).order_by("-month")[:limit])
+
+
+def household_export(household: Household) -> dict[str, Any]:
+    """Everything the shop holds about a household, for a right-of-access request."""
+    fields = (
+        "code",
+        "label",
+        "last_name",
+        "first_name",
+        "birth_date",
+        "phone",
+        "email",
+        "address",
+        "postal_code",
+        "commune",
+        "adults",
+        "children",
+        "referrer_service",
+        "referrer_name",
+        "referrer_contact",
+        "income_cents",
+        "charges_cents",
+        "notes",
+        "monthly_budget_cents",
+        "rate_bp",
+        "privacy_accepted_at",
+        "card_issued_at",
+        "created_at",
+        "updated_at",
+    )
+
+    def plain(value: Any) -> Any:
+        return value.isoformat() if isinstance(value, date | datetime) else value
+
+    return {
+        "store": household.store.name,
+        "household": {field: plain(getattr(household, field)) for field in fields},
+        "members": [
+            {"first_name": m.first_name, "birth_date": plain(m.birth_date), "is_adult": m.is_adult}
+            for m in household.members.all()
+        ],
+        "rights_periods": [
+            {
+                "start": plain(p.start),
+                "end": plain(p.end),
+                "suspended_at": plain(p.suspended_at),
+                "resumed_at": plain(p.resumed_at),
+                "suspension_reason": p.suspension_reason,
+            }
+            for p in household.periods.all()
+        ],
+        "monthly_spending": [
+            {"month": s.month, "spent_cents": s.spent_cents}
+            for s in household.spendings.order_by("month")
+        ],
+        "file_accesses": [
+            {"at": plain(a.at), "by": str(a.user), "action": a.action}
+            for a in household.accesses.select_related("user")
+        ],
+    }

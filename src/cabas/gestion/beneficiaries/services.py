@@ -9,28 +9,33 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cabas.gestion.accounts.models import User
+from cabas.gestion.audit.models import AuditEvent
 from cabas.gestion.audit.services import audit_record, diff_fields, snapshot_fields
 from cabas.gestion.beneficiaries import codes
 from cabas.gestion.beneficiaries.models import (
+    BeneficiarySettings,
     Household,
+    HouseholdAccessLog,
     HouseholdMember,
     MonthlySpending,
+    Quota,
     RetiredCode,
     RightsPeriod,
 )
 from cabas.gestion.beneficiaries.selectors import beneficiary_settings
 from cabas.gestion.stores.models import Store
-from cabas.rules.budget import parse_month
+from cabas.rules.budget import BudgetScale, parse_month
+from cabas.rules.pricing import Tariff
 
 PERSONAL_FIELDS = (
     "last_name",
@@ -453,3 +458,207 @@ def rights_resume(*, household: Household, actor: User | None, today: date) -> H
         changes={"rights_suspended": [True, False]},
     )
     return household
+
+
+# Cards ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def household_card_reissue(*, household: Household, actor: User | None, reason: str = "") -> str:
+    """Give the household a new card code; the old card stops working at once (the till
+    forgets the old code at its next sync)."""
+    # Lock the row: two re-issues at once must not both retire the same code.
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    if household.anonymised_at is not None:
+        raise ValidationError(_("Ce foyer a été anonymisé."))
+    old = household.code
+    RetiredCode.objects.create(store_id=household.store_id, household=household, code=old)
+    household.code = _new_code(household.store)
+    household.card_issued_at = timezone.now()
+    household.save(update_fields=["code", "card_issued_at", "updated_at"])
+    audit_record(
+        store=household.store,
+        actor=actor,
+        action="household.card_reissued",
+        target=household,
+        changes={"code": [old, household.code]},
+        reason=reason,
+    )
+    return household.code
+
+
+# Settings, tariffs, quotas -------------------------------------------------------------------
+
+SETTINGS_FIELDS = (
+    "budget_scale",
+    "shop_rate_bp",
+    "origin_ceilings_bp",
+    "reste_a_vivre_threshold_cents",
+    "anonymisation_months",
+    "privacy_notice",
+)
+
+
+@transaction.atomic
+def beneficiary_settings_update(
+    *, store: Store, actor: User | None, data: Mapping[str, Any]
+) -> BeneficiarySettings:
+    """Change the shop's scale, rates, ceilings, thresholds or notice (audited)."""
+    found = beneficiary_settings(store)
+    before = snapshot_fields(found, SETTINGS_FIELDS)
+    for field, value in data.items():
+        if field not in SETTINGS_FIELDS:
+            raise ValueError(f"Unknown settings field: {field}")
+        setattr(found, field, value)
+    try:
+        BudgetScale.from_dict(found.budget_scale)
+        Tariff(shop_rate_bp=found.shop_rate_bp, origin_ceilings_bp=found.origin_ceilings_bp)
+    except ValueError as error:
+        raise ValidationError(str(error)) from error
+    if found.anonymisation_months < 1:
+        raise ValidationError({"anonymisation_months": _("Au moins un mois.")})
+    found.full_clean()
+    changes = diff_fields(found, before, SETTINGS_FIELDS)
+    if changes:
+        found.save()
+        audit_record(
+            store=store,
+            actor=actor,
+            action="beneficiaries.settings_changed",
+            target=found,
+            changes=changes,
+        )
+    return found
+
+
+@transaction.atomic
+def quota_save(
+    *, store: Store, actor: User | None, data: Mapping[str, Any], quota: Quota | None = None
+) -> Quota:
+    """Create or change a quota (exactly one of product or category)."""
+    is_new = quota is None
+    quota = quota or Quota(store=store)
+    for field in (
+        "product",
+        "category",
+        "label",
+        "unit",
+        "base_quantity",
+        "per_extra_person",
+        "limits_by_size",
+        "active",
+    ):
+        if field in data:
+            setattr(quota, field, data[field])
+    if (quota.product_id is None) == (quota.category_id is None):
+        raise ValidationError(_("Un quota porte soit sur un produit, soit sur un rayon."))
+    for target in (quota.product, quota.category):
+        if target is not None and target.store_id != store.pk:
+            raise ValidationError(_("Ce produit ou ce rayon n'est pas de cette épicerie."))
+    if quota.product is not None and not data.get("unit"):
+        quota.unit = quota.product.unit
+    try:
+        quota.as_rule()
+    except (ValueError, TypeError) as error:
+        raise ValidationError(str(error)) from error
+    quota.full_clean()
+    quota.save()
+    audit_record(
+        store=store,
+        actor=actor,
+        action="quota.created" if is_new else "quota.changed",
+        target=quota,
+        changes={
+            "base_quantity": [None, quota.base_quantity],
+            "per_extra_person": [None, quota.per_extra_person],
+        },
+    )
+    return quota
+
+
+@transaction.atomic
+def quota_delete(*, quota: Quota, actor: User | None) -> None:
+    audit_record(store=quota.store, actor=actor, action="quota.deleted", target=quota)
+    quota.delete()
+
+
+# Privacy --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def household_privacy_accept(*, household: Household, actor: User) -> Household:
+    """Record that the household was given the information notice and accepted it."""
+    household.privacy_accepted_at = timezone.now()
+    household.privacy_accepted_by = actor
+    household.save(update_fields=["privacy_accepted_at", "privacy_accepted_by", "updated_at"])
+    audit_record(
+        store=household.store, actor=actor, action="household.privacy_accepted", target=household
+    )
+    return household
+
+
+def household_access_log(*, household: Household, user: User, action: str = "view") -> None:
+    """Trace that `user` opened (or exported) the household's full file."""
+    HouseholdAccessLog.objects.create(
+        store_id=household.store_id, household=household, user=user, action=action
+    )
+
+
+ANONYMOUS_LABEL = "FOYER ANONYMISÉ"
+
+
+@transaction.atomic
+def household_anonymise(
+    *, household: Household, when: datetime | None = None, actor: User | None = None
+) -> bool:
+    """Erase what identifies the household; keep what statistics need (composition counts,
+    commune, rights dates, monthly spending totals). Returns False if it already was."""
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    if household.anonymised_at is not None:
+        return False
+    when = when or timezone.now()
+    RetiredCode.objects.get_or_create(
+        store_id=household.store_id, code=household.code, defaults={"household": household}
+    )
+    # A code out of the card alphabet: it can never be scanned or generated again.
+    household.code = f"ANON{household.pk}"
+    household.label = ANONYMOUS_LABEL
+    for field in (
+        "last_name",
+        "first_name",
+        "phone",
+        "email",
+        "address",
+        "postal_code",
+        "referrer_name",
+        "referrer_contact",
+        "notes",
+    ):
+        setattr(household, field, "")
+    household.birth_date = None
+    household.income_cents = household.charges_cents = None
+    household.privacy_accepted_by = None
+    household.anonymised_at = when
+    household.save()
+    HouseholdMember.objects.filter(household=household).delete()
+    HouseholdAccessLog.objects.filter(household=household).delete()
+    RightsPeriod.objects.filter(household=household).update(suspension_reason="", created_by=None)
+    # The audit trail keeps what happened, not who it happened to.
+    AuditEvent.objects.filter(
+        target_type=household._meta.label_lower, target_id=str(household.pk)
+    ).update(target_repr=ANONYMOUS_LABEL, reason="")
+    audit_record(
+        store=household.store, actor=actor, action="household.anonymised", target=household
+    )
+    return True
+
+
+def households_to_anonymise(store: Store, today: date) -> QuerySet[Household]:
+    """Households whose rights ended more than the shop's delay ago (or that never had rights
+    and were registered that long ago)."""
+    delay = beneficiary_settings(store).anonymisation_months
+    limit = add_months(today, -delay)
+    never_admitted = Q(rights_end__isnull=True, created_at__date__lt=limit)
+    return Household.objects.filter(store=store, anonymised_at__isnull=True).filter(
+        Q(rights_end__lt=limit) | never_admitted
+    )

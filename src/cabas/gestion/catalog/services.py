@@ -4,14 +4,18 @@ changes and archiving leave an audit trace."""
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cabas.gestion.audit.services import audit_record, diff_fields, snapshot_fields
+from cabas.gestion.catalog.generic import generic_selection
 from cabas.gestion.catalog.models import (
     Barcode,
     BarcodeKind,
@@ -20,6 +24,7 @@ from cabas.gestion.catalog.models import (
     Category,
     Origin,
     Product,
+    ProductImport,
 )
 from cabas.gestion.stores.models import Store
 from cabas.rules import barcodes as barcode_rules
@@ -456,3 +461,183 @@ def product_assign_internal_code(*, product: Product, actor: Any = None) -> Barc
         changes={"barcode": [None, code]},
     )
     return barcode
+
+
+# --- the generic catalogue ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActivationResult:
+    categories_created: int
+    products_created: int
+    products_already_there: int
+
+
+def _category_get_or_create(
+    store: Store, name: str, parent: Category | None, cache: dict[tuple[int | None, str], Category]
+) -> tuple[Category, bool]:
+    key = (parent.pk if parent else None, name.casefold())
+    if key in cache:
+        return cache[key], False
+    category = category_create(store=store, name=name, parent=parent)
+    cache[key] = category
+    return category, True
+
+
+@transaction.atomic
+def catalogue_activate(
+    *, store: Store, categories: Iterable[str], actor: Any = None
+) -> ActivationResult:
+    """Copy the generic catalogue's products of the chosen categories into the shop.
+
+    ``categories`` holds rayon names ("Boissons") and/or "rayon › sous-rayon" paths (see
+    :func:`cabas.gestion.catalog.generic.generic_paths`). Idempotent: an entry whose key the
+    shop already has (even renamed, repriced or archived) is left alone. The shop's categories
+    of the same name are reused. Products come without barcodes: one is attached the first
+    time a product is scanned.
+    """
+    try:
+        selection = generic_selection(categories)
+    except ValueError as error:
+        raise ValidationError(str(error)) from error
+    catalog_settings_get_or_create(store=store)
+    # Lock the shop's catalogue settings: two managers activating at once would both create
+    # the same categories and products.
+    settings = CatalogSettings.objects.select_for_update().get(store=store)
+    existing_keys = set(
+        Product.objects.filter(store=store, catalogue_key__isnull=False).values_list(
+            "catalogue_key", flat=True
+        )
+    )
+    wanted = [entry for entry in selection if entry.key not in existing_keys]
+    cache: dict[tuple[int | None, str], Category] = {
+        (c.parent_id, c.name.casefold()): c for c in Category.objects.filter(store=store)
+    }
+    created_categories = 0
+    new_products: list[Product] = []
+    for entry in wanted:
+        rayon, created = _category_get_or_create(store, entry.rayon, None, cache)
+        created_categories += created
+        sous_rayon, created = _category_get_or_create(store, entry.sous_rayon, rayon, cache)
+        created_categories += created
+        new_products.append(
+            Product(
+                store=store,
+                name=entry.name,
+                brand=entry.brand,
+                category=sous_rayon,
+                unit=entry.unit,
+                price_cents=entry.price_cents,
+                vat_rate_bp=entry.vat_rate_bp,
+                search_text=search_key(entry.name, entry.brand),
+                catalogue_key=entry.key,
+            )
+        )
+    Product.objects.bulk_create(new_products, batch_size=500)
+    result = ActivationResult(
+        categories_created=created_categories,
+        products_created=len(new_products),
+        products_already_there=len(selection) - len(wanted),
+    )
+    if new_products:
+        audit_record(
+            store=store,
+            actor=actor,
+            action="catalog.catalogue_activated",
+            target=settings,
+            changes={
+                "products_created": [0, result.products_created],
+                "categories_created": [0, result.categories_created],
+            },
+        )
+    return result
+
+
+# --- spreadsheet import -------------------------------------------------------------------
+
+IMPORT_KEEP = timedelta(days=1)
+
+
+@transaction.atomic
+def product_import_create(
+    *, store: Store, actor: Any, filename: str, content: bytes
+) -> ProductImport:
+    """Read an uploaded file and keep its cells for the preview (nothing changes yet).
+
+    Raises ImportFileError (French) for a file that cannot be read or has no usable header.
+    """
+    from cabas.gestion.catalog.spreadsheets import _map_header, read_table
+
+    header, rows = read_table(filename, content)
+    _map_header(header)  # refuse now a file without the required columns
+    ProductImport.objects.filter(
+        store=store,
+        status=ProductImport.Status.PENDING,
+        created_at__lt=timezone.now() - IMPORT_KEEP,
+    ).delete()
+    return ProductImport.objects.create(
+        store=store,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        filename=filename[:200],
+        header=header,
+        rows=rows,
+    )
+
+
+@transaction.atomic
+def product_import_apply(*, product_import: ProductImport, actor: Any, only_valid: bool) -> int:
+    """Apply a pending import, judged again against the catalogue as it is now.
+
+    Without ``only_valid`` nothing is applied unless every line is valid. Returns the number
+    of products created or changed. Raises ValidationError (French) otherwise.
+    """
+    from cabas.gestion.catalog.spreadsheets import build_report, iter_valid
+
+    # Lock the import row: a double click on "confirm" must not apply the file twice.
+    product_import = ProductImport.objects.select_for_update().get(pk=product_import.pk)
+    if product_import.status != ProductImport.Status.PENDING:
+        raise ValidationError(_("Cet import a déjà été appliqué ou abandonné."))
+    store = product_import.store
+    report = build_report(store, product_import.header, product_import.rows)
+    if report.errors and not only_valid:
+        raise ValidationError(
+            _("%(n)d ligne(s) comportent des erreurs : rien n'a été importé.")
+            % {"n": len(report.errors)}
+        )
+    applied = 0
+    for line in iter_valid(report):
+        values = dict(line.values)
+        if line.product_id is None:
+            product = product_create(store=store, actor=actor, **values)
+        else:
+            product = Product.objects.select_related("store").get(store=store, pk=line.product_id)
+            changed = {k: v for k, v in values.items() if getattr(product, k) != v}
+            if changed:
+                product_update(product=product, actor=actor, data=changed)
+        for code in line.barcodes:
+            barcode_attach(product=product, code=code, actor=actor)
+        if line.active is False:
+            product_archive(product=product, actor=actor, reason="import")
+        elif line.active is True:
+            product_restore(product=product, actor=actor)
+        applied += 1
+    product_import.status = ProductImport.Status.APPLIED
+    product_import.applied_count = applied
+    product_import.applied_at = timezone.now()
+    product_import.save(update_fields=["status", "applied_count", "applied_at"])
+    audit_record(
+        store=store,
+        actor=actor,
+        action="catalog.products_imported",
+        target=product_import,
+        changes={"lines": [0, applied]},
+        reason=_("lignes valides seulement") if only_valid else "",
+    )
+    return applied
+
+
+@transaction.atomic
+def product_import_cancel(*, product_import: ProductImport) -> None:
+    if product_import.status == ProductImport.Status.PENDING:
+        product_import.status = ProductImport.Status.CANCELLED
+        product_import.save(update_fields=["status"])

@@ -1,0 +1,269 @@
+"""Forms of the beneficiaries' pages: amounts typed in euros, rates in percent."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from cabas.gestion.beneficiaries.models import Household, Quota
+from cabas.gestion.catalog.models import Category, Product
+from cabas.gestion.stores.models import Store
+from cabas.rules.budget import BudgetScale
+
+
+class EurosField(forms.DecimalField):
+    """An amount typed in euros ("12,50"), cleaned to integer cents."""
+
+    def __init__(self, *, min_euros: Decimal | None = Decimal(0), **kwargs: Any) -> None:
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("max_digits", 10)
+        # Localised: a text input that accepts "12,50" (a number input would refuse the comma).
+        kwargs.setdefault("localize", True)
+        super().__init__(min_value=min_euros, **kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int):
+            return f"{Decimal(value) / 100:.2f}".replace(".", ",")
+        return value
+
+    def clean(self, value: Any) -> int | None:  # type: ignore[override]
+        euros = super().clean(value)
+        if euros is None:
+            return None
+        return int((euros * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+class PercentField(forms.DecimalField):
+    """A rate typed in percent ("20" or "12,5"), cleaned to basis points."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("max_digits", 5)
+        kwargs.setdefault("localize", True)
+        super().__init__(min_value=Decimal(0), max_value=Decimal(100), **kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int):
+            return f"{Decimal(value) / 100:f}".rstrip("0").rstrip(".").replace(".", ",")
+        return value
+
+    def clean(self, value: Any) -> int | None:  # type: ignore[override]
+        percent = super().clean(value)
+        if percent is None:
+            return None
+        return int((percent * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DURATIONS = [(3, _("3 mois")), (4, _("4 mois")), (5, _("5 mois")), (6, _("6 mois"))]
+
+
+class HouseholdForm(forms.ModelForm):
+    """A household's whole file (managers only)."""
+
+    income_cents = EurosField(label=_("Ressources mensuelles (€)"), required=False)
+    charges_cents = EurosField(label=_("Charges mensuelles (€)"), required=False)
+    rate_bp = PercentField(
+        label=_("Taux du foyer (%)"),
+        required=False,
+        help_text=_("Laisser vide pour appliquer les taux de l'épicerie."),
+    )
+
+    class Meta:
+        model = Household
+        fields = [
+            "last_name",
+            "first_name",
+            "birth_date",
+            "phone",
+            "email",
+            "address",
+            "postal_code",
+            "commune",
+            "adults",
+            "children",
+            "referrer_service",
+            "referrer_name",
+            "referrer_contact",
+            "income_cents",
+            "charges_cents",
+            "rate_bp",
+            "notes",
+        ]
+        widgets = {"birth_date": DATE_WIDGET, "notes": forms.Textarea(attrs={"rows": 3})}
+
+
+class AdmissionForm(forms.Form):
+    start = forms.DateField(label=_("Début des droits"), widget=DATE_WIDGET)
+    months = forms.TypedChoiceField(label=_("Durée"), choices=DURATIONS, coerce=int, initial=3)
+
+
+class HouseholdCreateForm(HouseholdForm):
+    """Registration: the file, the first admission and the notice."""
+
+    start = forms.DateField(label=_("Début des droits"), widget=DATE_WIDGET)
+    months = forms.TypedChoiceField(label=_("Durée"), choices=DURATIONS, coerce=int, initial=3)
+    monthly_budget_cents = EurosField(
+        label=_("Budget mensuel (€)"),
+        required=False,
+        help_text=_("Laisser vide pour appliquer le barème de l'épicerie."),
+    )
+    privacy_accepted = forms.BooleanField(
+        label=_("La notice d'information a été remise et acceptée"), required=False
+    )
+
+
+class MemberForm(forms.Form):
+    first_name = forms.CharField(label=_("Prénom"), max_length=100)
+    birth_date = forms.DateField(label=_("Date de naissance"), required=False, widget=DATE_WIDGET)
+    is_adult = forms.BooleanField(label=_("Adulte"), required=False)
+
+
+MemberFormSet = forms.formset_factory(MemberForm, extra=2, can_delete=True, max_num=20)
+
+
+class RenewForm(forms.Form):
+    months = forms.TypedChoiceField(label=_("Durée"), choices=DURATIONS, coerce=int, initial=3)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Motif"), max_length=300)
+
+
+class BudgetForm(forms.Form):
+    monthly_budget_cents = EurosField(label=_("Budget mensuel (€)"))
+    reason = forms.CharField(label=_("Motif"), max_length=300, required=False)
+
+
+class SpendingCorrectionForm(forms.Form):
+    month = forms.RegexField(
+        regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+        label=_("Mois (AAAA-MM)"),
+        error_messages={"invalid": _("Mois attendu sous la forme AAAA-MM.")},
+    )
+    delta_cents = EurosField(label=_("Correction (€, négative pour retirer)"), min_euros=None)
+    reason = forms.CharField(label=_("Motif"), max_length=300)
+
+    def clean_delta_cents(self) -> int:
+        value = self.cleaned_data["delta_cents"]
+        if value == 0:
+            raise ValidationError(_("La correction ne peut pas être nulle."))
+        return value
+
+
+class SettingsForm(forms.Form):
+    shop_rate_bp = PercentField(label=_("Taux de participation de l'épicerie (%)"))
+    scale_one = EurosField(label=_("Budget pour 1 adulte (€)"))
+    scale_two = EurosField(label=_("Budget pour 2 adultes (€)"))
+    per_extra_adult_cents = EurosField(label=_("Par adulte en plus (€)"))
+    per_child_cents = EurosField(label=_("Par enfant (€)"))
+    origin_ceilings = forms.CharField(
+        label=_("Plafonds par provenance"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Une ligne par provenance : « programme:FSE+ = 0 » (gratuit), "
+            "« donation = 10 » (au plus 10 %)."
+        ),
+    )
+    reste_a_vivre_threshold_cents = EurosField(
+        label=_("Seuil de reste à vivre par personne et par jour (€)")
+    )
+    anonymisation_months = forms.IntegerField(
+        label=_("Anonymiser les foyers … mois après la fin de leurs droits"),
+        min_value=1,
+        max_value=120,
+    )
+    privacy_notice = forms.CharField(
+        label=_("Notice d'information (RGPD)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Laisser vide pour la notice par défaut."),
+    )
+
+    def clean_origin_ceilings(self) -> dict[str, int]:
+        ceilings: dict[str, int] = {}
+        for number, line in enumerate(self.cleaned_data["origin_ceilings"].splitlines(), 1):
+            if not line.strip():
+                continue
+            origin, sep, value = line.partition("=")
+            try:
+                percent = Decimal(value.strip().replace(",", ".").rstrip("%").strip())
+            except ArithmeticError:
+                percent = Decimal(-1)
+            if not sep or not origin.strip() or not 0 <= percent <= 100:
+                raise ValidationError(
+                    _("Ligne %(n)d : attendu « provenance = pourcentage » (0 à 100).")
+                    % {"n": number}
+                )
+            ceilings[origin.strip()] = int((percent * 100).quantize(Decimal(1)))
+        return ceilings
+
+    def scale(self) -> dict[str, object]:
+        data = self.cleaned_data
+        return BudgetScale(
+            base_cents_by_adults={1: data["scale_one"], 2: data["scale_two"]},
+            per_extra_adult_cents=data["per_extra_adult_cents"],
+            per_child_cents=data["per_child_cents"],
+        ).to_dict()
+
+
+def ceilings_text(ceilings: dict[str, int]) -> str:
+    return "\n".join(
+        f"{origin} = {Decimal(value) / 100:f}".rstrip("0").rstrip(".")
+        for origin, value in sorted(ceilings.items())
+    )
+
+
+class QuotaForm(forms.ModelForm):
+    limits_by_size = forms.CharField(
+        label=_("Limites par taille de foyer"),
+        required=False,
+        help_text=_("Facultatif, une ligne par taille : « 3 = 4 » (4 pour un foyer de 3)."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    class Meta:
+        model = Quota
+        fields = [
+            "label",
+            "product",
+            "category",
+            "unit",
+            "base_quantity",
+            "per_extra_person",
+            "limits_by_size",
+            "active",
+        ]
+
+    def __init__(self, *args: Any, store: Store, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = Product.objects.filter(store=store, active=True)
+        self.fields["category"].queryset = Category.objects.filter(store=store).select_related(
+            "parent"
+        )
+        if self.instance.pk and isinstance(self.instance.limits_by_size, dict):
+            self.initial["limits_by_size"] = "\n".join(
+                f"{size} = {limit}" for size, limit in self.instance.limits_by_size.items()
+            )
+
+    def clean_limits_by_size(self) -> dict[str, int]:
+        limits: dict[str, int] = {}
+        for line in self.cleaned_data["limits_by_size"].splitlines():
+            if not line.strip():
+                continue
+            size, sep, limit = line.partition("=")
+            if not (sep and size.strip().isdigit() and limit.strip().isdigit()):
+                raise ValidationError(_("Attendu « taille = limite » (nombres entiers)."))
+            limits[str(int(size))] = int(limit)
+        return limits
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if bool(data.get("product")) == bool(data.get("category")):
+            raise ValidationError(_("Choisissez un produit ou un rayon, pas les deux."))
+        return data

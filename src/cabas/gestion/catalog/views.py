@@ -1,0 +1,575 @@
+"""Pages of the catalogue: products, barcodes, rayons, the generic catalogue, labels,
+spreadsheet import and export."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from django.apps import apps
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cabas.gestion.catalog import services, spreadsheets
+from cabas.gestion.catalog.forms import (
+    ActivationForm,
+    BarcodeForm,
+    CatalogSettingsForm,
+    CategoryForm,
+    ImportUploadForm,
+    ProductCreateForm,
+    ProductFilterForm,
+    ProductForm,
+)
+from cabas.gestion.catalog.generic import generic_paths, generic_rayons
+from cabas.gestion.catalog.labels import LABELS_PER_PAGE, labels_pdf
+from cabas.gestion.catalog.models import Barcode, Category, Product, ProductImport
+from cabas.gestion.catalog.selectors import (
+    categories_tree,
+    product_detail,
+    product_search,
+)
+from cabas.gestion.core.forms import apply_validation_error
+from cabas.gestion.stores.decorators import store_view
+from cabas.gestion.stores.permissions import Perm
+
+PAGE_SIZE = 50
+SECTION = {"section": "catalog"}
+
+
+def _posted(request: HttpRequest) -> Any:
+    """The form data of a POST (even an empty one, so that it shows its errors), else None."""
+    return request.POST if request.method == "POST" else None
+
+
+def _can_manage(request: HttpRequest) -> bool:
+    return request.membership.has_perm(Perm.CATALOG_MANAGE)  # type: ignore[attr-defined]
+
+
+# --- products -----------------------------------------------------------------------------
+
+
+@store_view(Perm.CATALOG_VIEW)
+def product_list(request: HttpRequest) -> HttpResponse:
+    store = request.store  # type: ignore[attr-defined]
+    form = ProductFilterForm(request.GET or None, store=store)
+    filters: dict[str, Any] = {}
+    query = ""
+    if form.is_valid():
+        data = form.cleaned_data
+        query = data["q"]
+        category_id = data.get("category")
+        filters = {
+            "category": Category.objects.filter(store=store, pk=category_id).first()
+            if category_id
+            else None,
+            "origin": data["origin"],
+            "status": data["status"] or "active",
+            "below_minimum": data["below_minimum"],
+        }
+    products = product_search(store, query, **filters)
+    page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        **SECTION,
+        "form": form,
+        "page": page,
+        "products": page.object_list,
+        "can_manage": _can_manage(request),
+        "catalogue_empty": not page.paginator.count
+        and not Product.objects.filter(store=store).exists(),
+    }
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "catalog/_product_results.html", context)
+    return render(request, "catalog/product_list.html", context)
+
+
+def _stock_panel(product: Product) -> Any:
+    """The stock app's panel for the product page, if that app is installed.
+
+    Contract with cabas.gestion.stock: ``stock.selectors.product_stock_panel(product)`` returns
+    the context of the template ``stock/_product_panel.html`` (lots, movement history…), which
+    the product page includes as ``{% include "stock/_product_panel.html" %}`` with
+    ``stock_panel`` set to that value.
+    """
+    if not apps.is_installed("cabas.gestion.stock"):
+        return None
+    try:
+        selectors = importlib.import_module("cabas.gestion.stock.selectors")
+    except ImportError:
+        return None
+    panel = getattr(selectors, "product_stock_panel", None)
+    return panel(product) if panel is not None else None
+
+
+def _product_or_404(request: HttpRequest, product_id: int) -> Product:
+    try:
+        return product_detail(request.store, product_id)  # type: ignore[attr-defined]
+    except Product.DoesNotExist as error:
+        raise Http404 from error
+
+
+@store_view(Perm.CATALOG_VIEW)
+def product_view(request: HttpRequest, product_id: int) -> HttpResponse:
+    product = _product_or_404(request, product_id)
+    return render(
+        request,
+        "catalog/product_detail.html",
+        {
+            **SECTION,
+            "product": product,
+            "barcodes": product.barcodes.all(),
+            "barcode_form": BarcodeForm(),
+            "can_manage": _can_manage(request),
+            "stock_panel": _stock_panel(product),
+        },
+    )
+
+
+@store_view(Perm.CATALOG_MANAGE)
+@require_http_methods(["GET", "POST"])
+def product_create(request: HttpRequest) -> HttpResponse:
+    store = request.store  # type: ignore[attr-defined]
+    initial = {}
+    if request.GET.get("barcode"):
+        initial["barcode"] = request.GET["barcode"][:32]
+    form = ProductCreateForm(_posted(request), store=store, initial=initial)
+    if not Category.objects.filter(store=store).exists():
+        messages.info(request, _("Créez d'abord un rayon, ou ajoutez le catalogue générique."))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        barcode = data.pop("barcode")
+        try:
+            product = services.product_create(
+                store=store, actor=request.user, barcodes=[barcode] if barcode else [], **data
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+            if "code" in getattr(error, "error_dict", {}):
+                form.add_error("barcode", error.error_dict["code"])
+        else:
+            messages.success(request, _("Produit « %(name)s » créé.") % {"name": product.name})
+            return redirect("catalog:product_detail", product_id=product.pk)
+    return render(request, "catalog/product_form.html", {**SECTION, "form": form})
+
+
+@store_view(Perm.CATALOG_MANAGE)
+@require_http_methods(["GET", "POST"])
+def product_edit(request: HttpRequest, product_id: int) -> HttpResponse:
+    product = _product_or_404(request, product_id)
+    form = ProductForm(
+        _posted(request),
+        store=request.store,
+        initial=ProductForm.initial_for(product),  # type: ignore[attr-defined]
+    )
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k in services.PRODUCT_FIELDS}
+        try:
+            services.product_update(product=product, actor=request.user, data=data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("Produit enregistré."))
+            return redirect("catalog:product_detail", product_id=product.pk)
+    return render(
+        request, "catalog/product_form.html", {**SECTION, "form": form, "product": product}
+    )
+
+
+@store_view(Perm.CATALOG_MANAGE)
+@require_POST
+def product_archive(request: HttpRequest, product_id: int) -> HttpResponse:
+    product = _product_or_404(request, product_id)
+    services.product_archive(product=product, actor=request.user)
+    messages.success(request, _("Produit archivé : la caisse ne le propose plus."))
+    return redirect("catalog:product_detail", product_id=product.pk)
+
+
+@store_view(Perm.CATALOG_MANAGE)
+@require_POST
+def product_restore(request: HttpRequest, product_id: int) -> HttpResponse:
+    product = _product_or_404(request, product_id)
+    services.product_restore(product=product, actor=request.user)
+    messages.success(request, _("Produit de nouveau actif."))
+    return redirect("catalog:product_detail", product_id=product.pk)
+
+
+# --- barcodes -----------------------------------------------------------------------------
+
+
+def _barcodes_panel(
+    request: HttpRequest, product: Product, form: BarcodeForm, added: str = ""
+) -> HttpResponse:
+    return render(
+        request,
+        "catalog/_barcodes.html",
+        {
+            "product": product,
+            "barcodes": product.barcodes.all(),
+            "barcode_form": form,
+            "can_manage": True,
+            "added": added,
+        },
+    )
+
+
+@store_view(Perm.CATALOG_MANAGE)
+@require_POST
+def barcode_add(request: HttpRequest, product_id: int) -> HttpResponse:
+    """The scan field of the product page: a USB scanner types the code and Enter."""
+    product = _product_or_404(request, product_id)
+    form = BarcodeForm(request.POST)
+    if form.is_valid():
+        try:
+            barcode = services.barcode_attach(
+                product=product, code=form.cleaned_data["code"], actor=request.user
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            if not request.htmx:  # type: ignore[attr-defined]
+                messages.success(request, _("Code-barres %(code)s ajouté.") % {"code": barcode})
+                return redirect("catalog:product_detail", product_id=product.pk)
+            product = _product_or_404(request, product_id)
+            return _barcodes_panel(request, product, BarcodeForm(), added=barcode.code)
+    if request.htmx:  # type: ignore[attr-defined]
+        # 200 so that htmx swaps the panel in with the form's French error.
+        return _barcodes_panel(request, product, form)
+    for error in form.errors.get("code", []):
+        messages.error(request, error)
+    return redirect("catalog:product_detail", product_id=product.pk)
+
+
+@store_view(Perm.CATALOG_MANAGE)
+@require_POST
+def barcode_remove(request: HttpRequest, product_id: int, barcode_id: int) -> HttpResponse:
+    product = _product_or_404(request, product_id)
+    barcode = Barcode.objects.filter(pk=barcode_id, product=product).first()
+    if barcode is None:  # already removed (a double click, another person)
+        messages.info(request, _("Ce code-barres a déjà été retiré."))
+        return redirect("catalog:product_detail", product_id=product.pk)
+    services.barcode_detach(barcode=barcode, actor=request.user)
+    messages.success(request, _("Code-barres %(code)s retiré.") % {"code": barcode.code})
+    return redirect("catalog:product_detail", product_id=product.pk)
+
+
+@store_view(Perm.CATALOG_MANAGE)
+@require_POST
+def internal_code(request: HttpRequest, product_id: int) -> HttpResponse:
+    product = _product_or_404(request, product_id)
+    barcode = services.product_assign_internal_code(product=product, actor=request.user)
+    messages.success(request, _("Code interne %(code)s attribué.") % {"code": barcode.code})
+    return redirect("catalog:product_detail", product_id=product.pk)
+
+
+@store_view(Perm.CATALOG_MANAGE)
+@require_POST
+def labels(request: HttpRequest) -> HttpResponse:
+    """Shelf labels (PDF) of the chosen products; those without a barcode get an internal
+    code first, so that every label can be scanned."""
+    store = request.store  # type: ignore[attr-defined]
+    ids = [int(pk) for pk in request.POST.getlist("products") if pk.isdigit() and len(pk) < 18]
+    try:
+        skip = max(0, min(LABELS_PER_PAGE - 1, int(request.POST.get("skip") or 0)))
+    except ValueError:
+        skip = 0
+    products = list(
+        Product.objects.filter(store=store, pk__in=ids[:1000])
+        .prefetch_related("barcodes")
+        .order_by("category__position", "name")
+    )
+    if not products:
+        messages.error(request, _("Cochez au moins un produit pour imprimer ses étiquettes."))
+        return redirect("catalog:product_list")
+    without_code = [p for p in products if not p.barcodes.all()]
+    for product in without_code:
+        services.product_assign_internal_code(product=product, actor=request.user)
+    if without_code:
+        products = list(
+            Product.objects.filter(pk__in=[p.pk for p in products])
+            .prefetch_related("barcodes")
+            .order_by("category__position", "name")
+        )
+    pdf = labels_pdf(products, skip=skip, title=_("Étiquettes de rayon"))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="etiquettes.pdf"'
+    return response
+
+
+# --- rayons -------------------------------------------------------------------------------
+
+
+@store_view(Perm.CATALOG_VIEW)
+def category_list(request: HttpRequest) -> HttpResponse:
+    store = request.store  # type: ignore[attr-defined]
+    from django.db.models import Count, Q
+
+    counts = dict(
+        Category.objects.filter(store=store)
+        .annotate(n=Count("products", filter=Q(products__active=True)))
+        .values_list("pk", "n")
+    )
+    return render(
+        request,
+        "catalog/category_list.html",
+        {
+            **SECTION,
+            "tree": categories_tree(store),
+            "counts": counts,
+            "can_manage": _can_manage(request),
+        },
+    )
+
+
+@store_view(Perm.CATALOG_MANAGE)
+@require_http_methods(["GET", "POST"])
+def category_create(request: HttpRequest) -> HttpResponse:
+    store = request.store  # type: ignore[attr-defined]
+    form = CategoryForm(_posted(request), store=store)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            category = services.category_create(
+                store=store,
+                name=data["name"],
+                parent=data["parent"],
+                position=data["position"],
+                rate_bp=data["rate_bp"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("Rayon « %(name)s » créé.") % {"name": category.name})
+            return redirect("catalog:category_list")
+    return render(request, "catalog/category_form.html", {**SECTION, "form": form})
+
+
+@store_view(Perm.CATALOG_MANAGE)
+@require_http_methods(["GET", "POST"])
+def category_edit(request: HttpRequest, category_id: int) -> HttpResponse:
+    store = request.store  # type: ignore[attr-defined]
+    category = get_object_or_404(Category, pk=category_id, store=store)
+    form = CategoryForm(
+        _posted(request),
+        store=store,
+        exclude=category,
+        initial={
+            "name": category.name,
+            "parent": category.parent_id,
+            "position": category.position,
+            "rate_bp": category.rate_bp,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.category_update(
+                category=category,
+                actor=request.user,
+                name=data["name"],
+                parent=data["parent"],
+                position=data["position"] or 0,
+                rate_bp=data["rate_bp"],
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("Rayon enregistré."))
+            return redirect("catalog:category_list")
+    return render(
+        request, "catalog/category_form.html", {**SECTION, "form": form, "category": category}
+    )
+
+
+@store_view(Perm.CATALOG_MANAGE)
+@require_POST
+def category_delete(request: HttpRequest, category_id: int) -> HttpResponse:
+    category = Category.objects.filter(pk=category_id, store=request.store).first()  # type: ignore[attr-defined]
+    if category is None:  # already deleted (a double click, another person)
+        messages.info(request, _("Ce rayon a déjà été supprimé."))
+        return redirect("catalog:category_list")
+    try:
+        services.category_delete(category=category, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("Rayon supprimé."))
+    return redirect("catalog:category_list")
+
+
+# --- generic catalogue --------------------------------------------------------------------
+
+
+@store_view(Perm.CATALOG_MANAGE)
+@require_http_methods(["GET", "POST"])
+def catalogue_activate(request: HttpRequest) -> HttpResponse:
+    store = request.store  # type: ignore[attr-defined]
+    form = ActivationForm(_posted(request), paths=generic_paths())
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.catalogue_activate(
+                store=store, categories=form.cleaned_data["categories"], actor=request.user
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            if result.products_created:
+                messages.success(
+                    request,
+                    _("%(n)d produits ajoutés au catalogue de l'épicerie (%(c)d rayons créés).")
+                    % {"n": result.products_created, "c": result.categories_created},
+                )
+            else:
+                messages.info(
+                    request, _("Ces produits sont déjà dans votre catalogue : rien n'a changé.")
+                )
+            return redirect("catalog:product_list")
+    activated = set(
+        Product.objects.filter(store=store, catalogue_key__isnull=False).values_list(
+            "catalogue_key", flat=True
+        )
+    )
+    return render(
+        request,
+        "catalog/catalogue_activate.html",
+        {**SECTION, "form": form, "rayons": generic_rayons(), "activated_count": len(activated)},
+    )
+
+
+# --- import / export ----------------------------------------------------------------------
+
+
+@store_view(Perm.CATALOG_VIEW)
+def export(request: HttpRequest, fmt: str) -> HttpResponse:
+    store = request.store  # type: ignore[attr-defined]
+    stamp = timezone.localdate().isoformat()
+    if fmt == "csv":
+        response = HttpResponse(spreadsheets.export_csv(store), content_type="text/csv")
+    elif fmt == "xlsx":
+        response = HttpResponse(
+            spreadsheets.export_xlsx(store),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="produits-{store.slug}-{stamp}.{fmt}"'
+    return response
+
+
+@store_view(Perm.CATALOG_MANAGE)
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    form = ImportUploadForm(_posted(request), request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > spreadsheets.MAX_UPLOAD_BYTES:
+            form.add_error("file", _("Le fichier dépasse 2 Mo : coupez-le en plusieurs fichiers."))
+        else:
+            try:
+                product_import = services.product_import_create(
+                    store=request.store,
+                    actor=request.user,  # type: ignore[attr-defined]
+                    filename=upload.name,
+                    content=upload.read(),
+                )
+            except spreadsheets.ImportFileError as error:
+                form.add_error("file", str(error))
+            else:
+                return redirect("catalog:import_preview", import_id=product_import.pk)
+    return render(
+        request,
+        "catalog/import_upload.html",
+        {**SECTION, "form": form, "columns": spreadsheets.COLUMNS},
+    )
+
+
+def _pending_import(request: HttpRequest, import_id: int) -> ProductImport | None:
+    """The shop's import if it still waits for its confirmation; else None, and a message."""
+    product_import = get_object_or_404(
+        ProductImport,
+        pk=import_id,
+        store=request.store,  # type: ignore[attr-defined]
+    )
+    if product_import.status != ProductImport.Status.PENDING:
+        messages.info(request, _("Cet import a déjà été appliqué ou abandonné."))
+        return None
+    return product_import
+
+
+@store_view(Perm.CATALOG_MANAGE)
+def import_preview(request: HttpRequest, import_id: int) -> HttpResponse:
+    product_import = _pending_import(request, import_id)
+    if product_import is None:
+        return redirect("catalog:product_list")
+    report = spreadsheets.build_report(
+        request.store,
+        product_import.header,
+        product_import.rows,  # type: ignore[attr-defined]
+    )
+    return render(
+        request,
+        "catalog/import_preview.html",
+        {
+            **SECTION,
+            "import": product_import,
+            "report": report,
+            "creates": report.count("create"),
+            "updates": report.count("update"),
+            "unchanged": report.count("unchanged"),
+            "errors": len(report.errors),
+            "valid_changes": report.count("create") + report.count("update"),
+        },
+    )
+
+
+@store_view(Perm.CATALOG_MANAGE)
+@require_POST
+def import_confirm(request: HttpRequest, import_id: int) -> HttpResponse:
+    product_import = _pending_import(request, import_id)
+    if product_import is None:
+        return redirect("catalog:product_list")
+    if request.POST.get("action") == "cancel":
+        services.product_import_cancel(product_import=product_import)
+        messages.info(request, _("Import abandonné : rien n'a changé."))
+        return redirect("catalog:product_list")
+    only_valid = request.POST.get("action") == "valid_only"
+    try:
+        applied = services.product_import_apply(
+            product_import=product_import, actor=request.user, only_valid=only_valid
+        )
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("catalog:import_preview", import_id=product_import.pk)
+    messages.success(request, _("%(n)d produits créés ou modifiés.") % {"n": applied})
+    return redirect("catalog:product_list")
+
+
+# --- settings -----------------------------------------------------------------------------
+
+
+@store_view(Perm.CATALOG_MANAGE)
+@require_http_methods(["GET", "POST"])
+def catalog_settings(request: HttpRequest) -> HttpResponse:
+    store = request.store  # type: ignore[attr-defined]
+    current = services.catalog_settings_get_or_create(store=store)
+    form = CatalogSettingsForm(_posted(request), instance_settings=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.catalog_settings_update(
+                store=store,
+                actor=request.user,
+                scale_layout=form.layout_dict(),
+                store_number=form.cleaned_data["store_number"],
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("Réglages du catalogue enregistrés."))
+            return redirect("catalog:settings")
+    return render(request, "catalog/settings.html", {**SECTION, "form": form})

@@ -1,0 +1,276 @@
+"""Protocol v1, server side (django-ninja, under /api/pos/v1/): the calls of DESIGN.md and
+docs/protocol.md, with the wire models of `cabas.protocol` as schemas.
+
+Every error answers `{"error": {"code", "message", "details"}}` (French message), including
+ninja's own validation, authentication and not-found errors.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from cabas import __version__
+from cabas.gestion.pos import packages
+from cabas.gestion.pos.auth import DeviceBearer, request_device
+from cabas.gestion.pos.services import EnrollmentRefused, cash_session_report, device_enroll
+from cabas.protocol import (
+    ERROR_HTTP_STATUS,
+    MAX_TICKETS_PER_BATCH,
+    CashSessionInvalid,
+    CashSessionReport,
+    CashSessionResult,
+    EnrollRequest,
+    EnrollResponse,
+    ErrorBody,
+    LatestPackage,
+    StoreInfo,
+    error_body,
+    error_info,
+    french_error_message,
+    parse_cash_session,
+    raw_cash_session_id,
+)
+
+logger = logging.getLogger(__name__)
+
+API_NAMESPACE = "pos_api"
+
+api = NinjaAPI(
+    title="Cabas — protocole caisse ↔ serveur",
+    version="1",
+    description=(
+        "Protocol v1 between la caisse (the till) and la gestion. Money in integer cents, "
+        "weights in grams, times ISO 8601 with an offset. See docs/protocol.md."
+    ),
+    urls_namespace=API_NAMESPACE,
+    auth=DeviceBearer(),
+    docs_url=None,
+)
+
+# Errors every authenticated call may answer.
+AUTH_ERRORS: dict[int, Any] = {400: ErrorBody, 401: ErrorBody, 413: ErrorBody}
+
+
+def error_response(
+    request: HttpRequest,
+    code: str,
+    message: str | None = None,
+    details: Any = None,
+    status: int | None = None,
+) -> HttpResponse:
+    body = error_body(code, message, details).model_dump(mode="json")
+    return api.create_response(request, body, status=status or ERROR_HTTP_STATUS[code])
+
+
+def _validation_details(errors: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    entries = []
+    for error in errors:
+        loc = [part for part in error.get("loc", ()) if part not in ("body", "payload")]
+        entries.append(
+            {"loc": loc, "type": str(error.get("type", "")), "message": french_error_message(error)}
+        )
+    first = entries[:3]
+    text = " ; ".join(
+        (", ".join(str(p) for p in e["loc"]) + " : " if e["loc"] else "") + e["message"]
+        for e in first
+    )
+    if len(entries) > 3:
+        text += f" (et {len(entries) - 3} autre(s) erreur(s))"
+    return f"La requête est invalide : {text}.", {"errors": entries}
+
+
+@api.exception_handler(NinjaValidationError)
+def _on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    if request.path.endswith("/cash-sessions") and getattr(request, "auth", None) is not None:
+        return _rejected_cash_session(request)
+    errors = list(exc.errors)
+    if any(
+        e.get("type") == "too_long" and list(e.get("loc", ()))[-1:] == ["tickets"] for e in errors
+    ):
+        code = "too_many_tickets"
+        message = f"Un envoi ne peut pas contenir plus de {MAX_TICKETS_PER_BATCH} tickets."
+        details: dict[str, Any] = {"max": MAX_TICKETS_PER_BATCH}
+    else:
+        code = "invalid"
+        message, details = _validation_details(errors)
+    _quarantine_request(request, code, message, details)
+    return error_response(request, code, message, details)
+
+
+def _rejected_cash_session(request: HttpRequest) -> HttpResponse:
+    """A malformed cash session report: answered 200 `rejected`/`invalid` (docs/protocol.md),
+    like a ticket of a batch, and kept whole in the quarantine."""
+    raw = json.loads(request.body)  # ninja parsed it already: it is JSON
+    try:
+        parse_cash_session(raw)
+    except CashSessionInvalid as invalid:
+        info = invalid.error_info()
+    else:  # pragma: no cover - ninja and the protocol validate with the same model
+        info = error_info("invalid")
+    _quarantine_request(
+        request, info.code, info.message, info.details, object_id=raw_cash_session_id(raw)
+    )
+    result = CashSessionResult(id=raw_cash_session_id(raw), status="rejected", error=info)
+    return api.create_response(request, result.model_dump(mode="json"), status=200)
+
+
+def _quarantine_request(
+    request: HttpRequest, code: str, message: str, details: Any, object_id: str | None = None
+) -> None:
+    """Keep a refused body of a till's write call whole, for the manager."""
+    device = getattr(request, "auth", None)
+    if device is None or request.method != "POST" or request.path.endswith("/enroll"):
+        return
+    from cabas.gestion.sales.services import quarantine_payload
+
+    kind = "cash_session" if request.path.endswith("/cash-sessions") else "batch"
+    quarantine_payload(
+        device=device,
+        kind=kind,
+        raw=request.body.decode("utf-8", "replace"),
+        reason=code,
+        message=message,
+        details=details,
+        object_id=object_id,
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(request, "unauthorized")
+
+
+@api.exception_handler(Http404)
+def _on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, "not_found")
+
+
+@api.exception_handler(HttpError)
+def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, RequestDataTooBig):
+        return error_response(request, "payload_too_large")
+    if exc.status_code == 400:  # ninja could not parse the body
+        message = "La requête est invalide : le corps n'est pas du JSON valide."
+        _quarantine_request(request, "invalid", message, None)
+        return error_response(request, "invalid", message)
+    if exc.status_code == 401:
+        return error_response(request, "unauthorized")
+    if exc.status_code == 404:
+        return error_response(request, "not_found")
+    if exc.status_code == 429:
+        return error_response(request, "rate_limited")
+    return error_response(
+        request, "invalid", status=exc.status_code if exc.status_code < 500 else 400
+    )
+
+
+@api.exception_handler(RequestDataTooBig)
+def _on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return error_response(request, "payload_too_large")
+
+
+@api.exception_handler(Exception)
+def _on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # A 5xx is a bug: log it with its traceback, answer the protocol's shape anyway.
+    logger.exception("till API error on %s %s", request.method, request.path, exc_info=exc)
+    return error_response(request, "server_error")
+
+
+@api.post(
+    "enroll",
+    auth=None,
+    response={201: EnrollResponse, 400: ErrorBody, 413: ErrorBody},
+    summary="Join a shop with a single-use enrolment code",
+    operation_id="enroll",
+)
+def enroll(request: HttpRequest, payload: EnrollRequest) -> Any:
+    try:
+        enrolled = device_enroll(code=payload.code, name=payload.name)
+    except EnrollmentRefused as refused:
+        return 400, error_body(refused.code)
+    store = enrolled.device.store
+    return 201, EnrollResponse(
+        device_id=str(enrolled.device.pk),
+        token=enrolled.token,
+        store=StoreInfo(slug=store.slug, name=store.name, timezone=store.timezone),
+        package_public_key=packages.public_key_b64(),
+    )
+
+
+@api.post(
+    "cash-sessions",
+    response={200: CashSessionResult, **AUTH_ERRORS},
+    summary="Report a cash session (opened, then closed); idempotent by id",
+    operation_id="report_cash_session",
+)
+def report_cash_session(request: HttpRequest, payload: CashSessionReport) -> Any:
+    return 200, cash_session_report(device=request_device(request), report=payload)
+
+
+@api.get(
+    "caisse/latest",
+    response={200: LatestPackage, 401: ErrorBody, 404: ErrorBody},
+    summary="The newest signed till package",
+    operation_id="latest_package",
+)
+def latest_package(request: HttpRequest) -> Any:
+    info = packages.latest_package()
+    if info is None:
+        return 404, error_body("not_found", "Aucun paquet de caisse n'est disponible.")
+    url = request.build_absolute_uri(
+        reverse(f"{API_NAMESPACE}:package_file", kwargs={"version": info.version})
+    )
+    return 200, LatestPackage(
+        version=info.version, url=url, sha256=info.sha256, signature=info.signature
+    )
+
+
+@api.get(
+    "caisse/{version}.pyz",
+    response={200: None, 401: ErrorBody, 404: ErrorBody},
+    summary="Download a till package",
+    operation_id="package_file",
+    url_name="package_file",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The package (a Python zip application)",
+                "content": {
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                },
+            }
+        }
+    },
+)
+def package_file(request: HttpRequest, version: str) -> Any:
+    info = packages.find_package(version)
+    if info is None:
+        return 404, error_body("not_found", "Ce paquet de caisse n'existe pas.")
+    response = FileResponse(
+        info.path.open("rb"),
+        as_attachment=True,
+        filename=info.path.name,
+        content_type="application/octet-stream",
+    )
+    response["X-Cabas-Sha256"] = info.sha256
+    return response
+
+
+def api_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any other path under /api/pos/v1/: the protocol's 404."""
+    body = error_body("not_found", "Cet appel n'existe pas dans le protocole v1.")
+    return HttpResponse(
+        json.dumps(body.model_dump(mode="json")), status=404, content_type="application/json"
+    )
+
+
+SERVER_VERSION = __version__

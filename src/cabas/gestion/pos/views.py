@@ -1,0 +1,139 @@
+"""The *Caisse* pages: download of the till, enrolment codes, the shop's tills, cashier PINs."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cabas.gestion.pos import packages, services
+from cabas.gestion.pos.forms import CashierPinForm, DeviceRenameForm
+from cabas.gestion.pos.models import Device
+from cabas.gestion.pos.selectors import (
+    cashier_name,
+    store_cashiers,
+    store_devices,
+    store_pending_codes,
+)
+from cabas.gestion.stores.decorators import store_view
+from cabas.gestion.stores.models import Membership
+from cabas.gestion.stores.permissions import Perm
+
+
+def _home_context(request: HttpRequest) -> dict[str, object]:
+    can_manage = request.membership.has_perm(Perm.TILL_MANAGE)  # type: ignore[attr-defined]
+    context: dict[str, object] = {
+        "section": "pos",
+        "package": packages.latest_package(),
+        "server_url": request.build_absolute_uri("/").rstrip("/"),
+        "can_manage": can_manage,
+    }
+    if can_manage:
+        context["devices"] = list(store_devices(request.store))  # type: ignore[attr-defined]
+        context["codes"] = list(store_pending_codes(request.store))  # type: ignore[attr-defined]
+        context["public_key"] = packages.public_key_b64()
+    return context
+
+
+@store_view(Perm.TILL_USE)
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "pos/home.html", _home_context(request))
+
+
+@store_view(Perm.TILL_USE)
+def download(request: HttpRequest) -> HttpResponse:
+    info = packages.latest_package()
+    if info is None:
+        messages.error(request, _("Aucune version de la caisse n'est disponible sur ce serveur."))
+        return redirect("pos:home")
+    return FileResponse(
+        info.path.open("rb"),
+        as_attachment=True,
+        filename=info.path.name,
+        content_type="application/octet-stream",
+    )
+
+
+@store_view(Perm.TILL_MANAGE)
+@require_POST
+def code_create(request: HttpRequest) -> HttpResponse:
+    new = services.enrollment_code_create(store=request.store, actor=request.user)  # type: ignore[attr-defined]
+    context = _home_context(request)
+    context["new_code"] = new.code
+    context["new_code_expires_at"] = new.record.expires_at
+    return render(request, "pos/home.html", context)
+
+
+@store_view(Perm.TILL_MANAGE)
+@require_http_methods(["GET", "POST"])
+def device_edit(request: HttpRequest, device_id: str) -> HttpResponse:
+    device = get_object_or_404(Device, pk=device_id, store=request.store)  # type: ignore[attr-defined]
+    form = DeviceRenameForm(request.POST or None, initial={"name": device.name})
+    if request.method == "POST" and form.is_valid():
+        services.device_rename(device=device, actor=request.user, name=form.cleaned_data["name"])
+        messages.success(request, _("Caisse renommée."))
+        return redirect("pos:home")
+    return render(
+        request, "pos/device_edit.html", {"form": form, "device": device, "section": "pos"}
+    )
+
+
+@store_view(Perm.TILL_MANAGE)
+@require_POST
+def device_revoke(request: HttpRequest, device_id: str) -> HttpResponse:
+    device = get_object_or_404(Device, pk=device_id, store=request.store)  # type: ignore[attr-defined]
+    services.device_revoke(device=device, actor=request.user)
+    messages.success(
+        request,
+        _("La caisse « %(name)s » est révoquée : elle ne peut plus envoyer ni recevoir.")
+        % {"name": device.name},
+    )
+    return redirect("pos:home")
+
+
+@store_view(Perm.TILL_MANAGE)
+def cashier_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "pos/cashier_list.html",
+        {"members": store_cashiers(request.store), "section": "pos"},
+    )  # type: ignore[attr-defined]
+
+
+@store_view(Perm.TILL_MANAGE)
+@require_http_methods(["GET", "POST"])
+def cashier_pin(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"),
+        pk=membership_id,
+        store=request.store,
+        is_active=True,  # type: ignore[attr-defined]
+    )
+    form = CashierPinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        clear = form.cleaned_data["clear"]
+        services.cashier_pin_set(
+            membership=membership,
+            actor=request.user,
+            pin=None if clear else form.cleaned_data["pin"],
+        )
+        messages.success(
+            request,
+            (
+                _("Code PIN de %(name)s supprimé.")
+                if clear
+                else _(
+                    "Code PIN de %(name)s enregistré : les caisses le recevront à leur prochaine "
+                    "synchronisation."
+                )
+            )
+            % {"name": cashier_name(membership)},
+        )
+        return redirect("pos:cashiers")
+    return render(
+        request,
+        "pos/cashier_pin.html",
+        {"form": form, "member": membership, "name": cashier_name(membership), "section": "pos"},
+    )

@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class SalesConfig(AppConfig):
+    name = "cabas.gestion.sales"
+    label = "sales"
+    verbose_name = "Ventes"

@@ -1,0 +1,150 @@
+"""Forms of the stock pages: they validate input, the services write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from cabas.gestion.catalog.models import Category, Product
+from cabas.gestion.catalog.selectors import product_find_by_barcode
+from cabas.gestion.stock.models import LossCause, LotOrigin, MovementKind
+from cabas.gestion.stores.models import Store
+
+QUANTITY_HELP = _("En pièces, ou en grammes pour un produit vendu au poids.")
+
+
+class ProductCodeForm(forms.Form):
+    """A product named by a scanned barcode, or given by the page it was opened from."""
+
+    product = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    code = forms.CharField(
+        label=_("Produit (code-barres)"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "inputmode": "numeric", "autofocus": True}
+        ),
+        help_text=_("Scannez le produit ou tapez son code-barres."),
+    )
+
+    def __init__(self, *args: Any, store: Store, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.store = store
+        self.product_obj: Product | None = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        product_id, code = data.get("product"), (data.get("code") or "").strip()
+        if product_id:
+            self.product_obj = Product.objects.filter(store=self.store, pk=product_id).first()
+        elif code:
+            match = product_find_by_barcode(self.store, code)
+            self.product_obj = match.product if match else None
+            if match is None:
+                self.add_error("code", _("Aucun produit de l'épicerie n'a ce code-barres."))
+                return data
+        if self.product_obj is None:
+            self.add_error("code", _("Indiquez le produit."))
+        return data
+
+
+class LotReceiveForm(ProductCodeForm):
+    kind = forms.ChoiceField(
+        label=_("Nature"),
+        choices=[(MovementKind.RECEPTION, _("Réception")), (MovementKind.DONATION, _("Don"))],
+    )
+    quantity = forms.IntegerField(label=_("Quantité"), min_value=1, help_text=QUANTITY_HELP)
+    date_kind = forms.ChoiceField(
+        label=_("Date"),
+        choices=[
+            ("dlc", _("DLC (à consommer jusqu'au)")),
+            ("ddm", _("DDM (de préférence avant)")),
+            ("", _("Sans date")),
+        ],
+        required=False,
+    )
+    date = forms.DateField(
+        label=_("Date limite"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    origin = forms.ChoiceField(label=_("Provenance"), choices=LotOrigin.choices)
+    source_label = forms.CharField(
+        label=_("Fournisseur, donateur ou programme"), max_length=120, required=False
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("date_kind") and not data.get("date"):
+            self.add_error("date", _("Indiquez la date, ou choisissez « Sans date »."))
+        return data
+
+
+class LossForm(ProductCodeForm):
+    quantity = forms.IntegerField(label=_("Quantité perdue"), min_value=1, help_text=QUANTITY_HELP)
+    cause = forms.ChoiceField(label=_("Cause"), choices=LossCause.choices)
+    detail = forms.CharField(label=_("Précision"), max_length=200, required=False)
+
+
+class CountCreateForm(forms.Form):
+    name = forms.CharField(
+        label=_("Nom"),
+        max_length=120,
+        required=False,
+        help_text=_("Par exemple « Inventaire annuel » ; laissé vide : la date du jour."),
+    )
+    categories = forms.ModelMultipleChoiceField(
+        label=_("Rayons à compter"),
+        queryset=Category.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Aucun rayon coché : toute l'épicerie."),
+    )
+
+    def __init__(self, *args: Any, store: Store, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["categories"]
+        # Tree order: each rayon, then its sous-rayons.
+        field.queryset = (  # type: ignore[attr-defined]
+            Category.objects.filter(store=store)
+            .select_related("parent")
+            .order_by(
+                Coalesce("parent__position", "position"),
+                Coalesce("parent_id", "id"),
+                F("parent_id").asc(nulls_first=True),
+                "position",
+                "name",
+            )
+        )
+        field.label_from_instance = lambda c: (  # type: ignore[attr-defined]
+            f"{c.parent.name} › {c.name}" if c.parent_id else c.name
+        )
+
+
+class ScanForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code-barres"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autofocus": True, "inputmode": "numeric"}
+        ),
+        error_messages={"required": _("Scannez ou tapez un code-barres.")},
+    )
+    quantity = forms.IntegerField(
+        label=_("Quantité"),
+        min_value=1,
+        required=False,
+        help_text=_("Vide : une pièce par scan (le poids pour une étiquette de balance)."),
+    )
+
+
+class LineSetForm(forms.Form):
+    counted = forms.IntegerField(label=_("Compté"), min_value=0, required=False)
+
+
+class CountValidateForm(forms.Form):
+    zero_uncounted = forms.BooleanField(
+        label=_("Les produits non comptés sont à zéro (introuvables en rayon)"), required=False
+    )

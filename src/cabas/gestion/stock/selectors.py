@@ -1,0 +1,190 @@
+"""Reads of the stock: a product's lots and history, dated lots to act on, counts to review."""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from cabas.gestion.catalog.models import Product
+from cabas.gestion.stock.documents import document_label, document_url
+from cabas.gestion.stock.models import (
+    CountState,
+    InventoryCount,
+    InventoryCountLine,
+    Lot,
+    StockMovement,
+)
+from cabas.gestion.stores.models import Store
+from cabas.rules.dates import fefo_order, sellability
+from cabas.rules.money import line_total_cents
+
+PANEL_MOVEMENTS = 15
+
+
+def store_today(store: Store) -> date:
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(store.timezone))
+
+
+def movements_with_documents(movements: Any) -> list[StockMovement]:
+    """The movements, each with ``document_link`` (URL or None) and ``document_name``."""
+    rows = list(movements)
+    for movement in rows:
+        movement.document_link = document_url(movement.document_type, movement.document_id)
+        movement.document_name = document_label(movement.document_type)
+    return rows
+
+
+def product_movements(store: Store, product: Product) -> QuerySet[StockMovement]:
+    """A product's history, newest first (index stock_mvt_product)."""
+    return (
+        StockMovement.objects.filter(store=store, product=product)
+        .select_related("created_by", "lot")
+        .order_by("-occurred_at", "-id")
+    )
+
+
+def product_lots(store: Store, product: Product) -> list[Lot]:
+    """The lots still holding stock, in the order sales take them (FEFO)."""
+    lots = Lot.objects.filter(store=store, product=product, quantity__gt=0).order_by(
+        "received_at", "id"
+    )
+    today = store_today(store)
+    ordered = fefo_order(lots)
+    for lot in ordered:
+        lot.sellability = sellability(lot.dlc, lot.ddm, today)
+    return ordered
+
+
+def product_stock_panel(product: Product) -> dict[str, Any]:
+    """The context of ``stock/_product_panel.html`` on the catalogue's product page:
+    the lots (FEFO order) and the latest movements, each linked to its document."""
+    store = product.store
+    movements = movements_with_documents(product_movements(store, product)[: PANEL_MOVEMENTS + 1])
+    return {
+        "product": product,
+        "lots": product_lots(store, product),
+        "movements": movements[:PANEL_MOVEMENTS],
+        "has_more": len(movements) > PANEL_MOVEMENTS,
+        "history_url": reverse("stock:product_movements", kwargs={"product_id": product.pk}),
+    }
+
+
+@dataclass(frozen=True)
+class DatedLots:
+    today: date
+    days: int
+    dlc_soon: list[Lot]
+    dlc_passed: list[Lot]
+    ddm_passed: list[Lot]
+
+
+def dated_lots(store: Store, *, days: int) -> DatedLots:
+    """Lots still in stock whose DLC comes within ``days`` days (to pull from the shelves),
+    whose DLC has passed (to dispose of), and whose DDM has passed (still sellable)."""
+    today = store_today(store)
+    held = Lot.objects.filter(store=store, quantity__gt=0).select_related("product")
+    return DatedLots(
+        today=today,
+        days=days,
+        dlc_soon=list(
+            held.filter(dlc__gte=today, dlc__lte=today + timedelta(days=days)).order_by("dlc", "id")
+        ),
+        dlc_passed=list(held.filter(dlc__lt=today).order_by("dlc", "id")),
+        ddm_passed=list(held.filter(ddm__lt=today).order_by("ddm", "id")),
+    )
+
+
+def alert_counts(store: Store, *, days: int) -> dict[str, int]:
+    today = store_today(store)
+    held = Lot.objects.filter(store=store, quantity__gt=0)
+    return {
+        "dlc_soon": held.filter(dlc__gte=today, dlc__lte=today + timedelta(days=days)).count(),
+        "dlc_passed": held.filter(dlc__lt=today).count(),
+        "ddm_passed": held.filter(ddm__lt=today).count(),
+    }
+
+
+def store_movements(store: Store, *, kind: str = "") -> QuerySet[StockMovement]:
+    movements = StockMovement.objects.filter(store=store)
+    if kind:
+        movements = movements.filter(kind=kind)
+    return movements.select_related("product", "created_by", "lot").order_by("-occurred_at", "-id")
+
+
+def store_counts(store: Store) -> QuerySet[InventoryCount]:
+    return InventoryCount.objects.filter(store=store).select_related("created_by")
+
+
+def counts_in_progress(store: Store) -> QuerySet[InventoryCount]:
+    return store_counts(store).filter(state=CountState.IN_PROGRESS)
+
+
+def value_at_cost(quantity: int, product: Product) -> int:
+    """Cents: pieces × cost, or grams × cost per kilo."""
+    return line_total_cents(quantity, product.cost_cents, product.unit)  # type: ignore[arg-type]
+
+
+def _with_difference(count: InventoryCount, line: InventoryCountLine) -> InventoryCountLine:
+    """Set ``line.difference`` (what validating would write: see
+    :func:`cabas.gestion.stock.services.inventory_count_validate`) and its ``value_cents``."""
+    if count.state == CountState.IN_PROGRESS:
+        line.difference = (
+            None
+            if line.counted is None
+            # annotated by count_lines_with_ledger
+            else line.counted - (line.ledger_start + line.ledger_during)  # type: ignore[attr-defined]
+        )
+    else:
+        line.difference = line.adjustment
+    line.value_cents = value_at_cost(line.difference, line.product) if line.difference else 0
+    return line
+
+
+def count_line_review(count: InventoryCount, line_id: int) -> InventoryCountLine:
+    from cabas.gestion.stock.services import count_lines_with_ledger
+
+    lines = count_lines_with_ledger(count) if count.started_at else count.lines.all()
+    return _with_difference(count, lines.select_related("product").get(pk=line_id))
+
+
+def count_progress(count: InventoryCount) -> dict[str, int]:
+    """How many lines are counted, out of how many (one query)."""
+    totals = count.lines.aggregate(
+        total=Count("id"), counted=Count("id", filter=Q(counted__isnull=False))
+    )
+    return {"counted": totals["counted"], "total": totals["total"]}
+
+
+@dataclass
+class CountReview:
+    lines: list[InventoryCountLine]
+    counted: int
+    total: int
+    differing: int
+    value_cents: int
+
+
+def count_review(count: InventoryCount) -> CountReview:
+    """The lines of a count with, for each, the difference it would write now and its value at
+    cost (the same rule as the validation, read in one query); validated counts show what was
+    written."""
+    from cabas.gestion.stock.services import count_lines_with_ledger
+
+    if count.state == CountState.IN_PROGRESS:
+        lines = list(count_lines_with_ledger(count).select_related("product"))
+    else:
+        lines = list(count.lines.select_related("product"))
+    value = sum(_with_difference(count, line).value_cents for line in lines)
+    return CountReview(
+        lines=lines,
+        counted=sum(1 for line in lines if line.counted is not None),
+        total=len(lines),
+        differing=sum(1 for line in lines if line.difference),
+        value_cents=value,
+    )

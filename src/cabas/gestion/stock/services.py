@@ -1,0 +1,757 @@
+"""The only writers of stock: movements (one, or a batch for a till ticket), lots, losses,
+expiry disposals, inventory counts and the ledger consistency check.
+
+Every function writes the movements and the denormalised levels they change
+(``Product.stock_qty``, ``Lot.quantity``) in one transaction, with arithmetic done by the
+database (``SET qty = qty + …``), never read-modify-write in Python, so concurrent movements on
+one product never lose an update.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cabas.gestion.audit.services import audit_record
+from cabas.gestion.catalog.models import Category, Product
+from cabas.gestion.stock.documents import COUNT_DOCUMENT, LOT_DOCUMENT, DocumentRef
+from cabas.gestion.stock.models import (
+    KIND_SIGNS,
+    CountState,
+    InventoryCount,
+    InventoryCountLine,
+    LossCause,
+    Lot,
+    LotOrigin,
+    MovementKind,
+    StockMovement,
+)
+from cabas.gestion.stores.models import Store
+from cabas.rules.dates import allocate_fefo
+
+
+@dataclass(frozen=True, slots=True)
+class MovementSpec:
+    """One line of a batch: ``quantity`` is signed (negative for a sale).
+
+    Without ``lot_id``, a negative quantity is taken from the product's lots first-expiring
+    first, and a refund goes back to the lots the refunded sale took (see
+    :func:`stock_movements_bulk_record`).
+    """
+
+    product_id: int
+    quantity: int
+    kind: str = MovementKind.SALE
+    lot_id: int | None = None
+    reason: str = ""
+
+
+def _check_spec(spec: MovementSpec) -> None:
+    sign = KIND_SIGNS.get(spec.kind)
+    if sign is None:
+        raise ValidationError(_("Nature de mouvement inconnue : %(kind)s") % {"kind": spec.kind})
+    if spec.quantity == 0:
+        raise ValidationError(_("Un mouvement de stock ne peut pas être nul."))
+    if sign * spec.quantity < 0:
+        raise ValidationError(
+            _("La quantité d'un mouvement « %(kind)s » doit être %(sign)s.")
+            % {
+                "kind": MovementKind(spec.kind).label,
+                "sign": _("positive") if sign > 0 else _("négative"),
+            }
+        )
+
+
+def _add_case(field: str, deltas: dict[int, int]) -> Any:
+    """``field + CASE id WHEN … THEN delta END``: one UPDATE for many rows, computed by the
+    database on the row's current value, so a concurrent writer's change is never lost."""
+    whens = [When(pk=pk, then=Value(delta)) for pk, delta in deltas.items()]
+    return F(field) + Case(*whens, default=Value(0), output_field=BigIntegerField())
+
+
+def _apply_levels(store: Store, product_deltas: dict[int, int], lot_deltas: dict[int, int]) -> None:
+    product_deltas = {pk: d for pk, d in product_deltas.items() if d}
+    lot_deltas = {pk: d for pk, d in lot_deltas.items() if d}
+    if product_deltas:
+        updated = Product.objects.filter(store=store, pk__in=product_deltas).update(
+            stock_qty=_add_case("stock_qty", product_deltas)
+        )
+        if updated != len(product_deltas):
+            raise ValidationError(_("Un des produits n'existe pas dans cette épicerie."))
+    if lot_deltas:
+        Lot.objects.filter(store=store, pk__in=lot_deltas).update(
+            quantity=_add_case("quantity", lot_deltas)
+        )
+
+
+def _refund_parts(
+    store: Store, document_type: str, refund_of: str, product_ids: set[int]
+) -> dict[int, list[tuple[int | None, int]]]:
+    """For each product, what the refunded sale took and earlier refunds of it have not given
+    back yet: ``[(lot_id or None, units), …]``, last taken first, so refunds undo the sale in
+    reverse. One query: the sale's movements and the earlier refunds' that name it."""
+    taken: dict[int, list[tuple[int | None, int]]] = defaultdict(list)
+    given: dict[tuple[int, int | None], int] = defaultdict(int)
+    rows = (
+        StockMovement.objects.filter(
+            Q(document_id=refund_of, kind=MovementKind.SALE)
+            | Q(refunded_document_id=refund_of, kind=MovementKind.REFUND),
+            store=store,
+            document_type=document_type,
+            product_id__in=product_ids,
+        )
+        .order_by("-id")
+        .values_list("product_id", "lot_id", "kind", "quantity")
+    )
+    for product_id, lot_id, kind, quantity in rows:
+        if kind == MovementKind.SALE:
+            taken[product_id].append((lot_id, -quantity))
+        else:
+            given[(product_id, lot_id)] += quantity
+    parts: dict[int, list[tuple[int | None, int]]] = {}
+    for product_id, sold in taken.items():
+        left = []
+        for lot_id, units in sold:
+            back = min(units, given[(product_id, lot_id)])
+            given[(product_id, lot_id)] -= back
+            if units > back:
+                left.append((lot_id, units - back))
+        parts[product_id] = left
+    return parts
+
+
+def stock_movements_bulk_record(
+    *,
+    store: Store,
+    specs: Sequence[MovementSpec],
+    occurred_at: datetime,
+    document_type: str,
+    document_id: str,
+    actor: Any = None,
+    refund_of_document_id: str | None = None,
+) -> list[StockMovement]:
+    """Record a batch of movements of one document (a till ticket, a delivery, a count) in a
+    handful of statements, whatever the number of lines:
+
+    1. one ``SELECT … FOR UPDATE`` of the lots the batch takes from (only if some line takes);
+    2. (refunds only) one ``SELECT`` of what the refunded sale took from which lot;
+    3. one ``UPDATE`` of every product's ``stock_qty`` (``CASE id WHEN … THEN …``);
+    4. one multi-row ``INSERT`` of the movements;
+    5. one ``UPDATE`` of the lots' remaining quantities, if any lot moved.
+
+    Negative lines without a lot are taken from the product's lots first-expiring first
+    (:func:`cabas.rules.dates.allocate_fefo`), one movement per lot; what the lots do not cover
+    is recorded without a lot: a sale that happened is never refused. Refund lines without a
+    lot go back to the lots the sale ``refund_of_document_id`` (same ``document_type``) took,
+    last taken first; the rest, or all of it when that sale is unknown, without a lot.
+
+    Runs in the caller's transaction when there is one, without a savepoint (two statements
+    saved per ticket): the specs are checked before anything is written, and an error found
+    later (a product or lot of another shop) aborts the caller's transaction.
+    """
+    specs = list(specs)
+    if not specs:
+        return []
+    for spec in specs:
+        _check_spec(spec)
+    if timezone.is_naive(occurred_at):
+        raise ValueError("occurred_at must be timezone-aware")
+    with transaction.atomic(savepoint=False):
+        return _bulk_record(
+            store=store,
+            specs=specs,
+            occurred_at=occurred_at,
+            document_type=document_type,
+            document_id=document_id,
+            actor=actor,
+            refund_of_document_id=refund_of_document_id,
+        )
+
+
+def _bulk_record(
+    *,
+    store: Store,
+    specs: list[MovementSpec],
+    occurred_at: datetime,
+    document_type: str,
+    document_id: str,
+    actor: Any,
+    refund_of_document_id: str | None,
+) -> list[StockMovement]:
+
+    takers = {s.product_id for s in specs if s.quantity < 0 and s.lot_id is None}
+    named_lots = {s.lot_id for s in specs if s.lot_id is not None}
+    lots: dict[int, Lot] = {}
+    fefo: dict[int, list[Lot]] = defaultdict(list)
+    if takers or named_lots:
+        # Locked: two tills selling the last units of one lot at once would both read the same
+        # remaining quantity and overdraw it; the lock makes the second wait, then re-read.
+        locked = (
+            Lot.objects.select_for_update()
+            .filter(Q(product_id__in=takers, quantity__gt=0) | Q(pk__in=named_lots), store=store)
+            .only("id", "product_id", "quantity", "dlc", "ddm", "received_at")
+            .order_by("id")
+        )
+        for lot in locked:
+            lots[lot.pk] = lot
+            if lot.product_id in takers and lot.quantity > 0:
+                fefo[lot.product_id].append(lot)
+    available = {pk: lot.quantity for pk, lot in lots.items()}
+
+    refunds: dict[int, list[tuple[int | None, int]]] = {}
+    refunders = {s.product_id for s in specs if s.kind == MovementKind.REFUND and s.lot_id is None}
+    if refund_of_document_id and refunders:
+        refunds = _refund_parts(store, document_type, refund_of_document_id, refunders)
+
+    now = timezone.now()
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    movements: list[StockMovement] = []
+    product_deltas: dict[int, int] = defaultdict(int)
+    lot_deltas: dict[int, int] = defaultdict(int)
+
+    for spec in specs:
+        if spec.lot_id is not None:
+            named = lots.get(spec.lot_id)
+            if named is None or named.product_id != spec.product_id:
+                raise ValidationError(_("Ce lot n'est pas un lot de ce produit."))
+            if spec.quantity < 0 and available[named.pk] + spec.quantity < 0:
+                raise ValidationError(
+                    _("Le lot ne contient plus que %(qty)s.") % {"qty": available[named.pk]}
+                )
+            parts: list[tuple[int | None, int]] = [(named.pk, spec.quantity)]
+        elif spec.quantity < 0:
+            candidates = sorted(fefo.get(spec.product_id, []), key=lambda lot: lot.received_at)
+            allocation = allocate_fefo(
+                [(lot.pk, available[lot.pk], lot.expiry) for lot in candidates], -spec.quantity
+            )
+            parts = [(lot_id, -qty) for lot_id, qty in allocation]
+        elif spec.kind == MovementKind.REFUND and spec.product_id in refunds:
+            parts = _give_back(refunds[spec.product_id], spec.quantity)
+        else:
+            parts = [(None, spec.quantity)]
+
+        for lot_id, qty in parts:
+            movements.append(
+                StockMovement(
+                    store=store,
+                    product_id=spec.product_id,
+                    lot_id=lot_id,
+                    kind=spec.kind,
+                    quantity=qty,
+                    created_by=user,
+                    created_at=now,
+                    occurred_at=occurred_at,
+                    document_type=document_type,
+                    document_id=document_id,
+                    refunded_document_id=(
+                        refund_of_document_id or "" if spec.kind == MovementKind.REFUND else ""
+                    ),
+                    reason=spec.reason[:300],
+                )
+            )
+            product_deltas[spec.product_id] += qty
+            if lot_id is not None:
+                lot_deltas[lot_id] += qty
+                available[lot_id] = available.get(lot_id, 0) + qty
+
+    _apply_levels(store, product_deltas, lot_deltas)
+    return StockMovement.objects.bulk_create(movements)
+
+
+def _give_back(taken: list[tuple[int | None, int]], quantity: int) -> list[tuple[int | None, int]]:
+    """Spread a refunded ``quantity`` over what the sale took (consumed in place, so two refund
+    lines of one product in a batch do not give the same units back twice)."""
+    parts: list[tuple[int | None, int]] = []
+    remaining = quantity
+    while remaining > 0 and taken:
+        lot_id, units = taken[0]
+        give = min(units, remaining)
+        parts.append((lot_id, give))
+        remaining -= give
+        if give == units:
+            taken.pop(0)
+        else:
+            taken[0] = (lot_id, units - give)
+    if remaining > 0:
+        parts.append((None, remaining))
+    return parts
+
+
+def stock_movement_record(
+    *,
+    store: Store,
+    product: Product,
+    kind: str,
+    quantity: int,
+    actor: Any,
+    lot: Lot | None = None,
+    document: DocumentRef | tuple[str, str] | None = None,
+    occurred_at: datetime | None = None,
+    reason: str = "",
+) -> list[StockMovement]:
+    """Record one change of stock of ``product``. Returns its movements: one, or one per lot
+    when a negative quantity without a lot is taken from several lots (FEFO)."""
+    if product.store_id != store.pk:
+        raise ValidationError(_("Ce produit n'existe pas dans cette épicerie."))
+    document_type, document_id = document or ("", "")
+    return stock_movements_bulk_record(
+        store=store,
+        specs=[
+            MovementSpec(
+                product_id=product.pk,
+                quantity=quantity,
+                kind=kind,
+                lot_id=lot.pk if lot is not None else None,
+                reason=reason,
+            )
+        ],
+        occurred_at=occurred_at or timezone.now(),
+        document_type=document_type,
+        document_id=str(document_id),
+        actor=actor,
+    )
+
+
+# --- Lots ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def lot_receive(
+    *,
+    store: Store,
+    product: Product,
+    quantity: int,
+    actor: Any,
+    kind: str = MovementKind.RECEPTION,
+    dlc: date | None = None,
+    ddm: date | None = None,
+    origin: str = LotOrigin.PURCHASE,
+    source_label: str = "",
+    document: DocumentRef | tuple[str, str] | None = None,
+    received_at: datetime | None = None,
+    reason: str = "",
+) -> Lot:
+    """Goods come in (a delivery, a donation): a new lot and its entry movement.
+
+    Without ``document`` the movement links to the lot's own page."""
+    if product.store_id != store.pk:
+        raise ValidationError(_("Ce produit n'existe pas dans cette épicerie."))
+    if kind not in (MovementKind.RECEPTION, MovementKind.DONATION):
+        raise ValidationError(_("Un lot entre par une réception ou un don."))
+    if quantity <= 0:
+        raise ValidationError({"quantity": _("La quantité reçue doit être positive.")})
+    if dlc and ddm:
+        raise ValidationError(_("Un lot a une DLC ou une DDM, pas les deux."))
+    received_at = received_at or timezone.now()
+    doc_type, doc_id = document or ("", "")
+    lot = Lot.objects.create(
+        store=store,
+        product=product,
+        dlc=dlc,
+        ddm=ddm,
+        received_at=received_at,
+        quantity=0,
+        origin=origin,
+        source_label=source_label.strip()[:120],
+        source_document_type=doc_type,
+        source_document_id=str(doc_id),
+    )
+    stock_movement_record(
+        store=store,
+        product=product,
+        kind=kind,
+        quantity=quantity,
+        actor=actor,
+        lot=lot,
+        document=document or DocumentRef(LOT_DOCUMENT, str(lot.pk)),
+        occurred_at=received_at,
+        reason=reason,
+    )
+    lot.quantity = quantity
+    return lot
+
+
+@transaction.atomic
+def lot_dispose(*, lot: Lot, actor: Any, reason: str = "") -> StockMovement | None:
+    """Throw away what remains of a lot (past its DLC, spoiled): one expiry movement.
+    Returns None when nothing remained."""
+    # Locked: a sale taking from this lot meanwhile would make us dispose of units it sold.
+    locked = Lot.objects.select_for_update().select_related("product").get(pk=lot.pk)
+    if locked.quantity <= 0:
+        return None
+    (movement,) = stock_movement_record(
+        store=locked.store,
+        product=locked.product,
+        kind=MovementKind.EXPIRY,
+        quantity=-locked.quantity,
+        actor=actor,
+        lot=locked,
+        document=DocumentRef(LOT_DOCUMENT, str(locked.pk)),
+        reason=reason or _("Lot retiré de la vente (date dépassée)"),
+    )
+    lot.quantity = 0
+    return movement
+
+
+def loss_record(
+    *,
+    store: Store,
+    product: Product,
+    quantity: int,
+    cause: str,
+    actor: Any,
+    detail: str = "",
+    lot: Lot | None = None,
+) -> list[StockMovement]:
+    """Breakage, spoilage, theft: ``quantity`` (positive) leaves the stock."""
+    if quantity <= 0:
+        raise ValidationError({"quantity": _("La quantité perdue doit être positive.")})
+    label = LossCause(cause).label
+    reason = f"{label} : {detail.strip()}" if detail.strip() else str(label)
+    return stock_movement_record(
+        store=store,
+        product=product,
+        kind=MovementKind.LOSS,
+        quantity=-quantity,
+        actor=actor,
+        lot=lot,
+        reason=reason,
+    )
+
+
+# --- Inventory counts -----------------------------------------------------------------------
+
+
+def _move(count: InventoryCount, state: str) -> None:
+    if not count.can_become(state):
+        raise ValidationError(
+            _("Un inventaire « %(current)s » ne peut pas passer à « %(next)s ».")
+            % {"current": CountState(count.state).label, "next": CountState(state).label}
+        )
+    count.state = state
+
+
+def _locked_count(count: InventoryCount) -> InventoryCount:
+    # Locked: two clicks on "Valider" must not write the adjustments twice.
+    return InventoryCount.objects.select_for_update().get(pk=count.pk, store_id=count.store_id)
+
+
+@transaction.atomic
+def inventory_count_create(
+    *, store: Store, actor: Any, name: str, categories: Iterable[Category] = ()
+) -> InventoryCount:
+    """A draft count of the whole shop (no category) or of some rayons (with their
+    sous-rayons)."""
+    categories = list(categories)
+    if any(c.store_id != store.pk for c in categories):
+        raise ValidationError(_("Ce rayon n'existe pas dans cette épicerie."))
+    name = " ".join(name.split()) or _("Inventaire du %(date)s") % {
+        "date": timezone.localdate().strftime("%d/%m/%Y")
+    }
+    count = InventoryCount.objects.create(store=store, name=name[:120], created_by=actor)
+    count.categories.set(categories)
+    return count
+
+
+def count_scope(count: InventoryCount) -> QuerySet[Product]:
+    """The products a count covers: active ones, and archived ones still holding stock."""
+    products = Product.objects.filter(store_id=count.store_id).filter(
+        Q(active=True) | ~Q(stock_qty=0)
+    )
+    category_ids = list(count.categories.values_list("pk", flat=True))
+    if category_ids:
+        products = products.filter(
+            Q(category_id__in=category_ids) | Q(category__parent_id__in=category_ids)
+        )
+    return products
+
+
+@transaction.atomic
+def inventory_count_start(*, count: InventoryCount, actor: Any) -> InventoryCount:
+    """Open the count: one line per product in scope with the stock the ledger holds now.
+    Sales go on during the count (see :func:`inventory_count_validate`)."""
+    count = _locked_count(count)
+    _move(count, CountState.IN_PROGRESS)
+    count.started_at = timezone.now()
+    InventoryCountLine.objects.bulk_create(
+        InventoryCountLine(
+            store_id=count.store_id, count=count, product_id=pk, expected_at_start=qty
+        )
+        for pk, qty in count_scope(count).values_list("pk", "stock_qty").iterator()
+    )
+    count.save(update_fields=["state", "started_at"])
+    audit_record(store=count.store, actor=actor, action="stock.count_started", target=count)
+    return count
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    line: InventoryCountLine
+    added: int
+
+
+def _count_line_for(count: InventoryCount, product: Product) -> InventoryCountLine:
+    line = InventoryCountLine.objects.filter(count=count, product=product).first()
+    if line is None:
+        raise ValidationError(
+            _("« %(product)s » n'est pas dans le périmètre de cet inventaire.")
+            % {"product": product}
+        )
+    return line
+
+
+def _check_counting(count: InventoryCount) -> None:
+    if count.state != CountState.IN_PROGRESS:
+        raise ValidationError(_("Cet inventaire n'est pas en cours : on ne peut plus compter."))
+
+
+@transaction.atomic
+def inventory_count_scan(
+    *, count: InventoryCount, code: str, actor: Any, quantity: int | None = None
+) -> ScanResult:
+    """A scanned code adds to its product's counted quantity: ``quantity`` if typed, the
+    weight a scale label carries, else one piece. A weighed product needs its weight."""
+    from cabas.gestion.catalog.selectors import product_find_by_barcode
+
+    _check_counting(count)
+    match = product_find_by_barcode(count.store, code)
+    if match is None:
+        raise ValidationError(_("Code inconnu : %(code)s") % {"code": code.strip()})
+    product = match.product
+    if quantity is None:
+        if match.weight_grams is not None:
+            quantity = match.weight_grams
+        elif product.is_weighed:
+            raise ValidationError(
+                _("« %(product)s » est vendu au poids : saisissez le poids en grammes.")
+                % {"product": product}
+            )
+        else:
+            quantity = 1
+    if quantity <= 0:
+        raise ValidationError(_("La quantité comptée doit être positive."))
+    line = _count_line_for(count, product)
+    # Two people scanning the same shelf at once: add in the database, never lose a scan.
+    InventoryCountLine.objects.filter(pk=line.pk).update(
+        counted=Coalesce(F("counted"), Value(0)) + quantity, counted_at=timezone.now()
+    )
+    line.refresh_from_db(fields=["counted", "counted_at"])
+    line.product = product
+    return ScanResult(line=line, added=quantity)
+
+
+@transaction.atomic
+def inventory_count_line_set(
+    *, line: InventoryCountLine, counted: int | None, actor: Any
+) -> InventoryCountLine:
+    """Type the counted quantity of a line (None: not counted)."""
+    _check_counting(line.count)
+    if counted is not None and counted < 0:
+        raise ValidationError(_("La quantité comptée ne peut pas être négative."))
+    line.counted = counted
+    line.counted_at = timezone.now() if counted is not None else None
+    line.save(update_fields=["counted", "counted_at"])
+    return line
+
+
+def count_lines_with_ledger(count: InventoryCount, *, until: datetime | None = None) -> QuerySet:
+    """The count's lines annotated, in one query, with what the ledger says:
+
+    - ``ledger_start``: the sum of the movements recorded up to the start of the count;
+    - ``ledger_during``: the sum of the movements recorded after the start that happened
+      (``occurred_at``) no later than the line was counted (or ``until`` for a line not
+      counted yet).
+    """
+    assert count.started_at is not None
+    movements = StockMovement.objects.filter(
+        store_id=count.store_id, product_id=OuterRef("product_id")
+    ).values("product_id")
+    at_start = movements.filter(created_at__lte=count.started_at)
+    during = movements.filter(
+        created_at__gt=count.started_at,
+        occurred_at__lte=Coalesce(OuterRef("counted_at"), Value(until or timezone.now())),
+    )
+    total = Sum("quantity")
+    return count.lines.annotate(
+        ledger_start=Coalesce(Subquery(at_start.annotate(t=total).values("t")), Value(0)),
+        ledger_during=Coalesce(Subquery(during.annotate(t=total).values("t")), Value(0)),
+    )
+
+
+@transaction.atomic
+def inventory_count_validate(
+    *, count: InventoryCount, actor: Any, zero_uncounted: bool = False
+) -> list[StockMovement]:
+    """Close the count and write one adjustment movement per product whose count differs
+    (document ``("stock.count", <id>)``).
+
+    The rule, since sales go on during a count::
+
+        adjustment = counted − (expected_at_start + movements between the start and the
+                                line's count time)
+
+    where ``expected_at_start`` is the sum of the movements recorded up to the start (read
+    again from the ledger here, so a sale committed while the count was being opened is not
+    missed), and "movements between" are those recorded after the start whose ``occurred_at``
+    is no later than the line's ``counted_at``: a till ticket that happened before the shelf
+    was counted but reached the server afterwards is included, a sale made after the shelf was
+    counted is not. Lines not counted are left alone, or, with ``zero_uncounted``, counted as 0
+    (the product was not found).
+    """
+    count = _locked_count(count)
+    _move(count, CountState.VALIDATED)
+    now = timezone.now()
+    specs: list[MovementSpec] = []
+    lines = list(count_lines_with_ledger(count, until=now))
+    for line in lines:
+        line.expected_at_start = line.ledger_start
+        if line.counted is None:
+            if not zero_uncounted:
+                continue
+            line.counted, line.counted_at = 0, now
+        line.adjustment = line.counted - (line.ledger_start + line.ledger_during)
+        if line.adjustment:
+            specs.append(
+                MovementSpec(
+                    product_id=line.product_id,
+                    quantity=line.adjustment,
+                    kind=MovementKind.ADJUSTMENT,
+                    reason=count.name,
+                )
+            )
+    InventoryCountLine.objects.bulk_update(
+        lines, ["expected_at_start", "counted", "counted_at", "adjustment"], batch_size=500
+    )
+    movements = stock_movements_bulk_record(
+        store=count.store,
+        specs=specs,
+        occurred_at=now,
+        document_type=COUNT_DOCUMENT,
+        document_id=str(count.pk),
+        actor=actor,
+    )
+    count.closed_at, count.closed_by = now, actor
+    count.save(update_fields=["state", "closed_at", "closed_by"])
+    audit_record(
+        store=count.store,
+        actor=actor,
+        action="stock.count_validated",
+        target=count,
+        changes={"adjustments": [None, len(specs)]},
+    )
+    return movements
+
+
+@transaction.atomic
+def inventory_count_cancel(*, count: InventoryCount, actor: Any) -> InventoryCount:
+    count = _locked_count(count)
+    _move(count, CountState.CANCELLED)
+    count.closed_at, count.closed_by = timezone.now(), actor
+    count.save(update_fields=["state", "closed_at", "closed_by"])
+    audit_record(store=count.store, actor=actor, action="stock.count_cancelled", target=count)
+    return count
+
+
+# --- The ledger consistency check ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LevelDifference:
+    """A stored level that differs from the sum of its movements."""
+
+    kind: str  # "product" or "lot"
+    pk: int
+    product_id: int
+    stored: int
+    ledger: int
+
+    @property
+    def delta(self) -> int:
+        return self.ledger - self.stored
+
+
+_LEVEL_SQL = """
+SELECT t.id, {product_col}, t.{level}, COALESCE(l.total, 0)
+FROM {table} t
+LEFT JOIN (
+    SELECT {key}, SUM(quantity) AS total FROM {movements}
+    WHERE store_id = %s AND {key} IS NOT NULL GROUP BY {key}
+) l ON l.{key} = t.id
+WHERE t.store_id = %s AND t.{level} <> COALESCE(l.total, 0)
+ORDER BY t.id
+"""
+
+
+def stock_levels_check(*, store: Store) -> list[LevelDifference]:
+    """Every product and lot level of the shop that differs from its ledger: one aggregate
+    query for the products, one for the lots (each a single statement, so the level and the
+    ledger it is compared with are read from the same snapshot)."""
+    movements = StockMovement._meta.db_table
+    differences: list[LevelDifference] = []
+    for kind, model, level, key, product_col in (
+        ("product", Product, "stock_qty", "product_id", "t.id"),
+        ("lot", Lot, "quantity", "lot_id", "t.product_id"),
+    ):
+        sql = _LEVEL_SQL.format(
+            table=model._meta.db_table,
+            level=level,
+            key=key,
+            movements=movements,
+            product_col=product_col,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [store.pk, store.pk])
+            differences += [
+                LevelDifference(kind, pk, product_id, int(stored), int(ledger))
+                for pk, product_id, stored, ledger in cursor.fetchall()
+            ]
+    return differences
+
+
+@transaction.atomic
+def stock_levels_fix(
+    *, store: Store, differences: Sequence[LevelDifference], actor: Any = None
+) -> None:
+    """Bring the levels back to their ledger, each with an audit event.
+
+    The ledger is right by definition, so no movement is written. The correction is added
+    (``level + (ledger − stored)``, as read together by the check) rather than set: a movement
+    recorded since the check moved both the ledger and the level, and stays counted."""
+    product_deltas = {d.pk: d.delta for d in differences if d.kind == "product"}
+    lot_deltas = {d.pk: d.delta for d in differences if d.kind == "lot"}
+    _apply_levels(store, product_deltas, lot_deltas)
+    targets: dict[str, dict[int, Any]] = {
+        "product": Product.objects.in_bulk(list(product_deltas)),
+        "lot": Lot.objects.in_bulk(list(lot_deltas)),
+    }
+    field = {"product": "stock_qty", "lot": "quantity"}
+    for d in differences:
+        audit_record(
+            store=store,
+            actor=actor,
+            action="stock.level_fixed",
+            target=targets[d.kind][d.pk],
+            changes={field[d.kind]: [d.stored, d.ledger]},
+            reason=_("Niveau recalculé depuis le registre des mouvements (check_stock --fix)"),
+        )

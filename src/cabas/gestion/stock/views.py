@@ -1,0 +1,392 @@
+"""Stock pages: overview and movements, dated lots, entries and losses, inventory counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cabas.gestion.catalog.models import Product
+from cabas.gestion.core.forms import apply_validation_error
+from cabas.gestion.stock import selectors, services
+from cabas.gestion.stock.forms import (
+    CountCreateForm,
+    CountValidateForm,
+    LineSetForm,
+    LossForm,
+    LotReceiveForm,
+    ScanForm,
+)
+from cabas.gestion.stock.models import (
+    CountState,
+    InventoryCount,
+    InventoryCountLine,
+    Lot,
+    MovementKind,
+)
+from cabas.gestion.stores.decorators import store_view
+from cabas.gestion.stores.permissions import Perm
+
+SECTION = {"section": "stock"}
+PAGE_SIZE = 50
+DEFAULT_DAYS = 3
+
+
+def _days(request: HttpRequest) -> int:
+    try:
+        return min(max(int(request.GET.get("jours", DEFAULT_DAYS)), 0), 365)
+    except ValueError:
+        return DEFAULT_DAYS
+
+
+def _page(request: HttpRequest, items: Any, size: int = PAGE_SIZE) -> Any:
+    return Paginator(items, size).get_page(request.GET.get("page"))
+
+
+@store_view(Perm.STOCK_MANAGE)
+def home(request: HttpRequest) -> HttpResponse:
+    store = request.store  # type: ignore[attr-defined]
+    kind = request.GET.get("nature", "")
+    if kind not in MovementKind.values:
+        kind = ""
+    page = _page(request, selectors.store_movements(store, kind=kind))
+    page.object_list = selectors.movements_with_documents(page.object_list)
+    return render(
+        request,
+        "stock/home.html",
+        {
+            **SECTION,
+            "page": page,
+            "kind": kind,
+            "kinds": MovementKind.choices,
+            "alerts": selectors.alert_counts(store, days=DEFAULT_DAYS),
+            "days": DEFAULT_DAYS,
+            "counts": selectors.counts_in_progress(store)[:5],
+        },
+    )
+
+
+@store_view(Perm.STOCK_MANAGE)
+def dates(request: HttpRequest) -> HttpResponse:
+    lots = selectors.dated_lots(request.store, days=_days(request))  # type: ignore[attr-defined]
+    return render(request, "stock/dates.html", {**SECTION, "lots": lots})
+
+
+@store_view(Perm.STOCK_MANAGE)
+def lot_detail(request: HttpRequest, lot_id: int) -> HttpResponse:
+    store = request.store  # type: ignore[attr-defined]
+    lot = get_object_or_404(Lot.objects.select_related("product"), pk=lot_id, store=store)
+    movements = selectors.movements_with_documents(
+        lot.movements.select_related("created_by").order_by("-occurred_at", "-id")[:100]
+    )
+    return render(
+        request,
+        "stock/lot_detail.html",
+        {
+            **SECTION,
+            "lot": lot,
+            "movements": movements,
+            "state": selectors.sellability(lot.dlc, lot.ddm, selectors.store_today(store)),
+        },
+    )
+
+
+@store_view(Perm.STOCK_MANAGE)
+@require_POST
+def lot_dispose(request: HttpRequest, lot_id: int) -> HttpResponse:
+    lot = get_object_or_404(Lot, pk=lot_id, store=request.store)  # type: ignore[attr-defined]
+    movement = services.lot_dispose(lot=lot, actor=request.user)
+    if movement is None:
+        messages.info(request, _("Ce lot était déjà vide."))
+    else:
+        messages.success(request, _("Lot retiré du stock : mouvement de destruction enregistré."))
+    return redirect(request.POST.get("next") or reverse("stock:dates"))
+
+
+def _initial_product(request: HttpRequest) -> dict[str, Any]:
+    product_id = request.GET.get("produit", "")
+    return {"product": product_id} if product_id.isdigit() else {}
+
+
+def _product_named(request: HttpRequest) -> Product | None:
+    initial = _initial_product(request)
+    if not initial:
+        return None
+    return Product.objects.filter(store=request.store, pk=initial["product"]).first()  # type: ignore[attr-defined]
+
+
+@store_view(Perm.STOCK_MANAGE)
+@require_http_methods(["GET", "POST"])
+def lot_add(request: HttpRequest) -> HttpResponse:
+    store = request.store  # type: ignore[attr-defined]
+    form = LotReceiveForm(request.POST or None, store=store, initial=_initial_product(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        date_kind = data["date_kind"]
+        try:
+            lot = services.lot_receive(
+                store=store,
+                product=form.product_obj,  # type: ignore[arg-type]  # clean() ensured it
+                quantity=data["quantity"],
+                actor=request.user,
+                kind=data["kind"],
+                dlc=data["date"] if date_kind == "dlc" else None,
+                ddm=data["date"] if date_kind == "ddm" else None,
+                origin=data["origin"],
+                source_label=data["source_label"],
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("Entrée enregistrée : %(lot)s de %(product)s.")
+                % {"lot": lot, "product": lot.product},
+            )
+            return redirect("stock:lot_detail", lot_id=lot.pk)
+    return render(
+        request, "stock/lot_add.html", {**SECTION, "form": form, "named": _product_named(request)}
+    )
+
+
+@store_view(Perm.STOCK_MANAGE)
+@require_http_methods(["GET", "POST"])
+def loss_add(request: HttpRequest) -> HttpResponse:
+    store = request.store  # type: ignore[attr-defined]
+    form = LossForm(request.POST or None, store=store, initial=_initial_product(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.loss_record(
+                store=store,
+                product=form.product_obj,  # type: ignore[arg-type]  # clean() ensured it
+                quantity=data["quantity"],
+                cause=data["cause"],
+                detail=data["detail"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(
+                request, _("Perte enregistrée pour %(product)s.") % {"product": form.product_obj}
+            )
+            return redirect("stock:loss_add")
+    recent = selectors.movements_with_documents(
+        selectors.store_movements(store, kind=MovementKind.LOSS)[:10]
+    )
+    return render(
+        request,
+        "stock/loss_add.html",
+        {
+            **SECTION,
+            "form": form,
+            "recent": recent,
+            "named": _product_named(request),
+        },
+    )
+
+
+@store_view(Perm.STOCK_MANAGE)
+def product_movements(request: HttpRequest, product_id: int) -> HttpResponse:
+    store = request.store  # type: ignore[attr-defined]
+    product = get_object_or_404(Product, pk=product_id, store=store)
+    page = _page(request, selectors.product_movements(store, product))
+    page.object_list = selectors.movements_with_documents(page.object_list)
+    return render(
+        request,
+        "stock/product_movements.html",
+        {
+            **SECTION,
+            "product": product,
+            "page": page,
+            "lots": selectors.product_lots(store, product),
+        },
+    )
+
+
+# --- Inventory counts ----------------------------------------------------------------------
+
+
+def _count_or_404(request: HttpRequest, count_id: int) -> InventoryCount:
+    return get_object_or_404(InventoryCount, pk=count_id, store=request.store)  # type: ignore[attr-defined]
+
+
+@store_view(Perm.STOCK_MANAGE)
+def count_list(request: HttpRequest) -> HttpResponse:
+    page = _page(request, selectors.store_counts(request.store), 25)  # type: ignore[attr-defined]
+    return render(request, "stock/count_list.html", {**SECTION, "page": page})
+
+
+@store_view(Perm.STOCK_MANAGE)
+@require_http_methods(["GET", "POST"])
+def count_add(request: HttpRequest) -> HttpResponse:
+    store = request.store  # type: ignore[attr-defined]
+    form = CountCreateForm(request.POST or None, store=store)
+    if request.method == "POST" and form.is_valid():
+        count = services.inventory_count_create(
+            store=store,
+            actor=request.user,
+            name=form.cleaned_data["name"],
+            categories=form.cleaned_data["categories"],
+        )
+        if "start" in request.POST:
+            services.inventory_count_start(count=count, actor=request.user)
+        return redirect("stock:count_detail", count_id=count.pk)
+    return render(request, "stock/count_add.html", {**SECTION, "form": form})
+
+
+@store_view(Perm.STOCK_MANAGE)
+def count_detail(request: HttpRequest, count_id: int) -> HttpResponse:
+    count = _count_or_404(request, count_id)
+    review = selectors.count_review(count) if count.state != CountState.DRAFT else None
+    show = request.GET.get("voir", "")
+    lines = review.lines if review else []
+    if show == "ecarts":
+        lines = [line for line in lines if line.difference]
+    elif show == "restants":
+        lines = [line for line in lines if line.counted is None]
+    return render(
+        request,
+        "stock/count_detail.html",
+        {
+            **SECTION,
+            "count": count,
+            "review": review,
+            "page": _page(request, lines, 100),
+            "show": show,
+            "validate_form": CountValidateForm(),
+            "categories": list(count.categories.all()),
+            "recent": _recent_lines(count),
+        },
+    )
+
+
+def _recent_lines(count: InventoryCount) -> list[InventoryCountLine]:
+    return list(
+        count.lines.filter(counted_at__isnull=False)
+        .select_related("product")
+        .order_by("-counted_at", "-id")[:8]
+    )
+
+
+def _transition(
+    request: HttpRequest, count_id: int, action: Any, done: str, **kw: Any
+) -> HttpResponse:
+    count = _count_or_404(request, count_id)
+    try:
+        action(count=count, actor=request.user, **kw)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, done)
+    return redirect("stock:count_detail", count_id=count.pk)
+
+
+@store_view(Perm.STOCK_MANAGE)
+@require_POST
+def count_start(request: HttpRequest, count_id: int) -> HttpResponse:
+    return _transition(
+        request,
+        count_id,
+        services.inventory_count_start,
+        _("Inventaire commencé : scannez les produits."),
+    )
+
+
+@store_view(Perm.STOCK_MANAGE)
+@require_POST
+def count_cancel(request: HttpRequest, count_id: int) -> HttpResponse:
+    return _transition(
+        request,
+        count_id,
+        services.inventory_count_cancel,
+        _("Inventaire annulé : le stock n'a pas changé."),
+    )
+
+
+@store_view(Perm.STOCK_MANAGE)
+@require_POST
+def count_validate(request: HttpRequest, count_id: int) -> HttpResponse:
+    form = CountValidateForm(request.POST)
+    zero = form.is_valid() and form.cleaned_data["zero_uncounted"]
+    return _transition(
+        request,
+        count_id,
+        services.inventory_count_validate,
+        _("Inventaire validé : les ajustements sont enregistrés."),
+        zero_uncounted=zero,
+    )
+
+
+@store_view(Perm.STOCK_MANAGE)
+@require_POST
+def count_scan(request: HttpRequest, count_id: int) -> HttpResponse:
+    """A scanner types the code and Enter; HTMX posts it here and shows the counted line."""
+    count = _count_or_404(request, count_id)
+    form = ScanForm(request.POST)
+    result, error = None, None
+    if form.is_valid():
+        try:
+            result = services.inventory_count_scan(
+                count=count,
+                code=form.cleaned_data["code"],
+                actor=request.user,
+                quantity=form.cleaned_data["quantity"],
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    else:
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    if not request.htmx:  # type: ignore[attr-defined]
+        if error:
+            messages.error(request, error)
+        return redirect("stock:count_detail", count_id=count.pk)
+    # The counted line, also swapped into the differences table (out of band).
+    line = selectors.count_line_review(count, result.line.pk) if result else None
+    return render(
+        request,
+        "stock/_scan_result.html",
+        {
+            "count": count,
+            "result": result,
+            "error": error,
+            "line": line,
+            "progress": selectors.count_progress(count) if result else None,
+            "recent": _recent_lines(count),
+        },
+    )
+
+
+@store_view(Perm.STOCK_MANAGE)
+@require_POST
+def count_line_set(request: HttpRequest, count_id: int, line_id: int) -> HttpResponse:
+    count = _count_or_404(request, count_id)
+    line = get_object_or_404(
+        InventoryCountLine.objects.select_related("product", "count"), pk=line_id, count=count
+    )
+    form = LineSetForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            services.inventory_count_line_set(
+                line=line, counted=form.cleaned_data["counted"], actor=request.user
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    else:
+        error = _("Saisissez un nombre entier positif.")
+    if not request.htmx:  # type: ignore[attr-defined]
+        if error:
+            messages.error(request, error)
+        return redirect("stock:count_detail", count_id=count.pk)
+    line = selectors.count_line_review(count, line.pk)
+    return render(request, "stock/_count_line.html", {"count": count, "line": line, "error": error})
