@@ -1,4 +1,4 @@
-"""``python -m cabas.caisse`` (and the entry point of the till's zipapp)."""
+"""``python -m cabas.caisse``: the same as the ``cabas-caisse`` command."""
 
 from __future__ import annotations
 
@@ -6,4 +6,5 @@ import sys
 
 from cabas.caisse.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())
