@@ -246,7 +246,7 @@ def test_traceability_links_a_product_to_its_delivery_and_a_lot_to_its_sales(
     page = diane_client.get(reverse("purchasing:lot_trace", args=[lot.pk])).content.decode()
     assert "Banque alimentaire du Rhône" in page
     assert "ticket-42" in page
-    assert "Ventes qui ont pris ce lot (3)" in page
+    assert "Ventes qui ont pris ce lot : 3 unité(s) en 1 vente." in page
 
 
 def test_charlie_cannot_see_shop_as_lot(shop, client) -> None:
