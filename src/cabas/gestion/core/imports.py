@@ -54,6 +54,7 @@ def read_table(name: str, content: bytes) -> list[dict[str, str]]:
     {column key: text}; raises ImportFileError."""
     if len(content) > MAX_BYTES:
         raise ImportFileError(_("Le fichier dépasse 5 Mo."))
+    rows: list[list[object]]
     if name.lower().endswith(".xlsx"):
         rows = _read_xlsx(content)
     elif name.lower().endswith((".csv", ".txt")):
@@ -78,14 +79,14 @@ def read_table(name: str, content: bytes) -> list[dict[str, str]]:
     return table
 
 
-def _read_csv(content: bytes) -> list[list[str]]:
+def _read_csv(content: bytes) -> list[list[object]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = content.decode("cp1252", errors="replace")
     sample = text[:4096]
     delimiter = ";" if sample.count(";") >= sample.count(",") else ","
-    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    return [list[object](row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
 
 
 def _read_xlsx(content: bytes) -> list[list[object]]:
@@ -106,7 +107,7 @@ class Importer(Protocol):
 
     name: str
     """Short key (session storage, templates)."""
-    columns: Mapping[str, str]
+    columns: Mapping[str, Any]
     """Column key → French description, in the order of the template file."""
     required: Sequence[str]
 
@@ -220,7 +221,7 @@ def import_step(request: HttpRequest, importer: Importer) -> ImportStep:
     if upload is None:
         return ImportStep(error=_("Choisissez un fichier."))
     try:
-        rows = read_table(upload.name, upload.read())
+        rows = read_table(upload.name or "", upload.read())
     except ImportFileError as error:
         return ImportStep(error=str(error))
     request.session[key] = rows
