@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "cabas.gestion.beneficiaries",
     "cabas.gestion.pos",
     "cabas.gestion.sales",
+    "cabas.gestion.reports",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -101,7 +102,14 @@ DATABASES = {
     )
 }
 if env_str("DATABASE_REPLICA_URL"):
-    DATABASES["replica"] = dj_database_url.parse(env_str("DATABASE_REPLICA_URL"))
+    # Reports read from it (cabas.gestion.core.routers.reporting_database), falling back to
+    # the primary when it does not answer.
+    DATABASES["replica"] = dj_database_url.parse(
+        env_str("DATABASE_REPLICA_URL"), conn_max_age=env_int("CABAS_DB_CONN_MAX_AGE", 0)
+    )
+elif TESTING:
+    # Tests exercise the replica router against a mirror of the test database.
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
 
 
 def _tune(db: Any) -> None:

@@ -19,6 +19,7 @@ urlpatterns = [
     path("ventes/", include("cabas.gestion.sales.urls")),
     path("api/pos/v1/", pos_api.urls),
     re_path(r"^api/pos/v1/(?P<rest>.*)$", api_not_found),
+    path("rapports/", include("cabas.gestion.reports.urls")),
     path("plateforme/", admin.site.urls),
 ]
 

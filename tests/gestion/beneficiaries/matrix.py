@@ -61,3 +61,8 @@ ROWS = [
     Row("beneficiaries:privacy", FILE, kwargs=household_a),
     Row("beneficiaries:export", FILE, kwargs=household_a),
 ]
+
+ROWS += [
+    Row("beneficiaries:import", MANAGER_ONLY),
+    Row("beneficiaries:import_template", MANAGER_ONLY),
+]

@@ -7,3 +7,6 @@ class BeneficiariesConfig(AppConfig):
     name = "cabas.gestion.beneficiaries"
     label = "beneficiaries"
     verbose_name = "Bénéficiaires"
+
+    def ready(self) -> None:
+        from cabas.gestion.beneficiaries import demo  # noqa: F401  (registers the demo loader)

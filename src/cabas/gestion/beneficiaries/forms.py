@@ -21,9 +21,9 @@ class EurosField(forms.DecimalField):
     def __init__(self, *, min_euros: Decimal | None = Decimal(0), **kwargs: Any) -> None:
         kwargs.setdefault("decimal_places", 2)
         kwargs.setdefault("max_digits", 10)
+        # Localised: a text input that accepts "12,50" (a number input would refuse the comma).
+        kwargs.setdefault("localize", True)
         super().__init__(min_value=min_euros, **kwargs)
-        self.localize = True
-        self.widget.is_localized = True
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, int):
@@ -43,9 +43,8 @@ class PercentField(forms.DecimalField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("decimal_places", 2)
         kwargs.setdefault("max_digits", 5)
+        kwargs.setdefault("localize", True)
         super().__init__(min_value=Decimal(0), max_value=Decimal(100), **kwargs)
-        self.localize = True
-        self.widget.is_localized = True
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, int):

@@ -11,6 +11,10 @@ urlpatterns = [
     path("beneficiaires/nouveau/", views.household_create, name="create"),
     path("beneficiaires/fin-de-droits/", views.rights_ending, name="ending"),
     path("beneficiaires/cartes/", views.cards_print, name="cards"),
+    path("beneficiaires/importer/", views.household_import, name="import"),
+    path(
+        "beneficiaires/importer/modele.csv", views.household_import_template, name="import_template"
+    ),
     path("beneficiaires/reglages/", views.beneficiary_settings, name="settings"),
     path("beneficiaires/quotas/", views.quota_list, name="quotas"),
     path("beneficiaires/quotas/nouveau/", views.quota_edit, name="quota_add"),

@@ -35,8 +35,10 @@ from cabas.gestion.beneficiaries.forms import (
     SpendingCorrectionForm,
     ceilings_text,
 )
+from cabas.gestion.beneficiaries.imports import HouseholdImporter
 from cabas.gestion.beneficiaries.models import Quota
 from cabas.gestion.core.forms import apply_validation_error
+from cabas.gestion.core.imports import import_step, template_csv
 from cabas.gestion.stores.decorators import store_view
 from cabas.gestion.stores.permissions import Perm
 
@@ -573,3 +575,32 @@ def quota_delete(request: HttpRequest, pk: int) -> HttpResponse:
     services.quota_delete(quota=quota, actor=request.user)
     messages.success(request, _("Quota supprimé."))
     return redirect("beneficiaries:quotas")
+
+
+@store_view(Perm.BENEFICIARIES_MANAGE)
+@require_http_methods(["GET", "POST"])
+def household_import(request: HttpRequest) -> HttpResponse:
+    importer = HouseholdImporter(store=request.store, actor=request.user)
+    step = import_step(request, importer)
+    if step.applied is not None:
+        messages.success(request, _("%(n)d foyer(s) importé(s).") % {"n": step.applied})
+        return redirect("beneficiaries:list")
+    if step.error:
+        messages.error(request, step.error)
+    return render(
+        request,
+        "beneficiaries/import.html",
+        {
+            **SECTION,
+            "step": step,
+            "columns": importer.columns,
+        },
+    )
+
+
+@store_view(Perm.BENEFICIARIES_MANAGE)
+def household_import_template(request: HttpRequest) -> HttpResponse:
+    importer = HouseholdImporter(store=request.store, actor=request.user)
+    response = HttpResponse("\ufeff" + template_csv(importer), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="foyers.csv"'
+    return response

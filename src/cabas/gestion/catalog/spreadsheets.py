@@ -564,7 +564,10 @@ def build_report(
                 )
                 products[product.pk] = product
                 if product.pk in seen_refs:
-                    errors.append(f"Ce produit figure déjà ligne {seen_refs[product.pk]}.")
+                    errors.append(
+                        f"Ce code-barres est celui de « {product.name} », qui figure déjà "
+                        f"ligne {seen_refs[product.pk]}."
+                    )
                 seen_refs[product.pk] = verdict.line
         for code in codes:
             owner = owners.get(code)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.catalog.models import Category, Product
@@ -102,11 +104,18 @@ class CountCreateForm(forms.Form):
     def __init__(self, *args: Any, store: Store, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["categories"]
-        field.queryset = (
+        # Tree order: each rayon, then its sous-rayons.
+        field.queryset = (  # type: ignore[attr-defined]
             Category.objects.filter(store=store)
             .select_related("parent")
-            .order_by("parent__position", "parent__name", "position", "name")
-        )  # type: ignore[attr-defined]
+            .order_by(
+                Coalesce("parent__position", "position"),
+                Coalesce("parent_id", "id"),
+                F("parent_id").asc(nulls_first=True),
+                "position",
+                "name",
+            )
+        )
         field.label_from_instance = lambda c: (  # type: ignore[attr-defined]
             f"{c.parent.name} › {c.name}" if c.parent_id else c.name
         )

@@ -105,14 +105,11 @@ class Lot(StoreOwned):
         ]
 
     def __str__(self) -> str:
-        when = (
-            f"DLC {self.dlc:%d/%m/%Y}"
-            if self.dlc
-            else f"DDM {self.ddm:%d/%m/%Y}"
-            if self.ddm
-            else f"{self.received_at:%d/%m/%Y}"
-        )
-        return f"Lot {self.pk} ({when})"
+        if self.dlc:
+            return f"Lot {self.pk} (DLC {self.dlc:%d/%m/%Y})"
+        if self.ddm:
+            return f"Lot {self.pk} (DDM {self.ddm:%d/%m/%Y})"
+        return f"Lot {self.pk}"
 
     @property
     def expiry(self) -> date | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -150,6 +150,14 @@ def count_line_review(count: InventoryCount, line_id: int) -> InventoryCountLine
 
     lines = count_lines_with_ledger(count) if count.started_at else count.lines.all()
     return _with_difference(count, lines.select_related("product").get(pk=line_id))
+
+
+def count_progress(count: InventoryCount) -> dict[str, int]:
+    """How many lines are counted, out of how many (one query)."""
+    totals = count.lines.aggregate(
+        total=Count("id"), counted=Count("id", filter=Q(counted__isnull=False))
+    )
+    return {"counted": totals["counted"], "total": totals["total"]}
 
 
 @dataclass

@@ -262,7 +262,6 @@ def count_detail(request: HttpRequest, count_id: int) -> HttpResponse:
             "review": review,
             "page": _page(request, lines, 100),
             "show": show,
-            "scan_form": ScanForm(),
             "validate_form": CountValidateForm(),
             "categories": list(count.categories.all()),
             "recent": _recent_lines(count),
@@ -351,6 +350,8 @@ def count_scan(request: HttpRequest, count_id: int) -> HttpResponse:
         if error:
             messages.error(request, error)
         return redirect("stock:count_detail", count_id=count.pk)
+    # The counted line, also swapped into the differences table (out of band).
+    line = selectors.count_line_review(count, result.line.pk) if result else None
     return render(
         request,
         "stock/_scan_result.html",
@@ -358,7 +359,8 @@ def count_scan(request: HttpRequest, count_id: int) -> HttpResponse:
             "count": count,
             "result": result,
             "error": error,
-            "scan_form": ScanForm(),
+            "line": line,
+            "progress": selectors.count_progress(count) if result else None,
             "recent": _recent_lines(count),
         },
     )

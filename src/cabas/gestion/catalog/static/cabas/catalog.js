@@ -2,9 +2,11 @@
 (() => {
   const focusScanField = () => {
     const field = document.querySelector("[data-scan-field]");
-    if (field) { field.focus(); }
+    // Select what is left (a refused code): the next scan replaces it instead of appending.
+    if (field) { field.focus(); field.select(); }
   };
   document.addEventListener("DOMContentLoaded", () => {
+    focusScanField();
     document.body.addEventListener("change", (event) => {
       const all = event.target.closest("[data-check-all]");
       if (all) {

@@ -1,0 +1,209 @@
+"""Import of households from a CSV or XLSX file (through `cabas.gestion.core.imports`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+
+from cabas.gestion.accounts.models import User
+from cabas.gestion.beneficiaries import services
+from cabas.gestion.beneficiaries.models import Household
+from cabas.gestion.stores.models import Store
+
+COLUMNS = {
+    "nom": "Nom de la personne de référence (obligatoire)",
+    "prenom": "Prénom",
+    "date_de_naissance": "JJ/MM/AAAA",
+    "telephone": "Téléphone",
+    "email": "E-mail",
+    "adresse": "Adresse",
+    "code_postal": "Code postal",
+    "commune": "Commune",
+    "adultes": "Nombre d'adultes (1 par défaut)",
+    "enfants": "Nombre d'enfants (0 par défaut)",
+    "service_orienteur": "Service qui oriente le foyer",
+    "travailleur_social": "Travailleur social",
+    "contact_travailleur_social": "Son téléphone ou e-mail",
+    "ressources": "Ressources mensuelles en euros",
+    "charges": "Charges mensuelles en euros",
+    "budget": "Budget mensuel en euros (vide : le barème)",
+    "taux": "Taux de participation du foyer en % (vide : celui de l'épicerie)",
+    "debut_droits": "Début des droits JJ/MM/AAAA (vide : pas de droits ouverts)",
+    "duree_mois": "Durée des droits en mois (3 à 6, 3 par défaut)",
+    "notes": "Notes",
+}
+_TEXT = {
+    "prenom": ("first_name", 100),
+    "telephone": ("phone", 30),
+    "adresse": ("address", 200),
+    "code_postal": ("postal_code", 10),
+    "commune": ("commune", 100),
+    "service_orienteur": ("referrer_service", 150),
+    "travailleur_social": ("referrer_name", 150),
+    "contact_travailleur_social": ("referrer_contact", 150),
+    "notes": ("notes", 5000),
+}
+
+
+def parse_date(text: str, what: str) -> date:
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d/%m/%y"):
+        try:
+            return datetime.strptime(text, pattern).date()  # noqa: DTZ007 - a calendar date
+        except ValueError:
+            continue
+    raise ValidationError(
+        _("%(what)s : « %(v)s » n'est pas une date (JJ/MM/AAAA).") % {"what": what, "v": text}
+    )
+
+
+def parse_decimal(text: str, what: str) -> Decimal:
+    cleaned = re.sub(r"[\s\u00a0\u202f€%]", "", text).replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation as error:
+        raise ValidationError(
+            _("%(what)s : « %(v)s » n'est pas un nombre.") % {"what": what, "v": text}
+        ) from error
+    if value < 0 or not value.is_finite():
+        raise ValidationError(_("%(what)s ne peut pas être négatif.") % {"what": what})
+    return value
+
+
+def parse_int(text: str, what: str, default: int, low: int, high: int) -> int:
+    if not text:
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ValidationError(
+            _("%(what)s : un nombre entier de %(low)d à %(high)d est attendu.")
+            % {"what": what, "low": low, "high": high}
+        )
+    return int(text)
+
+
+@dataclass
+class HouseholdImporter:
+    store: Store
+    actor: User | None
+    name: str = "households"
+    columns: Mapping[str, str] = None  # type: ignore[assignment]
+    required: tuple[str, ...] = ("nom",)
+
+    def __post_init__(self) -> None:
+        self.columns = COLUMNS
+
+    def validate(self, row: Mapping[str, str], context: dict[str, Any]) -> dict[str, Any]:
+        errors: list[str] = []
+        data: dict[str, Any] = {}
+
+        def field(step: Any) -> None:
+            try:
+                step()
+            except ValidationError as error:
+                errors.extend(error.messages)
+
+        last_name = " ".join(row.get("nom", "").split())
+        if not last_name:
+            errors.append(_("Le nom est obligatoire."))
+        elif len(last_name) > 100:
+            errors.append(_("Le nom dépasse 100 caractères."))
+        data["last_name"] = last_name
+        for column, (name, length) in _TEXT.items():
+            value = row.get(column, "").strip()
+            if len(value) > length:
+                errors.append(_("%(c)s dépasse %(n)d caractères.") % {"c": column, "n": length})
+            data[name] = value
+        email = row.get("email", "").strip()
+        if email:
+            field(lambda: validate_email(email))
+        data["email"] = email
+
+        def birth() -> None:
+            if row.get("date_de_naissance"):
+                born = parse_date(row["date_de_naissance"], _("Date de naissance"))
+                if born > date.today():  # noqa: DTZ011 - a calendar date, no time zone needed
+                    raise ValidationError(_("La date de naissance est dans le futur."))
+                data["birth_date"] = born.isoformat()
+
+        field(birth)
+        field(lambda: data.update(adults=parse_int(row.get("adultes", ""), _("Adultes"), 1, 1, 20)))
+        field(
+            lambda: data.update(children=parse_int(row.get("enfants", ""), _("Enfants"), 0, 0, 20))
+        )
+        for column, name, what in (
+            ("ressources", "income_cents", _("Ressources")),
+            ("charges", "charges_cents", _("Charges")),
+            ("budget", "monthly_budget_cents", _("Budget")),
+        ):
+            if row.get(column):
+                field(
+                    lambda c=column, n=name, w=what: data.update(
+                        {n: int(parse_decimal(row[c], w) * 100)}
+                    )
+                )
+        if row.get("taux"):
+
+            def rate() -> None:
+                value = parse_decimal(row["taux"], _("Taux"))
+                if value > 100:
+                    raise ValidationError(_("Le taux ne peut pas dépasser 100 %."))
+                data["rate_bp"] = int(value * 100)
+
+            field(rate)
+        if row.get("debut_droits"):
+            field(
+                lambda: data.update(
+                    start=parse_date(row["debut_droits"], _("Début des droits")).isoformat()
+                )
+            )
+            field(
+                lambda: data.update(
+                    months=parse_int(row.get("duree_mois", ""), _("Durée"), 3, 1, 12)
+                )
+            )
+        elif row.get("duree_mois"):
+            errors.append(_("Une durée sans date de début des droits."))
+        # The same person twice, in the file or already registered.
+        identity = (last_name.lower(), data.get("first_name", "").lower(), data.get("birth_date"))
+        seen = context.setdefault("seen", set())
+        if identity in seen:
+            errors.append(_("Ce foyer figure déjà plus haut dans le fichier."))
+        seen.add(identity)
+        if (
+            last_name
+            and Household.objects.filter(
+                store=self.store,
+                anonymised_at__isnull=True,
+                last_name__iexact=last_name,
+                first_name__iexact=data.get("first_name", ""),
+                birth_date=data.get("birth_date"),
+            ).exists()
+        ):
+            errors.append(_("Ce foyer est déjà enregistré dans l'épicerie."))
+        if errors:
+            raise ValidationError(errors)
+        return data
+
+    def apply(self, cleaned: list[dict[str, Any]]) -> int:
+        for data in cleaned:
+            data = dict(data)
+            start, months = data.pop("start", None), data.pop("months", 3)
+            if data.get("birth_date"):
+                data["birth_date"] = date.fromisoformat(data["birth_date"])
+            household = services.household_create(store=self.store, actor=self.actor, data=data)
+            if start:
+                first = date.fromisoformat(start)
+                services.rights_admit(
+                    household=household,
+                    actor=self.actor,
+                    start=first,
+                    end=services.period_end_for(first, months),
+                )
+        return len(cleaned)

@@ -1,0 +1,551 @@
+"""The sales figures: one aggregation engine over ticket lines, used by the sales table, the
+activity report and the statistics builder. Every figure is computed by the database
+(``values().annotate()``); Python only formats the rows it gets back.
+
+Conventions
+-----------
+- A ticket counts in the period of its ``created_at`` (the moment of sale at the till), in
+  the shop's time zone; a refund counts when it was made, with negative amounts, so figures
+  are net of refunds.
+- *Amount paid* is the lines' totals; *full-price value* is the same lines at the full price;
+  *savings* (what the households were spared) is the difference.
+- *Tickets* (visits) and *households* count sale tickets only (a refund is not a visit);
+  households are counted once over the whole period, however many visits they made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.apps import apps
+from django.db.models import (
+    Case,
+    Count,
+    Expression,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cabas.gestion.catalog.models import Category, Origin, Unit
+from cabas.gestion.core.routers import reporting_database
+from cabas.gestion.reports.periods import Period
+from cabas.gestion.reports.tables import Column, Kind, Table
+from cabas.gestion.stores.models import Store
+
+
+def sales_available() -> bool:
+    """The sales app (tickets sent by the tills) is installed with its ticket models."""
+    try:
+        apps.get_model("sales", "TicketLine")
+    except LookupError:
+        return False
+    return True
+
+
+def ticket_model() -> Any:
+    return apps.get_model("sales", "Ticket")
+
+
+def line_model() -> Any:
+    return apps.get_model("sales", "TicketLine")
+
+
+def payment_model() -> Any:
+    return apps.get_model("sales", "TicketPayment")
+
+
+# --- Measures -------------------------------------------------------------------------------
+
+SALE = Q(ticket__refund_of__isnull=True)
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    label: str | Promise
+    kind: Kind
+    # Built per query: an aggregate over TicketLine.
+    aggregate: Callable[[], Any]
+    additive: bool = True
+
+
+MEASURES: dict[str, Measure] = {
+    m.key: m
+    for m in [
+        Measure(
+            "paid",
+            gettext_lazy("Montant payé"),
+            "cents",
+            lambda: Coalesce(Sum("total_cents"), 0),
+        ),
+        Measure(
+            "full",
+            gettext_lazy("Valeur au prix plein"),
+            "cents",
+            lambda: Coalesce(Sum("full_price_cents"), 0),
+        ),
+        Measure(
+            "savings",
+            gettext_lazy("Économies des foyers"),
+            "cents",
+            lambda: Coalesce(Sum(F("full_price_cents") - F("total_cents")), 0),
+        ),
+        Measure(
+            "quantity",
+            gettext_lazy("Quantité (pièces)"),
+            "int",
+            lambda: Coalesce(Sum("quantity", filter=~Q(unit=Unit.KG)), 0),
+        ),
+        Measure(
+            "weight",
+            gettext_lazy("Quantité (vrac)"),
+            "grams",
+            lambda: Coalesce(Sum("quantity", filter=Q(unit=Unit.KG)), 0),
+        ),
+        Measure(
+            "tickets",
+            gettext_lazy("Tickets (passages)"),
+            "int",
+            lambda: Count("ticket_id", distinct=True, filter=SALE),
+            additive=False,
+        ),
+        Measure(
+            "households",
+            gettext_lazy("Foyers (sans doublon)"),
+            "int",
+            lambda: Count("ticket__household_id", distinct=True, filter=SALE),
+            additive=False,
+        ),
+    ]
+}
+BUILDER_MEASURES = ["paid", "full", "savings", "quantity", "weight", "tickets", "households"]
+TABLE_MEASURES = ["quantity", "weight", "paid", "full", "savings", "tickets", "households"]
+
+
+# --- Dimensions -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dimension:
+    key: str
+    label: str | Promise
+    # Expressions over TicketLine: the grouping key, and (optionally) a label grouped with it.
+    key_expr: Callable[[ZoneInfo], Expression | F | str]
+    label_expr: Callable[[], Expression | F | str] | None = None
+    # Turns (key, label) from the database into the text shown.
+    show: Callable[[Any, Any], str] = lambda key, label: str(label if label is not None else key)
+    temporal: bool = False
+
+
+def _show_month(key: Any, _label: Any) -> str:
+    return f"{key:%m/%Y}" if key else "—"
+
+
+def _show_week(key: Any, _label: Any) -> str:
+    return _("sem. du %(day)s") % {"day": f"{key:%d/%m/%Y}"} if key else "—"
+
+
+def _show_day(key: Any, _label: Any) -> str:
+    return f"{key:%d/%m/%Y}" if key else "—"
+
+
+def _show_origin(key: Any, _label: Any) -> str:
+    return str(dict(Origin.choices).get(key, key)) if key else _("Hors catalogue")
+
+
+def _or(default: str | Promise) -> Callable[[Any, Any], str]:
+    def show(key: Any, label: Any) -> str:
+        if key is None:
+            return str(default)
+        return str(label if label not in (None, "") else key)
+
+    return show
+
+
+def _show_size(key: Any, _label: Any) -> str:
+    if key is None:
+        return _("Sans carte")
+    return _("%(n)s personne(s)") % {"n": key}
+
+
+def _show_composition(key: Any, _label: Any) -> str:
+    if key is None:
+        return _("Sans carte")
+    adults, children = divmod(int(key), 100)
+    return _("%(a)s adulte(s), %(c)s enfant(s)") % {"a": adults, "c": children}
+
+
+def _show_customer(key: Any, _label: Any) -> str:
+    return _("Foyers bénéficiaires") if key else _("Clients sans carte")
+
+
+def _local_day(value: Any, zone: ZoneInfo) -> Any:
+    # SQLite and MySQL hand back the truncated instant; show it as the shop's date.
+    if isinstance(value, datetime):
+        return value.astimezone(zone).date() if value.tzinfo else value.date()
+    return value
+
+
+DIMENSIONS: dict[str, Dimension] = {
+    d.key: d
+    for d in [
+        Dimension(
+            "month",
+            gettext_lazy("Mois"),
+            lambda zone: TruncMonth("ticket__created_at", tzinfo=zone),
+            show=_show_month,
+            temporal=True,
+        ),
+        Dimension(
+            "week",
+            gettext_lazy("Semaine"),
+            lambda zone: TruncWeek("ticket__created_at", tzinfo=zone),
+            show=_show_week,
+            temporal=True,
+        ),
+        Dimension(
+            "day",
+            gettext_lazy("Jour"),
+            lambda zone: TruncDay("ticket__created_at", tzinfo=zone),
+            show=_show_day,
+            temporal=True,
+        ),
+        Dimension(
+            "rayon",
+            gettext_lazy("Rayon"),
+            lambda zone: Coalesce("product__category__parent_id", "product__category_id"),
+            lambda: Coalesce("product__category__parent__name", "product__category__name"),
+            show=_or(gettext_lazy("Hors catalogue")),
+        ),
+        Dimension(
+            "category",
+            gettext_lazy("Sous-rayon"),
+            lambda zone: F("product__category_id"),
+            lambda: F("product__category__name"),
+            show=_or(gettext_lazy("Hors catalogue")),
+        ),
+        Dimension(
+            "product",
+            gettext_lazy("Produit"),
+            lambda zone: F("product_id"),
+            lambda: F("product__name"),
+            show=_or(gettext_lazy("Hors catalogue")),
+        ),
+        Dimension(
+            "origin",
+            gettext_lazy("Provenance"),
+            lambda zone: F("product__origin"),
+            show=_show_origin,
+        ),
+        Dimension(
+            "programme",
+            gettext_lazy("Programme"),
+            lambda zone: F("product__programme"),
+            show=lambda key, label: key or _("Aucun"),
+        ),
+        Dimension(
+            "till",
+            gettext_lazy("Caisse"),
+            lambda zone: F("ticket__device_id"),
+            lambda: F("ticket__device__name"),
+            show=_or("—"),
+        ),
+        Dimension(
+            "cashier",
+            gettext_lazy("Hôte de caisse"),
+            lambda zone: F("ticket__cashier_id"),
+            lambda: F("ticket__cashier__user__username"),
+            show=_or(gettext_lazy("Inconnu")),
+        ),
+        Dimension(
+            "household_size",
+            gettext_lazy("Taille du foyer"),
+            lambda zone: F("ticket__household__adults") + F("ticket__household__children"),
+            show=_show_size,
+        ),
+        Dimension(
+            "composition",
+            gettext_lazy("Composition du foyer"),
+            lambda zone: (
+                F("ticket__household__adults") * Value(100) + F("ticket__household__children")
+            ),
+            show=_show_composition,
+        ),
+        Dimension(
+            "commune",
+            gettext_lazy("Commune"),
+            lambda zone: F("ticket__household__commune"),
+            show=lambda key, label: (
+                key or (_("Sans carte") if key is None else _("Non renseignée"))
+            ),
+        ),
+        Dimension(
+            "customer",
+            gettext_lazy("Client"),
+            lambda zone: Case(
+                When(ticket__household__isnull=False, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+            show=_show_customer,
+        ),
+    ]
+}
+BUILDER_DIMENSIONS = [
+    "month",
+    "week",
+    "day",
+    "rayon",
+    "category",
+    "product",
+    "origin",
+    "till",
+    "cashier",
+    "household_size",
+    "commune",
+]
+TABLE_DIMENSIONS = [
+    "day",
+    "month",
+    "till",
+    "cashier",
+    "rayon",
+    "category",
+    "product",
+    "household_size",
+    "composition",
+    "origin",
+]
+
+
+# --- Filters and queries --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    category_ids: tuple[int, ...] = ()  # a rayon includes its sous-rayons
+    origins: tuple[str, ...] = ()
+    device_ids: tuple[str, ...] = ()
+    cashier_ids: tuple[int, ...] = ()
+    customer: str = "all"  # "all", "beneficiaries", "others"
+
+
+def lines(store: Store, period: Period, filters: Filters | None = None) -> QuerySet[Any]:
+    """The ticket lines of the shop sold in the period, filtered, on the reporting database."""
+    qs = (
+        line_model()
+        .objects.using(reporting_database())
+        .filter(
+            store=store,
+            ticket__store=store,
+            ticket__created_at__gte=period.start,
+            ticket__created_at__lt=period.end,
+        )
+    )
+    f = filters or Filters()
+    if f.category_ids:
+        qs = qs.filter(
+            Q(product__category_id__in=f.category_ids)
+            | Q(product__category__parent_id__in=f.category_ids)
+        )
+    if f.origins:
+        qs = qs.filter(product__origin__in=f.origins)
+    if f.device_ids:
+        qs = qs.filter(ticket__device_id__in=f.device_ids)
+    if f.cashier_ids:
+        qs = qs.filter(ticket__cashier_id__in=f.cashier_ids)
+    if f.customer == "beneficiaries":
+        qs = qs.filter(ticket__household__isnull=False)
+    elif f.customer == "others":
+        qs = qs.filter(ticket__household__isnull=True)
+    return qs
+
+
+@dataclass
+class Grouped:
+    """Rows of (dimension texts…, measure values…) with the raw keys kept for drill-down."""
+
+    dimension_keys: list[str]
+    measure_keys: list[str]
+    rows: list[dict[str, Any]]
+    totals: dict[str, Any]
+
+
+def aggregate(
+    store: Store,
+    period: Period,
+    *,
+    dimensions: Sequence[str],
+    measures: Sequence[str],
+    filters: Filters | None = None,
+    limit: int = 2000,
+    order_by_measure: bool = True,
+) -> Grouped:
+    """Group the period's lines by ``dimensions`` and compute ``measures``: one query for the
+    groups, one for the true totals (distinct counts do not add up)."""
+    zone = period.zone
+    base = lines(store, period, filters)
+    group: dict[str, Any] = {}
+    for key in dimensions:
+        dim = DIMENSIONS[key]
+        group[f"k_{key}"] = dim.key_expr(zone)
+        if dim.label_expr is not None:
+            group[f"l_{key}"] = dim.label_expr()
+    annotations = {f"m_{m}": MEASURES[m].aggregate() for m in measures}
+    qs = base.values(**group).annotate(**annotations)
+    temporal = [k for k in dimensions if DIMENSIONS[k].temporal]
+    if temporal or not order_by_measure:
+        ordering = [f"k_{k}" for k in dimensions]
+    else:
+        ordering = [f"-m_{measures[0]}", *(f"k_{k}" for k in dimensions)]
+    rows = []
+    for raw in qs.order_by(*ordering)[:limit]:
+        row: dict[str, Any] = {}
+        for key in dimensions:
+            dim = DIMENSIONS[key]
+            value = raw[f"k_{key}"]
+            if dim.temporal:
+                value = _local_day(value, zone)
+            row[f"k_{key}"] = value
+            row[key] = dim.show(value, raw.get(f"l_{key}"))
+        for m in measures:
+            row[m] = raw[f"m_{m}"]
+        rows.append(row)
+    totals = base.aggregate(**annotations)
+    return Grouped(
+        dimension_keys=list(dimensions),
+        measure_keys=list(measures),
+        rows=rows,
+        totals={m: totals[f"m_{m}"] for m in measures},
+    )
+
+
+def grouped_table(
+    grouped: Grouped,
+    *,
+    title: str,
+    links: Callable[[dict[str, Any]], str | None] | None = None,
+) -> Table:
+    columns = [Column(k, DIMENSIONS[k].label) for k in grouped.dimension_keys]
+    columns += [Column(m, MEASURES[m].label, MEASURES[m].kind) for m in grouped.measure_keys]
+    rows = [
+        [row[k] for k in grouped.dimension_keys] + [row[m] for m in grouped.measure_keys]
+        for row in grouped.rows
+    ]
+    totals = [_("Total")] + [""] * (len(grouped.dimension_keys) - 1)
+    totals += [grouped.totals[m] for m in grouped.measure_keys]
+    return Table(
+        title=title,
+        columns=columns,
+        rows=rows,
+        totals=totals,
+        links=[links(row) for row in grouped.rows] if links else None,
+    )
+
+
+def payments_by_method(store: Store, period: Period) -> Table:
+    """Amounts received by payment method (refunds, negative, included)."""
+    method_field = payment_model()._meta.get_field("method")
+    labels = dict(getattr(method_field, "choices", None) or [])
+    rows_qs = (
+        payment_model()
+        .objects.using(reporting_database())
+        .filter(
+            store=store,
+            ticket__created_at__gte=period.start,
+            ticket__created_at__lt=period.end,
+        )
+        .values("method")
+        .annotate(
+            amount=Coalesce(Sum("amount_cents"), 0), tickets=Count("ticket_id", distinct=True)
+        )
+        .order_by("-amount", "method")
+    )
+    rows = [[str(labels.get(r["method"], r["method"])), r["tickets"], r["amount"]] for r in rows_qs]
+    return Table(
+        title=_("Encaissements par moyen de paiement"),
+        columns=[
+            Column("method", gettext_lazy("Moyen de paiement")),
+            Column("tickets", gettext_lazy("Tickets"), "int"),
+            Column("amount", gettext_lazy("Montant"), "cents"),
+        ],
+        rows=rows,
+        totals=[_("Total"), sum(r[1] for r in rows), sum(r[2] for r in rows)],
+        note=_("Un ticket payé de deux façons compte dans chaque ligne."),
+    )
+
+
+# --- Drill-down: the tickets behind a row ---------------------------------------------------
+
+
+def drill_bounds(dimension: str, value: str, period: Period) -> tuple[datetime, datetime] | None:
+    """For a time dimension, the instants of the row's day/week/month (within the period)."""
+    day = date.fromisoformat(value)
+    zone = period.zone
+    if dimension == "day":
+        first, after = day, day + timedelta(days=1)
+    elif dimension == "week":
+        first, after = day, day + timedelta(days=7)
+    elif dimension == "month":
+        first = day.replace(day=1)
+        after = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    else:
+        return None
+    start = max(datetime.combine(first, datetime.min.time(), tzinfo=zone), period.start)
+    end = min(datetime.combine(after, datetime.min.time(), tzinfo=zone), period.end)
+    return start, end
+
+
+def drill_tickets(
+    store: Store,
+    period: Period,
+    *,
+    dimension: str,
+    value: str,
+    filters: Filters | None = None,
+) -> QuerySet[Any]:
+    """The tickets that make up one row of a grouped table (newest first)."""
+    if dimension not in DIMENSIONS:
+        raise ValueError(_("Regroupement inconnu."))
+    qs = lines(store, period, filters)
+    bounds = drill_bounds(dimension, value, period) if DIMENSIONS[dimension].temporal else None
+    if bounds is not None:
+        qs = qs.filter(ticket__created_at__gte=bounds[0], ticket__created_at__lt=bounds[1])
+    else:
+        expression = DIMENSIONS[dimension].key_expr(period.zone)
+        qs = qs.annotate(drill_key=expression)
+        qs = qs.filter(drill_key__isnull=True) if value == "" else qs.filter(drill_key=value)
+    ticket_ids = qs.values("ticket_id")
+    return (
+        ticket_model()
+        .objects.using(reporting_database())
+        .filter(store=store, pk__in=ticket_ids)
+        .select_related("household", "device", "cashier__user")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def drill_value(row: dict[str, Any], dimension: str) -> str:
+    key = row[f"k_{dimension}"]
+    if key is None:
+        return ""
+    if isinstance(key, date):
+        return key.isoformat()
+    return str(key)
+
+
+def category_names(store: Store) -> dict[int, str]:
+    return dict(Category.objects.filter(store=store).values_list("id", "name"))

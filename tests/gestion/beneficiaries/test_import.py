@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import Workbook
+
+from cabas.gestion.beneficiaries.models import Household
+from cabas.gestion.core.imports import ImportFileError, column_key, read_table
+from tests.gestion.beneficiaries.factories import make_household
+
+GOOD = "Nom;Prénom;Commune;Adultes;Enfants;Début droits;Durée mois;Budget;Taux\n"
+LINES = "Martin;Jules;Lyon;2;1;01/03/2026;6;;\nPetit;Ana;Bron;1;0;;;25,50;15\n"
+BAD = ";Sans nom;Lyon;1;0;;;;\nDurand;Léo;Lyon;zéro;0;31/02/2026;3;;\nRoux;Eva;Lyon;1;0;;;;150\n"
+
+
+def upload(client, text: str, name: str = "foyers.csv"):  # noqa: ANN001, ANN201
+    return client.post(
+        reverse("beneficiaries:import"), {"file": SimpleUploadedFile(name, text.encode("utf-8"))}
+    )
+
+
+def test_a_valid_file_is_previewed_then_imported_with_rights(world, client) -> None:
+    client.force_login(world.alice)
+    response = upload(client, GOOD + LINES)
+    assert "2 ligne(s) valide(s), 0 ligne(s) en erreur" in response.content.decode()
+    assert not Household.objects.exists()
+    response = client.post(reverse("beneficiaries:import"), {"confirm": "all"})
+    assert response.status_code == 302
+    martin = Household.objects.get(last_name="Martin")
+    assert (martin.adults, martin.children, martin.monthly_budget_cents) == (2, 1, 3500)
+    assert (martin.rights_start, martin.rights_end) == (date(2026, 3, 1), date(2026, 8, 31))
+    petit = Household.objects.get(last_name="Petit")
+    assert (petit.monthly_budget_cents, petit.rate_bp, petit.rights_end) == (2550, 1500, None)
+
+
+def test_each_bad_line_is_explained_in_french_and_nothing_is_applied(world, client) -> None:
+    client.force_login(world.alice)
+    html = upload(client, GOOD + LINES + BAD).content.decode()
+    assert "2 ligne(s) valide(s), 3 ligne(s) en erreur" in html
+    assert "Le nom est obligatoire." in html
+    assert "Adultes : un nombre entier de 1 à 20 est attendu." in html
+    assert "« 31/02/2026 » n&#x27;est pas une date" in html
+    assert "Le taux ne peut pas dépasser 100 %." in html
+    # All lines: refused while any line is wrong.
+    html = client.post(reverse("beneficiaries:import"), {"confirm": "all"}).content.decode()
+    assert "Le fichier contient des erreurs" in html
+    assert not Household.objects.exists()
+    # Valid lines only: the two good ones.
+    client.post(reverse("beneficiaries:import"), {"confirm": "valid"})
+    assert set(Household.objects.values_list("last_name", flat=True)) == {"Martin", "Petit"}
+
+
+def test_duplicates_in_the_file_or_in_the_shop_are_refused(world, client) -> None:
+    make_household(world.store_a, last_name="Martin", first_name="Jules")
+    client.force_login(world.alice)
+    html = upload(client, GOOD + LINES + "Petit;Ana;Bron;1;0;;;;\n").content.decode()
+    assert "Ce foyer est déjà enregistré dans l&#x27;épicerie." in html
+    assert "Ce foyer figure déjà plus haut dans le fichier." in html
+
+
+def test_an_xlsx_file_is_read_like_a_csv(world, client) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Nom", "Prénom", "Adultes", "Début droits"])
+    sheet.append(["Leroy", "Tom", 3, date(2026, 4, 1)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    rows = read_table("foyers.xlsx", buffer.getvalue())
+    assert rows == [{"nom": "Leroy", "prenom": "Tom", "adultes": "3", "debut_droits": "2026-04-01"}]
+    client.force_login(world.alice)
+    client.post(
+        reverse("beneficiaries:import"), {"file": SimpleUploadedFile("f.xlsx", buffer.getvalue())}
+    )
+    client.post(reverse("beneficiaries:import"), {"confirm": "all"})
+    assert Household.objects.get(last_name="Leroy").rights_start == date(2026, 4, 1)
+
+
+def test_an_unreadable_file_gets_a_french_message() -> None:
+    for name, content in (("x.pdf", b"%PDF"), ("x.xlsx", b"not a zip"), ("x.csv", b"")):
+        try:
+            read_table(name, content)
+        except ImportFileError as error:
+            assert str(error)
+        else:  # pragma: no cover
+            raise AssertionError(name)
+    assert column_key(" Début  des droits ") == "debut_des_droits"
+
+
+def test_a_cashier_cannot_import(world, client) -> None:
+    client.force_login(world.bob)
+    assert upload(client, GOOD + LINES).status_code == 403
+    assert not Household.objects.exists()
