@@ -66,3 +66,4 @@ ROWS += [
     Row("beneficiaries:import", MANAGER_ONLY),
     Row("beneficiaries:import_template", MANAGER_ONLY),
 ]
+ROWS += [Row("beneficiaries:erase", ACTION, kwargs=household_a, method="post")]

@@ -240,3 +240,58 @@ def test_rights_actions_from_the_file(world, client) -> None:
     client.post(reverse("beneficiaries:renew", args=[household.pk]), {"months": "3"})
     household.refresh_from_db()
     assert household.rights_end > end
+
+
+def test_the_edit_page_shows_amounts_in_euros_and_saves_changes(world, client) -> None:
+    household = private_household(world)
+    client.force_login(world.alice)
+    url = reverse("beneficiaries:edit", args=[household.pk])
+    html = client.get(url).content.decode()
+    assert 'value="1234,56"' in html
+    response = client.post(
+        url,
+        {
+            "last_name": "Durand-Petit",
+            "first_name": "Léa",
+            "adults": "2",
+            "children": "0",
+            "income_cents": "1300",
+            "charges_cents": "654,32",
+            "rate_bp": "12,5",
+            "notes": "",
+        },
+    )
+    assert response.status_code == 302
+    household.refresh_from_db()
+    assert (household.label, household.income_cents, household.rate_bp, household.adults) == (
+        "DURAND-PETIT L.",
+        130000,
+        1250,
+        2,
+    )
+
+
+def test_the_members_page_sets_the_composition(world, client) -> None:
+    household = private_household(world)
+    client.force_login(world.alice)
+    url = reverse("beneficiaries:members", args=[household.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {
+            "m-TOTAL_FORMS": "3",
+            "m-INITIAL_FORMS": "0",
+            "m-MIN_NUM_FORMS": "0",
+            "m-MAX_NUM_FORMS": "20",
+            "m-0-first_name": "Léa",
+            "m-0-is_adult": "on",
+            "m-1-first_name": "Tom",
+            "m-1-birth_date": "2018-04-02",
+            "m-2-first_name": "",
+        },
+    )
+    assert response.status_code == 302
+    household.refresh_from_db()
+    assert (household.adults, household.children) == (1, 1)
+    html = client.get(reverse("beneficiaries:detail", args=[household.pk])).content.decode()
+    assert "Tom" in html and "ans)" in html

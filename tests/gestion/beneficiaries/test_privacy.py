@@ -128,3 +128,32 @@ def test_the_notice_acceptance_is_recorded_with_who_and_when(world) -> None:
     assert household.privacy_accepted_at is not None
     notice = selectors.beneficiary_settings(world.store_a).notice_text
     assert "24 mois" in notice
+
+
+def test_a_manager_anonymises_a_household_on_request_once_its_rights_are_over(
+    world, client
+) -> None:
+    from django.urls import reverse
+
+    today = selectors.store_today(world.store_a)
+    current = make_household(
+        world.store_a,
+        last_name="Encours",
+        admit=(today - timedelta(days=5), today + timedelta(days=60)),
+    )
+    over = make_household(
+        world.store_a,
+        last_name="Fini",
+        admit=(today - timedelta(days=100), today - timedelta(days=5)),
+    )
+    client.force_login(world.alice)
+    client.post(reverse("beneficiaries:erase", args=[current.pk]), {"confirm": "ANONYMISER"})
+    client.post(reverse("beneficiaries:erase", args=[over.pk]), {"confirm": "oui"})
+    current.refresh_from_db()
+    over.refresh_from_db()
+    assert current.anonymised_at is None and over.anonymised_at is None
+    client.post(reverse("beneficiaries:erase", args=[over.pk]), {"confirm": "ANONYMISER"})
+    over.refresh_from_db()
+    assert over.anonymised_at is not None and over.last_name == ""
+    assert AuditEvent.objects.get(action="household.anonymised").actor == world.alice
+    assert client.get(reverse("beneficiaries:detail", args=[over.pk])).status_code == 404

@@ -608,7 +608,9 @@ ANONYMOUS_LABEL = "FOYER ANONYMISÉ"
 
 
 @transaction.atomic
-def household_anonymise(*, household: Household, when: datetime | None = None) -> bool:
+def household_anonymise(
+    *, household: Household, when: datetime | None = None, actor: User | None = None
+) -> bool:
     """Erase what identifies the household; keep what statistics need (composition counts,
     commune, rights dates, monthly spending totals). Returns False if it already was."""
     household = Household.objects.select_for_update().get(pk=household.pk)
@@ -645,7 +647,9 @@ def household_anonymise(*, household: Household, when: datetime | None = None) -
     AuditEvent.objects.filter(
         target_type=household._meta.label_lower, target_id=str(household.pk)
     ).update(target_repr=ANONYMOUS_LABEL, reason="")
-    audit_record(store=household.store, actor=None, action="household.anonymised", target=household)
+    audit_record(
+        store=household.store, actor=actor, action="household.anonymised", target=household
+    )
     return True
 
 

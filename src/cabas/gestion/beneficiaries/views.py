@@ -604,3 +604,23 @@ def household_import_template(request: HttpRequest) -> HttpResponse:
     response = HttpResponse("\ufeff" + template_csv(importer), content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="foyers.csv"'
     return response
+
+
+@store_view(Perm.BENEFICIARIES_MANAGE)
+@require_POST
+def household_erase(request: HttpRequest, pk: int) -> HttpResponse:
+    """Anonymise now, at the household's request (right to erasure), once its rights are over."""
+    household = selectors.household_file(request.store, pk)
+    today = selectors.store_today(request.store)
+    if household.status_on(today) in ("active", "suspended", "upcoming"):
+        messages.error(
+            request,
+            _("Ce foyer a des droits en cours : ils doivent être terminés avant de l'anonymiser."),
+        )
+        return redirect("beneficiaries:detail", pk=household.pk)
+    if request.POST.get("confirm") != "ANONYMISER":
+        messages.error(request, _("Tapez ANONYMISER pour confirmer."))
+        return redirect("beneficiaries:detail", pk=household.pk)
+    services.household_anonymise(household=household, actor=request.user)
+    messages.success(request, _("Le foyer a été anonymisé."))
+    return redirect("beneficiaries:list")
