@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "cabas.gestion.pos",
     "cabas.gestion.sales",
     "cabas.gestion.reports",
+    "cabas.gestion.purchasing",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("cabas.gestion.beneficiaries.urls")),
     path("", include("cabas.gestion.catalog.urls")),
     path("stock/", include("cabas.gestion.stock.urls")),
+    path("achats/", include("cabas.gestion.purchasing.urls")),
     path("caisse/", include("cabas.gestion.pos.urls")),
     path("ventes/", include("cabas.gestion.sales.urls")),
     path("api/pos/v1/", pos_api.urls),

@@ -169,6 +169,24 @@ def test_a_refund_goes_back_to_the_lots_the_sale_took(world, product):
     assert (lot_qty(soon), lot_qty(late), level(product)) == (1, 5, 6)
 
 
+def test_two_partial_refunds_never_give_the_same_units_back_to_a_lot_twice(world, product):
+    soon = lot_receive(
+        store=world.store_a, product=product, quantity=2, actor=None, dlc=TODAY + timedelta(days=1)
+    )
+    late = lot_receive(
+        store=world.store_a, product=product, quantity=5, actor=None, dlc=TODAY + timedelta(days=9)
+    )
+    sell(world, [MovementSpec(product.pk, -4)], ticket="sale-1")  # 2 from each lot
+    refund = [MovementSpec(product.pk, 2, kind=MovementKind.REFUND)]
+    first = sell(world, refund, ticket="refund-1", refund_of="sale-1")
+    second = sell(world, refund, ticket="refund-2", refund_of="sale-1")
+    third = sell(world, refund, ticket="refund-3", refund_of="sale-1")  # more than was sold
+    assert [(m.lot_id, m.quantity) for m in first] == [(late.pk, 2)]
+    assert [(m.lot_id, m.quantity) for m in second] == [(soon.pk, 2)]
+    assert [(m.lot_id, m.quantity) for m in third] == [(None, 2)]
+    assert (lot_qty(soon), lot_qty(late), level(product)) == (2, 5, 9)
+
+
 def test_a_refund_of_an_unknown_sale_comes_back_without_a_lot(world, product):
     movements = sell(
         world,

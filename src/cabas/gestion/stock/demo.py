@@ -177,7 +177,8 @@ def _demo_inventory(
         closed_at=when,
         closed_by=actor,
     )
-    count.categories.set([rayon_id])
+    if rayon_id is not None:
+        count.categories.set([rayon_id])
     lines = []
     for n, product in enumerate(counted):
         expected = ledger.product_qty[product.pk]

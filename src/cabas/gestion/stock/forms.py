@@ -25,7 +25,9 @@ class ProductCodeForm(forms.Form):
         label=_("Produit (code-barres)"),
         max_length=32,
         required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "inputmode": "numeric", "autofocus": True}
+        ),
         help_text=_("Scannez le produit ou tapez son code-barres."),
     )
 
@@ -35,7 +37,7 @@ class ProductCodeForm(forms.Form):
         self.product_obj: Product | None = None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         product_id, code = data.get("product"), (data.get("code") or "").strip()
         if product_id:
             self.product_obj = Product.objects.filter(store=self.store, pk=product_id).first()

@@ -10,6 +10,7 @@ from the ledger.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -111,6 +112,9 @@ class Lot(StoreOwned):
             return f"Lot {self.pk} (DDM {self.ddm:%d/%m/%Y})"
         return f"Lot {self.pk}"
 
+    # Set by the selectors on the lots they list (cabas.rules.dates.sellability).
+    sellability: str
+
     @property
     def expiry(self) -> date | None:
         """The date FEFO orders by: the DLC, else the DDM."""
@@ -157,6 +161,9 @@ class StockMovement(StoreOwned):
     # See cabas.gestion.stock.documents for the page each type links to.
     document_type = models.CharField(max_length=40, blank=True)
     document_id = models.CharField(max_length=64, blank=True)
+    # For a refund: the sale document it gives back (same document_type), so that two partial
+    # refunds of one ticket never return the same units to a lot twice.
+    refunded_document_id = models.CharField(max_length=64, blank=True)
     reason = models.CharField(_("motif"), max_length=300, blank=True)
 
     class Meta:
@@ -170,6 +177,10 @@ class StockMovement(StoreOwned):
             models.Index(fields=["store", "-occurred_at", "-id"], name="stock_mvt_recent"),
             models.Index(fields=["document_type", "document_id"], name="stock_mvt_document"),
         ]
+
+    # Set by selectors.movements_with_documents for the pages.
+    document_link: str | None
+    document_name: Any
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.quantity:+d} (produit {self.product_id})"
@@ -249,6 +260,10 @@ class InventoryCountLine(StoreOwned):
         constraints = [
             models.UniqueConstraint(fields=["count", "product"], name="stock_count_line_unique")
         ]
+
+    # Set by the selectors and services that read a count against the ledger.
+    difference: int | None
+    value_cents: int
 
     def __str__(self) -> str:
         return f"{self.count_id}/{self.product_id}: {self.counted}"

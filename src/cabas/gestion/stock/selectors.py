@@ -137,6 +137,7 @@ def _with_difference(count: InventoryCount, line: InventoryCountLine) -> Invento
         line.difference = (
             None
             if line.counted is None
+            # annotated by count_lines_with_ledger
             else line.counted - (line.ledger_start + line.ledger_during)  # type: ignore[attr-defined]
         )
     else:

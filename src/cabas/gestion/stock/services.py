@@ -108,22 +108,36 @@ def _apply_levels(store: Store, product_deltas: dict[int, int], lot_deltas: dict
 def _refund_parts(
     store: Store, document_type: str, refund_of: str, product_ids: set[int]
 ) -> dict[int, list[tuple[int | None, int]]]:
-    """For each product, what the refunded sale took: ``[(lot_id or None, units), …]``, last
-    taken first, so a refund undoes the sale in reverse."""
-    parts: dict[int, list[tuple[int | None, int]]] = defaultdict(list)
+    """For each product, what the refunded sale took and earlier refunds of it have not given
+    back yet: ``[(lot_id or None, units), …]``, last taken first, so refunds undo the sale in
+    reverse. One query: the sale's movements and the earlier refunds' that name it."""
+    taken: dict[int, list[tuple[int | None, int]]] = defaultdict(list)
+    given: dict[tuple[int, int | None], int] = defaultdict(int)
     rows = (
         StockMovement.objects.filter(
+            Q(document_id=refund_of, kind=MovementKind.SALE)
+            | Q(refunded_document_id=refund_of, kind=MovementKind.REFUND),
             store=store,
             document_type=document_type,
-            document_id=refund_of,
-            kind=MovementKind.SALE,
             product_id__in=product_ids,
         )
         .order_by("-id")
-        .values_list("product_id", "lot_id", "quantity")
+        .values_list("product_id", "lot_id", "kind", "quantity")
     )
-    for product_id, lot_id, quantity in rows:
-        parts[product_id].append((lot_id, -quantity))
+    for product_id, lot_id, kind, quantity in rows:
+        if kind == MovementKind.SALE:
+            taken[product_id].append((lot_id, -quantity))
+        else:
+            given[(product_id, lot_id)] += quantity
+    parts: dict[int, list[tuple[int | None, int]]] = {}
+    for product_id, sold in taken.items():
+        left = []
+        for lot_id, units in sold:
+            back = min(units, given[(product_id, lot_id)])
+            given[(product_id, lot_id)] -= back
+            if units > back:
+                left.append((lot_id, units - back))
+        parts[product_id] = left
     return parts
 
 
@@ -218,14 +232,14 @@ def _bulk_record(
 
     for spec in specs:
         if spec.lot_id is not None:
-            lot = lots.get(spec.lot_id)
-            if lot is None or lot.product_id != spec.product_id:
+            named = lots.get(spec.lot_id)
+            if named is None or named.product_id != spec.product_id:
                 raise ValidationError(_("Ce lot n'est pas un lot de ce produit."))
-            if spec.quantity < 0 and available[lot.pk] + spec.quantity < 0:
+            if spec.quantity < 0 and available[named.pk] + spec.quantity < 0:
                 raise ValidationError(
-                    _("Le lot ne contient plus que %(qty)s.") % {"qty": available[lot.pk]}
+                    _("Le lot ne contient plus que %(qty)s.") % {"qty": available[named.pk]}
                 )
-            parts: list[tuple[int | None, int]] = [(lot.pk, spec.quantity)]
+            parts: list[tuple[int | None, int]] = [(named.pk, spec.quantity)]
         elif spec.quantity < 0:
             candidates = sorted(fefo.get(spec.product_id, []), key=lambda lot: lot.received_at)
             allocation = allocate_fefo(
@@ -250,6 +264,9 @@ def _bulk_record(
                     occurred_at=occurred_at,
                     document_type=document_type,
                     document_id=document_id,
+                    refunded_document_id=(
+                        refund_of_document_id or "" if spec.kind == MovementKind.REFUND else ""
+                    ),
                     reason=spec.reason[:300],
                 )
             )

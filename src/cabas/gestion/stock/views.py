@@ -133,8 +133,8 @@ def lot_add(request: HttpRequest) -> HttpResponse:
         try:
             lot = services.lot_receive(
                 store=store,
-                product=form.product_obj,
-                quantity=data["quantity"],  # type: ignore[arg-type]
+                product=form.product_obj,  # type: ignore[arg-type]  # clean() ensured it
+                quantity=data["quantity"],
                 actor=request.user,
                 kind=data["kind"],
                 dlc=data["date"] if date_kind == "dlc" else None,
@@ -166,8 +166,8 @@ def loss_add(request: HttpRequest) -> HttpResponse:
         try:
             services.loss_record(
                 store=store,
-                product=form.product_obj,
-                quantity=data["quantity"],  # type: ignore[arg-type]
+                product=form.product_obj,  # type: ignore[arg-type]  # clean() ensured it
+                quantity=data["quantity"],
                 cause=data["cause"],
                 detail=data["detail"],
                 actor=request.user,
@@ -345,7 +345,7 @@ def count_scan(request: HttpRequest, count_id: int) -> HttpResponse:
         except ValidationError as exc:
             error = " ".join(exc.messages)
     else:
-        error = " ".join(e for errors in form.errors.values() for e in errors)
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
     if not request.htmx:  # type: ignore[attr-defined]
         if error:
             messages.error(request, error)
