@@ -30,6 +30,15 @@ from cabas.gestion.stores.models import Store
 
 FRUIT_AND_VEG_RAYON = "Fruits et légumes"
 
+DEFINITIONS = gettext_lazy(
+    "Foyers servis : au moins un ticket de vente sur la période, comptés une fois. "
+    "Personnes : composition actuelle de ces foyers. Passages : tickets de vente des foyers. "
+    "Nouvelles admissions : première période de droits commençant sur la période ; sorties : "
+    "dernière période de droits finissant sur la période. Fruits et légumes : rayon "
+    "« Fruits et légumes » et ses sous-rayons, en valeur au prix plein. Montants nets des "
+    "retours."
+)
+
 
 @dataclass
 class ActivityReport:

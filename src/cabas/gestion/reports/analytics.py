@@ -17,15 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.db.models import (
     Case,
     Count,
+    DateTimeField,
+    DurationField,
     Expression,
+    ExpressionWrapper,
     F,
     IntegerField,
     Q,
@@ -80,6 +82,7 @@ class Measure:
     # Built per query: an aggregate over TicketLine.
     aggregate: Callable[[], Any]
     additive: bool = True
+    short: str | Promise = ""  # the column header of the sales table
 
 
 MEASURES: dict[str, Measure] = {
@@ -90,30 +93,35 @@ MEASURES: dict[str, Measure] = {
             gettext_lazy("Montant payé"),
             "cents",
             lambda: Coalesce(Sum("total_cents"), 0),
+            short=gettext_lazy("Payé"),
         ),
         Measure(
             "full",
             gettext_lazy("Valeur au prix plein"),
             "cents",
             lambda: Coalesce(Sum("full_price_cents"), 0),
+            short=gettext_lazy("Prix plein"),
         ),
         Measure(
             "savings",
             gettext_lazy("Économies des foyers"),
             "cents",
             lambda: Coalesce(Sum(F("full_price_cents") - F("total_cents")), 0),
+            short=gettext_lazy("Économies"),
         ),
         Measure(
             "quantity",
             gettext_lazy("Quantité (pièces)"),
             "int",
             lambda: Coalesce(Sum("quantity", filter=~Q(unit=Unit.KG)), 0),
+            short=gettext_lazy("Pièces"),
         ),
         Measure(
             "weight",
             gettext_lazy("Quantité (vrac)"),
             "grams",
             lambda: Coalesce(Sum("quantity", filter=Q(unit=Unit.KG)), 0),
+            short=gettext_lazy("Vrac"),
         ),
         Measure(
             "tickets",
@@ -121,6 +129,7 @@ MEASURES: dict[str, Measure] = {
             "int",
             lambda: Count("ticket_id", distinct=True, filter=SALE),
             additive=False,
+            short=gettext_lazy("Tickets"),
         ),
         Measure(
             "households",
@@ -128,6 +137,7 @@ MEASURES: dict[str, Measure] = {
             "int",
             lambda: Count("ticket__household_id", distinct=True, filter=SALE),
             additive=False,
+            short=gettext_lazy("Foyers"),
         ),
     ]
 }
@@ -143,7 +153,7 @@ class Dimension:
     key: str
     label: str | Promise
     # Expressions over TicketLine: the grouping key, and (optionally) a label grouped with it.
-    key_expr: Callable[[ZoneInfo], Expression | F | str]
+    key_expr: Callable[[Period], Expression | F | str]
     label_expr: Callable[[], Expression | F | str] | None = None
     # Turns (key, label) from the database into the text shown.
     show: Callable[[Any, Any], str] = lambda key, label: str(label if label is not None else key)
@@ -192,11 +202,51 @@ def _show_customer(key: Any, _label: Any) -> str:
     return _("Foyers bénéficiaires") if key else _("Clients sans carte")
 
 
-def _local_day(value: Any, zone: ZoneInfo) -> Any:
-    # SQLite and MySQL hand back the truncated instant; show it as the shop's date.
-    if isinstance(value, datetime):
-        return value.astimezone(zone).date() if value.tzinfo else value.date()
-    return value
+def _local_day(value: Any) -> Any:
+    # The truncated *wall-clock* time of the shop, carried as a UTC datetime: its date is the
+    # shop's date.
+    return value.date() if isinstance(value, datetime) else value
+
+
+def offset_segments(period: Period) -> list[tuple[datetime, timedelta]]:
+    """The shop's UTC offsets over the period: ``[(from_instant, offset), …]`` in order, the
+    first from the period's start. Found day by day, each change pinned down to the second."""
+    zone = period.zone
+
+    def offset_at(instant: datetime) -> timedelta:
+        return instant.astimezone(zone).utcoffset() or timedelta(0)
+
+    segments = [(period.start, offset_at(period.start))]
+    day = period.start
+    while day < period.end:
+        following = min(day + timedelta(days=1), period.end)
+        if offset_at(following) != offset_at(day):
+            low, high = day, following  # offset(low) is the old one, offset(high) the new one
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                if offset_at(middle) == offset_at(low):
+                    low = middle
+                else:
+                    high = middle
+            segments.append((high.replace(microsecond=0), offset_at(high)))
+        day = following
+    return segments
+
+
+def local_time(field: str, period: Period) -> Expression:
+    """``field`` (an instant) as the shop's wall-clock time, computed by the database with a
+    piecewise-constant offset: portable to every database, with no time-zone table needed
+    (MariaDB's CONVERT_TZ answers NULL without one)."""
+    segments = offset_segments(period)
+    if len(segments) == 1:
+        shift: Any = Value(segments[0][1], output_field=DurationField())
+    else:
+        whens = [
+            When(**{f"{field}__lt": segments[i + 1][0]}, then=Value(offset))
+            for i, (_start, offset) in enumerate(segments[:-1])
+        ]
+        shift = Case(*whens, default=Value(segments[-1][1]), output_field=DurationField())
+    return ExpressionWrapper(F(field) + shift, output_field=DateTimeField())
 
 
 DIMENSIONS: dict[str, Dimension] = {
@@ -205,81 +255,81 @@ DIMENSIONS: dict[str, Dimension] = {
         Dimension(
             "month",
             gettext_lazy("Mois"),
-            lambda zone: TruncMonth("ticket__created_at", tzinfo=zone),
+            lambda period: TruncMonth(local_time("ticket__created_at", period), tzinfo=UTC),
             show=_show_month,
             temporal=True,
         ),
         Dimension(
             "week",
             gettext_lazy("Semaine"),
-            lambda zone: TruncWeek("ticket__created_at", tzinfo=zone),
+            lambda period: TruncWeek(local_time("ticket__created_at", period), tzinfo=UTC),
             show=_show_week,
             temporal=True,
         ),
         Dimension(
             "day",
             gettext_lazy("Jour"),
-            lambda zone: TruncDay("ticket__created_at", tzinfo=zone),
+            lambda period: TruncDay(local_time("ticket__created_at", period), tzinfo=UTC),
             show=_show_day,
             temporal=True,
         ),
         Dimension(
             "rayon",
             gettext_lazy("Rayon"),
-            lambda zone: Coalesce("product__category__parent_id", "product__category_id"),
+            lambda period: Coalesce("product__category__parent_id", "product__category_id"),
             lambda: Coalesce("product__category__parent__name", "product__category__name"),
             show=_or(gettext_lazy("Hors catalogue")),
         ),
         Dimension(
             "category",
             gettext_lazy("Sous-rayon"),
-            lambda zone: F("product__category_id"),
+            lambda period: F("product__category_id"),
             lambda: F("product__category__name"),
             show=_or(gettext_lazy("Hors catalogue")),
         ),
         Dimension(
             "product",
             gettext_lazy("Produit"),
-            lambda zone: F("product_id"),
+            lambda period: F("product_id"),
             lambda: F("product__name"),
             show=_or(gettext_lazy("Hors catalogue")),
         ),
         Dimension(
             "origin",
             gettext_lazy("Provenance"),
-            lambda zone: F("product__origin"),
+            lambda period: F("product__origin"),
             show=_show_origin,
         ),
         Dimension(
             "programme",
             gettext_lazy("Programme"),
-            lambda zone: F("product__programme"),
+            lambda period: F("product__programme"),
             show=lambda key, label: key or _("Aucun"),
         ),
         Dimension(
             "till",
             gettext_lazy("Caisse"),
-            lambda zone: F("ticket__device_id"),
+            lambda period: F("ticket__device_id"),
             lambda: F("ticket__device__name"),
             show=_or("—"),
         ),
         Dimension(
             "cashier",
             gettext_lazy("Hôte de caisse"),
-            lambda zone: F("ticket__cashier_id"),
+            lambda period: F("ticket__cashier_id"),
             lambda: F("ticket__cashier__user__username"),
             show=_or(gettext_lazy("Inconnu")),
         ),
         Dimension(
             "household_size",
             gettext_lazy("Taille du foyer"),
-            lambda zone: F("ticket__household__adults") + F("ticket__household__children"),
+            lambda period: F("ticket__household__adults") + F("ticket__household__children"),
             show=_show_size,
         ),
         Dimension(
             "composition",
             gettext_lazy("Composition du foyer"),
-            lambda zone: (
+            lambda period: (
                 F("ticket__household__adults") * Value(100) + F("ticket__household__children")
             ),
             show=_show_composition,
@@ -287,7 +337,7 @@ DIMENSIONS: dict[str, Dimension] = {
         Dimension(
             "commune",
             gettext_lazy("Commune"),
-            lambda zone: F("ticket__household__commune"),
+            lambda period: F("ticket__household__commune"),
             show=lambda key, label: (
                 key or (_("Sans carte") if key is None else _("Non renseignée"))
             ),
@@ -295,7 +345,7 @@ DIMENSIONS: dict[str, Dimension] = {
         Dimension(
             "customer",
             gettext_lazy("Client"),
-            lambda zone: Case(
+            lambda period: Case(
                 When(ticket__household__isnull=False, then=Value(1)),
                 default=Value(0),
                 output_field=IntegerField(),
@@ -396,12 +446,11 @@ def aggregate(
 ) -> Grouped:
     """Group the period's lines by ``dimensions`` and compute ``measures``: one query for the
     groups, one for the true totals (distinct counts do not add up)."""
-    zone = period.zone
     base = lines(store, period, filters)
     group: dict[str, Any] = {}
     for key in dimensions:
         dim = DIMENSIONS[key]
-        group[f"k_{key}"] = dim.key_expr(zone)
+        group[f"k_{key}"] = dim.key_expr(period)
         if dim.label_expr is not None:
             group[f"l_{key}"] = dim.label_expr()
     annotations = {f"m_{m}": MEASURES[m].aggregate() for m in measures}
@@ -418,7 +467,7 @@ def aggregate(
             dim = DIMENSIONS[key]
             value = raw[f"k_{key}"]
             if dim.temporal:
-                value = _local_day(value, zone)
+                value = _local_day(value)
             row[f"k_{key}"] = value
             row[key] = dim.show(value, raw.get(f"l_{key}"))
         for m in measures:
@@ -438,9 +487,13 @@ def grouped_table(
     *,
     title: str,
     links: Callable[[dict[str, Any]], str | None] | None = None,
+    short: bool = False,
 ) -> Table:
     columns = [Column(k, DIMENSIONS[k].label) for k in grouped.dimension_keys]
-    columns += [Column(m, MEASURES[m].label, MEASURES[m].kind) for m in grouped.measure_keys]
+    columns += [
+        Column(m, (MEASURES[m].short if short else "") or MEASURES[m].label, MEASURES[m].kind)
+        for m in grouped.measure_keys
+    ]
     rows = [
         [row[k] for k in grouped.dimension_keys] + [row[m] for m in grouped.measure_keys]
         for row in grouped.rows
@@ -525,7 +578,7 @@ def drill_tickets(
     if bounds is not None:
         qs = qs.filter(ticket__created_at__gte=bounds[0], ticket__created_at__lt=bounds[1])
     else:
-        expression = DIMENSIONS[dimension].key_expr(period.zone)
+        expression = DIMENSIONS[dimension].key_expr(period)
         qs = qs.annotate(drill_key=expression)
         qs = qs.filter(drill_key__isnull=True) if value == "" else qs.filter(drill_key=value)
     ticket_ids = qs.values("ticket_id")
