@@ -28,11 +28,12 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, OperationalError, connection, models, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from cabas.gestion.beneficiaries import codes as card_codes
 from cabas.gestion.beneficiaries.models import BeneficiarySettings, Household, MonthlySpending
-from cabas.gestion.beneficiaries.selectors import till_status
+from cabas.gestion.beneficiaries.selectors import quotas_for_store, till_status
 from cabas.gestion.beneficiaries.services import spending_add
 from cabas.gestion.catalog.models import Category, Product
 from cabas.gestion.catalog.selectors import product_find_by_barcode, scale_layout_for
@@ -62,6 +63,8 @@ from cabas.protocol import (
 from cabas.rules.budget import month_of
 from cabas.rules.money import format_euros
 from cabas.rules.pricing import FULL_RATE_BP, Tariff, beneficiary_unit_price_cents, format_rate
+from cabas.rules.quotas import Quota as QuotaRule
+from cabas.rules.quotas import QuotaLine, check_quotas
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +85,7 @@ class BatchContext:
     cashiers: set[int] = field(default_factory=set)
     expired_lots: dict[int, date] = field(default_factory=dict)
     known_refunded: set[UUID] = field(default_factory=set)
+    quotas: list[QuotaRule] = field(default_factory=list)
 
     def category_path(self, category_id: int | None) -> list[int]:
         path: list[int] = []
@@ -177,6 +181,8 @@ def load_context(store: Store, tickets: Sequence[WireTicket]) -> BatchContext:
                 store=store, product_id__in=list(products), quantity__gt=0, dlc__lt=latest
             ).values_list("id", "dlc")
         )
+    if context.households:
+        context.quotas = quotas_for_store(store)
     refunded = {t.refund_of for t in tickets if t.refund_of}
     if refunded:
         context.known_refunded = set(
@@ -197,6 +203,8 @@ class _Prepared:
     household: Household | None
     local_date: date
     expired_lots: dict[int, date]
+    quotas: list[QuotaRule]
+    quota_lines: list[QuotaLine]
 
 
 def _anomaly(
@@ -360,8 +368,31 @@ def prepare(
     ]
     for anomaly in anomalies:
         anomaly.ticket = ticket
+    quota_lines = (
+        [
+            QuotaLine(
+                product_id=str(line.product_id),
+                category_path=[str(c) for c in context.category_path(line.product.category_id)],
+                quantity=line.quantity,
+                unit=line.unit,  # type: ignore[arg-type]
+            )
+            for line in lines
+            if line.product is not None and line.quantity > 0
+        ]
+        if household is not None and context.quotas
+        else []
+    )
     return _Prepared(
-        ticket, lines, payments, specs, anomalies, household, local.date(), context.expired_lots
+        ticket,
+        lines,
+        payments,
+        specs,
+        anomalies,
+        household,
+        local.date(),
+        context.expired_lots,
+        context.quotas,
+        quota_lines,
     )
 
 
@@ -478,6 +509,8 @@ def _store_ticket(prepared: _Prepared) -> None:
                     )
                 )
                 anomalies[-1].ticket = ticket
+    if prepared.quota_lines:
+        anomalies.extend(_quota_anomalies(prepared))
     _insert(TicketLine, prepared.lines)
     _insert(TicketPayment, prepared.payments)
     household = prepared.household
@@ -507,6 +540,53 @@ def _store_ticket(prepared: _Prepared) -> None:
                 )
                 anomalies[-1].ticket = ticket
     _insert(Anomaly, anomalies)
+
+
+def _quota_anomalies(prepared: _Prepared) -> list[Anomaly]:
+    """The quotas this ticket goes over, counting what the household bought earlier in the
+    month (one grouped read, before this ticket's lines are written)."""
+    ticket, household = prepared.ticket, prepared.household
+    assert household is not None
+    bought: dict[tuple[str, str], int] = {}
+    totals = (
+        TicketLine.objects.filter(
+            ticket__household=household, ticket__month=ticket.month, product__isnull=False
+        )
+        .values("product_id", "product__category_id", "product__category__parent_id", "unit")
+        .annotate(total=Sum("quantity"))
+        .values_list(
+            "product_id", "product__category_id", "product__category__parent_id", "unit", "total"
+        )
+    )
+    for product_id, category_id, parent_id, unit, total in totals:
+        path = [str(c) for c in (category_id, parent_id) if c is not None]
+        line = QuotaLine(product_id=str(product_id), category_path=path, quantity=total, unit=unit)
+        for quota in prepared.quotas:
+            if line.counts_for(quota):
+                bought[quota.key] = bought.get(quota.key, 0) + total
+    found = check_quotas(
+        prepared.quotas, bought, prepared.quota_lines, household_size=max(1, household.size)
+    )
+    return [
+        _with_ticket(
+            _anomaly(
+                ticket.store,
+                Kind.QUOTA_EXCEEDED,
+                exceeded.message,
+                quota=exceeded.quota.label,
+                limit=exceeded.limit,
+                already_bought=exceeded.already_bought,
+                in_cart=exceeded.in_cart,
+            ),
+            ticket,
+        )
+        for exceeded in found
+    ]
+
+
+def _with_ticket(anomaly: Anomaly, ticket: Ticket) -> Anomaly:
+    anomaly.ticket = ticket
+    return anomaly
 
 
 def _expired_dlc(lot_id: int | None, prepared: _Prepared) -> date | None:
