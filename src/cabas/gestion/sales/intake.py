@@ -64,7 +64,7 @@ from cabas.rules.budget import month_of
 from cabas.rules.money import format_euros
 from cabas.rules.pricing import FULL_RATE_BP, Tariff, beneficiary_unit_price_cents, format_rate
 from cabas.rules.quotas import Quota as QuotaRule
-from cabas.rules.quotas import QuotaLine, check_quotas
+from cabas.rules.quotas import QuotaKey, QuotaLine, check_quotas
 
 logger = logging.getLogger(__name__)
 
@@ -176,11 +176,13 @@ def load_context(store: Store, tickets: Sequence[WireTicket]) -> BatchContext:
         )
     if products:
         latest = max(t.created_at.astimezone(context.zone).date() for t in tickets)
-        context.expired_lots = dict(
-            Lot.objects.filter(
+        context.expired_lots = {
+            lot_id: dlc
+            for lot_id, dlc in Lot.objects.filter(
                 store=store, product_id__in=list(products), quantity__gt=0, dlc__lt=latest
             ).values_list("id", "dlc")
-        )
+            if dlc is not None
+        }
     if context.households:
         context.quotas = quotas_for_store(store)
     refunded = {t.refund_of for t in tickets if t.refund_of}
@@ -547,7 +549,7 @@ def _quota_anomalies(prepared: _Prepared) -> list[Anomaly]:
     month (one grouped read, before this ticket's lines are written)."""
     ticket, household = prepared.ticket, prepared.household
     assert household is not None
-    bought: dict[tuple[str, str], int] = {}
+    bought: dict[QuotaKey, int] = {}
     totals = (
         TicketLine.objects.filter(
             ticket__household=household, ticket__month=ticket.month, product__isnull=False
@@ -560,7 +562,12 @@ def _quota_anomalies(prepared: _Prepared) -> list[Anomaly]:
     )
     for product_id, category_id, parent_id, unit, total in totals:
         path = [str(c) for c in (category_id, parent_id) if c is not None]
-        line = QuotaLine(product_id=str(product_id), category_path=path, quantity=total, unit=unit)
+        line = QuotaLine(
+            product_id=str(product_id),
+            category_path=path,
+            quantity=total,
+            unit="kg" if unit == "kg" else "piece",
+        )
         for quota in prepared.quotas:
             if line.counts_for(quota):
                 bought[quota.key] = bought.get(quota.key, 0) + total
