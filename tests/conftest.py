@@ -3,9 +3,12 @@ diane (stock manager of shop A) and charlie (manager of shop B, who must see not
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from cabas.gestion.accounts.models import User
 from cabas.gestion.stores.models import Store
@@ -13,6 +16,16 @@ from cabas.gestion.stores.permissions import Role
 from cabas.gestion.stores.services import person_add, store_create
 
 PASSWORD = "correct-horse-battery-42"
+
+# Property tests assert behaviour, not speed: on a loaded 2-core CI machine generation may be
+# slow, so no deadline and no too-slow health check; CI runs a fixed sequence of examples.
+hypothesis_settings.register_profile(
+    "cabas",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=os.environ.get("CI", "").lower() in {"1", "true", "yes"},
+)
+hypothesis_settings.load_profile("cabas")
 
 
 @dataclass
@@ -71,7 +84,6 @@ def alice_client(client, world):  # type: ignore[no-untyped-def]
 
 # --- Real browser (Playwright driving Debian's Chromium) -------------------------------------
 
-import os  # noqa: E402
 import re  # noqa: E402
 import shutil  # noqa: E402
 from collections.abc import Iterator  # noqa: E402

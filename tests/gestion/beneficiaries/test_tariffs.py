@@ -201,3 +201,27 @@ def test_a_shop_today_and_month_are_in_its_own_time_zone(world, monkeypatch) -> 
     assert selectors.current_month(world.store_a) == "2026-05"
     assert selectors.current_month(world.store_b) == "2026-04"
     assert str(selectors.store_today(world.store_b)) == "2026-04-30"
+
+
+def test_the_settings_page_shows_the_rates_as_typed(world, client) -> None:
+    from cabas.gestion.beneficiaries.forms import percent_text
+
+    assert [percent_text(v) for v in (2000, 1250, 1205, 0, 10000)] == [
+        "20",
+        "12,5",
+        "12,05",
+        "0",
+        "100",
+    ]
+    services.beneficiary_settings_update(
+        store=world.store_a,
+        actor=world.alice,
+        data={
+            "shop_rate_bp": 2000,
+            "origin_ceilings_bp": {"programme:FSE+": 0, "donation": 1000},
+        },
+    )
+    client.force_login(world.alice)
+    html = client.get(reverse("beneficiaries:settings")).content.decode()
+    assert 'value="20"' in html
+    assert "donation = 10\nprogramme:FSE+ = 0" in html

@@ -121,7 +121,8 @@ def test_the_preview_says_what_changes_and_what_is_wrong_line_by_line(world, cat
     ).encode()
     _import, report = report_for(world, content)
     verdicts = {line.line: line for line in report.lines}
-    assert verdicts[2].action == "update" and verdicts[2].changes["price_cents"] == ("189", "199")
+    assert verdicts[2].action == "update"
+    assert verdicts[2].changes == {"prix plein": ("1,89\u00a0€", "1,99\u00a0€")}
     assert verdicts[3].action == "create" and verdicts[3].barcodes == ["3017620422010"]
     assert "Rayon inconnu : « Jardin »" in verdicts[4].errors[0]
     assert verdicts[5].errors[0].startswith("Prix : « abc » n'est pas un montant")

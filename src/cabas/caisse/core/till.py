@@ -154,6 +154,7 @@ class Till:
         self._budget: BudgetState | None = None
         self._quota_used: dict[QuotaKey, int] = {}
         self._warned_over_budget = False
+        self._checkout_confirmed = False
         self.link_state = "unknown"
         self.last_sync: datetime | None = None
         self.link_message = ""
@@ -493,6 +494,7 @@ class Till:
         return summary
 
     def _after_change(self, warning: str, *, quiet: bool = False) -> None:
+        self._checkout_confirmed = False
         summary = self._show()
         if warning:
             self.view.show_message(warning, "warning")
@@ -526,8 +528,10 @@ class Till:
         if not self.lines:
             self.view.show_message("Le panier est vide.", "error")
             return None
-        if not self.payments and not self._confirm_before_paying(summary):
-            return None
+        if not self.payments and not self._checkout_confirmed:
+            if not self._confirm_before_paying(summary):
+                return None
+            self._checkout_confirmed = True
         remaining = summary.remaining_cents
         if method == "cash" and tendered_cents is not None and amount_cents is None:
             amount_cents = min(remaining, tendered_cents)
@@ -551,6 +555,19 @@ class Till:
             self._show()
             return None
         return self._finish(summary)
+
+    def begin_payment(self) -> bool:
+        """Asked when the cashier opens the payment: the budget and quota questions come
+        before any money is taken. False when the cashier declines."""
+        if not self._require_cashier():
+            return False
+        if not self.lines:
+            self.view.show_message("Le panier est vide.", "error")
+            return False
+        if self.payments or self._checkout_confirmed:
+            return True
+        self._checkout_confirmed = self._confirm_before_paying(self.summary())
+        return self._checkout_confirmed
 
     def cancel_payments(self) -> None:
         self.payments.clear()

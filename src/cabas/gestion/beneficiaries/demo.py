@@ -194,12 +194,14 @@ def _households(store: Store, manager: User | None) -> None:
         )
         plans.append((start, end, suspended, children))
     Household.objects.bulk_create(households, batch_size=200)
-    households = list(Household.objects.filter(store=store, code__in=[h.code for h in households]))
-    by_code = {h.code: h for h in households}
+    # Read them back (SQLite and MariaDB do not return the new ids), in the order of the plans.
+    saved = {
+        h.code: h
+        for h in Household.objects.filter(store=store, code__in=[h.code for h in households])
+    }
     periods, members, spendings = [], [], []
-    for household, (start, end, suspended, children) in zip(
-        [by_code[h.code] for h in households], plans, strict=True
-    ):
+    for created, (start, end, suspended, children) in zip(households, plans, strict=True):
+        household = saved[created.code]
         periods.append(
             RightsPeriod(
                 store=store,
@@ -237,6 +239,8 @@ def _households(store: Store, manager: User | None) -> None:
             )
         if start <= today:
             for number, spent_month in enumerate(months):
+                if spent_month < start.strftime("%Y-%m"):
+                    continue
                 share = rng.randrange(20, 95) if number else rng.randrange(0, 70)
                 spendings.append(
                     MonthlySpending(

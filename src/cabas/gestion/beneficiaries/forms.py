@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -30,7 +30,7 @@ class EurosField(forms.DecimalField):
             return f"{Decimal(value) / 100:.2f}".replace(".", ",")
         return value
 
-    def clean(self, value: Any) -> int | None:  # type: ignore[override]
+    def clean(self, value: Any) -> int | None:
         euros = super().clean(value)
         if euros is None:
             return None
@@ -48,10 +48,10 @@ class PercentField(forms.DecimalField):
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, int):
-            return f"{Decimal(value) / 100:f}".rstrip("0").rstrip(".").replace(".", ",")
+            return percent_text(value)
         return value
 
-    def clean(self, value: Any) -> int | None:  # type: ignore[override]
+    def clean(self, value: Any) -> int | None:
         percent = super().clean(value)
         if percent is None:
             return None
@@ -212,10 +212,15 @@ class SettingsForm(forms.Form):
         ).to_dict()
 
 
+def percent_text(rate_bp: int) -> str:
+    """Basis points as typed in percent: 2000 → "20", 1250 → "12,5", 0 → "0"."""
+    whole, rest = divmod(rate_bp, 100)
+    return f"{whole},{rest:02d}".rstrip("0") if rest else str(whole)
+
+
 def ceilings_text(ceilings: dict[str, int]) -> str:
     return "\n".join(
-        f"{origin} = {Decimal(value) / 100:f}".rstrip("0").rstrip(".")
-        for origin, value in sorted(ceilings.items())
+        f"{origin} = {percent_text(value)}" for origin, value in sorted(ceilings.items())
     )
 
 
@@ -242,10 +247,10 @@ class QuotaForm(forms.ModelForm):
 
     def __init__(self, *args: Any, store: Store, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = Product.objects.filter(store=store, active=True)
-        self.fields["category"].queryset = Category.objects.filter(store=store).select_related(
-            "parent"
-        )
+        product = cast(forms.ModelChoiceField, self.fields["product"])
+        product.queryset = Product.objects.filter(store=store, active=True)
+        category = cast(forms.ModelChoiceField, self.fields["category"])
+        category.queryset = Category.objects.filter(store=store).select_related("parent")
         if self.instance.pk and isinstance(self.instance.limits_by_size, dict):
             self.initial["limits_by_size"] = "\n".join(
                 f"{size} = {limit}" for size, limit in self.instance.limits_by_size.items()
@@ -263,7 +268,7 @@ class QuotaForm(forms.ModelForm):
         return limits
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if bool(data.get("product")) == bool(data.get("category")):
             raise ValidationError(_("Choisissez un produit ou un rayon, pas les deux."))
         return data

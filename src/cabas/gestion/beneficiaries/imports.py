@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cabas.gestion.accounts.models import User
 from cabas.gestion.beneficiaries import services
@@ -19,26 +20,26 @@ from cabas.gestion.beneficiaries.models import Household
 from cabas.gestion.stores.models import Store
 
 COLUMNS = {
-    "nom": "Nom de la personne de référence (obligatoire)",
-    "prenom": "Prénom",
-    "date_de_naissance": "JJ/MM/AAAA",
-    "telephone": "Téléphone",
-    "email": "E-mail",
-    "adresse": "Adresse",
-    "code_postal": "Code postal",
-    "commune": "Commune",
-    "adultes": "Nombre d'adultes (1 par défaut)",
-    "enfants": "Nombre d'enfants (0 par défaut)",
-    "service_orienteur": "Service qui oriente le foyer",
-    "travailleur_social": "Travailleur social",
-    "contact_travailleur_social": "Son téléphone ou e-mail",
-    "ressources": "Ressources mensuelles en euros",
-    "charges": "Charges mensuelles en euros",
-    "budget": "Budget mensuel en euros (vide : le barème)",
-    "taux": "Taux de participation du foyer en % (vide : celui de l'épicerie)",
-    "debut_droits": "Début des droits JJ/MM/AAAA (vide : pas de droits ouverts)",
-    "duree_mois": "Durée des droits en mois (3 à 6, 3 par défaut)",
-    "notes": "Notes",
+    "nom": gettext_lazy("Nom de la personne de référence (obligatoire)"),
+    "prenom": gettext_lazy("Prénom"),
+    "date_de_naissance": gettext_lazy("JJ/MM/AAAA"),
+    "telephone": gettext_lazy("Téléphone"),
+    "email": gettext_lazy("E-mail"),
+    "adresse": gettext_lazy("Adresse"),
+    "code_postal": gettext_lazy("Code postal"),
+    "commune": gettext_lazy("Commune"),
+    "adultes": gettext_lazy("Nombre d'adultes (1 par défaut)"),
+    "enfants": gettext_lazy("Nombre d'enfants (0 par défaut)"),
+    "service_orienteur": gettext_lazy("Service qui oriente le foyer"),
+    "travailleur_social": gettext_lazy("Travailleur social"),
+    "contact_travailleur_social": gettext_lazy("Son téléphone ou e-mail"),
+    "ressources": gettext_lazy("Ressources mensuelles en euros"),
+    "charges": gettext_lazy("Charges mensuelles en euros"),
+    "budget": gettext_lazy("Budget mensuel en euros (vide : le barème)"),
+    "taux": gettext_lazy("Taux de participation du foyer en % (vide : celui de l'épicerie)"),
+    "debut_droits": gettext_lazy("Début des droits JJ/MM/AAAA (vide : pas de droits ouverts)"),
+    "duree_mois": gettext_lazy("Durée des droits en mois (3 par défaut, 12 au plus)"),
+    "notes": gettext_lazy("Notes"),
 }
 _TEXT = {
     "prenom": ("first_name", 100),
@@ -93,8 +94,8 @@ class HouseholdImporter:
     store: Store
     actor: User | None
     name: str = "households"
-    columns: Mapping[str, str] = None  # type: ignore[assignment]
-    required: tuple[str, ...] = ("nom",)
+    columns: Mapping[str, Any] = None  # type: ignore[assignment]
+    required: Sequence[str] = ("nom",)
 
     def __post_init__(self) -> None:
         self.columns = COLUMNS

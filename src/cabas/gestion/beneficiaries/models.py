@@ -20,6 +20,7 @@ from cabas.rules.budget import (
 )
 from cabas.rules.pricing import FULL_RATE_BP
 from cabas.rules.quotas import Quota as QuotaRule
+from cabas.rules.quotas import QuotaScope
 
 DEFAULT_ANONYMISATION_MONTHS = 24
 DEFAULT_PRIVACY_NOTICE = _(
@@ -336,7 +337,7 @@ class Quota(StoreOwned):
         return self.label
 
     def as_rule(self) -> QuotaRule:
-        scope = "product" if self.product_id is not None else "category"
+        scope: QuotaScope = "product" if self.product_id is not None else "category"
         target = self.product_id if self.product_id is not None else self.category_id
         return QuotaRule(
             scope=scope,

@@ -121,8 +121,8 @@ def tariff_for_store(store: Store) -> Tariff:
     )
     return Tariff(
         shop_rate_bp=found.shop_rate_bp,
-        category_rates_bp={str(pk): rate for pk, rate in categories},
-        product_rates_bp={str(pk): rate for pk, rate in products},
+        category_rates_bp={str(pk): rate for pk, rate in categories if rate is not None},
+        product_rates_bp={str(pk): rate for pk, rate in products if rate is not None},
         origin_ceilings_bp=dict(found.origin_ceilings_bp or {}),
     )
 

@@ -252,7 +252,7 @@ def spending_add(*, store: Store, household: Household, month: str, amount_cents
     columns = ", ".join(
         quote(name) for name in ("store_id", "household_id", "month", "spent_cents", "updated_at")
     )
-    params = [
+    params: list[Any] = [
         store.pk,
         household.pk,
         month,

@@ -8,12 +8,13 @@ BENEFICIARIES_MANAGE. Opening or exporting a full file is logged.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,10 +37,10 @@ from cabas.gestion.beneficiaries.forms import (
     ceilings_text,
 )
 from cabas.gestion.beneficiaries.imports import HouseholdImporter
-from cabas.gestion.beneficiaries.models import Quota
+from cabas.gestion.beneficiaries.models import Household, Quota
 from cabas.gestion.core.forms import apply_validation_error
 from cabas.gestion.core.imports import import_step, template_csv
-from cabas.gestion.stores.decorators import store_view
+from cabas.gestion.stores.decorators import StoreRequest, store_view
 from cabas.gestion.stores.permissions import Perm
 
 SECTION = {"section": "beneficiaries"}
@@ -53,12 +54,25 @@ STATUS_LABELS = {
 }
 
 
-def _can_manage(request: HttpRequest) -> bool:
+@dataclass(frozen=True)
+class HouseholdRow:
+    household: Household
+    status: str | None
+    left_cents: int = 0
+    days_left: int = 0
+
+
+def _spent(household: Household) -> int:
+    """This month's spending, annotated by `selectors.household_list`."""
+    return int(getattr(household, "spent_month", 0))
+
+
+def _can_manage(request: StoreRequest) -> bool:
     return request.membership.has_perm(Perm.BENEFICIARIES_MANAGE)
 
 
 @store_view(Perm.BENEFICIARIES_LOOKUP)
-def household_list(request: HttpRequest) -> HttpResponse:
+def household_list(request: StoreRequest) -> HttpResponse:
     """Managers: the list of households. Cashiers: the look-up (code or name → short name,
     status, budget left this month)."""
     store = request.store
@@ -74,7 +88,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
                     {
                         "label": household.label,
                         "status": household.status_on(today),
-                        "left_cents": household.monthly_budget_cents - household.spent_month,
+                        "left_cents": household.monthly_budget_cents - _spent(household),
                         "budget_cents": household.monthly_budget_cents,
                     }
                 )
@@ -90,15 +104,14 @@ def household_list(request: HttpRequest) -> HttpResponse:
         store, today=today, month=month, status=status, query=query
     )
     page = Paginator(households, 50).get_page(request.GET.get("page"))
-    for household in page:
-        household.status = household.status_on(today)
-        household.left_cents = household.monthly_budget_cents - household.spent_month
+    rows = [HouseholdRow(h, h.status_on(today), h.monthly_budget_cents - _spent(h)) for h in page]
     return render(
         request,
         "beneficiaries/list.html",
         {
             **SECTION,
             "page": page,
+            "rows": rows,
             "query": query,
             "status": status,
             "month": month,
@@ -109,7 +122,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
 
 @store_view(Perm.BENEFICIARIES_MANAGE)
 @require_http_methods(["GET", "POST"])
-def household_create(request: HttpRequest) -> HttpResponse:
+def household_create(request: StoreRequest) -> HttpResponse:
     store = request.store
     settings_ = selectors.beneficiary_settings(store)
     form = HouseholdCreateForm(
@@ -150,7 +163,7 @@ def household_create(request: HttpRequest) -> HttpResponse:
 
 
 @store_view(Perm.BENEFICIARIES_MANAGE)
-def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def household_detail(request: StoreRequest, pk: int) -> HttpResponse:
     store = request.store
     household = selectors.household_file(store, pk)
     services.household_access_log(household=household, user=request.user)
@@ -193,8 +206,10 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @store_view(Perm.BENEFICIARIES_MANAGE)
 @require_http_methods(["GET", "POST"])
-def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def household_edit(request: StoreRequest, pk: int) -> HttpResponse:
     household = selectors.household_file(request.store, pk)
+    if request.method == "GET":
+        services.household_access_log(household=household, user=request.user, action="edit")
     form = HouseholdForm(request.POST or None, instance=household)
     if household.members.exists():
         # The counts follow the members' details when they are recorded.
@@ -227,7 +242,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @store_view(Perm.BENEFICIARIES_MANAGE)
 @require_http_methods(["GET", "POST"])
-def household_members(request: HttpRequest, pk: int) -> HttpResponse:
+def household_members(request: StoreRequest, pk: int) -> HttpResponse:
     household = selectors.household_file(request.store, pk)
     initial = [
         {"first_name": m.first_name, "birth_date": m.birth_date, "is_adult": m.is_adult}
@@ -256,7 +271,7 @@ def household_members(request: HttpRequest, pk: int) -> HttpResponse:
 
 @store_view(Perm.BENEFICIARIES_MANAGE)
 @require_http_methods(["GET", "POST"])
-def rights_admit(request: HttpRequest, pk: int) -> HttpResponse:
+def rights_admit(request: StoreRequest, pk: int) -> HttpResponse:
     household = selectors.household_file(request.store, pk)
     form = AdmissionForm(
         request.POST or None, initial={"start": selectors.store_today(request.store)}
@@ -287,7 +302,7 @@ def rights_admit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _rights_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def _rights_action(request: StoreRequest, pk: int, action: str) -> HttpResponse:
     household = selectors.household_file(request.store, pk)
     today = selectors.store_today(request.store)
     try:
@@ -320,32 +335,34 @@ def _rights_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @store_view(Perm.BENEFICIARIES_MANAGE)
 @require_POST
-def rights_renew(request: HttpRequest, pk: int) -> HttpResponse:
+def rights_renew(request: StoreRequest, pk: int) -> HttpResponse:
     return _rights_action(request, pk, "renew")
 
 
 @store_view(Perm.BENEFICIARIES_MANAGE)
 @require_POST
-def rights_suspend(request: HttpRequest, pk: int) -> HttpResponse:
+def rights_suspend(request: StoreRequest, pk: int) -> HttpResponse:
     return _rights_action(request, pk, "suspend")
 
 
 @store_view(Perm.BENEFICIARIES_MANAGE)
 @require_POST
-def rights_resume(request: HttpRequest, pk: int) -> HttpResponse:
+def rights_resume(request: StoreRequest, pk: int) -> HttpResponse:
     return _rights_action(request, pk, "resume")
 
 
 @store_view(Perm.BENEFICIARIES_MANAGE)
-def rights_ending(request: HttpRequest) -> HttpResponse:
+def rights_ending(request: StoreRequest) -> HttpResponse:
     try:
         days = max(1, min(int(request.GET.get("days", 30)), 365))
     except ValueError:
         days = 30
     today = selectors.store_today(request.store)
-    households = list(selectors.households_ending(request.store, today=today, days=days))
-    for household in households:
-        household.days_left = (household.rights_end - today).days
+    households = [
+        HouseholdRow(h, h.status_on(today), days_left=(h.rights_end - today).days)
+        for h in selectors.households_ending(request.store, today=today, days=days)
+        if h.rights_end is not None
+    ]
     return render(
         request,
         "beneficiaries/ending.html",
@@ -360,7 +377,7 @@ def rights_ending(request: HttpRequest) -> HttpResponse:
 
 @store_view(Perm.BENEFICIARIES_MANAGE)
 @require_http_methods(["GET", "POST"])
-def household_budget(request: HttpRequest, pk: int) -> HttpResponse:
+def household_budget(request: StoreRequest, pk: int) -> HttpResponse:
     household = selectors.household_file(request.store, pk)
     scale = selectors.beneficiary_settings(request.store).scale
     proposed = scale.proposed_budget_cents(household.adults, household.children)
@@ -395,7 +412,7 @@ def household_budget(request: HttpRequest, pk: int) -> HttpResponse:
 
 @store_view(Perm.BENEFICIARIES_MANAGE)
 @require_http_methods(["GET", "POST"])
-def spending_correct(request: HttpRequest, pk: int) -> HttpResponse:
+def spending_correct(request: StoreRequest, pk: int) -> HttpResponse:
     household = selectors.household_file(request.store, pk)
     form = SpendingCorrectionForm(
         request.POST or None, initial={"month": selectors.current_month(request.store)}
@@ -427,14 +444,14 @@ def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
 
 
 @store_view(Perm.BENEFICIARIES_MANAGE)
-def household_card(request: HttpRequest, pk: int) -> HttpResponse:
+def household_card(request: StoreRequest, pk: int) -> HttpResponse:
     household = selectors.household_file(request.store, pk)
     pdf = cards_pdf(request.store.name, [(household.label, household.code)])
     return _pdf_response(pdf, f"carte-{household.pk}.pdf")
 
 
 @store_view(Perm.BENEFICIARIES_MANAGE)
-def cards_print(request: HttpRequest) -> HttpResponse:
+def cards_print(request: StoreRequest) -> HttpResponse:
     """The cards of the chosen households (`?id=1&id=2`), else of every household in force."""
     store = request.store
     ids = [int(v) for v in request.GET.getlist("id") if v.isdigit()]
@@ -450,7 +467,7 @@ def cards_print(request: HttpRequest) -> HttpResponse:
 
 @store_view(Perm.BENEFICIARIES_MANAGE)
 @require_POST
-def card_reissue(request: HttpRequest, pk: int) -> HttpResponse:
+def card_reissue(request: StoreRequest, pk: int) -> HttpResponse:
     household = selectors.household_file(request.store, pk)
     try:
         services.household_card_reissue(
@@ -465,7 +482,7 @@ def card_reissue(request: HttpRequest, pk: int) -> HttpResponse:
 
 @store_view(Perm.BENEFICIARIES_MANAGE)
 @require_http_methods(["GET", "POST"])
-def household_privacy(request: HttpRequest, pk: int) -> HttpResponse:
+def household_privacy(request: StoreRequest, pk: int) -> HttpResponse:
     household = selectors.household_file(request.store, pk)
     if request.method == "POST":
         services.household_privacy_accept(household=household, actor=request.user)
@@ -478,7 +495,7 @@ def household_privacy(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @store_view(Perm.BENEFICIARIES_MANAGE)
-def household_export(request: HttpRequest, pk: int) -> HttpResponse:
+def household_export(request: StoreRequest, pk: int) -> HttpResponse:
     household = selectors.household_file(request.store, pk)
     services.household_access_log(household=household, user=request.user, action="export")
     body = json.dumps(selectors.household_export(household), ensure_ascii=False, indent=2)
@@ -489,7 +506,7 @@ def household_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @store_view(Perm.BENEFICIARIES_MANAGE)
 @require_http_methods(["GET", "POST"])
-def beneficiary_settings(request: HttpRequest) -> HttpResponse:
+def beneficiary_settings(request: StoreRequest) -> HttpResponse:
     store = request.store
     current = selectors.beneficiary_settings(store)
     scale = current.scale
@@ -534,7 +551,7 @@ def beneficiary_settings(request: HttpRequest) -> HttpResponse:
 
 
 @store_view(Perm.BENEFICIARIES_MANAGE)
-def quota_list(request: HttpRequest) -> HttpResponse:
+def quota_list(request: StoreRequest) -> HttpResponse:
     quotas = Quota.objects.filter(store=request.store).select_related(
         "product", "category", "category__parent"
     )
@@ -543,7 +560,7 @@ def quota_list(request: HttpRequest) -> HttpResponse:
 
 @store_view(Perm.BENEFICIARIES_MANAGE)
 @require_http_methods(["GET", "POST"])
-def quota_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def quota_edit(request: StoreRequest, pk: int | None = None) -> HttpResponse:
     quota = get_object_or_404(Quota, pk=pk, store=request.store) if pk else None
     form = QuotaForm(
         request.POST or None, instance=quota or Quota(store=request.store), store=request.store
@@ -570,7 +587,7 @@ def quota_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @store_view(Perm.BENEFICIARIES_MANAGE)
 @require_POST
-def quota_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def quota_delete(request: StoreRequest, pk: int) -> HttpResponse:
     quota = get_object_or_404(Quota, pk=pk, store=request.store)
     services.quota_delete(quota=quota, actor=request.user)
     messages.success(request, _("Quota supprimé."))
@@ -579,7 +596,7 @@ def quota_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @store_view(Perm.BENEFICIARIES_MANAGE)
 @require_http_methods(["GET", "POST"])
-def household_import(request: HttpRequest) -> HttpResponse:
+def household_import(request: StoreRequest) -> HttpResponse:
     importer = HouseholdImporter(store=request.store, actor=request.user)
     step = import_step(request, importer)
     if step.applied is not None:
@@ -599,7 +616,7 @@ def household_import(request: HttpRequest) -> HttpResponse:
 
 
 @store_view(Perm.BENEFICIARIES_MANAGE)
-def household_import_template(request: HttpRequest) -> HttpResponse:
+def household_import_template(request: StoreRequest) -> HttpResponse:
     importer = HouseholdImporter(store=request.store, actor=request.user)
     response = HttpResponse("\ufeff" + template_csv(importer), content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="foyers.csv"'
@@ -608,7 +625,7 @@ def household_import_template(request: HttpRequest) -> HttpResponse:
 
 @store_view(Perm.BENEFICIARIES_MANAGE)
 @require_POST
-def household_erase(request: HttpRequest, pk: int) -> HttpResponse:
+def household_erase(request: StoreRequest, pk: int) -> HttpResponse:
     """Anonymise now, at the household's request (right to erasure), once its rights are over."""
     household = selectors.household_file(request.store, pk)
     today = selectors.store_today(request.store)

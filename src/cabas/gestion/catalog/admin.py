@@ -18,7 +18,7 @@ class BarcodeInline(admin.TabularInline):
     readonly_fields = ("code", "kind", "created_at")
     fields = readonly_fields
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         return False  # barcodes are attached through la gestion (check digits, uniqueness)
 
 

@@ -187,12 +187,14 @@ class ProductFilterForm(forms.Form):
     def __init__(self, *args: Any, store: Store, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.store = store
+        # Kept for the template, which renders this select itself (faster than the widget).
+        self.category_choices = category_choices(store)
         self.fields["category"] = forms.TypedChoiceField(
             label=_("Rayon"),
             required=False,
             coerce=int,
             empty_value=None,
-            choices=[("", _("tous")), *category_choices(store)],
+            choices=[("", _("tous")), *self.category_choices],
         )
         self.order_fields(["q", "category", "origin", "status", "below_minimum"])
 
@@ -206,7 +208,9 @@ class ActivationForm(forms.Form):
 
     def __init__(self, *args: Any, paths: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["categories"].choices = [(path, path) for path in paths]
+        field = self.fields["categories"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(path, path) for path in paths]
 
 
 class ImportUploadForm(forms.Form):
@@ -263,7 +267,8 @@ class CatalogSettingsForm(forms.Form):
             "value_digits": layout.value_digits,
             "price_check_digit": layout.price_check_digit,
         }
-        super().__init__(*args, initial=initial, **kwargs)
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
 
     def layout_dict(self) -> dict[str, object]:
         data = self.cleaned_data

@@ -136,7 +136,7 @@ def product_search(
 def product_detail(store: Store, product_id: int) -> Product:
     """One product of the shop with its category and barcodes (raises Product.DoesNotExist)."""
     return (
-        Product.objects.select_related("category", "category__parent")
+        Product.objects.select_related("store", "category", "category__parent")
         .prefetch_related("barcodes")
         .get(store=store, pk=product_id)
     )

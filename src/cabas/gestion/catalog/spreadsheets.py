@@ -19,6 +19,8 @@ from cabas.gestion.catalog.parsing import format_amount, format_percent, parse_e
 from cabas.gestion.catalog.services import barcode_kind_of, search_key
 from cabas.gestion.stores.models import Store
 from cabas.rules import barcodes as barcode_rules
+from cabas.rules.money import format_euros
+from cabas.rules.pricing import format_rate
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
@@ -125,7 +127,7 @@ def export_rows(store: Store, *, numbers: bool) -> Iterator[list[Any]]:
             amount(product.price_cents),
             amount(product.cost_cents),
             percent(product.vat_rate_bp),
-            ORIGIN_EXPORT.get(product.origin, product.origin),
+            ORIGIN_EXPORT.get(Origin(product.origin), product.origin),
             product.programme,
             percent(product.rate_bp),
             "" if product.min_stock is None else product.min_stock,
@@ -378,11 +380,27 @@ def _int_or_none(text: str, what: str, errors: list[str]) -> int | None:
     return int(cleaned)
 
 
-def _display(value: Any) -> str:
-    if value is None:
+CHANGE_LABELS = {"active": "actif", "barcodes": "codes-barres"}
+
+
+def change_label(field_name: str) -> str:
+    """The French name of a product field, for the preview ("price_cents" → "prix plein")."""
+    if field_name in CHANGE_LABELS:
+        return CHANGE_LABELS[field_name]
+    return str(getattr(Product._meta.get_field(field_name), "verbose_name", field_name))
+
+
+def _display(field_name: str, value: Any) -> str:
+    if value is None or value == "":
         return "—"
-    if isinstance(value, Category):
-        return str(value)
+    if field_name in ("price_cents", "cost_cents"):
+        return format_euros(value)
+    if field_name in ("vat_rate_bp", "rate_bp"):
+        return format_rate(value)
+    if field_name == "unit":
+        return str(Unit(value).label)
+    if field_name == "origin":
+        return str(Origin(value).label)
     return str(value)
 
 
@@ -593,14 +611,17 @@ def build_report(
             for key, value in values.items():
                 old = getattr(product, key)
                 if old != value:
-                    verdict.changes[key] = (_display(old), _display(value))
+                    verdict.changes[change_label(key)] = (
+                        _display(key, old),
+                        _display(key, value),
+                    )
             if verdict.active is not None and verdict.active != product.active:
-                verdict.changes["active"] = (
+                verdict.changes[change_label("active")] = (
                     "oui" if product.active else "non",
                     "oui" if verdict.active else "non",
                 )
             if verdict.barcodes:
-                verdict.changes["barcodes"] = ("", " ".join(verdict.barcodes))
+                verdict.changes[change_label("barcodes")] = ("", " ".join(verdict.barcodes))
             verdict.action = "update" if verdict.changes else "unchanged"
         if errors:
             verdict.action = "error"

@@ -28,11 +28,13 @@ def _nice_step(span: float, ticks: int = 5) -> float:
     return 10 * power
 
 
-def _axis(low: float, high: float) -> tuple[float, float, list[float]]:
+def _axis(low: float, high: float, integer: bool) -> tuple[float, float, list[float]]:
     low, high = min(0.0, low), max(0.0, high)
     if low == high:
         high = low + 1
     step = _nice_step(high - low)
+    if integer:
+        step = max(1.0, round(step))
     bottom = math.floor(low / step) * step
     top = math.ceil(high / step) * step
     count = round((top - bottom) / step)
@@ -49,12 +51,14 @@ def render_chart(
     categories: Sequence[str],
     series: Sequence[Series],
     format_value: Callable[[float], str] = lambda v: f"{v:g}",
+    integer: bool = False,
     title: str = "",
     width: int = 860,
     height: int = 360,
 ) -> str:
     """An ``<svg>`` document of a bar chart (grouped bars, one group per category) or a line
-    chart (one line per series). Values may be negative (refunds)."""
+    chart (one line per series). Values may be negative (refunds); ``integer`` keeps the axis
+    on whole numbers (counts)."""
     if kind not in ("bar", "line"):
         raise ValueError(f"unknown chart kind {kind!r}")
     left, right, top, bottom = 90, 20, 30, 90
@@ -64,7 +68,7 @@ def render_chart(
     plot_w = width - left - right
     plot_h = height - top - bottom
     values = [v for s in series for v in s.values]
-    low, high, ticks = _axis(min(values, default=0.0), max(values, default=0.0))
+    low, high, ticks = _axis(min(values, default=0.0), max(values, default=0.0), integer)
 
     def y_of(value: float) -> float:
         return top + plot_h - (value - low) / (high - low) * plot_h

@@ -167,8 +167,10 @@ def tables_to_pdf(
     title: str,
     subtitle: str = "",
     summary: Sequence[tuple[str, str]] = (),
+    footnote: str = "",
 ) -> bytes:
-    """A clean A4 document: title, a block of key figures, then each table."""
+    """A clean A4 document: title, a block of key figures, each table, then a footnote (the
+    definitions) and when it was produced."""
     from reportlab.lib import colors
     from reportlab.lib.enums import TA_RIGHT
     from reportlab.lib.pagesizes import A4
@@ -282,5 +284,12 @@ def tables_to_pdf(
         story.append(KeepTogether(block) if len(body) < 25 else block[0])
         if len(body) >= 25:
             story += block[1:]
+    from django.utils import timezone
+
+    stamp = _("Édité par Cabas le %(when)s") % {"when": f"{timezone.localtime():%d/%m/%Y à %H:%M}"}
+    story.append(Spacer(1, 4 * mm))
+    if footnote:
+        story.append(Paragraph(f"<i>{esc(footnote)}</i>", small))
+    story.append(Paragraph(esc(stamp), small))
     doc.build(story)
     return buffer.getvalue()

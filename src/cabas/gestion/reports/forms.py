@@ -28,9 +28,11 @@ class DateInput(forms.DateInput):
 
 def with_defaults(data: Any, defaults: dict[str, str]) -> QueryDict:
     """The submitted values, with ``defaults`` for what is missing (a first visit)."""
-    merged = data.copy() if isinstance(data, QueryDict) else QueryDict(mutable=True)
-    if isinstance(data, dict):
-        for key, value in data.items():
+    if isinstance(data, QueryDict):
+        merged = data.copy()
+    else:
+        merged = QueryDict(mutable=True)
+        for key, value in (data or {}).items():
             merged[key] = value
     for key, value in defaults.items():
         if key not in merged:

@@ -156,7 +156,7 @@ def run_statistic(
             " "
             + _("par")
             + " "
-            + " × ".join(str(analytics.DIMENSIONS[d].label) for d in dimensions)
+            + " × ".join(str(analytics.DIMENSIONS[d].label).lower() for d in dimensions)
         )
     table = analytics.grouped_table(grouped, title=f"{title} — {period.label()}")
     return StatisticResult(
@@ -184,6 +184,7 @@ def _chart(definition: StatisticDefinition, grouped: analytics.Grouped, title: s
             categories=[_("Total")],
             series=[Series(str(measure.label), [grouped.totals[m] / scale])],
             format_value=fmt,
+            integer=kind == "int",
             title=title,
         )
     first = dims[0]
@@ -198,6 +199,7 @@ def _chart(definition: StatisticDefinition, grouped: analytics.Grouped, title: s
             categories=categories,
             series=[Series(str(measure.label), values)],
             format_value=fmt,
+            integer=kind == "int",
             title=title,
         )
     # Two dimensions: one series per value of the second, the largest first.

@@ -28,7 +28,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -55,7 +55,10 @@ def _milli_value(quantity: str, price: str, unit: str) -> ExpressionWrapper:
         default=Value(MILLI),
         output_field=BigIntegerField(),
     )
-    return ExpressionWrapper(F(quantity) * F(price) * scale, output_field=BigIntegerField())
+    # The price is cast to a signed integer: MySQL computes UNSIGNED × signed as UNSIGNED and
+    # fails on a negative quantity.
+    signed_price = Cast(price, output_field=BigIntegerField())
+    return ExpressionWrapper(F(quantity) * signed_price * scale, output_field=BigIntegerField())
 
 
 def _cents(milli: int | None) -> int:

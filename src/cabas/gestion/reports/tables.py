@@ -44,18 +44,20 @@ class Table:
                 raise ValueError(f"row of {len(row)} cells for {width} columns")
 
     @property
-    def display_rows(self) -> list[tuple[list[str], str | None]]:
+    def display_rows(self) -> list[tuple[list[tuple[str, bool]], str | None]]:
+        """Per row: the cells as (French text, is a number), and the row's link."""
         links: Sequence[str | None] = self.links or [None] * len(self.rows)
-        return [
-            ([display(v, c.kind) for v, c in zip(row, self.columns, strict=True)], link)
-            for row, link in zip(self.rows, links, strict=True)
-        ]
+        return [(self._cells(row), link) for row, link in zip(self.rows, links, strict=True)]
 
     @property
-    def display_totals(self) -> list[str] | None:
-        if self.totals is None:
-            return None
-        return [display(v, c.kind) for v, c in zip(self.totals, self.columns, strict=True)]
+    def display_totals(self) -> list[tuple[str, bool]] | None:
+        return None if self.totals is None else self._cells(self.totals)
+
+    def _cells(self, row: Sequence[Any]) -> list[tuple[str, bool]]:
+        return [
+            (display(v, c.kind) if v != "" else "", c.numeric)
+            for v, c in zip(row, self.columns, strict=True)
+        ]
 
     def column(self, key: str) -> list[Any]:
         index = next(i for i, c in enumerate(self.columns) if c.key == key)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cabas.gestion.core.forms import apply_validation_error
 from cabas.gestion.reports import analytics, services
-from cabas.gestion.reports.activity import activity_report, report_tables
+from cabas.gestion.reports.activity import DEFINITIONS, activity_report, report_tables
 from cabas.gestion.reports.exports import (
     CSV_CONTENT_TYPE,
     PDF_CONTENT_TYPE,
@@ -41,6 +41,7 @@ from cabas.gestion.reports.stock_selectors import stock_report_tables
 from cabas.gestion.reports.tables import Table
 from cabas.gestion.stores.decorators import StoreRequest, store_view
 from cabas.gestion.stores.permissions import Perm
+from cabas.rules.money import format_euros
 
 
 def export_response(
@@ -51,6 +52,7 @@ def export_response(
     title: str,
     subtitle: str = "",
     summary: Sequence[tuple[str, str]] = (),
+    footnote: str = "",
 ) -> HttpResponse:
     if fmt == "csv":
         body, content_type, ext = tables_to_csv(tables), CSV_CONTENT_TYPE, "csv"
@@ -58,7 +60,9 @@ def export_response(
         body = tables_to_xlsx(tables, heading=f"{title} {subtitle}".strip())
         content_type, ext = XLSX_CONTENT_TYPE, "xlsx"
     else:
-        body = tables_to_pdf(tables, title=title, subtitle=subtitle, summary=summary)
+        body = tables_to_pdf(
+            tables, title=title, subtitle=subtitle, summary=summary, footnote=footnote
+        )
         content_type, ext = PDF_CONTENT_TYPE, "pdf"
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{slugify(name)}.{ext}"'
@@ -130,6 +134,7 @@ def sales(request: StoreRequest) -> HttpResponse:
                     "date_to": period.last.isoformat(),
                     "dimension": group_by,
                     "value": analytics.drill_value(row, group_by),
+                    "label": row[group_by],
                     "customer": filters.customer,
                 }
                 return f"{reverse('reports:sales_tickets')}?{urlencode(query)}"
@@ -142,6 +147,7 @@ def sales(request: StoreRequest) -> HttpResponse:
                     "period": period.label(),
                 },
                 links=link,
+                short=True,
             )
         fmt = _format(request, ("csv", "xlsx", "pdf"))
         if fmt:
@@ -174,7 +180,10 @@ def sales_tickets(request: StoreRequest) -> HttpResponse:
             request.store, period, dimension=dimension, value=value, filters=filters
         )
         page = Paginator(tickets, 50).get_page(request.GET.get("page"))
-        rows = [(t, _ticket_url(t.pk)) for t in page]
+        rows = [
+            (t, _ticket_url(t.pk), format_euros(t.total_cents), format_euros(t.full_price_cents))
+            for t in page
+        ]
     except (ValueError, ValidationError):
         messages.error(request, _("Ce regroupement n'existe pas."))
         return redirect("reports:sales")
@@ -183,7 +192,7 @@ def sales_tickets(request: StoreRequest) -> HttpResponse:
         rows=rows,
         period=period,
         dimension_label=analytics.DIMENSIONS[dimension].label,
-        value=value,
+        value=request.GET.get("label", "")[:100] or value,
         back=reverse("reports:sales")
         + "?"
         + urlencode(
@@ -251,8 +260,13 @@ def activity(request: StoreRequest) -> HttpResponse:
                 title=report.title,
                 subtitle=report.subtitle,
                 summary=report.summary(),
+                footnote=str(DEFINITIONS),
             )
-        context.update(report=report, exports=_export_links(request, ("pdf", "xlsx", "csv")))
+        context.update(
+            report=report,
+            definitions=DEFINITIONS,
+            exports=_export_links(request, ("pdf", "xlsx", "csv")),
+        )
     return render(request, "reports/activity.html", context)
 
 

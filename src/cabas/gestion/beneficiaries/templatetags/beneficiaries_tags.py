@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import template
 from django.utils.translation import gettext_lazy as _
 
@@ -71,9 +73,9 @@ def audit_changes(changes: dict[str, list[object]]) -> str:
     for name, change in (changes or {}).items():
         old, new = (list(change) + [None, None])[:2]
         if name.endswith("_cents"):
-            old, new = euros(old), euros(new)
+            old, new = euros(cast(int | None, old)), euros(cast(int | None, new))
         elif name.endswith("_bp"):
-            old, new = rate(old), rate(new)
+            old, new = rate(cast(int | None, old)), rate(cast(int | None, new))
         elif name == "code":
             old, new = card_code(str(old)), card_code(str(new))
         elif isinstance(new, bool):

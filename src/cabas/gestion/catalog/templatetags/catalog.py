@@ -31,5 +31,5 @@ def stock_display(product: Product) -> str:
 
 
 @register.filter
-def get_item(mapping: dict, key: object) -> object:  # type: ignore[type-arg]
+def get_item(mapping: dict[object, object], key: object) -> object:
     return mapping.get(key, 0)

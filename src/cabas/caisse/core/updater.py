@@ -1,0 +1,197 @@
+"""Updates of the till: ask the server for the newest signed package, download it, check its
+SHA-256 and its Ed25519 signature against the public key the till was installed with, refuse
+a tampered or older package, install it atomically beside the previous one (kept for
+roll-back) in ``versions/``."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import hashlib
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from cabas.caisse.core.config import DataDir, TillConfig, save_config
+from cabas.caisse.core.fsutil import fsync_dir, temp_path_for
+from cabas.caisse.core.transport import ServerRefused, Transport, TransportError
+from cabas.protocol import LatestPackage, verify_package_signature
+
+MAX_PACKAGE_BYTES = 20 * 1024 * 1024
+_VERSION = re.compile(r"^(\d+(?:\.\d+)*)(?:[.-]?(dev|a|b|rc)(\d*))?(?:\+[0-9A-Za-z.]+)?$")
+_STAGES = {"dev": 0, "a": 1, "b": 2, "rc": 3}
+
+
+def version_key(version: str) -> tuple[tuple[int, ...], int, int]:
+    """A sortable key of a version ("0.2.0" > "0.2.0rc1" > "0.1.9"); ValueError when it is
+    not a version the till understands."""
+    match = _VERSION.fullmatch(version)
+    if match is None:
+        raise ValueError(f"Version illisible : « {version} ».")
+    release = tuple(int(part) for part in match.group(1).split("."))
+    release = release + (0,) * (6 - len(release))
+    stage = _STAGES.get(match.group(2) or "", 4)
+    return release, stage, int(match.group(3) or 0)
+
+
+def package_path(data: DataDir, version: str) -> Path:
+    return data.versions / f"cabas-caisse-{version}.pyz"
+
+
+def shipped_public_key() -> str | None:
+    """The signing key shipped inside the till's own package (``update_key.pub``), if any."""
+    try:
+        text = resources.files("cabas.caisse").joinpath("update_key.pub").read_text("ascii")
+    except (FileNotFoundError, OSError, ModuleNotFoundError):
+        return None
+    return text.strip() or None
+
+
+def decode_public_key(text: str) -> bytes:
+    try:
+        key = base64.b64decode(text.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError) as exc:
+        raise ValueError("Clé publique de mise à jour illisible (base64 attendu).") from exc
+    if len(key) != 32:
+        raise ValueError("La clé publique de mise à jour doit faire 32 octets (Ed25519).")
+    return key
+
+
+@dataclass(frozen=True)
+class UpdateOutcome:
+    installed: str | None
+    """The version just installed, or None."""
+    message: str
+    refused: bool = False
+
+
+class Updater:
+    def __init__(
+        self, data: DataDir, config: TillConfig, transport: Transport, running_version: str
+    ) -> None:
+        self.data = data
+        self.config = config
+        self.transport = transport
+        self.running_version = running_version
+
+    def current_version(self) -> str:
+        """The newest of the running code and the installed package."""
+        installed = self.config.installed_version
+        if installed and package_path(self.data, installed).exists():
+            try:
+                if version_key(installed) > version_key(self.running_version):
+                    return installed
+            except ValueError:
+                pass
+        return self.running_version
+
+    def check_and_install(self) -> UpdateOutcome:
+        try:
+            latest = self.transport.latest_package()
+        except TransportError as exc:
+            return UpdateOutcome(None, f"Pas de mise à jour : serveur injoignable ({exc}).")
+        except ServerRefused as exc:
+            return UpdateOutcome(None, f"Pas de mise à jour : {exc.message}")
+        if latest is None:
+            return UpdateOutcome(None, "Aucune version publiée sur le serveur.")
+        return self.install(latest)
+
+    def install(self, latest: LatestPackage) -> UpdateOutcome:
+        current = self.current_version()
+        try:
+            newer = version_key(latest.version) > version_key(current)
+            older = version_key(latest.version) < version_key(current)
+        except ValueError as exc:
+            return UpdateOutcome(None, f"Mise à jour refusée : {exc}", refused=True)
+        if older:
+            return UpdateOutcome(
+                None,
+                f"Mise à jour refusée : la version proposée ({latest.version}) est plus "
+                f"ancienne que la version installée ({current}).",
+                refused=True,
+            )
+        if not newer:
+            return UpdateOutcome(None, f"La caisse est à jour (version {current}).")
+        key_text = self.config.public_key or shipped_public_key()
+        if not key_text:
+            return UpdateOutcome(
+                None,
+                "Mise à jour refusée : cette caisse n'a pas de clé publique pour vérifier "
+                "les paquets.",
+                refused=True,
+            )
+        try:
+            public_key = decode_public_key(key_text)
+        except ValueError as exc:
+            return UpdateOutcome(None, f"Mise à jour refusée : {exc}", refused=True)
+        # The signature binds the version to the digest: check it before downloading.
+        if not verify_package_signature(latest, public_key):
+            return UpdateOutcome(
+                None,
+                f"Mise à jour refusée : la signature de la version {latest.version} n'est pas "
+                "valide (paquet altéré ou mauvaise clé).",
+                refused=True,
+            )
+        self.data.versions.mkdir(parents=True, exist_ok=True)
+        target = package_path(self.data, latest.version)
+        tmp = temp_path_for(target)
+        try:
+            digest = self.transport.download(latest.url, tmp, max_bytes=MAX_PACKAGE_BYTES)
+            if digest != latest.sha256 or _sha256(tmp) != latest.sha256:
+                return UpdateOutcome(
+                    None,
+                    "Mise à jour refusée : le fichier téléchargé ne correspond pas à son "
+                    "empreinte SHA-256 (paquet altéré).",
+                    refused=True,
+                )
+            if not _is_till_package(tmp):
+                return UpdateOutcome(
+                    None, "Mise à jour refusée : le fichier n'est pas un paquet de caisse.", True
+                )
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+            fsync_dir(target.parent)
+        except (TransportError, OSError) as exc:
+            return UpdateOutcome(None, f"Mise à jour impossible : {exc}")
+        finally:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        previous = self.config.installed_version
+        self.config.previous_version = previous if previous != latest.version else None
+        self.config.installed_version = latest.version
+        save_config(self.data, self.config)
+        self._prune()
+        return UpdateOutcome(latest.version, f"Version {latest.version} installée.")
+
+    def _prune(self) -> None:
+        keep = {
+            package_path(self.data, v).name
+            for v in (self.config.installed_version, self.config.previous_version)
+            if v
+        }
+        for path in self.data.versions.glob("cabas-caisse-*.pyz"):
+            if path.name not in keep:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(65536):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _is_till_package(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
+    return "__main__.py" in names

@@ -1,0 +1,959 @@
+"""The till window (Tkinter): large fonts, French, keyboard only. It draws what the core
+(`cabas.caisse.core.till.Till`) tells it and forwards keys to it; the sync agent runs in a
+background thread and talks to the window through a queue polled with ``after()`` (Tk is not
+thread-safe).
+
+Keys: the scan field always has the focus (a USB scanner types the code and Enter).
+  ↑/↓ choose a line · Suppr remove it · F4 or « * » quantity · F5 weight
+  F2 client card · F3 search by name · F8 pay · F9 refund · F10 cash session
+  F11 X report · Échap cancel the sale · F12 sign out
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+import tkinter as tk
+from collections.abc import Callable
+from datetime import UTC, datetime
+from tkinter import font as tkfont
+from tkinter import ttk
+from typing import Any
+
+from cabas.caisse.core.app import TillContext
+from cabas.caisse.core.catalog import Catalog
+from cabas.caisse.core.receipt import METHOD_LABELS, Receipt
+from cabas.caisse.core.sync import SyncAgent, SyncReport
+from cabas.caisse.core.till import CartSummary, StatusInfo, Till
+from cabas.caisse.core.view import Level
+from cabas.protocol import PAYMENT_METHODS, PaymentMethod, ProductItem, Snapshot, Ticket
+from cabas.rules.money import format_euros
+from cabas.rules.quotas import format_quantity
+
+POLL_MS = 100
+COLOURS = {"info": "#1b4d2b", "warning": "#8a4b00", "error": "#b00020"}
+BACKGROUNDS = {"info": "#e7f4ea", "warning": "#fff1d6", "error": "#fde2e4"}
+METHOD_KEYS: dict[str, PaymentMethod] = {
+    "F1": "cash",
+    "F2": "card",
+    "F3": "cheque",
+    "F4": "voucher",
+    "F5": "other",
+}
+
+
+def parse_euros(text: str) -> int | None:
+    """ "12,50" / "12.5" / "12" -> cents; None when it is not an amount."""
+    cleaned = text.strip().replace("€", "").replace(" ", "").replace(",", ".")
+    if not cleaned:
+        return None
+    try:
+        whole, _, decimals = cleaned.partition(".")
+        if not whole.isdigit() and whole != "":
+            return None
+        if decimals and (not decimals.isdigit() or len(decimals) > 2):
+            return None
+        return int(whole or "0") * 100 + int((decimals + "00")[:2] or "0")
+    except ValueError:
+        return None
+
+
+def parse_grams(text: str) -> int | None:
+    """ "750" -> 750 g; "1,5" or "1.250" (a decimal separator) -> kilos to grams."""
+    cleaned = text.strip().lower().replace(" ", "").removesuffix("g").removesuffix("k")
+    if not cleaned:
+        return None
+    if "," in cleaned or "." in cleaned:
+        whole, _, decimals = cleaned.replace(",", ".").partition(".")
+        if not (whole or "0").isdigit() or (decimals and not decimals.isdigit()):
+            return None
+        return int(whole or "0") * 1000 + int((decimals + "000")[:3])
+    return int(cleaned) if cleaned.isdigit() else None
+
+
+class Dialog(tk.Toplevel):
+    """A modal keyboard dialog; Échap closes it."""
+
+    def __init__(self, window: TillWindow, title: str) -> None:
+        super().__init__(window.root)
+        self.window = window
+        self.title(title)
+        self.transient(window.root)
+        self.configure(padx=20, pady=16, background="white")
+        self.result: Any = None
+        self.bind("<Escape>", lambda event: self.close())
+        self.protocol("WM_DELETE_WINDOW", self.close)
+
+    def label(self, text: str, *, big: bool = False, **grid: Any) -> tk.Label:
+        widget = tk.Label(
+            self,
+            text=text,
+            font=self.window.fonts["big" if big else "normal"],
+            background="white",
+            justify="left",
+            anchor="w",
+        )
+        widget.pack(fill="x", pady=4, **grid)
+        return widget
+
+    def entry(self) -> tk.Entry:
+        widget = tk.Entry(self, font=self.window.fonts["big"], width=22)
+        widget.pack(fill="x", pady=6)
+        return widget
+
+    def run(self, focus: tk.Misc) -> Any:
+        self.update_idletasks()
+        # Centred on the till window (shops often run without a window manager's placement).
+        root = self.window.root
+        x = root.winfo_rootx() + max(0, (root.winfo_width() - self.winfo_reqwidth()) // 2)
+        y = root.winfo_rooty() + max(0, (root.winfo_height() - self.winfo_reqheight()) // 3)
+        self.geometry(f"+{x}+{y}")
+        self.configure(highlightthickness=3, highlightbackground="#1b4d2b")
+        with contextlib.suppress(tk.TclError):
+            self.grab_set()
+        # A till's dialogs take the keyboard: the scanner and the cashier type into them.
+        focus.focus_force()
+        self.focus_widget = focus
+        self.window.dialog = self
+        self.wait_window(self)
+        self.window.dialog = None
+        self.window.focus_scan()
+        return self.result
+
+    def close(self, result: Any = None) -> None:
+        self.result = result
+        with contextlib.suppress(tk.TclError):
+            self.grab_release()
+        self.destroy()
+
+
+class TillWindow:
+    """The window and the view the core talks to."""
+
+    def __init__(self, ctx: TillContext, root: tk.Tk | None = None, *, notice: str = "") -> None:
+        self.ctx = ctx
+        self.root = root or tk.Tk()
+        self.root.title(f"Cabas — caisse — {ctx.config.store.name}")
+        self.root.geometry("1280x800")
+        self.root.configure(background="white")
+        self.fonts = {
+            "normal": tkfont.Font(family="DejaVu Sans", size=15),
+            "big": tkfont.Font(family="DejaVu Sans", size=20, weight="bold"),
+            "huge": tkfont.Font(family="DejaVu Sans", size=34, weight="bold"),
+            "small": tkfont.Font(family="DejaVu Sans", size=12),
+            "mono": tkfont.Font(family="DejaVu Sans Mono", size=10),
+        }
+        style = ttk.Style(self.root)
+        with contextlib.suppress(tk.TclError):
+            style.theme_use("clam")
+        style.configure("Treeview", font=self.fonts["normal"], rowheight=34)
+        style.configure("Treeview.Heading", font=self.fonts["small"])
+        style.configure("Budget.Horizontal.TProgressbar", thickness=22)
+        self.events: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self.dialog: Dialog | None = None
+        self.selected = -1
+        self.summary: CartSummary | None = None
+        self._cashiers: list[Any] = []
+        self._line_count = 0
+        self._build()
+        self.till: Till = ctx.till(self)
+        self.agent: SyncAgent | None = None
+        self.stop = threading.Event()
+        self.wake = threading.Event()
+        self.root.protocol("WM_DELETE_WINDOW", self.quit)
+        self.show_sign_in()
+        self.show_status(self.till.status())
+        if notice:
+            self.show_message(notice, "warning")
+        self.root.after(POLL_MS, self._poll)
+
+    # -- layout ------------------------------------------------------------------------------
+    def _build(self) -> None:
+        root = self.root
+        self.status_var = tk.StringVar(value="")
+        self.status_bar = tk.Label(
+            root,
+            textvariable=self.status_var,
+            font=self.fonts["small"],
+            anchor="w",
+            padx=12,
+            pady=6,
+            background="#333",
+            foreground="white",
+        )
+        self.status_bar.pack(side="bottom", fill="x")
+        self.keys_bar = tk.Label(
+            root,
+            text=(
+                "F2 Carte · F3 Recherche · F4/* Quantité · F5 Poids · Suppr Retirer · F8 Payer "
+                "· F9 Rembourser · F10 Session · F11 Rapport X · Échap Annuler · F12 Caissier"
+            ),
+            font=self.fonts["small"],
+            anchor="w",
+            padx=12,
+            background="#eee",
+        )
+        self.keys_bar.pack(side="bottom", fill="x")
+        self.message_var = tk.StringVar(value="")
+        self.message_label = tk.Label(
+            root,
+            textvariable=self.message_var,
+            font=self.fonts["normal"],
+            anchor="w",
+            padx=12,
+            pady=8,
+            wraplength=1200,
+            justify="left",
+            background="white",
+        )
+        self.message_label.pack(side="bottom", fill="x")
+
+        # Sign-in screen.
+        self.sign_in_frame = tk.Frame(root, background="white", padx=40, pady=30)
+        tk.Label(
+            self.sign_in_frame,
+            text="Qui tient la caisse ?",
+            font=self.fonts["big"],
+            background="white",
+        ).pack(anchor="w")
+        self.cashier_list = tk.Listbox(
+            self.sign_in_frame, font=self.fonts["big"], height=6, exportselection=False
+        )
+        self.cashier_list.pack(anchor="w", fill="x", pady=10)
+        tk.Label(
+            self.sign_in_frame,
+            text="Code PIN (↑/↓ pour choisir, puis le code et Entrée) :",
+            font=self.fonts["normal"],
+            background="white",
+        ).pack(anchor="w")
+        self.pin_entry = tk.Entry(self.sign_in_frame, font=self.fonts["big"], show="•", width=10)
+        self.pin_entry.pack(anchor="w", pady=8)
+        self.pin_entry.bind("<Return>", self._on_pin)
+        self.pin_entry.bind("<Up>", lambda e: self._move_cashier(-1))
+        self.pin_entry.bind("<Down>", lambda e: self._move_cashier(1))
+
+        # Sale screen.
+        self.sale_frame = tk.Frame(root, background="white", padx=16, pady=10)
+        top = tk.Frame(self.sale_frame, background="white")
+        top.pack(fill="x")
+        self.client_var = tk.StringVar(value="Client sans carte — plein tarif")
+        tk.Label(
+            top, textvariable=self.client_var, font=self.fonts["big"], background="white"
+        ).pack(side="left")
+        self.cashier_var = tk.StringVar(value="")
+        tk.Label(
+            top, textvariable=self.cashier_var, font=self.fonts["small"], background="white"
+        ).pack(side="right")
+        budget = tk.Frame(self.sale_frame, background="white")
+        budget.pack(fill="x", pady=(4, 8))
+        self.budget_bar = ttk.Progressbar(
+            budget, style="Budget.Horizontal.TProgressbar", length=500, maximum=100
+        )
+        self.budget_bar.pack(side="left")
+        self.budget_var = tk.StringVar(value="")
+        self.budget_label = tk.Label(
+            budget, textvariable=self.budget_var, font=self.fonts["normal"], background="white"
+        )
+        self.budget_label.pack(side="left", padx=12)
+
+        middle = tk.Frame(self.sale_frame, background="white")
+        middle.pack(fill="both", expand=True)
+        columns = ("label", "qty", "unit", "total")
+        self.tree = ttk.Treeview(middle, columns=columns, show="headings", selectmode="browse")
+        for column, title, width, anchor in (
+            ("label", "Article", 420, "w"),
+            ("qty", "Quantité", 120, "e"),
+            ("unit", "Prix unitaire", 150, "e"),
+            ("total", "Total", 130, "e"),
+        ):
+            self.tree.heading(column, text=title)
+            self.tree.column(column, width=width, anchor=anchor)  # type: ignore[call-overload]
+        self.tree.tag_configure("warn", background="#fff1d6")
+        right = tk.Frame(middle, background="white", padx=16)
+        right.pack(side="right", fill="y")
+        tk.Label(right, text="À payer", font=self.fonts["normal"], background="white").pack(
+            anchor="e"
+        )
+        self.total_var = tk.StringVar(value=format_euros(0))
+        tk.Label(
+            right, textvariable=self.total_var, font=self.fonts["huge"], background="white"
+        ).pack(anchor="e")
+        self.savings_var = tk.StringVar(value="")
+        tk.Label(
+            right,
+            textvariable=self.savings_var,
+            font=self.fonts["normal"],
+            background="white",
+            foreground="#1b4d2b",
+        ).pack(anchor="e")
+        self.paid_var = tk.StringVar(value="")
+        self.paid_label = tk.Label(
+            right,
+            textvariable=self.paid_var,
+            font=self.fonts["big"],
+            background="white",
+            foreground="#1b4d2b",
+            justify="right",
+        )
+        self.paid_label.pack(anchor="e", pady=10)
+        self.receipt_text = tk.Text(
+            right, font=self.fonts["mono"], width=42, height=16, background="#fafafa"
+        )
+        self.receipt_text.pack(anchor="e")
+        self.receipt_text.configure(state="disabled", takefocus=0)
+        # Packed after the right column, so that the column keeps its width.
+        self.tree.pack(side="left", fill="both", expand=True)
+
+        scan_row = tk.Frame(self.sale_frame, background="white")
+        scan_row.pack(fill="x", pady=(10, 0))
+        self.prompt_var = tk.StringVar(value="Scanner un article ou une carte :")
+        tk.Label(
+            scan_row, textvariable=self.prompt_var, font=self.fonts["normal"], background="white"
+        ).pack(side="left")
+        self.scan_entry = tk.Entry(scan_row, font=self.fonts["big"], width=24)
+        self.scan_entry.pack(side="left", padx=10)
+        entry = self.scan_entry
+        entry.bind("<Return>", self._on_scan)
+        entry.bind("<KP_Enter>", self._on_scan)
+        entry.bind("<Up>", lambda e: self._select(-1))
+        entry.bind("<Down>", lambda e: self._select(1))
+        entry.bind("<Delete>", self._on_delete)
+        entry.bind("<F2>", lambda e: self._client_dialog())
+        entry.bind("<F3>", lambda e: self.search_dialog())
+        entry.bind("<F4>", lambda e: self._quantity_dialog())
+        entry.bind("<F5>", lambda e: self._weight_for_selected())
+        entry.bind("<F8>", lambda e: self.payment_dialog())
+        entry.bind("<F9>", lambda e: self.refund_dialog())
+        entry.bind("<F10>", lambda e: self.session_dialog())
+        entry.bind("<F11>", lambda e: self.x_report())
+        entry.bind("<F12>", lambda e: self._sign_out())
+        entry.bind("<Escape>", self._on_escape)
+        # The focus always comes back to the scan field (a scanner types into it).
+        self.root.bind("<FocusIn>", self._keep_focus, add="+")
+
+    # -- focus and screens -------------------------------------------------------------------
+    def _keep_focus(self, event: Any) -> None:
+        if self.dialog is None and self.sale_frame.winfo_ismapped():
+            widget = self.root.focus_get()
+            if widget is not self.scan_entry:
+                self.root.after_idle(self.focus_scan)
+
+    def focus_scan(self) -> None:
+        # focus_force: the till owns the keyboard of its PC (the scanner types into it).
+        if self.sale_frame.winfo_ismapped():
+            self.scan_entry.focus_force()
+        else:
+            self.pin_entry.focus_force()
+
+    def show_sign_in(self) -> None:
+        self.sale_frame.pack_forget()
+        self.sign_in_frame.pack(fill="both", expand=True)
+        self.refresh_cashiers()
+        self.pin_entry.delete(0, "end")
+        self.pin_entry.focus_force()
+
+    def refresh_cashiers(self) -> None:
+        """The list of cashiers (again after a sync), keeping the one chosen and the PIN
+        being typed."""
+        current = self.cashier_list.curselection()
+        chosen = self._cashiers[current[0]].id if current and self._cashiers else None
+        self.cashier_list.delete(0, "end")
+        self._cashiers = self.till.cashiers()
+        index = 0
+        for position, cashier in enumerate(self._cashiers):
+            self.cashier_list.insert("end", cashier.name)
+            if cashier.id == chosen:
+                index = position
+        if self._cashiers:
+            self.cashier_list.selection_set(index)
+        else:
+            self.show_message(
+                "Aucun caissier dans les données locales : synchronisez la caisse.", "warning"
+            )
+
+    def show_sale(self) -> None:
+        self.sign_in_frame.pack_forget()
+        self.sale_frame.pack(fill="both", expand=True)
+        cashier = self.till.cashier
+        self.cashier_var.set(f"Caisse : {cashier.name}" if cashier else "")
+        self.scan_entry.focus_force()
+
+    def _move_cashier(self, step: int) -> str:
+        if not self._cashiers:
+            return "break"
+        current = self.cashier_list.curselection()
+        index = (current[0] if current else 0) + step
+        index = max(0, min(len(self._cashiers) - 1, index))
+        self.cashier_list.selection_clear(0, "end")
+        self.cashier_list.selection_set(index)
+        self.cashier_list.see(index)
+        return "break"
+
+    def _on_pin(self, event: Any) -> str:
+        current = self.cashier_list.curselection()
+        if not current or not self._cashiers:
+            return "break"
+        pin = self.pin_entry.get()
+        self.pin_entry.delete(0, "end")
+        if self.till.sign_in(self._cashiers[current[0]].id, pin):
+            self.show_sale()
+        return "break"
+
+    def _sign_out(self) -> str:
+        self.till.sign_out()
+        if self.till.cashier is None:
+            self.show_sign_in()
+        return "break"
+
+    # -- scan field --------------------------------------------------------------------------
+    def _on_scan(self, event: Any) -> str:
+        code = self.scan_entry.get()
+        self.scan_entry.delete(0, "end")
+        self.paid_var.set("")
+        if code.strip() == "" and self.summary and self.summary.lines:
+            return "break"
+        self.till.scan(code)
+        return "break"
+
+    def _select(self, step: int) -> str:
+        count = len(self.till.lines)
+        if not count:
+            return "break"
+        self.selected = max(
+            0, min(count - 1, (self.selected if self.selected >= 0 else count) + step)
+        )
+        item = str(self.selected)
+        self.tree.selection_set(item)
+        self.tree.see(item)
+        return "break"
+
+    def _on_delete(self, event: Any) -> str:
+        if self.scan_entry.get():
+            return ""  # editing the typed code
+        index = self.selected if self.selected >= 0 else len(self.till.lines) - 1
+        self.till.remove_line(index)
+        return "break"
+
+    def _on_escape(self, event: Any) -> str:
+        if self.scan_entry.get():
+            self.scan_entry.delete(0, "end")
+        elif self.till.lines and self.confirm("Annuler toute la vente en cours ?"):
+            self.till.cancel_sale()
+            self.show_message("Vente annulée.")
+        return "break"
+
+    # -- the view protocol -------------------------------------------------------------------
+    def show_cart(self, summary: CartSummary) -> None:
+        self.summary = summary
+        tree = self.tree
+        tree.delete(*tree.get_children())
+        for index, line in enumerate(summary.lines):
+            price = line.price
+            unit = format_euros(price.unit_price_cents) + (" /kg" if line.unit == "kg" else "")
+            tree.insert(
+                "",
+                "end",
+                iid=str(index),
+                values=(
+                    line.label,
+                    format_quantity(line.quantity, line.unit),
+                    unit,
+                    format_euros(price.total_cents),
+                ),
+                tags=("warn",) if line.warning else (),
+            )
+        count = len(summary.lines)
+        if summary.lines:
+            # The line just scanned is the one selected (merged lines move to the end too).
+            if count != self._line_count or not 0 <= self.selected < count:
+                self.selected = count - 1
+            tree.selection_set(str(self.selected))
+            tree.see(str(len(summary.lines) - 1))
+        else:
+            self.selected = -1
+        self._line_count = count
+        self.total_var.set(format_euros(summary.total_cents))
+        self.savings_var.set(
+            f"Économie : {format_euros(summary.savings_cents)}" if summary.savings_cents else ""
+        )
+        client = summary.client
+        if client is None:
+            self.client_var.set("Client sans carte — plein tarif")
+            self.budget_var.set("")
+            self.budget_bar["value"] = 0
+        else:
+            self.client_var.set(f"Client : {client.label}")
+            budget = summary.budget
+            if budget is not None:
+                left_after = budget.left_cents - summary.total_cents
+                used = budget.budget_cents - left_after
+                ratio = 100 if budget.budget_cents <= 0 else 100 * used / budget.budget_cents
+                self.budget_bar["value"] = max(0, min(100, ratio))
+                text = (
+                    f"Budget du mois : {format_euros(budget.budget_cents)} · reste après cette "
+                    f"vente : {format_euros(left_after)}"
+                )
+                if left_after < 0:
+                    text += "  ⚠ DÉPASSEMENT"
+                self.budget_var.set(text)
+                self.budget_label.configure(foreground="#b00020" if left_after < 0 else "black")
+        if summary.pending_quantity:
+            self.prompt_var.set(f"Quantité {summary.pending_quantity} × : scanner l'article")
+        else:
+            self.prompt_var.set("Scanner un article ou une carte :")
+        if summary.payments:
+            paid = " + ".join(
+                f"{METHOD_LABELS[p.method]} {format_euros(p.amount_cents)}"
+                for p in summary.payments
+            )
+            self.paid_var.set(f"Payé : {paid}\nReste : {format_euros(summary.remaining_cents)}")
+
+    def show_message(self, text: str, level: Level = "info") -> None:
+        self.message_var.set(text)
+        self.message_label.configure(foreground=COLOURS[level], background=BACKGROUNDS[level])
+
+    def ask_weight(self, product: ProductItem) -> None:
+        self.root.after_idle(lambda: self.weight_dialog(product))
+
+    def confirm(self, question: str) -> bool:
+        dialog = Dialog(self, "Confirmation")
+        dialog.label(question, big=True).configure(wraplength=700)
+        dialog.label("O ou Entrée : oui    ·    N ou Échap : non")
+        dialog.bind("<Return>", lambda e: dialog.close(True))
+        dialog.bind("<KP_Enter>", lambda e: dialog.close(True))
+        for key in ("o", "O", "y", "Y"):
+            dialog.bind(key, lambda e: dialog.close(True))
+        for key in ("n", "N"):
+            dialog.bind(key, lambda e: dialog.close(False))
+        return bool(dialog.run(dialog))
+
+    def show_paid(self, ticket: Ticket, receipt: Receipt) -> None:
+        if ticket.is_refund:
+            text = f"REMBOURSÉ {format_euros(-ticket.total_cents)}"
+        else:
+            text = "PAYÉ ✔"
+            if receipt.change_cents:
+                text += f"\nRendu : {format_euros(receipt.change_cents)}"
+        self.paid_var.set(text)
+        self.receipt_text.configure(state="normal")
+        self.receipt_text.delete("1.0", "end")
+        self.receipt_text.insert("1.0", receipt.text)
+        self.receipt_text.configure(state="disabled")
+        self.show_message(
+            f"Ticket {str(ticket.id)[:8]} enregistré ({format_euros(ticket.total_cents)})."
+        )
+        self.wake.set()  # send it now rather than in 10 s
+
+    def show_status(self, status: StatusInfo) -> None:
+        self.status_var.set(status.text())
+        colour = "#1b4d2b" if status.online else ("#8a4b00" if status.waiting else "#333")
+        if status.rejected:
+            colour = "#b00020"
+        self.status_bar.configure(background=colour)
+
+    # -- dialogs -----------------------------------------------------------------------------
+    def _client_dialog(self) -> str:
+        dialog = Dialog(self, "Carte client")
+        dialog.label("Scannez la carte du foyer (Suppr : retirer le client) :", big=True)
+        entry = dialog.entry()
+
+        def done(event: Any) -> str:
+            code = entry.get().strip()
+            dialog.close(code)
+            return "break"
+
+        entry.bind("<Return>", done)
+        entry.bind("<Delete>", lambda e: dialog.close(""))
+        code = dialog.run(entry)
+        if code:
+            self.till.set_client(code)
+        elif code == "":
+            self.till.clear_client()
+        return "break"
+
+    def search_dialog(self) -> str:
+        dialog = Dialog(self, "Recherche d'un article")
+        dialog.label("Tapez une partie du nom, ↑/↓ pour choisir, Entrée pour ajouter :")
+        entry = dialog.entry()
+        listbox = tk.Listbox(dialog, font=self.fonts["normal"], height=12, width=60)
+        listbox.pack(fill="both", expand=True)
+        results: list[ProductItem] = []
+        searched: list[str] = [""]
+        scheduled: list[str] = []
+
+        def refresh() -> None:
+            scheduled.clear()
+            text = entry.get()
+            if text == searched[0]:
+                return
+            searched[0] = text
+            results[:] = self.till.search(text)
+            listbox.delete(0, "end")
+            for product in results:
+                price = format_euros(product.price_cents) + (" /kg" if product.unit == "kg" else "")
+                listbox.insert("end", f"{product.name}  —  {price}")
+            if results:
+                listbox.selection_set(0)
+
+        def on_change(*args: Any) -> None:
+            if not scheduled:
+                scheduled.append(dialog.after(60, refresh))  # one search per burst of keys
+
+        def move(step: int) -> str:
+            refresh()
+            if not results:
+                return "break"
+            current = listbox.curselection()
+            index = max(0, min(len(results) - 1, (current[0] if current else -1) + step))
+            listbox.selection_clear(0, "end")
+            listbox.selection_set(index)
+            listbox.see(index)
+            return "break"
+
+        def choose(event: Any) -> str:
+            refresh()
+            current = listbox.curselection()
+            if results and current:
+                dialog.close(results[current[0]])
+            return "break"
+
+        text_var = tk.StringVar(master=dialog)
+        entry.configure(textvariable=text_var)
+        text_var.trace_add("write", on_change)
+        entry.bind("<Up>", lambda e: move(-1))
+        entry.bind("<Down>", lambda e: move(1))
+        entry.bind("<Return>", choose)
+        entry.bind("<KP_Enter>", choose)
+        product = dialog.run(entry)
+        if isinstance(product, ProductItem):
+            self.till.add_product(product.id)
+        return "break"
+
+    def weight_dialog(self, product: ProductItem) -> None:
+        dialog = Dialog(self, "Poids")
+        dialog.label(f"{product.name} — {format_euros(product.price_cents)} le kilo", big=True)
+        dialog.label("Poids en grammes (ou en kilos avec une virgule : 1,250) :")
+        entry = dialog.entry()
+
+        def done(event: Any) -> str:
+            grams = parse_grams(entry.get())
+            if grams is None:
+                entry.delete(0, "end")
+                return "break"
+            dialog.close(grams)
+            return "break"
+
+        entry.bind("<Return>", done)
+        entry.bind("<KP_Enter>", done)
+        grams = dialog.run(entry)
+        if grams:
+            self.till.add_weighed(product.id, grams)
+
+    def _weight_for_selected(self) -> str:
+        if 0 <= self.selected < len(self.till.lines):
+            line = self.till.lines[self.selected]
+            if line.unit == "kg":
+                self._quantity_dialog()
+        return "break"
+
+    def _quantity_dialog(self) -> str:
+        typed = self.scan_entry.get().strip()
+        if typed.isdigit() and not self.till.lines:
+            self.scan_entry.delete(0, "end")
+            self.till.set_pending_quantity(int(typed))
+            return "break"
+        if not 0 <= self.selected < len(self.till.lines):
+            self.show_message("Choisissez d'abord une ligne avec ↑/↓.", "warning")
+            return "break"
+        line = self.till.lines[self.selected]
+        if typed.isdigit():
+            self.scan_entry.delete(0, "end")
+            self.till.set_line_quantity(self.selected, int(typed))
+            return "break"
+        dialog = Dialog(self, "Quantité")
+        unit = "en grammes" if line.unit == "kg" else "en pièces"
+        dialog.label(f"{line.label} — nouvelle quantité ({unit}) :", big=True)
+        entry = dialog.entry()
+        entry.insert(0, str(line.quantity))
+        entry.select_range(0, "end")
+
+        def done(event: Any) -> str:
+            text = entry.get()
+            value = (
+                parse_grams(text) if line.unit == "kg" else (int(text) if text.isdigit() else None)
+            )
+            dialog.close(value)
+            return "break"
+
+        entry.bind("<Return>", done)
+        entry.bind("<KP_Enter>", done)
+        value = dialog.run(entry)
+        if value:
+            self.till.set_line_quantity(self.selected, value)
+        return "break"
+
+    def payment_dialog(self) -> str:
+        if not self.till.begin_payment():
+            return "break"
+        dialog = Dialog(self, "Paiement")
+        total_var = tk.StringVar()
+        tk.Label(dialog, textvariable=total_var, font=self.fonts["huge"], background="white").pack(
+            anchor="w"
+        )
+        method_var = tk.StringVar(value="cash")
+        hints = "   ".join(f"{key} {METHOD_LABELS[m]}" for key, m in METHOD_KEYS.items())
+        dialog.label(hints)
+        method_label = dialog.label("", big=True)
+        amount_label = dialog.label("Montant (Entrée : le reste dû) :")
+        entry = dialog.entry()
+        change_var = tk.StringVar()
+        tk.Label(dialog, textvariable=change_var, font=self.fonts["big"], background="white").pack(
+            anchor="w"
+        )
+
+        def refresh() -> None:
+            summary = self.till.summary()
+            total_var.set(f"Reste à payer : {format_euros(summary.remaining_cents)}")
+            method = method_var.get()
+            method_label.configure(text=f"Moyen : {METHOD_LABELS[method]}")
+            amount_label.configure(
+                text="Somme remise par le client (Entrée : le compte juste) :"
+                if method == "cash"
+                else "Montant (Entrée : le reste dû) :"
+            )
+
+        def choose(method: PaymentMethod) -> str:
+            method_var.set(method)
+            refresh()
+            on_type()
+            return "break"
+
+        def on_type(*args: Any) -> None:
+            cents = parse_euros(entry.get())
+            remaining = self.till.summary().remaining_cents
+            if method_var.get() == "cash" and cents is not None and cents > remaining:
+                change_var.set(f"Rendu : {format_euros(cents - remaining)}")
+            else:
+                change_var.set("")
+
+        def pay(event: Any) -> str:
+            cents = parse_euros(entry.get())
+            method: PaymentMethod = method_var.get()  # type: ignore[assignment]
+            if entry.get().strip() and cents is None:
+                entry.delete(0, "end")
+                return "break"
+            remaining = self.till.summary().remaining_cents
+            if method == "cash" and cents is not None and cents >= remaining:
+                ticket = self.till.add_payment("cash", tendered_cents=cents)
+            else:
+                ticket = self.till.add_payment(method, cents)
+            entry.delete(0, "end")
+            change_var.set("")
+            if ticket is not None or not self.till.lines:
+                dialog.close(ticket)
+            else:
+                refresh()
+            return "break"
+
+        for key, method in METHOD_KEYS.items():
+            entry.bind(f"<{key}>", lambda e, m=method: choose(m))  # type: ignore[misc]
+        amount_var = tk.StringVar(master=dialog)
+        entry.configure(textvariable=amount_var)
+        amount_var.trace_add("write", on_type)
+        entry.bind("<Return>", pay)
+        entry.bind("<KP_Enter>", pay)
+        refresh()
+        ticket = dialog.run(entry)
+        if ticket is None and self.till.payments:
+            self.till.cancel_payments()
+            self.show_message("Paiement annulé : la vente reste ouverte.", "warning")
+        return "break"
+
+    def refund_dialog(self) -> str:
+        if self.till.lines:
+            self.show_message("Terminez la vente en cours avant un remboursement.", "warning")
+            return "break"
+        dialog = Dialog(self, "Remboursement")
+        dialog.label("Numéro du ticket (les 8 premiers caractères suffisent) :", big=True)
+        entry = dialog.entry()
+
+        def give_reference(event: Any) -> str:
+            dialog.close(entry.get())
+            return "break"
+
+        entry.bind("<Return>", give_reference)
+        reference = dialog.run(entry)
+        if not reference:
+            return "break"
+        original = self.till.find_ticket(reference)
+        if original is None:
+            return "break"
+        pick = Dialog(self, "Remboursement")
+        pick.label("Ligne à rembourser (↑/↓, Entrée), quantité ensuite :", big=True)
+        listbox = tk.Listbox(pick, font=self.fonts["normal"], height=10, width=60)
+        listbox.pack(fill="both")
+        for line in original.lines:
+            listbox.insert(
+                "end",
+                f"{line.label} — {format_quantity(line.quantity, line.unit)} — "
+                f"{format_euros(line.total_cents)}",
+            )
+        listbox.selection_set(0)
+
+        def pick_line(event: Any) -> str:
+            selection = listbox.curselection()
+            pick.close(selection[0] if selection else None)
+            return "break"
+
+        listbox.bind("<Return>", pick_line)
+        index = pick.run(listbox)
+        if index is None:
+            return "break"
+        line = original.lines[index]
+        ask = Dialog(self, "Remboursement")
+        ask.label(f"{line.label} : quantité à rembourser (Entrée : tout) :", big=True)
+        qty_entry = ask.entry()
+
+        def done(event: Any) -> str:
+            text = qty_entry.get().strip()
+            if not text:
+                ask.close(line.quantity)
+            else:
+                value = (
+                    parse_grams(text)
+                    if line.unit == "kg"
+                    else (int(text) if text.isdigit() else None)
+                )
+                ask.close(value)
+            return "break"
+
+        qty_entry.bind("<Return>", done)
+        quantity = ask.run(qty_entry)
+        if quantity:
+            self.till.refund(original, {index: quantity}, "cash")
+        return "break"
+
+    def _ask_amount(self, title: str, question: str) -> int | None:
+        dialog = Dialog(self, title)
+        dialog.label(question, big=True)
+        entry = dialog.entry()
+
+        def done(event: Any) -> str:
+            cents = parse_euros(entry.get() or "0")
+            if cents is None:
+                entry.delete(0, "end")
+                return "break"
+            dialog.close(cents)
+            return "break"
+
+        entry.bind("<Return>", done)
+        entry.bind("<KP_Enter>", done)
+        result: int | None = dialog.run(entry)
+        return result
+
+    def session_dialog(self) -> str:
+        session = self.ctx.sessions.current()
+        if session is None:
+            cents = self._ask_amount("Ouverture de caisse", "Fond de caisse (en euros) :")
+            if cents is not None:
+                self.till.open_session(cents)
+            return "break"
+        if not self.confirm("Clôturer la session de caisse maintenant ?"):
+            return "break"
+        expected = self.ctx.sessions.expected(session)
+        counted: dict[str, int] = {}
+        for method in PAYMENT_METHODS:
+            if method not in expected:
+                continue
+            cents = self._ask_amount(
+                "Clôture", f"Compté en {METHOD_LABELS[method].lower()} (en euros) :"
+            )
+            if cents is None:
+                self.show_message("Clôture annulée.", "warning")
+                return "break"
+            counted[method] = cents
+        report = self.till.close_session(counted)
+        if report is not None:
+            self._show_report(self.ctx.sessions.summary(report))
+        return "break"
+
+    def x_report(self) -> str:
+        session = self.ctx.sessions.current()
+        if session is None:
+            self.show_message("Aucune session de caisse ouverte (F10 pour l'ouvrir).", "warning")
+            return "break"
+        self._show_report(self.ctx.sessions.summary(session))
+        return "break"
+
+    def _show_report(self, lines: list[str]) -> None:
+        self.receipt_text.configure(state="normal")
+        self.receipt_text.delete("1.0", "end")
+        self.receipt_text.insert("1.0", "\n".join(lines))
+        self.receipt_text.configure(state="disabled")
+
+    # -- background sync ---------------------------------------------------------------------
+    def start_sync(self, agent: SyncAgent | None = None) -> None:
+        """Run the sync agent in a background thread; it only talks to the window through
+        the queue."""
+        if agent is None:
+            agent = self.ctx.agent(on_snapshot=self._snapshot_from_thread)
+        else:
+            agent.on_snapshot = self._snapshot_from_thread
+        self.agent = agent
+
+        def loop() -> None:
+            while not self.stop.is_set():
+                try:
+                    report = agent.run_once()
+                except Exception as exc:  # noqa: BLE001 - never let the thread die
+                    report = SyncReport(state="offline", message=f"Erreur inattendue : {exc}")
+                self.events.put(("report", report))
+                self.wake.wait(10.0)
+                self.wake.clear()
+
+        threading.Thread(target=loop, name="cabas-sync", daemon=True).start()
+
+    def _snapshot_from_thread(self, snapshot: Snapshot) -> None:
+        # Built in the agent's thread (it takes a moment with 20,000 products).
+        self.events.put(("catalog", (Catalog.build(snapshot), snapshot.generated_at)))
+
+    def _poll(self) -> None:
+        try:
+            while True:
+                kind, payload = self.events.get_nowait()
+                if kind == "report":
+                    report: SyncReport = payload
+                    last = None
+                    if report.state == "online":
+                        last = datetime.now(UTC)
+                    self.till.update_link(report.state, last, report.message)
+                    for problem in report.problems:
+                        self.show_message(problem, "error")
+                elif kind == "catalog":
+                    catalog, generated_at = payload
+                    self.till.replace_catalog(catalog, generated_at, datetime.now(UTC))
+                    if self.till.cashier is None:
+                        self.refresh_cashiers()
+        except queue.Empty:
+            pass
+        self.root.after(POLL_MS, self._poll)
+
+    def quit(self) -> None:
+        if self.till.lines and not self.confirm("Une vente est en cours. Quitter quand même ?"):
+            return
+        self.stop.set()
+        self.wake.set()
+        self.root.destroy()
+
+
+def run_window(
+    ctx: TillContext, *, notice: str = "", on_ready: Callable[[TillWindow], None] | None = None
+) -> int:
+    """Open the till window from local data, start the sync agent, run until closed."""
+    window = TillWindow(ctx, notice=notice)
+    window.start_sync()
+    if on_ready is not None:
+        window.root.after_idle(lambda: on_ready(window))
+    window.root.mainloop()
+    return 0
