@@ -98,6 +98,14 @@ def test_disposing_from_the_dates_page_writes_the_expiry_movement(diane_client, 
     assert (movement.quantity, movement.created_by) == (-6, world.diane)
 
 
+def test_disposing_never_redirects_to_another_site(diane_client, world, product):
+    lot = lot_receive(store=world.store_a, product=product, quantity=1, actor=None)
+    response = diane_client.post(
+        reverse("stock:lot_dispose", args=[lot.pk]), {"next": "https://evil.example/"}
+    )
+    assert response.url == reverse("stock:dates")
+
+
 def test_an_entry_creates_a_lot_by_scanning_the_product(diane_client, world, product):
     response = diane_client.post(
         reverse("stock:lot_add"),

@@ -5,21 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0002_product_import'),
-        ('stock', '0002_refund_links'),
-        ('stores', '0001_initial'),
+        ("catalog", "0002_product_import"),
+        ("stock", "0002_refund_links"),
+        ("stores", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='stockmovement',
-            name='stock_mvt_product',
+            model_name="stockmovement",
+            name="stock_mvt_product",
         ),
         migrations.AddIndex(
-            model_name='stockmovement',
-            index=models.Index(fields=['store', 'product', '-occurred_at', '-id', 'quantity'], name='stock_mvt_product_ledger'),
+            model_name="stockmovement",
+            index=models.Index(
+                fields=["store", "product", "-occurred_at", "-id", "quantity"],
+                name="stock_mvt_product_ledger",
+            ),
         ),
     ]
