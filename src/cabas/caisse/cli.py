@@ -88,6 +88,9 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     except TransportError as exc:
         _print(f"Enrôlement impossible : {exc}")
         return 1
+    # The key the till trusts for updates: given on the command line, else shipped in this
+    # package, else the one the server gives at enrolment (over the same HTTPS channel).
+    public_key = public_key or answer.package_public_key
     config = TillConfig(
         server_url=args.server.rstrip("/"),
         device_id=answer.device_id,
