@@ -61,7 +61,7 @@ def _report_line(report: SyncReport) -> str:
 
 
 def cmd_enroll(args: argparse.Namespace) -> int:
-    data = DataDir(args.data_dir).ensure()
+    data = DataDir(Path(args.data_dir)).ensure()
     existing = load_config(data)
     if existing is not None and not args.force:
         _print(
@@ -211,7 +211,7 @@ def cmd_resend(args: argparse.Namespace) -> int:
 
 
 def cmd_configure(args: argparse.Namespace) -> int:
-    data = DataDir(args.data_dir)
+    data = DataDir(Path(args.data_dir))
     config = load_config(data)
     if config is None:
         _print("Cette caisse n'est rattachée à aucune épicerie.")
