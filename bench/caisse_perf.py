@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -99,6 +99,7 @@ class NullView:
     def ask_weight(self, product): ...
     def confirm(self, question):
         return True
+
     def show_paid(self, ticket, receipt): ...
     def show_status(self, status): ...
 
@@ -119,7 +120,8 @@ def data_dir(root: Path, server_url: str = "http://127.0.0.1:9", token: str = "t
 
 
 def row(what: str, value: str, baseline: str, target: str, ok: bool) -> None:
-    print(f"{what:<48} {value:>14}   baseline {baseline:>12}   target {target:<10} {'OK' if ok else 'SLOW'}")
+    verdict = "OK" if ok else "SLOW"
+    print(f"{what:<48} {value:>14}   baseline {baseline:>12}   target {target:<10} {verdict}")
 
 
 def ensure_display() -> subprocess.Popen | None:
@@ -130,8 +132,11 @@ def ensure_display() -> subprocess.Popen | None:
         return None
     for number in range(140, 160):
         if not Path(f"/tmp/.X{number}-lock").exists():
-            process = subprocess.Popen([xvfb, f":{number}", "-screen", "0", "1280x800x24"],
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            process = subprocess.Popen(
+                [xvfb, f":{number}", "-screen", "0", "1280x800x24"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             for _ in range(50):
                 if Path(f"/tmp/.X11-unix/X{number}").exists():
                     os.environ["DISPLAY"] = f":{number}"
@@ -166,14 +171,24 @@ def bench_local(tmp: Path, products: int, households: int) -> None:
         window = TillWindow(ctx, tk.Tk())
         window.root.update()
         window_time = time.perf_counter() - started
-        row("1. window ready from local data", f"{window_time * 1000:.0f} ms",
-            f"{baseline * 1000:.0f} ms", "< 1500 ms", window_time < 1.5)
+        row(
+            "1. window ready from local data",
+            f"{window_time * 1000:.0f} ms",
+            f"{baseline * 1000:.0f} ms",
+            "< 1500 ms",
+            window_time < 1.5,
+        )
     started = time.perf_counter()
     ctx = TillContext.open(root)
     till = ctx.till(NullView())
     core_time = time.perf_counter() - started
-    row("1b. core ready from local data (no window)", f"{core_time * 1000:.0f} ms",
-        f"{baseline * 1000:.0f} ms", "< 1500 ms", core_time < 1.5)
+    row(
+        "1b. core ready from local data (no window)",
+        f"{core_time * 1000:.0f} ms",
+        f"{baseline * 1000:.0f} ms",
+        "< 1500 ms",
+        core_time < 1.5,
+    )
 
     # 2. scan -> line in the core
     till.sign_in(1, "1234")
@@ -194,14 +209,23 @@ def bench_local(tmp: Path, products: int, households: int) -> None:
         catalog.get(code)
     lookup = (time.perf_counter() - started) / len(codes)
     p95 = statistics.quantiles(times, n=20)[-1]
-    row("2. scan shows its line (core, p95)", f"{p95 * 1000:.2f} ms",
-        f"{lookup * 1e6:.2f} µs", "< 5 ms", p95 < 0.005)
+    row(
+        "2. scan shows its line (core, p95)",
+        f"{p95 * 1000:.2f} ms",
+        f"{lookup * 1e6:.2f} µs",
+        "< 5 ms",
+        p95 < 0.005,
+    )
 
     # 3. the window keeps up with a scanner (a code + Enter every 100 ms)
     if window_time is not None:
         window.till.sign_in(1, "1234")
         window.show_sale()
         window.till.scan("B000042")
+        deadline = time.perf_counter() + 5
+        while window.root.focus_get() is not window.scan_entry and time.perf_counter() < deadline:
+            window.root.update()  # the scanner types into the field that has the focus
+            time.sleep(0.01)
         handled: list[float] = []
         entry = window.scan_entry
         late = 0
@@ -221,8 +245,13 @@ def bench_local(tmp: Path, products: int, households: int) -> None:
                 time.sleep(0.002)
         lines = sum(line.quantity for line in window.till.lines)
         worst = max(handled)
-        row("3. window: scan + redraw (worst of 60, 1/100 ms)", f"{worst * 1000:.1f} ms",
-            "100 ms", "< 100 ms", worst < 0.1 and lines == 60)
+        row(
+            "3. window: scan + redraw (worst of 60, 1/100 ms)",
+            f"{worst * 1000:.1f} ms",
+            "100 ms",
+            "< 100 ms",
+            worst < 0.1 and lines == 60,
+        )
         print(f"   {lines} lines for 60 codes, {late} codes handled after the next one was due")
         window.root.destroy()
     else:
@@ -264,21 +293,36 @@ def bench_local(tmp: Path, products: int, households: int) -> None:
         os.close(fd)
         synced.append(time.perf_counter() - started)
     p95 = statistics.quantiles(writes, n=20)[-1]
-    row("4. ticket written crash-safely (median)", f"{statistics.median(writes) * 1000:.2f} ms",
-        f"{statistics.median(bare) * 1000:.3f} ms", "< 5 ms", statistics.median(writes) < 0.005)
-    row("   same, p95", f"{p95 * 1000:.2f} ms", f"{statistics.median(synced) * 1000:.2f} ms",
-        "< 5 ms", p95 < 0.005)
+    row(
+        "4. ticket written crash-safely (median)",
+        f"{statistics.median(writes) * 1000:.2f} ms",
+        f"{statistics.median(bare) * 1000:.3f} ms",
+        "< 5 ms",
+        statistics.median(writes) < 0.005,
+    )
+    row(
+        "   same, p95",
+        f"{p95 * 1000:.2f} ms",
+        f"{statistics.median(synced) * 1000:.2f} ms",
+        "< 5 ms",
+        p95 < 0.005,
+    )
     print("   (baseline of the p95 row: one write + one fsync, the disk's own floor)")
 
     # 6. a week of offline sales: 400 tickets a day for 7 days
     for i in range(400 * 7 - 300):
-        till.scan("B%06d" % (1 + i % households))
+        till.scan(f"B{1 + i % households:06d}")
         for k in range(5):
             till.scan(ean(pieces[(i * 31 + k) % len(pieces)]))
         till.add_payment("cash")
     size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
-    row("6. data folder, a week offline (2,800 tickets)", f"{size / 1e6:.1f} MB",
-        f"{plain.stat().st_size / 1e6:.1f} MB", "< 100 MB", size < 100e6)
+    row(
+        "6. data folder, a week offline (2,800 tickets)",
+        f"{size / 1e6:.1f} MB",
+        f"{plain.stat().st_size / 1e6:.1f} MB",
+        "< 100 MB",
+        size < 100e6,
+    )
 
 
 def free_port() -> int:
@@ -289,18 +333,31 @@ def free_port() -> int:
 
 def start_real_server(tmp: Path) -> tuple[subprocess.Popen, str, str]:
     cabas = str(Path(sys.executable).with_name("cabas"))
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
-           "CABAS_VAR_DIR": str(tmp / "var"), "DJANGO_DEBUG": "false"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
+        "CABAS_VAR_DIR": str(tmp / "var"),
+        "DJANGO_DEBUG": "false",
+    }
     subprocess.run([cabas, "migrate", "--noinput"], env=env, check=True, capture_output=True)
-    subprocess.run([cabas, "demo", "--password", "bench-2026"], env=env, check=True,
-                   capture_output=True)
-    out = subprocess.run([cabas, "create_enrollment_code", "--store", "demo"], env=env,
-                         check=True, capture_output=True, text=True).stdout
+    subprocess.run(
+        [cabas, "demo", "--password", "bench-2026"], env=env, check=True, capture_output=True
+    )
+    out = subprocess.run(
+        [cabas, "create_enrollment_code", "--store", "demo"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     code = out.strip().splitlines()[-1].strip()
     port = free_port()
     server = subprocess.Popen(
-        [cabas, "runserver", "--noreload", "--insecure", f"127.0.0.1:{port}"], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [cabas, "runserver", "--noreload", "--insecure", f"127.0.0.1:{port}"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -319,8 +376,21 @@ def bench_drain(tmp: Path, server_url: str | None, code: str | None, count: int)
         if server_url is None:
             server, server_url, code = start_real_server(tmp)
         root = tmp / "drain"
-        assert caisse_main(["--data-dir", str(root), "enroll", "--server", server_url,
-                            "--code", code, "--no-keyring"]) == 0
+        assert (
+            caisse_main(
+                [
+                    "--data-dir",
+                    str(root),
+                    "enroll",
+                    "--server",
+                    server_url,
+                    "--code",
+                    code,
+                    "--no-keyring",
+                ]
+            )
+            == 0
+        )
         ctx = TillContext.open(root)
         till = ctx.till(NullView())
         cashiers = till.cashiers()
@@ -353,13 +423,19 @@ def bench_drain(tmp: Path, server_url: str | None, code: str | None, count: int)
         for index in range(0, len(fresh), 100):
             request = urllib.request.Request(  # noqa: S310
                 server_url + "/api/pos/v1/tickets",
-                data=json.dumps({"tickets": fresh[index:index + 100]}).encode(),
+                data=json.dumps({"tickets": fresh[index : index + 100]}).encode(),
                 headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-                method="POST")
+                method="POST",
+            )
             urllib.request.urlopen(request, timeout=120).read()  # noqa: S310
         baseline = time.perf_counter() - started
-        row(f"5. backlog of {count} tickets drains over HTTP", f"{drained:.1f} s",
-            f"{baseline:.1f} s", "< 60 s", drained < 60 and not ctx.outbox.pending_count())
+        row(
+            f"5. backlog of {count} tickets drains over HTTP",
+            f"{drained:.1f} s",
+            f"{baseline:.1f} s",
+            "< 60 s",
+            drained < 60 and not ctx.outbox.pending_count(),
+        )
     finally:
         if server is not None:
             server.terminate()
