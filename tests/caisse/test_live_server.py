@@ -26,6 +26,13 @@ from tests.caisse.proxy import BadNetwork
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
+# The server's ticket intake comes with the `pos` branch; until it is on main these tests
+# cannot run against the real server (they pass on a tree where it is, see docs/caisse.md).
+pytest.importorskip(
+    "cabas.gestion.sales.models",
+    reason="the server's ticket intake (cabas.gestion.sales, branch pos) is not installed",
+)
+
 KILL_TRIALS = int(os.environ.get("CABAS_KILL_TRIALS", "30"))
 
 

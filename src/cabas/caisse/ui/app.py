@@ -24,7 +24,7 @@ from typing import Any
 from cabas.caisse.core.app import TillContext
 from cabas.caisse.core.catalog import Catalog
 from cabas.caisse.core.receipt import METHOD_LABELS, Receipt
-from cabas.caisse.core.sync import SyncAgent, SyncReport
+from cabas.caisse.core.sync import SyncAgent, SyncReport, SyncStatus
 from cabas.caisse.core.till import CartSummary, StatusInfo, Till
 from cabas.caisse.core.view import Level
 from cabas.protocol import PAYMENT_METHODS, PaymentMethod, ProductItem, Snapshot, Ticket
@@ -159,6 +159,10 @@ class TillWindow:
         self._rows: dict[str, Any] = {}
         self._build()
         self.till: Till = ctx.till(self)
+        status = SyncStatus.load(ctx.data.status_file)
+        if status.last_success:
+            # Shown from the start: the last sync of this window or of `cabas-caisse sync`.
+            self.till.last_sync = datetime.fromisoformat(status.last_success)
         self.agent: SyncAgent | None = None
         self.stop = threading.Event()
         self.wake = threading.Event()
