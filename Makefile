@@ -6,7 +6,7 @@ DEMO_PASSWORD ?= cabas-demo-2026
 HOST ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format caisse bench clean
+.PHONY: run test lint format caisse bench faults clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,16 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+
+# The fault harness at full size (tests/faults, CABAS_FAULTS_FULL=1) on each database server.
+FAULTS_DATABASES ?= postgres://postgres@127.0.0.1:5432/cabas_faults mysql://root@127.0.0.1:3306/cabas_faults
+faults: $(VENV)/.dev
+	$(BIN)/pip install --quiet -e '.[server,caisse,postgres,mysql,dev]'
+	@for url in $(FAULTS_DATABASES); do \
+	  echo "=== faults on $$url"; \
+	  CABAS_FAULTS_FULL=1 DATABASE_URL=$$url $(BIN)/python -m pytest -p no:cacheprovider -s \
+	    tests/faults $(PYTEST_ARGS) || exit 1; \
+	done
 
 # The till package, signed with CABAS_PACKAGE_SIGNING_KEY (or the development key in var/).
 caisse: $(VENV)/.server

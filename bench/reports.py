@@ -354,16 +354,22 @@ def bare_activity_sql(store: Any, start: datetime, end: datetime, first: date, l
         [store.pk, store.pk, start, end],
     )
     money = raw(
-        "SELECT SUM(l.total_cents), SUM(l.full_price_cents),"
-        " SUM(CASE WHEN t.household_id IS NOT NULL THEN l.total_cents END),"
-        " SUM(CASE WHEN c.name = 'Fruits et légumes' OR p2.name = 'Fruits et légumes'"
-        "     THEN l.full_price_cents END),"
-        " COUNT(DISTINCT CASE WHEN t.refund_of IS NULL THEN t.id END) "
-        "FROM sales_ticketline l JOIN sales_ticket t ON t.id = l.ticket_id "
-        "LEFT JOIN catalog_product p ON p.id = l.product_id "
-        "LEFT JOIN catalog_category c ON c.id = p.category_id "
+        "SELECT SUM(t.total_cents), SUM(t.full_price_cents),"
+        " SUM(CASE WHEN t.household_id IS NOT NULL THEN t.total_cents END),"
+        " SUM(CASE WHEN t.household_id IS NOT NULL THEN t.full_price_cents END),"
+        " COUNT(CASE WHEN t.refund_of IS NULL THEN 1 END),"
+        " COUNT(CASE WHEN t.refund_of IS NULL AND t.household_id IS NOT NULL THEN 1 END) "
+        "FROM sales_ticket t WHERE t.store_id = %s AND t.created_at >= %s AND t.created_at < %s",
+        [store.pk, start, end],
+    )
+    fruit_veg = raw(
+        "SELECT SUM(l.full_price_cents) FROM sales_ticketline l "
+        "JOIN sales_ticket t ON t.id = l.ticket_id "
+        "JOIN catalog_product p ON p.id = l.product_id "
+        "JOIN catalog_category c ON c.id = p.category_id "
         "LEFT JOIN catalog_category p2 ON p2.id = c.parent_id "
-        "WHERE l.store_id = %s AND t.created_at >= %s AND t.created_at < %s",
+        "WHERE l.store_id = %s AND t.created_at >= %s AND t.created_at < %s"
+        " AND (c.name = 'Fruits et légumes' OR p2.name = 'Fruits et légumes')",
         [store.pk, start, end],
     )
     rights = raw(
@@ -386,7 +392,7 @@ def bare_activity_sql(store: Any, start: datetime, end: datetime, first: date, l
         " AND created_at < %s) GROUP BY commune",
         [store.pk, store.pk, start, end],
     )
-    return served, money, rights, origins, communes
+    return served, money, fruit_veg, rights, origins, communes
 
 
 def bare_statistic_sql(store: Any, start: datetime, end: datetime, group: str, measure: str) -> Any:
@@ -410,6 +416,19 @@ def bare_statistic_sql(store: Any, start: datetime, end: datetime, group: str, m
         "commune": "h.commune",
     }[group]
     params: list[Any] = [store.timezone] if group == "month" else []
+    if group in ("month", "till", "commune"):
+        # A ticket attribute: the same figures from the tickets alone.
+        ticket_expr = {
+            "paid": "SUM(t.total_cents)",
+            "households": "COUNT(DISTINCT t.household_id)",
+            "tickets": "COUNT(t.id)",
+        }[measure]
+        return raw(
+            f"SELECT {key} AS k, {ticket_expr} FROM sales_ticket t "
+            "LEFT JOIN beneficiaries_household h ON h.id = t.household_id "
+            "WHERE t.store_id = %s AND t.created_at >= %s AND t.created_at < %s GROUP BY k",
+            [*params, store.pk, start, end],
+        )
     return raw(
         f"SELECT {key} AS k, {expr} FROM sales_ticketline l "
         "JOIN sales_ticket t ON t.id = l.ticket_id "

@@ -48,7 +48,8 @@ start_server() {  # start_server PORT SERVER_ID EXTRA_OPTIONS...
     mkdir -p "$dir/data"
     [ "$(id -u)" = 0 ] && chown -R mysql:mysql "$dir"
     mariadb-install-db --no-defaults --datadir="$dir/data" --user=mysql \
-      --auth-root-authentication-method=normal --skip-test-db >"$dir/install.log" 2>&1
+      --auth-root-authentication-method=normal --skip-test-db >"$dir/install.log" 2>&1 \
+      || { say "mariadb-install-db failed:" >&2; cat "$dir/install.log" >&2; exit 1; }
   fi
   # --no-defaults: nothing of the shared server's /etc/mysql/my.cnf (port 3306, its datadir).
   setsid "$MARIADBD" --no-defaults --user=mysql --datadir="$dir/data" \
@@ -59,7 +60,8 @@ start_server() {  # start_server PORT SERVER_ID EXTRA_OPTIONS...
     --innodb-flush-log-at-trx-commit=1 --innodb-buffer-pool-size=64M \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
     --skip-name-resolve "$@" </dev/null >/dev/null 2>&1 &
-  wait_until 60 "mariadbd on port $port" mariadb-admin -S "$dir/mysqld.sock" -u root ping
+  wait_until 60 "mariadbd on port $port" mariadb-admin -S "$dir/mysqld.sock" -u root ping \
+    || { tail -20 "$dir/error.log" >&2; exit 1; }
   # TCP clients come from 127.0.0.1 (skip-name-resolve): give them root and a replication user.
   # sql_log_bin=0: these grants are per server and must not replicate.
   sock_sql "$port" "SET sql_log_bin = 0;

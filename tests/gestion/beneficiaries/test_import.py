@@ -93,3 +93,20 @@ def test_a_cashier_cannot_import(world, client) -> None:
     client.force_login(world.bob)
     assert upload(client, GOOD + LINES).status_code == 403
     assert not Household.objects.exists()
+
+
+def test_oversized_or_binary_files_are_refused_before_any_validation() -> None:
+    import pytest
+
+    from cabas.gestion.core import imports
+
+    lines = "nom\n" + "x\n" * imports.MAX_ROWS
+    assert len(read_table("ok.csv", lines.encode())) == imports.MAX_ROWS
+    for name, content, message in (
+        ("long.csv", (lines + "y\n").encode(), "plus de 5000 lignes"),
+        ("wide.csv", (";".join(["a"] * 50) + "\n").encode(), "plus de 40 colonnes"),
+        ("nul.csv", b"nom\n\x00\x01", "n'est pas un fichier CSV"),
+        ("fake.xlsx", b"PK\x03\x04garbage", "ne peut pas être lu"),
+    ):
+        with pytest.raises(ImportFileError, match=message):
+            read_table(name, content)

@@ -295,3 +295,65 @@ def test_the_members_page_sets_the_composition(world, client) -> None:
     assert (household.adults, household.children) == (1, 1)
     html = client.get(reverse("beneficiaries:detail", args=[household.pk])).content.decode()
     assert "Tom" in html and "ans)" in html
+
+
+def test_opening_the_edit_form_is_logged_like_the_file(world, client) -> None:
+    household = private_household(world)
+    client.force_login(world.alice)
+    client.get(reverse("beneficiaries:edit", args=[household.pk]))
+    assert HouseholdAccessLog.objects.get().action == "edit"
+
+
+def test_the_cashier_lookup_and_the_ending_page_keep_their_queries_capped(
+    world, client, django_assert_max_num_queries
+) -> None:
+    today = selectors.store_today(world.store_a)
+    for index in range(15):
+        make_household(
+            world.store_a,
+            last_name=f"Fin{index}",
+            admit=(today - timedelta(days=60), today + timedelta(days=10)),
+        )
+    client.force_login(world.bob)
+    with django_assert_max_num_queries(10):
+        html = client.get(reverse("beneficiaries:list"), {"q": "fin"}).content.decode()
+    assert html.count("actif") >= 15
+    client.force_login(world.alice)
+    with django_assert_max_num_queries(10):
+        html = client.get(reverse("beneficiaries:ending")).content.decode()
+    assert "FIN14" in html
+
+
+def test_a_manager_adds_a_quota_on_a_category(world, client) -> None:
+    from cabas.gestion.beneficiaries.models import Quota
+    from cabas.gestion.catalog.services import category_create
+
+    oils = category_create(store=world.store_a, name="Huiles")
+    client.force_login(world.alice)
+    response = client.post(
+        reverse("beneficiaries:quota_add"),
+        {
+            "label": "Huile",
+            "category": str(oils.pk),
+            "unit": "piece",
+            "base_quantity": "2",
+            "per_extra_person": "1",
+            "limits_by_size": "4 = 4",
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302
+    quota = Quota.objects.get()
+    assert (quota.category, quota.limits_by_size) == (oils, {"4": 4})
+    html = client.get(reverse("beneficiaries:quotas")).content.decode()
+    assert "Huile" in html
+    response = client.post(
+        reverse("beneficiaries:quota_add"),
+        {
+            "label": "Rien",
+            "unit": "piece",
+            "base_quantity": "2",
+            "per_extra_person": "0",
+        },
+    )
+    assert "Choisissez un produit ou un rayon" in response.content.decode()

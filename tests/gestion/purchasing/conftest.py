@@ -58,7 +58,7 @@ class Shop:
 
 
 @pytest.fixture
-def shop(world) -> Shop:  # type: ignore[no-untyped-def]
+def shop(world: Any) -> Shop:
     store, diane = world.store_a, world.diane
     rayon = category_create(store=store, name="Épicerie")
     fruits = category_create(store=store, name="Fruits et légumes")

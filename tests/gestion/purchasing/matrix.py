@@ -53,7 +53,7 @@ def objects(w: Any) -> dict[str, int]:
         "draft_id": draft.pk,
         "sent_id": sent.pk,
         "delivery_id": delivery.pk,
-        "lot_id": delivery.lines.get().lot_id,
+        "lot_id": delivery.lines.get().lot_id or 0,
     }
 
 

@@ -57,6 +57,8 @@ def test_the_demo_has_every_order_state_and_both_donors_and_is_idempotent(world)
     )
     assert set(PurchaseOrder.objects.values_list("state", flat=True)) == set(OrderState.values)
     assert PurchaseOrder.objects.filter(remainder_cancelled_at__isnull=False).exists()
+    sent_states = [OrderState.SENT, OrderState.PARTLY_RECEIVED, OrderState.RECEIVED]
+    assert not PurchaseOrder.objects.filter(state__in=sent_states, sent_at__isnull=True).exists()
     kinds = set(Supplier.objects.values_list("kind", flat=True))
     assert {SupplierKind.FOOD_BANK, SupplierKind.PROGRAMME, SupplierKind.SUPPLIER} <= kinds
     assert Lot.objects.filter(origin="programme", source_label__startswith="FSE+").exists()

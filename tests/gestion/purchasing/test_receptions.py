@@ -59,6 +59,7 @@ def test_a_partial_reception_then_closing_cancels_the_remainder(shop) -> None:
     assert (movement.document_type, movement.document_id) == (DELIVERY_DOCUMENT, str(delivery.pk))
     assert "déchirés" in movement.reason
     lot = movement.lot
+    assert lot is not None
     assert lot.ddm == date(2027, 6, 30) and lot.origin == "purchase"
     assert lot.source_label == "Grossiste du Rhône"
     assert on_order_by_product(shop.world.store_a) == {shop.pasta.pk: 4, shop.rice.pk: 10}
@@ -96,8 +97,9 @@ def test_receiving_everything_including_a_substitute_completes_the_order(shop) -
     delivery = order.deliveries.get()
     substitute = delivery.lines.get(product=shop.oil)
     assert substitute.is_substitution
-    assert substitute.lot.dlc is None
-    assert delivery.lines.get(product=shop.pasta).lot.dlc == date(2027, 1, 15)
+    assert substitute.lot is not None and substitute.lot.dlc is None
+    pasta_lot = delivery.lines.get(product=shop.pasta).lot
+    assert pasta_lot is not None and pasta_lot.dlc == date(2027, 1, 15)
 
 
 def test_a_reception_is_one_transaction_nothing_is_written_when_a_line_is_wrong(shop) -> None:

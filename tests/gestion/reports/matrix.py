@@ -27,7 +27,7 @@ ROWS = [
     Row("reports:home", STOCK_AND_MANAGER),
     Row("reports:stock", STOCK_AND_MANAGER),
     Row("reports:sales", MANAGER_ONLY),
-    Row("reports:sales_tickets", MANAGER_ONLY),
+    Row("reports:sales_tickets", MANAGER_ONLY, data=lambda w: {"dimension": "origin", "value": ""}),
     Row("reports:activity", MANAGER_ONLY),
     Row("reports:statistics", MANAGER_ONLY),
     Row("reports:statistic_detail", object_of_shop_a(MANAGER_ONLY), kwargs=_saved_statistic),

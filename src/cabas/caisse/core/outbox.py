@@ -9,6 +9,7 @@ whose name does not end in ``.json`` are in progress and ignored.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -100,6 +101,10 @@ class Outbox:
                 raise TicketNotSaved(f"Un ticket {ticket.id} existe déjà dans Ventes/.")
             atomic_write_bytes(path, payload.encode("utf-8"))
         except OSError as exc:
+            # The error may come after the rename (fsync of the folder): a ticket the cashier
+            # is told is NOT saved must not be sent, or the retried sale would count twice.
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
             raise TicketNotSaved(
                 f"Le ticket n'a pas pu être enregistré sur le disque ({exc.strerror or exc}). "
                 "La vente n'est PAS validée : vérifiez le disque puis réessayez."

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
 import json
 import urllib.error
 import urllib.parse
@@ -118,7 +119,13 @@ class HttpTransport:
             if exc.code >= 500:
                 raise TransportError(f"Erreur du serveur ({exc.code}) : {error.message}") from exc
             raise ServerRefused(exc.code, error.code, error.message, error.details) from exc
-        except (TimeoutError, urllib.error.URLError, OSError, ConnectionError) as exc:
+        except (
+            TimeoutError,
+            urllib.error.URLError,
+            OSError,
+            ConnectionError,
+            http.client.HTTPException,  # IncompleteRead: the connection cut mid-answer
+        ) as exc:
             reason = getattr(exc, "reason", exc)
             raise TransportError(f"Serveur injoignable ({reason}).") from exc
 

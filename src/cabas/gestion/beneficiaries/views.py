@@ -208,6 +208,8 @@ def household_detail(request: StoreRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def household_edit(request: StoreRequest, pk: int) -> HttpResponse:
     household = selectors.household_file(request.store, pk)
+    if request.method == "GET":
+        services.household_access_log(household=household, user=request.user, action="edit")
     form = HouseholdForm(request.POST or None, instance=household)
     if household.members.exists():
         # The counts follow the members' details when they are recorded.

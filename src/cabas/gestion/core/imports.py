@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,6 +26,9 @@ from django.utils.translation import gettext as _
 
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
+MAX_COLUMNS = 40
+MAX_CELL_CHARS = 5000
+MAX_XLSX_UNCOMPRESSED = 40 * 1024 * 1024
 
 
 class ImportFileError(Exception):
@@ -50,56 +54,93 @@ def _cell(value: object) -> str:
 
 
 def read_table(name: str, content: bytes) -> list[dict[str, str]]:
-    """The rows of a CSV (UTF-8 or Windows-1252, ";" or "," separated) or XLSX file, as
-    {column key: text}; raises ImportFileError."""
+    """The rows of a CSV (UTF-8 or Windows-1252; ";", "," or tab separated) or XLSX file, as
+    {column key: text}; raises ImportFileError. Guarded against oversized files, zip bombs,
+    absurd widths and cells, and parser failures (a bad file is a message, never a 500)."""
     if len(content) > MAX_BYTES:
         raise ImportFileError(_("Le fichier dépasse 5 Mo."))
-    rows: list[list[object]]
-    if name.lower().endswith(".xlsx"):
+    if not content.strip():
+        raise ImportFileError(_("Le fichier est vide."))
+    rows: list[list[str]]
+    if content[:4] == b"PK\x03\x04" or name.lower().endswith(".xlsx"):
         rows = _read_xlsx(content)
     elif name.lower().endswith((".csv", ".txt")):
         rows = _read_csv(content)
     else:
         raise ImportFileError(_("Format non reconnu : envoyez un fichier .csv ou .xlsx."))
+    rows = [row for row in rows if any(cell.strip() for cell in row)]
     if not rows:
         raise ImportFileError(_("Le fichier est vide."))
     header = [column_key(cell) for cell in rows[0]]
     if not any(header):
         raise ImportFileError(_("La première ligne doit donner le nom des colonnes."))
-    table = []
-    for cells in rows[1:]:
-        values = [_cell(c) for c in cells]
-        if not any(values):
-            continue
-        table.append(
-            {key: values[i] if i < len(values) else "" for i, key in enumerate(header) if key}
-        )
-    if len(table) > MAX_ROWS:
-        raise ImportFileError(_("Le fichier compte plus de %(n)d lignes.") % {"n": MAX_ROWS})
-    return table
+    return [
+        {key: cells[i] if i < len(cells) else "" for i, key in enumerate(header) if key}
+        for cells in rows[1:]
+    ]
 
 
-def _read_csv(content: bytes) -> list[list[object]]:
+def _checked_row(cells: Sequence[object]) -> list[str]:
+    row = [_cell(cell) for cell in cells]
+    while len(row) > MAX_COLUMNS and not row[-1]:
+        row.pop()
+    if len(row) > MAX_COLUMNS:
+        raise ImportFileError(_("Le fichier a plus de %(n)d colonnes.") % {"n": MAX_COLUMNS})
+    if any(len(cell) > MAX_CELL_CHARS for cell in row):
+        raise ImportFileError(_("Une cellule dépasse %(n)d caractères.") % {"n": MAX_CELL_CHARS})
+    return row
+
+
+def _too_many_rows() -> ImportFileError:
+    return ImportFileError(_("Le fichier compte plus de %(n)d lignes.") % {"n": MAX_ROWS})
+
+
+def _read_csv(content: bytes) -> list[list[str]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = content.decode("cp1252", errors="replace")
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") >= sample.count(",") else ","
-    return [list[object](row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    if "\x00" in text:
+        raise ImportFileError(_("Ce fichier n'est pas un fichier CSV ou Excel (.xlsx)."))
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((";", ",", "\t"), key=first_line.count)
+    rows = []
+    try:
+        for index, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)):
+            if index > MAX_ROWS:  # the header, then at most MAX_ROWS lines
+                raise _too_many_rows()
+            rows.append(_checked_row(row))
+    except csv.Error as error:
+        raise ImportFileError(_("Le fichier CSV est mal formé.")) from error
+    return rows
 
 
-def _read_xlsx(content: bytes) -> list[list[object]]:
+def _read_xlsx(content: bytes) -> list[list[str]]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNCOMPRESSED:
+                raise ImportFileError(
+                    _("Le fichier Excel est trop volumineux une fois décompressé.")
+                )
+    except zipfile.BadZipFile as error:
+        raise ImportFileError(_("Ce fichier Excel ne peut pas être lu.")) from error
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as error:  # noqa: BLE001 - any unreadable file gets the same answer
+        try:
+            rows = []
+            for index, cells in enumerate(workbook.worksheets[0].iter_rows(values_only=True)):
+                if index > MAX_ROWS:  # the header, then at most MAX_ROWS lines
+                    raise _too_many_rows()
+                rows.append(_checked_row(cells))
+            return rows
+        finally:
+            workbook.close()
+    except ImportFileError:
+        raise
+    except Exception as error:  # noqa: BLE001 - any parser failure is a bad file, never a 500
         raise ImportFileError(_("Ce fichier Excel ne peut pas être lu.")) from error
-    sheet = workbook.worksheets[0]
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
-    return rows
 
 
 class Importer(Protocol):

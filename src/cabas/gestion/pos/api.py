@@ -7,6 +7,7 @@ ninja's own validation, authentication and not-found errors.
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 from typing import Any
@@ -22,6 +23,8 @@ from cabas import __version__
 from cabas.gestion.pos import packages
 from cabas.gestion.pos.auth import DeviceBearer, request_device
 from cabas.gestion.pos.services import EnrollmentRefused, cash_session_report, device_enroll
+from cabas.gestion.pos.snapshot import build_snapshot
+from cabas.gestion.sales.intake import ticket_batch_ingest
 from cabas.protocol import (
     ERROR_HTTP_STATUS,
     MAX_TICKETS_PER_BATCH,
@@ -32,7 +35,10 @@ from cabas.protocol import (
     EnrollResponse,
     ErrorBody,
     LatestPackage,
+    Snapshot,
     StoreInfo,
+    TicketBatch,
+    TicketBatchResult,
     error_body,
     error_info,
     french_error_message,
@@ -91,7 +97,12 @@ def _validation_details(errors: list[dict[str, Any]]) -> tuple[str, dict[str, An
 @api.exception_handler(NinjaValidationError)
 def _on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     if request.path.endswith("/cash-sessions") and getattr(request, "auth", None) is not None:
-        return _rejected_cash_session(request)
+        try:
+            raw = json.loads(request.body)
+        except ValueError:  # no body at all: answered below like any malformed request
+            pass
+        else:
+            return _rejected_cash_session(request, raw)
     errors = list(exc.errors)
     if any(
         e.get("type") == "too_long" and list(e.get("loc", ()))[-1:] == ["tickets"] for e in errors
@@ -106,10 +117,9 @@ def _on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Htt
     return error_response(request, code, message, details)
 
 
-def _rejected_cash_session(request: HttpRequest) -> HttpResponse:
+def _rejected_cash_session(request: HttpRequest, raw: Any) -> HttpResponse:
     """A malformed cash session report: answered 200 `rejected`/`invalid` (docs/protocol.md),
     like a ticket of a batch, and kept whole in the quarantine."""
-    raw = json.loads(request.body)  # ninja parsed it already: it is JSON
     try:
         parse_cash_session(raw)
     except CashSessionInvalid as invalid:
@@ -214,6 +224,45 @@ def enroll(request: HttpRequest, payload: EnrollRequest) -> Any:
 )
 def report_cash_session(request: HttpRequest, payload: CashSessionReport) -> Any:
     return 200, cash_session_report(device=request_device(request), report=payload)
+
+
+@api.get(
+    "snapshot",
+    response={200: Snapshot, 304: None, 401: ErrorBody},
+    summary="What the till needs to sell offline (full, or a delta since a cursor)",
+    operation_id="snapshot",
+)
+def snapshot(request: HttpRequest, since: str | None = None) -> Any:
+    built = build_snapshot(request_device(request).store, since)
+    if built.etag in _etags(request.headers.get("If-None-Match", "")):
+        response = HttpResponse(status=304)
+        response["ETag"] = built.etag
+        return response
+    body = built.body
+    response = HttpResponse(content_type="application/json")
+    if "gzip" in request.headers.get("Accept-Encoding", "").lower():
+        body = gzip.compress(body, compresslevel=6)
+        response["Content-Encoding"] = "gzip"
+    response.content = body
+    response["ETag"] = built.etag
+    response["Vary"] = "Accept-Encoding, Authorization"
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _etags(header: str) -> set[str]:
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+
+
+@api.post(
+    "tickets",
+    response={200: TicketBatchResult, **AUTH_ERRORS},
+    summary="Send 1 to 100 tickets; each is stored (or refused) on its own, idempotently",
+    operation_id="send_tickets",
+)
+def send_tickets(request: HttpRequest, payload: TicketBatch) -> Any:
+    results = ticket_batch_ingest(device=request_device(request), raw_tickets=payload.tickets)
+    return 200, TicketBatchResult(results=results)
 
 
 @api.get(

@@ -43,9 +43,8 @@ WHOLESALER = "Grossiste Solidaire Rhône-Alpes"
 def _backdate(order: PurchaseOrder, when: datetime) -> None:
     """Make an order look placed ``when`` (the services stamp "now"); its e-mail went out then,
     and is marked sent so the demo never mails the example addresses."""
-    PurchaseOrder.objects.filter(pk=order.pk).update(
-        created_at=when, sent_at=when if order.sent_at else None
-    )
+    PurchaseOrder.objects.filter(pk=order.pk).update(created_at=when)
+    PurchaseOrder.objects.filter(pk=order.pk, sent_at__isnull=False).update(sent_at=when)
     OutgoingEmail.objects.filter(order=order).update(
         state=EmailState.SENT, sent_at=when, attempts=1, claimed_at=when
     )

@@ -20,7 +20,7 @@ class EurosField(forms.CharField):
         kwargs.setdefault("max_length", 12)
         super().__init__(**kwargs)
 
-    def clean(self, value: Any) -> int:  # type: ignore[override]
+    def clean(self, value: Any) -> int:
         text = super().clean(value)
         if not text:
             return 0
@@ -96,7 +96,7 @@ class SupplierForm(forms.Form):
 
 
 class ProductChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Product) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: Product) -> str:
         return str(obj)
 
 

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
@@ -96,7 +97,7 @@ def _claim(email_id: int, now: datetime) -> bool:
     return claimed == 1
 
 
-def _message(email: OutgoingEmail, connection: object) -> EmailMessage:
+def _message(email: OutgoingEmail, connection: BaseEmailBackend) -> EmailMessage:
     domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ") or "cabas.local"
     message = EmailMessage(
         subject=email.subject,
@@ -104,7 +105,7 @@ def _message(email: OutgoingEmail, connection: object) -> EmailMessage:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=list(email.to),
         reply_to=list(email.reply_to) or None,
-        connection=connection,  # type: ignore[arg-type]
+        connection=connection,
         headers={"Message-ID": f"<{email.key.replace(':', '.')}@{domain}>"},
     )
     if email.attachment_name:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -71,8 +71,9 @@ class BaseReceivedFormSet(forms.BaseFormSet):
         return result
 
 
-ReceivedFormSet = forms.formset_factory(
-    ReceivedLineForm, formset=BaseReceivedFormSet, extra=0, max_num=500
+ReceivedFormSet = cast(
+    type[BaseReceivedFormSet],
+    forms.formset_factory(ReceivedLineForm, formset=BaseReceivedFormSet, extra=0, max_num=500),
 )
 
 
@@ -94,7 +95,7 @@ def reception_formset(
     by_id = formset.order_lines
     for form in formset.forms:
         line_id = form.initial.get("order_line")
-        form.ordered_line = by_id.get(line_id) if line_id else None  # type: ignore[attr-defined]
+        form.ordered_line = by_id.get(line_id) if line_id else None
     return formset
 
 

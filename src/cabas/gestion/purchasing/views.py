@@ -190,7 +190,7 @@ def home(request: StoreRequest) -> HttpResponse:
         "state": state,
         "create_form": OrderCreateForm(store=request.store),
     }
-    if request.htmx:
+    if request.htmx:  # type: ignore[attr-defined]
         return render(request, "purchasing/_order_table.html", context)
     return _page(request, "order_list.html", context)
 
@@ -395,7 +395,7 @@ def order_receive(request: StoreRequest, order_id: int) -> HttpResponse:
             )
         except ValidationError as error:
             for message in error.messages:
-                formset.non_form_errors().append(message)  # type: ignore[attr-defined]
+                formset.non_form_errors().append(message)
         else:
             messages.success(request, _("Livraison enregistrée : le stock est à jour."))
             return redirect("purchasing:delivery_detail", delivery_id=delivery.pk)

@@ -115,19 +115,25 @@ def activity_report(store: Store, period: Period, *, annual: bool = False) -> Ac
     f.update(people)
     f["people"] = people["adults"] + people["children"]
 
-    lines = analytics.lines(store, period)
-    beneficiary = Q(ticket__household__isnull=False)
-    fruit_veg = Q(product__category__name__iexact=FRUIT_AND_VEG_RAYON) | Q(
-        product__category__parent__name__iexact=FRUIT_AND_VEG_RAYON
-    )
-    money = lines.aggregate(
+    # Amounts and visits on the tickets (their totals are the sums of their lines); the fruit
+    # and vegetables need the lines, restricted to that rayon by the database.
+    beneficiary = Q(household__isnull=False)
+    sale = Q(refund_of__isnull=True)
+    money = analytics.tickets(store, period).aggregate(
         paid=Coalesce(Sum("total_cents"), 0),
         full=Coalesce(Sum("full_price_cents"), 0),
         paid_households=Coalesce(Sum("total_cents", filter=beneficiary), 0),
         full_households=Coalesce(Sum("full_price_cents", filter=beneficiary), 0),
-        fruit_veg_full=Coalesce(Sum("full_price_cents", filter=fruit_veg), 0),
-        tickets=Count("ticket_id", distinct=True, filter=analytics.SALE),
-        visits=Count("ticket_id", distinct=True, filter=analytics.SALE & beneficiary),
+        tickets=Count("id", filter=sale),
+        visits=Count("id", filter=sale & beneficiary),
+    )
+    fruit_veg = Q(product__category__name__iexact=FRUIT_AND_VEG_RAYON) | Q(
+        product__category__parent__name__iexact=FRUIT_AND_VEG_RAYON
+    )
+    money.update(
+        analytics.lines(store, period)
+        .filter(fruit_veg)
+        .aggregate(fruit_veg_full=Coalesce(Sum("full_price_cents"), 0))
     )
     f.update(money)
     f["savings"] = money["full"] - money["paid"]

@@ -7,3 +7,6 @@ class SalesConfig(AppConfig):
     name = "cabas.gestion.sales"
     label = "sales"
     verbose_name = "Ventes"
+
+    def ready(self) -> None:
+        from cabas.gestion.sales import demo  # noqa: F401  (registers the demo loader)

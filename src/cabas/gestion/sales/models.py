@@ -9,6 +9,156 @@ from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.stores.models import StoreOwned
 
+DOCUMENT_TYPE = "sales.ticket"
+"""How stock movements name a ticket (`document_id` is the ticket's UUID)."""
+
+
+class Ticket(StoreOwned):
+    """A sale (or a refund) as a till sent it. The primary key is the till's UUID: the database
+    refuses a second insert of the same id, which is what makes `POST tickets` idempotent."""
+
+    id = models.UUIDField(primary_key=True)
+    device = models.ForeignKey("pos.Device", on_delete=models.PROTECT, related_name="tickets")
+    created_at = models.DateTimeField(_("date"))
+    received_at = models.DateTimeField(_("reçu le"))
+    month = models.CharField(_("mois"), max_length=7)
+    cashier = models.ForeignKey(
+        "stores.Membership",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("caissier"),
+    )
+    cashier_ref = models.BigIntegerField(null=True, blank=True)
+    household = models.ForeignKey(
+        "beneficiaries.Household",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("foyer"),
+    )
+    beneficiary_code = models.CharField(_("carte"), max_length=64, blank=True)
+    cash_session_id = models.UUIDField(null=True, blank=True)
+    refund_of = models.UUIDField(_("remboursement du ticket"), null=True, blank=True)
+    total_cents = models.BigIntegerField(_("total"))
+    full_price_cents = models.BigIntegerField(_("total au prix plein"))
+    change_cents = models.BigIntegerField(_("rendu"), default=0)
+    line_count = models.PositiveSmallIntegerField(_("lignes"))
+    fingerprint = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["store", "-created_at"], name="sales_ticket_store_recent"),
+            models.Index(fields=["store", "household", "month"], name="sales_ticket_household"),
+            models.Index(fields=["cash_session_id"], name="sales_ticket_session"),
+            models.Index(fields=["refund_of"], name="sales_ticket_refund_of"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.pk}"
+
+    @property
+    def is_refund(self) -> bool:
+        return self.refund_of is not None
+
+    @property
+    def saving_cents(self) -> int:
+        return self.full_price_cents - self.total_cents
+
+
+class TicketLine(StoreOwned):
+    """A line as sold: `quantity` in pieces or grams (negative in a refund), prices per piece or
+    per kilo. `product` is null when the line named no product of this shop."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    product_ref = models.BigIntegerField(null=True, blank=True)
+    barcode = models.CharField(_("code-barres"), max_length=64, blank=True)
+    label = models.CharField(_("libellé"), max_length=200)
+    quantity = models.BigIntegerField(_("quantité"))
+    unit = models.CharField(_("unité"), max_length=8)
+    unit_price_cents = models.BigIntegerField(_("prix unitaire"))
+    full_price_cents = models.BigIntegerField(_("prix plein"))
+    total_cents = models.BigIntegerField(_("total"))
+
+    class Meta:
+        verbose_name = _("ligne de ticket")
+        verbose_name_plural = _("lignes de ticket")
+        ordering = ["ticket", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.label} × {self.quantity}"
+
+
+class TicketPayment(StoreOwned):
+    class Method(models.TextChoices):
+        CASH = "cash", _("espèces")
+        CARD = "card", _("carte bancaire")
+        CHEQUE = "cheque", _("chèque")
+        VOUCHER = "voucher", _("bon d'achat")
+        OTHER = "other", _("autre")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="payments")
+    method = models.CharField(_("moyen"), max_length=10, choices=Method.choices)
+    amount_cents = models.BigIntegerField(_("montant"))
+    tendered_cents = models.BigIntegerField(_("remis"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("paiement")
+        verbose_name_plural = _("paiements")
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.amount_cents}"
+
+
+class Anomaly(StoreOwned):
+    """Something in a stored ticket the manager should look at. A sale that happened is never
+    refused: it is stored, and flagged here."""
+
+    class Kind(models.TextChoices):
+        UNKNOWN_PRODUCT = "unknown_product", _("produit inconnu")
+        UNKNOWN_BARCODE = "unknown_barcode", _("code-barres inconnu")
+        PRICE_MISMATCH = "price_mismatch", _("prix différent des règles du jour")
+        BENEFICIARY_UNKNOWN = "beneficiary_unknown", _("bénéficiaire inconnu")
+        BENEFICIARY_SUSPENDED = "beneficiary_suspended", _("droits suspendus")
+        BENEFICIARY_EXPIRED = "beneficiary_expired", _("droits expirés")
+        BUDGET_EXCEEDED = "budget_exceeded", _("budget dépassé")
+        QUOTA_EXCEEDED = "quota_exceeded", _("quota dépassé")
+        DLC_PASSED = "dlc_passed", _("DLC dépassée")
+        CASHIER_UNKNOWN = "cashier_unknown", _("caissier inconnu")
+        REFUND_ORIGINAL_UNKNOWN = "refund_original_unknown", _("ticket remboursé inconnu")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="anomalies")
+    line_position = models.PositiveSmallIntegerField(_("ligne"), null=True, blank=True)
+    kind = models.CharField(_("nature"), max_length=32, choices=Kind.choices)
+    message = models.CharField(_("message"), max_length=300)
+    details = models.JSONField(_("détails"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("relevée le"), auto_now_add=True)
+    handled_at = models.DateTimeField(_("traitée le"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    handled_note = models.CharField(_("commentaire"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("anomalie")
+        verbose_name_plural = _("anomalies")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["store", "handled_at", "-created_at"], name="sales_anomaly_todo"),
+        ]
+
+    def __str__(self) -> str:
+        return self.message
+
 
 class QuarantinedPayload(StoreOwned):
     """A payload a till sent that could not be stored as a ticket (or a cash session): kept

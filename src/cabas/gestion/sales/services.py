@@ -1,4 +1,5 @@
-"""Writes about sales: the quarantine of refused payloads."""
+"""Writes about sales: the quarantine of refused payloads, the review of anomalies. The intake
+of tickets itself is `cabas.gestion.sales.intake`."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
+from cabas.gestion.audit.services import audit_record
 from cabas.gestion.pos.models import Device
-from cabas.gestion.sales.models import QuarantinedPayload
+from cabas.gestion.sales.models import Anomaly, QuarantinedPayload
 
 MAX_RAW_CHARS = 5_000_000
 
@@ -49,3 +52,34 @@ def quarantine_many(*, device: Device, items: Sequence[QuarantinedPayload]) -> N
     if items:
         with transaction.atomic():
             QuarantinedPayload.objects.bulk_create(items)
+
+
+@transaction.atomic
+def anomaly_handle(*, anomaly: Anomaly, actor: Any, note: str = "") -> Anomaly:
+    """Mark an anomaly as reviewed (audited); handling it twice changes nothing."""
+    anomaly = Anomaly.objects.select_for_update().get(pk=anomaly.pk)  # two managers at once
+    if anomaly.handled_at is not None:
+        return anomaly
+    anomaly.handled_at = timezone.now()
+    anomaly.handled_by = actor if getattr(actor, "is_authenticated", False) else None
+    anomaly.handled_note = note.strip()[:300]
+    anomaly.save(update_fields=["handled_at", "handled_by", "handled_note"])
+    audit_record(
+        store=anomaly.store,
+        actor=actor,
+        action="sales.anomaly_handled",
+        target=anomaly,
+        changes={"kind": [None, anomaly.kind]},
+        reason=anomaly.handled_note,
+    )
+    return anomaly
+
+
+@transaction.atomic
+def quarantine_mark_reviewed(*, item: QuarantinedPayload, actor: Any) -> QuarantinedPayload:
+    if item.reviewed_at is None:
+        item.reviewed_at = timezone.now()
+        item.reviewed_by = actor if getattr(actor, "is_authenticated", False) else None
+        item.save(update_fields=["reviewed_at", "reviewed_by"])
+        audit_record(store=item.store, actor=actor, action="sales.quarantine_reviewed", target=item)
+    return item

@@ -4,16 +4,112 @@ from __future__ import annotations
 
 import json
 
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
-from cabas.gestion.sales.models import QuarantinedPayload
-from cabas.gestion.sales.selectors import store_quarantine
+from cabas.gestion.sales import services
+from cabas.gestion.sales.forms import AnomalyHandleForm, TicketFilterForm
+from cabas.gestion.sales.models import Anomaly, QuarantinedPayload, Ticket
+from cabas.gestion.sales.selectors import (
+    TicketFilters,
+    session_tickets,
+    store_anomalies,
+    store_cash_sessions,
+    store_quarantine,
+    store_tickets,
+)
+from cabas.gestion.sales.selectors import (
+    ticket_detail as select_ticket,
+)
 from cabas.gestion.stores.decorators import store_view
 from cabas.gestion.stores.permissions import Perm
 
 PAGE_SIZE = 50
+
+
+def _context(request: HttpRequest, tab: str, **extra: object) -> dict[str, object]:
+    membership = request.membership  # type: ignore[attr-defined]
+    return {
+        "section": "sales",
+        "tab": tab,
+        "can_review": membership.has_perm(Perm.SALES_REVIEW),
+        **extra,
+    }
+
+
+@store_view(Perm.SALES_VIEW)
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    store = request.store  # type: ignore[attr-defined]
+    form = TicketFilterForm(request.GET or None, store=store)
+    filters = TicketFilters()
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = TicketFilters(
+            start=data["start"],
+            end=data["end"],
+            device_id=data["device"] or None,
+            cashier_id=int(data["cashier"]) if data["cashier"] else None,
+            household_code=data["household"],
+            with_anomalies=data["anomalies"],
+        )
+    page = Paginator(store_tickets(store, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "sales/ticket_list.html",
+        _context(request, "tickets", form=form, page=page, query=query.urlencode()),
+    )
+
+
+@store_view(Perm.SALES_VIEW)
+def ticket_detail(request: HttpRequest, ticket_id: str) -> HttpResponse:
+    try:
+        ticket = select_ticket(request.store, ticket_id)  # type: ignore[attr-defined]
+    except Ticket.DoesNotExist:
+        raise Http404 from None
+    refunds = Ticket.objects.filter(store=ticket.store, refund_of=ticket.pk)
+    return render(
+        request,
+        "sales/ticket_detail.html",
+        _context(
+            request,
+            "tickets",
+            ticket=ticket,
+            refunds=list(refunds),
+            handle_form=AnomalyHandleForm(),
+        ),
+    )
+
+
+@store_view(Perm.SALES_REVIEW)
+def anomaly_list(request: HttpRequest) -> HttpResponse:
+    handled = request.GET.get("traitees") == "1"
+    anomalies = store_anomalies(request.store, handled=handled)  # type: ignore[attr-defined]
+    page = Paginator(anomalies, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "sales/anomaly_list.html",
+        _context(request, "anomalies", page=page, handled=handled, handle_form=AnomalyHandleForm()),
+    )
+
+
+@store_view(Perm.SALES_REVIEW)
+@require_POST
+def anomaly_handle(request: HttpRequest, anomaly_id: int) -> HttpResponse:
+    anomaly = get_object_or_404(Anomaly, pk=anomaly_id, store=request.store)  # type: ignore[attr-defined]
+    form = AnomalyHandleForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    services.anomaly_handle(anomaly=anomaly, actor=request.user, note=note)
+    messages.success(request, _("Anomalie marquée comme traitée."))
+    target = request.POST.get("next", "")
+    if target == "ticket":
+        return redirect("sales:ticket_detail", ticket_id=anomaly.ticket_id)
+    return redirect("sales:anomaly_list")
 
 
 @store_view(Perm.SALES_REVIEW)
@@ -21,20 +117,21 @@ def quarantine_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(store_quarantine(request.store), PAGE_SIZE).get_page(  # type: ignore[attr-defined]
         request.GET.get("page")
     )
-    return render(
-        request,
-        "sales/quarantine_list.html",
-        {"page": page, "section": "sales", "tab": "quarantine"},
-    )
+    return render(request, "sales/quarantine_list.html", _context(request, "quarantine", page=page))
 
 
 @store_view(Perm.SALES_REVIEW)
+@require_http_methods(["GET", "POST"])
 def quarantine_detail(request: HttpRequest, item_id: int) -> HttpResponse:
     item = get_object_or_404(
-        QuarantinedPayload.objects.select_related("device"),
+        QuarantinedPayload.objects.select_related("device", "reviewed_by"),
         pk=item_id,
         store=request.store,  # type: ignore[attr-defined]
     )
+    if request.method == "POST":
+        services.quarantine_mark_reviewed(item=item, actor=request.user)
+        messages.success(request, _("Envoi marqué comme vu."))
+        return redirect("sales:quarantine_list")
     try:
         pretty = json.dumps(json.loads(item.raw), indent=2, ensure_ascii=False)
     except ValueError:
@@ -42,5 +139,38 @@ def quarantine_detail(request: HttpRequest, item_id: int) -> HttpResponse:
     return render(
         request,
         "sales/quarantine_detail.html",
-        {"item": item, "pretty": pretty, "section": "sales", "tab": "quarantine"},
+        _context(request, "quarantine", item=item, pretty=pretty),
+    )
+
+
+@store_view(Perm.SALES_VIEW)
+def cash_session_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(store_cash_sessions(request.store), PAGE_SIZE).get_page(  # type: ignore[attr-defined]
+        request.GET.get("page")
+    )
+    return render(request, "sales/cash_session_list.html", _context(request, "sessions", page=page))
+
+
+@store_view(Perm.SALES_VIEW)
+def cash_session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
+    session = get_object_or_404(
+        store_cash_sessions(request.store),
+        pk=session_id,  # type: ignore[attr-defined]
+    )
+    methods = sorted(set(session.counted) | set(session.expected))
+    rows = [
+        (
+            method,
+            session.expected.get(method),
+            session.counted.get(method),
+            (session.counted.get(method) or 0) - (session.expected.get(method) or 0),
+        )
+        for method in methods
+    ]
+    return render(
+        request,
+        "sales/cash_session_detail.html",
+        _context(
+            request, "sessions", session=session, rows=rows, tickets=list(session_tickets(session))
+        ),
     )

@@ -128,7 +128,7 @@ def store_settings(request: StoreRequest) -> HttpResponse:
 
 
 @store_view(Perm.TILL_USE)
-def store_logo(request: StoreRequest) -> HttpResponse:
+def store_logo(request: StoreRequest) -> FileResponse:
     """The current shop's logo, served through the app so it stays private to the shop."""
     if not request.store.logo:
         raise Http404

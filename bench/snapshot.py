@@ -1,0 +1,153 @@
+"""`GET snapshot` at scale: a shop with 20,000 products and 10,000 households. Time to build
+the full snapshot, its size raw and gzipped, and the size of a delta after 10 changes; next to
+a baseline that reads the same rows with bare SQL and dumps them, in the same run.
+
+    .venv/bin/python bench/snapshot.py
+    .venv/bin/python bench/snapshot.py --small
+    .venv/bin/python bench/snapshot.py --database-url postgres://postgres@127.0.0.1:5432/cabas_bench_snapshot
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import statistics
+import sys
+import time
+from datetime import timedelta
+
+import _stockdata
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true", help="2,000 products, 1,000 households")
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--products", type=int, default=20_000)
+    parser.add_argument("--households", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    if args.small:
+        args.products, args.households = 2_000, 1_000
+    if args.database_url:
+        os.environ["BENCH_DATABASE_URL"] = args.database_url
+    url = _stockdata.django_setup("snapshot")
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from cabas.gestion.beneficiaries import codes
+    from cabas.gestion.beneficiaries.models import Household, MonthlySpending
+    from cabas.gestion.catalog.models import Product
+    from cabas.gestion.pos.snapshot import build_snapshot
+
+    bench = _stockdata.ensure_stock_data(products=args.products, movements=args.products * 5)
+    store = bench.store
+    count = Household.objects.filter(store=store).count()
+    if count != args.households:
+        MonthlySpending.objects.filter(store=store).delete()
+        Household.objects.filter(store=store).delete()
+        today = timezone.localdate()
+        Household.objects.bulk_create(
+            [
+                Household(
+                    store=store,
+                    code=codes.generate(),
+                    label=f"FOYER {n} M.",
+                    last_name=f"Foyer {n}",
+                    monthly_budget_cents=4000 + n % 5 * 1000,
+                    adults=1 + n % 3,
+                    children=n % 4,
+                    rights_start=today - timedelta(days=90),
+                    rights_end=today + timedelta(days=270),
+                )
+                for n in range(args.households)
+            ],
+            batch_size=2000,
+        )
+    # Data written long ago, as in a shop in use: the delta sees only the changes below.
+    long_ago = timezone.now() - timedelta(days=2)
+    Product.objects.filter(store=store).update(updated_at=long_ago)
+    Household.objects.filter(store=store).update(updated_at=long_ago)
+    from django.conf import settings
+
+    settings.CABAS_SNAPSHOT_CURSOR_MARGIN = 5
+    print(f"database: {connection.vendor} ({url.split('@')[-1]})")
+    print(f"shop: {args.products:,} products, {args.households:,} households")
+
+    timings = []
+    for _ in range(args.runs):
+        started = time.perf_counter()
+        built = build_snapshot(store)
+        timings.append(time.perf_counter() - started)
+    started = time.perf_counter()
+    zipped = gzip.compress(built.body, compresslevel=6)
+    gzip_time = time.perf_counter() - started
+    baseline = []
+    for _ in range(args.runs):
+        started = time.perf_counter()
+        _bare_sql(store.pk)
+        baseline.append(time.perf_counter() - started)
+
+    cursor = json.loads(built.body)["cursor"]
+    time.sleep(6)  # past the cursor's margin
+    products = list(Product.objects.filter(store=store).order_by("pk")[:5])
+    for product in products:
+        product.price_cents += 10
+        product.save(update_fields=["price_cents", "updated_at"])
+    for household in Household.objects.filter(store=store).order_by("pk")[:5]:
+        household.monthly_budget_cents += 500
+        household.save(update_fields=["monthly_budget_cents", "updated_at"])
+    delta = build_snapshot(store, cursor)
+    data = json.loads(delta.body)
+    assert data["full"] is False
+
+    print(
+        f"full snapshot built in   median {statistics.median(timings) * 1000:7.0f} ms "
+        f"(target < 1000 ms) | bare SQL read + dump {statistics.median(baseline) * 1000:5.0f} ms"
+    )
+    print(
+        f"full snapshot size       {len(built.body) / 1e6:7.2f} MB raw, "
+        f"{len(zipped) / 1e6:5.2f} MB gzipped (target < 1.5 MB; gzip {gzip_time * 1000:.0f} ms)"
+    )
+    print(
+        f"delta after 10 changes   {len(delta.body):7,} bytes raw, "
+        f"{len(gzip.compress(delta.body)):,} gzipped (target < 5 KB): "
+        f"{len(data['products'])} products, {len(data['beneficiaries'])} households"
+    )
+
+
+def _bare_sql(store_id: int) -> bytes:
+    """The same rows read with bare SQL and dumped as JSON (no per-item logic)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, name, category_id, unit, price_cents, stock_qty, active, origin, rate_bp "
+            "FROM catalog_product WHERE store_id = %s ORDER BY id",
+            [store_id],
+        )
+        products = cursor.fetchall()
+        cursor.execute(
+            "SELECT product_id, code FROM catalog_barcode WHERE store_id = %s", [store_id]
+        )
+        barcodes = cursor.fetchall()
+        cursor.execute(
+            "SELECT product_id, MIN(dlc) FROM stock_lot WHERE store_id = %s AND quantity > 0 "
+            "GROUP BY product_id",
+            [store_id],
+        )
+        dlcs = cursor.fetchall()
+        cursor.execute(
+            "SELECT code, label, rights_start, rights_end, monthly_budget_cents, rate_bp "
+            "FROM beneficiaries_household WHERE store_id = %s",
+            [store_id],
+        )
+        households = cursor.fetchall()
+    return json.dumps([products, barcodes, dlcs, households], default=str).encode()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,387 @@
+"""Ticket intake (`POST tickets`' service), in-process: 5-line tickets, each in its own
+transaction, next to a raw-SQL baseline that performs the same inserts and updates in the same
+run on the same database; then the replay of the same tickets (all `duplicate`).
+
+    .venv/bin/python bench/ticket_intake.py                 # SQLite file (WAL, synchronous=FULL)
+    .venv/bin/python bench/ticket_intake.py --small
+    .venv/bin/python bench/ticket_intake.py --database-url postgres://postgres@127.0.0.1:5432/cabas_bench_intake
+
+The shop starts with history (products, lots, stock movements, and tickets from a first
+untimed pass), so that query plans are those of a database in use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import time
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import _stockdata
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true", help="fewer products and tickets")
+    parser.add_argument("--database-url", default=None, help="else BENCH_DATABASE_URL / SQLite")
+    parser.add_argument("--products", type=int, default=5_000)
+    parser.add_argument("--movements", type=int, default=200_000)
+    parser.add_argument("--tickets", type=int, default=2_000)
+    parser.add_argument("--batch", type=int, default=50, help="tickets per POST (1..100)")
+    args = parser.parse_args()
+    if args.small:
+        args.products, args.movements, args.tickets = 1_000, 20_000, 400
+    if args.database_url:
+        os.environ["BENCH_DATABASE_URL"] = args.database_url
+
+    url = _stockdata.django_setup("ticket_intake")
+    from django.db import connection
+
+    shop = _prepare(args)
+    print(f"database: {connection.vendor} ({url.split('@')[-1]})")
+    print(f"history: {shop['history']}")
+
+    tickets = [_ticket(shop) for _ in range(args.tickets)]
+    raw_tickets = [_ticket(shop) for _ in range(args.tickets)]
+
+    from django.db import reset_queries
+
+    from cabas.gestion.sales.intake import ticket_batch_ingest
+    from cabas.gestion.sales.models import Ticket
+
+    device = shop["device"]
+    reset_queries()
+    started = time.perf_counter()
+    for start in range(0, len(tickets), args.batch):
+        results = ticket_batch_ingest(
+            device=device, raw_tickets=tickets[start : start + args.batch]
+        )
+        assert all(r.status == "created" for r in results), results[:3]
+    intake = time.perf_counter() - started
+
+    started = time.perf_counter()
+    for raw in raw_tickets:
+        _raw_sql_ticket(shop, raw)
+    baseline = time.perf_counter() - started
+
+    before = Ticket.objects.count()
+    started = time.perf_counter()
+    for start in range(0, len(tickets), args.batch):
+        results = ticket_batch_ingest(
+            device=device, raw_tickets=tickets[start : start + args.batch]
+        )
+        assert all(r.status == "duplicate" for r in results)
+    replay = time.perf_counter() - started
+    assert Ticket.objects.count() == before
+
+    single = tickets[: max(50, args.tickets // 10)]
+    replayed_single = [dict(t, id=str(uuid.uuid4())) for t in single]
+    started = time.perf_counter()
+    for raw in replayed_single:
+        ticket_batch_ingest(device=device, raw_tickets=[raw])
+    one_by_one = time.perf_counter() - started
+
+    n = len(tickets)
+    rate, base_rate = n / intake, n / baseline
+    print(f"intake ({args.batch} per POST, one transaction per ticket): {rate:7.0f} tickets/s")
+    print(
+        f"intake (1 per POST):                                  "
+        f"{len(single) / one_by_one:7.0f} tickets/s"
+    )
+    print(f"raw SQL baseline (same inserts and updates):          {base_rate:7.0f} tickets/s")
+    print(f"ratio intake / baseline:                              {rate / base_rate:7.2f}")
+    print(
+        f"replay (all duplicate, nothing written):              {n / replay:7.0f} tickets/s "
+        f"({intake / replay:.1f}x faster than the first pass)"
+    )
+
+
+def _prepare(args: Any) -> dict[str, Any]:
+    from django.db import transaction
+
+    from cabas.gestion.beneficiaries import codes
+    from cabas.gestion.beneficiaries.models import Household
+    from cabas.gestion.catalog.models import Product
+    from cabas.gestion.pos.models import Device
+    from cabas.gestion.pos.services import device_enroll, enrollment_code_create
+    from cabas.gestion.sales.intake import load_context
+    from cabas.gestion.sales.models import Ticket
+    from cabas.gestion.stock.models import StockMovement
+    from cabas.gestion.stores.models import Membership, Store
+
+    store = Store.objects.filter(slug=_stockdata.BENCH_SLUG).first()
+    movements = args.movements
+    if store is not None and Product.objects.filter(store=store).count() == args.products:
+        # Reuse the shop: its ledger has grown by the tickets of earlier runs.
+        movements = StockMovement.objects.filter(store=store).count()
+    elif store is not None:
+        _drop_sales(store)
+    bench = _stockdata.ensure_stock_data(products=args.products, movements=movements)
+    store = bench.store
+    device = Device.objects.filter(store=store, revoked_at__isnull=True).first()
+    if device is None:
+        code = enrollment_code_create(store=store).code
+        device = device_enroll(code=code, name="Caisse de mesure").device
+    device = Device.objects.select_related("store").get(pk=device.pk)
+    if Household.objects.filter(store=store).count() < 300:
+        today = store_today(store)
+        with transaction.atomic():
+            Household.objects.bulk_create(
+                [
+                    Household(
+                        store=store,
+                        code=codes.generate(),
+                        label=f"FOYER {n}",
+                        last_name=f"Foyer {n}",
+                        monthly_budget_cents=6000,
+                        rights_start=today - timedelta(days=30),
+                        rights_end=today + timedelta(days=330),
+                    )
+                    for n in range(300)
+                ]
+            )
+    households = list(
+        Household.objects.filter(store=store).only("id", "code", "rate_bp", "monthly_budget_cents")
+    )
+    cashier = Membership.objects.filter(store=store).first()
+    products = list(
+        Product.objects.filter(store=store).only(
+            "id", "name", "unit", "price_cents", "category_id", "origin", "programme", "rate_bp"
+        )
+    )
+    shop = {
+        "store": store,
+        "device": device,
+        "products": products,
+        "households": households,
+        "cashier_id": cashier.pk if cashier else None,
+        "rng": random.Random(11),
+    }  # noqa: S311
+    shop["context"] = load_context(store, [])
+    from cabas.gestion.sales.intake import ticket_batch_ingest
+
+    history = Ticket.objects.filter(store=store).count()
+    if history < args.tickets:
+        warm = [_ticket(shop) for _ in range(args.tickets - history)]
+        for start in range(0, len(warm), 100):
+            ticket_batch_ingest(device=device, raw_tickets=warm[start : start + 100])
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    shop["history"] = (
+        f"{len(products):,} products, {bench.movements:,}+ stock movements, "
+        f"{Ticket.objects.filter(store=store).count():,} tickets, {len(households)} households"
+    )
+    return shop
+
+
+def store_today(store: Any) -> Any:
+    from cabas.gestion.beneficiaries.selectors import store_today as today
+
+    return today(store)
+
+
+def _drop_sales(store: Any) -> None:
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table in (
+            "sales_anomaly",
+            "sales_ticketline",
+            "sales_ticketpayment",
+            "sales_ticket",
+            "sales_quarantinedpayload",
+            "beneficiaries_monthlyspending",
+        ):
+            cursor.execute(f"DELETE FROM {table} WHERE store_id = %s", [store.pk])  # noqa: S608
+
+
+def _ticket(shop: dict[str, Any]) -> dict[str, Any]:
+    """A 5-line ticket priced as the till prices it; half of them with a household card."""
+    from django.utils import timezone
+
+    from cabas.rules.pricing import FULL_RATE_BP, line_price
+
+    rng: random.Random = shop["rng"]
+    context = shop["context"]
+    household = rng.choice(shop["households"]) if rng.random() < 0.5 else None
+    lines = []
+    for product in rng.sample(shop["products"], 5):
+        quantity = rng.randint(150, 1500) if product.unit == "kg" else rng.randint(1, 3)
+        rate = FULL_RATE_BP
+        if household is not None:
+            rate = context.tariff.rate_for(
+                product.pk,
+                context.category_path(product.category_id),
+                product.tariff_origin,
+                household.rate_bp,
+            ).rate_bp
+        price = line_price(product.price_cents, quantity, product.unit, rate)
+        lines.append(
+            {
+                "product_id": product.pk,
+                "label": product.name,
+                "quantity": quantity,
+                "unit": product.unit,
+                "unit_price_cents": price.unit_price_cents,
+                "full_price_cents": price.full_price_cents,
+                "total_cents": price.total_cents,
+            }
+        )
+    total = sum(line["total_cents"] for line in lines)
+    return {
+        "id": str(uuid.uuid4()),
+        "created_at": timezone.localtime().isoformat(),
+        "cashier_id": shop["cashier_id"],
+        "beneficiary_code": household.code if household else None,
+        "lines": lines,
+        "payments": [{"method": "cash", "amount_cents": total}],
+        "total_cents": total,
+    }
+
+
+def _raw_sql_ticket(shop: dict[str, Any], raw: dict[str, Any]) -> None:
+    """The same rows and updates as the intake, in hand-written SQL: one transaction, the
+    ticket, its lines, its payment, the lots read (locked), the stock levels (one UPDATE),
+    the movements, the lots' levels, the spending upsert and its read."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from cabas.gestion.sales.models import Ticket
+
+    store_id = shop["store"].pk
+    now = timezone.now()
+    ops = connection.ops
+    when = ops.adapt_datetimefield_value(now)
+    pk = Ticket._meta.pk.get_db_prep_value(uuid.UUID(raw["id"]), connection)  # type: ignore[union-attr]
+    household = next((h for h in shop["households"] if h.code == raw["beneficiary_code"]), None)
+    lines = raw["lines"]
+    lock = " FOR UPDATE" if connection.vendor != "sqlite" else ""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO sales_ticket (id, store_id, device_id, created_at, received_at, month, "
+            "cashier_id, cashier_ref, household_id, beneficiary_code, cash_session_id, refund_of, "
+            "total_cents, full_price_cents, change_cents, line_count, fingerprint) VALUES "
+            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, NULL, %s, %s, 0, %s, %s)",
+            [
+                pk,
+                store_id,
+                shop["device"].pk.hex if connection.vendor != "postgresql" else shop["device"].pk,
+                when,
+                when,
+                now.strftime("%Y-%m"),
+                raw["cashier_id"],
+                raw["cashier_id"],
+                household.pk if household else None,
+                raw["beneficiary_code"] or "",
+                raw["total_cents"],
+                sum(line["full_price_cents"] for line in lines),
+                len(lines),
+                "0" * 64,
+            ],
+        )
+        product_ids = [line["product_id"] for line in lines]
+        marks = ", ".join(["%s"] * len(product_ids))
+        cursor.execute(
+            f"SELECT id, product_id, quantity FROM stock_lot WHERE store_id = %s AND "  # noqa: S608
+            f"product_id IN ({marks}) AND quantity > 0 ORDER BY id{lock}",
+            [store_id, *product_ids],
+        )
+        lot_of = {product_id: lot_id for lot_id, product_id, _q in cursor.fetchall()}
+        cases = " ".join(["WHEN %s THEN %s"] * len(lines))
+        cursor.execute(
+            f"UPDATE catalog_product SET stock_qty = stock_qty + CASE id {cases} ELSE 0 END "  # noqa: S608
+            f"WHERE store_id = %s AND id IN ({marks})",
+            [v for line in lines for v in (line["product_id"], -line["quantity"])]
+            + [store_id, *product_ids],
+        )
+        cursor.execute(
+            "INSERT INTO stock_stockmovement (store_id, product_id, lot_id, kind, quantity, "  # noqa: S608
+            "created_by_id, created_at, occurred_at, document_type, document_id, reason) VALUES "
+            + ", ".join(
+                ["(%s, %s, %s, 'sale', %s, NULL, %s, %s, 'bench.raw', %s, '')"] * len(lines)
+            ),
+            [
+                v
+                for line in lines
+                for v in (
+                    store_id,
+                    line["product_id"],
+                    lot_of.get(line["product_id"]),
+                    -line["quantity"],
+                    when,
+                    when,
+                    raw["id"],
+                )
+            ],
+        )
+        moved = [line for line in lines if line["product_id"] in lot_of]
+        if moved:
+            lot_cases = " ".join(["WHEN %s THEN %s"] * len(moved))
+            lot_marks = ", ".join(["%s"] * len(moved))
+            cursor.execute(
+                f"UPDATE stock_lot SET quantity = quantity + CASE id {lot_cases} ELSE 0 END "  # noqa: S608
+                f"WHERE id IN ({lot_marks})",
+                [v for line in moved for v in (lot_of[line["product_id"]], -line["quantity"])]
+                + [lot_of[line["product_id"]] for line in moved],
+            )
+        cursor.execute(
+            "INSERT INTO sales_ticketline (store_id, ticket_id, position, product_id, "  # noqa: S608
+            "product_ref, barcode, label, quantity, unit, unit_price_cents, full_price_cents, "
+            "total_cents) VALUES "
+            + ", ".join(["(%s, %s, %s, %s, %s, '', %s, %s, %s, %s, %s, %s)"] * len(lines)),
+            [
+                v
+                for n, line in enumerate(lines, 1)
+                for v in (
+                    store_id,
+                    pk,
+                    n,
+                    line["product_id"],
+                    line["product_id"],
+                    line["label"],
+                    line["quantity"],
+                    line["unit"],
+                    line["unit_price_cents"],
+                    line["full_price_cents"],
+                    line["total_cents"],
+                )
+            ],
+        )
+        cursor.execute(
+            "INSERT INTO sales_ticketpayment (store_id, ticket_id, method, amount_cents, "
+            "tendered_cents) VALUES (%s, %s, 'cash', %s, NULL)",
+            [store_id, pk, raw["total_cents"]],
+        )
+        if household is not None:
+            month = now.strftime("%Y-%m")
+            if connection.vendor == "mysql":
+                upsert = (
+                    "INSERT INTO beneficiaries_monthlyspending (store_id, household_id, "
+                    "month, spent_cents, updated_at) VALUES (%s, %s, %s, %s, %s) ON "
+                    "DUPLICATE KEY UPDATE spent_cents = spent_cents + VALUES(spent_cents)"
+                )
+            else:
+                upsert = (
+                    "INSERT INTO beneficiaries_monthlyspending (store_id, household_id, "
+                    "month, spent_cents, updated_at) VALUES (%s, %s, %s, %s, %s) ON "
+                    "CONFLICT (household_id, month) DO UPDATE SET spent_cents = "
+                    "beneficiaries_monthlyspending.spent_cents + excluded.spent_cents"
+                )
+            cursor.execute(upsert, [store_id, household.pk, month, raw["total_cents"], when])
+            cursor.execute(
+                "SELECT spent_cents FROM beneficiaries_monthlyspending WHERE household_id = %s "
+                "AND month = %s",
+                [household.pk, month],
+            )
+            cursor.fetchone()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,351 @@
+"""`GET snapshot`: what a till needs to sell offline, for its own shop only, in full or as a
+delta since a cursor.
+
+Built from `values_list` rows into plain dicts and serialised once (no model instances, no
+per-item validation): 20,000 products and 10,000 households take well under a second.
+
+The cursor is opaque to the till: a signed `month|time|movement id|lot id` high-water mark.
+A delta answers what was written after `time - CABAS_SNAPSHOT_CURSOR_MARGIN` (a transaction
+that started before the snapshot and committed after it is not missed; an item sent twice is
+harmless, the till upserts). A bad, foreign or other-month cursor gets a full snapshot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core import signing
+from django.db.models import Max, Min, Q
+from django.utils import timezone
+
+from cabas.gestion.beneficiaries.models import (
+    BeneficiarySettings,
+    Household,
+    MonthlySpending,
+)
+from cabas.gestion.beneficiaries.selectors import codes_retired_since, households_changed_since
+from cabas.gestion.catalog.models import Barcode, CatalogTombstone, Category, Product
+from cabas.gestion.catalog.selectors import scale_layout_for
+from cabas.gestion.pos.models import CashierProfile
+from cabas.gestion.stock.models import Lot, StockMovement
+from cabas.gestion.stores.models import Membership, Store
+from cabas.rules.budget import month_of, rights_status
+from cabas.rules.pricing import ORIGIN_PROGRAMME
+
+_SIGNER_SALT = "cabas.pos.snapshot.cursor"
+# Movements and lots are found by id above the cursor's high-water mark, minus this slack for
+# rows of transactions still in flight when the cursor was made.
+ID_SLACK = 1000
+
+
+@dataclass(frozen=True)
+class Cursor:
+    store_id: int
+    month: str
+    at: datetime
+    movement_id: int
+    lot_id: int
+
+    def encode(self) -> str:
+        stamp = f"{self.at.timestamp():.6f}"
+        raw = f"{self.store_id}|{self.month}|{stamp}|{self.movement_id}|{self.lot_id}"
+        return signing.Signer(salt=_SIGNER_SALT).sign(raw)
+
+    @classmethod
+    def decode(cls, value: str | None) -> Cursor | None:
+        if not value or len(value) > 500:
+            return None
+        try:
+            raw = signing.Signer(salt=_SIGNER_SALT).unsign(value)
+            store_id, month, stamp, movement_id, lot_id = raw.split("|")
+            return cls(
+                int(store_id),
+                month,
+                datetime.fromtimestamp(float(stamp), tz=UTC),
+                int(movement_id),
+                int(lot_id),
+            )
+        except (signing.BadSignature, ValueError, OverflowError, OSError):
+            return None
+
+
+@dataclass(frozen=True)
+class BuiltSnapshot:
+    body: bytes
+    etag: str
+    full: bool
+
+
+def _drop_none(item: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in item.items() if value is not None}
+
+
+def _origin(origin: str, programme: str) -> str:
+    return f"{ORIGIN_PROGRAMME}:{programme}" if origin == ORIGIN_PROGRAMME and programme else origin
+
+
+def _products(
+    store: Store, since: Cursor | None, margin_at: datetime | None
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    products = Product.objects.filter(store=store)
+    barcodes = Barcode.objects.filter(store=store)
+    lots = Lot.objects.filter(store=store, quantity__gt=0, dlc__isnull=False)
+    if since is not None and margin_at is not None:
+        moved = StockMovement.objects.filter(
+            store=store, pk__gt=since.movement_id - ID_SLACK, created_at__gt=margin_at
+        ).values("product_id")
+        new_lots = Lot.objects.filter(
+            store=store, pk__gt=since.lot_id - ID_SLACK, created_at__gt=margin_at
+        ).values("product_id")
+        products = products.filter(
+            Q(updated_at__gt=margin_at) | Q(pk__in=moved) | Q(pk__in=new_lots)
+        )
+        ids = list(products.values_list("pk", flat=True))
+        barcodes = barcodes.filter(product_id__in=ids)
+        lots = lots.filter(product_id__in=ids)
+        products = Product.objects.filter(pk__in=ids)
+    codes: dict[int, list[str]] = defaultdict(list)
+    for product_id, code in barcodes.order_by("pk").values_list("product_id", "code"):
+        codes[product_id].append(code)
+    dlcs: dict[int, date] = dict(
+        lots.values("product_id").annotate(first=Min("dlc")).values_list("product_id", "first")
+    )
+    items = []
+    rates: dict[str, int] = {}
+    for (
+        pk,
+        name,
+        category_id,
+        unit,
+        price,
+        stock,
+        active,
+        origin,
+        programme,
+        rate,
+    ) in products.order_by("pk").values_list(
+        "pk",
+        "name",
+        "category_id",
+        "unit",
+        "price_cents",
+        "stock_qty",
+        "active",
+        "origin",
+        "programme",
+        "rate_bp",
+    ):
+        if rate is not None:
+            rates[str(pk)] = rate
+        dlc = dlcs.get(pk)
+        items.append(
+            _drop_none(
+                {
+                    "id": pk,
+                    "name": name,
+                    "category_id": category_id,
+                    "barcodes": codes.get(pk, []),
+                    "unit": unit,
+                    "price_cents": price,
+                    "stock_qty": stock,
+                    "active": active,
+                    "origin": _origin(origin, programme),
+                    "rate_bp": rate,
+                    "earliest_dlc": dlc.isoformat() if dlc else None,
+                }
+            )
+        )
+    return items, rates
+
+
+def _all_product_rates(store: Store) -> dict[str, int]:
+    return {
+        str(pk): rate
+        for pk, rate in Product.objects.filter(store=store, rate_bp__isnull=False).values_list(
+            "pk", "rate_bp"
+        )
+    }
+
+
+def _beneficiaries(
+    store: Store,
+    month: str,
+    today: date,
+    since: Cursor | None,
+    margin_at: datetime | None,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    households = Household.objects.filter(store=store, anonymised_at__isnull=True)
+    spending = MonthlySpending.objects.filter(store=store, month=month)
+    if since is not None and margin_at is not None:
+        households = households_changed_since(store, margin_at, now).filter(
+            anonymised_at__isnull=True
+        )
+        ids = list(households.values_list("pk", flat=True))
+        households = Household.objects.filter(pk__in=ids)
+        spending = spending.filter(household_id__in=ids)
+    spent = dict(spending.values_list("household_id", "spent_cents"))
+    items = []
+    for (
+        pk,
+        code,
+        label,
+        start,
+        end,
+        suspended,
+        budget,
+        rate,
+        adults,
+        children,
+    ) in households.order_by("pk").values_list(
+        "pk",
+        "code",
+        "label",
+        "rights_start",
+        "rights_end",
+        "rights_suspended",
+        "monthly_budget_cents",
+        "rate_bp",
+        "adults",
+        "children",
+    ):
+        status = "expired"
+        if start is not None and end is not None and end >= start:
+            status = rights_status(start, end, suspended, today)
+            if status == "upcoming":
+                status = "expired"
+        items.append(
+            _drop_none(
+                {
+                    "code": code,
+                    "label": label,
+                    "status": status,
+                    "budget_cents": budget,
+                    "spent_cents": spent.get(pk, 0),
+                    "month": month,
+                    "rate_bp": rate,
+                    "household_size": max(1, adults + children),
+                }
+            )
+        )
+    return items
+
+
+def _cashiers(store: Store, margin_at: datetime | None) -> tuple[list[dict[str, Any]], list[int]]:
+    members = Membership.objects.filter(store=store)
+    if margin_at is not None:
+        changed_profiles = CashierProfile.objects.filter(
+            store=store, updated_at__gt=margin_at
+        ).values("membership_id")
+        members = members.filter(Q(updated_at__gt=margin_at) | Q(pk__in=changed_profiles))
+    pins = dict(
+        CashierProfile.objects.filter(store=store)
+        .exclude(pin_hash="")
+        .values_list("membership_id", "pin_hash")
+    )
+    items, gone = [], []
+    for pk, active, user_active, first, last, username in members.order_by("pk").values_list(
+        "pk",
+        "is_active",
+        "user__is_active",
+        "user__first_name",
+        "user__last_name",
+        "user__username",
+    ):
+        if not (active and user_active):
+            gone.append(pk)
+            continue
+        items.append(
+            {"id": pk, "name": f"{first} {last}".strip() or username, "pin_hash": pins.get(pk)}
+        )
+    return items, gone
+
+
+def _categories(
+    store: Store, margin_at: datetime | None
+) -> tuple[list[dict[str, Any]], dict[str, int], list[int]]:
+    rows = list(
+        Category.objects.filter(store=store).values_list(
+            "pk", "name", "parent_id", "rate_bp", "updated_at"
+        )
+    )
+    rates = {str(pk): rate for pk, _n, _p, rate, _u in rows if rate is not None}
+    items = [
+        {"id": pk, "name": name, "parent_id": parent}
+        for pk, name, parent, _rate, updated in rows
+        if margin_at is None or updated > margin_at
+    ]
+    deleted: list[int] = []
+    if margin_at is not None:
+        deleted = list(
+            CatalogTombstone.objects.filter(
+                store=store, kind=CatalogTombstone.Kind.CATEGORY, deleted_at__gt=margin_at
+            ).values_list("object_id", flat=True)
+        )
+    return items, rates, deleted
+
+
+def build_snapshot(store: Store, since: str | None = None) -> BuiltSnapshot:
+    """The snapshot of `store`: a delta when `since` is a valid cursor of this shop and month,
+    else everything."""
+    now = timezone.now()
+    month = month_of(now, store.timezone)
+    today = now.astimezone(ZoneInfo(store.timezone)).date()
+    cursor = Cursor.decode(since)
+    if cursor is not None and (cursor.store_id != store.pk or cursor.month != month):
+        cursor = None
+    margin_at = (
+        cursor.at - timedelta(seconds=settings.CABAS_SNAPSHOT_CURSOR_MARGIN) if cursor else None
+    )
+    marks = {
+        "movement": StockMovement.objects.filter(store=store).aggregate(m=Max("pk"))["m"] or 0,
+        "lot": Lot.objects.filter(store=store).aggregate(m=Max("pk"))["m"] or 0,
+    }
+    categories, category_rates, deleted_categories = _categories(store, margin_at)
+    products, product_rates = _products(store, cursor, margin_at)
+    if cursor is not None:
+        product_rates = _all_product_rates(store)
+    beneficiaries = _beneficiaries(store, month, today, cursor, margin_at, now)
+    cashiers, gone_cashiers = _cashiers(store, margin_at)
+    shop = BeneficiarySettings.objects.filter(store=store).first() or BeneficiarySettings()
+    content = {
+        "full": cursor is None,
+        "store": {"slug": store.slug, "name": store.name, "timezone": store.timezone},
+        "tariff": {
+            "shop_rate_bp": shop.shop_rate_bp,
+            "category_rates_bp": category_rates,
+            "product_rates_bp": product_rates,
+            "origin_ceilings_bp": dict(shop.origin_ceilings_bp or {}),
+        },
+        "scale_layout": scale_layout_for(store).to_dict(),
+        "categories": categories,
+        "products": products,
+        "beneficiaries": beneficiaries,
+        "cashiers": cashiers,
+        "deleted": {
+            "products": [],
+            "beneficiaries": codes_retired_since(store, margin_at) if margin_at else [],
+            "cashiers": gone_cashiers if cursor is not None else [],
+            "categories": deleted_categories,
+        },
+    }
+    content_json = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+    etag = '"' + hashlib.sha256(content_json.encode("utf-8")).hexdigest()[:32] + '"'
+    new_cursor = Cursor(store.pk, month, now, marks["movement"], marks["lot"]).encode()
+    head = json.dumps(
+        {
+            "cursor": new_cursor,
+            "generated_at": now.astimezone(ZoneInfo(store.timezone)).isoformat(),
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    body = (head[:-1] + "," + content_json[1:]).encode("utf-8")
+    return BuiltSnapshot(body=body, etag=etag, full=cursor is None)

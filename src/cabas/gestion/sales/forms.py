@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cabas.gestion.pos.models import Device
+from cabas.gestion.stores.models import Membership, Store
+
+
+class TicketFilterForm(forms.Form):
+    start = forms.DateField(
+        label=_("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("Au"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    device = forms.ChoiceField(label=_("Caisse"), required=False)
+    cashier = forms.ChoiceField(label=_("Caissier"), required=False)
+    household = forms.CharField(label=_("Carte du foyer"), required=False, max_length=32)
+    anomalies = forms.BooleanField(label=_("Avec anomalies seulement"), required=False)
+
+    def __init__(self, *args: Any, store: Store, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["device"].choices = [("", _("Toutes"))] + [
+            (str(pk), name)
+            for pk, name in Device.objects.filter(store=store).values_list("pk", "name")
+        ]
+        self.fields["cashier"].choices = [("", _("Tous"))] + [
+            (str(m.pk), m.user.get_full_name() or m.user.username)
+            for m in Membership.objects.filter(store=store).select_related("user")
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("La fin de la période précède son début."))
+        return data
+
+
+class AnomalyHandleForm(forms.Form):
+    note = forms.CharField(label=_("Commentaire"), required=False, max_length=300)

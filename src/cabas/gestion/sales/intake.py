@@ -1,0 +1,605 @@
+"""Ticket intake (`POST tickets`): each ticket stored in its own transaction, idempotent by its
+id through the primary key, with its effects (stock movements, the household's spending) and
+the anomalies the manager should review.
+
+The path of a ticket is kept to a handful of statements, whatever its number of lines:
+
+- per batch, reads only: one SELECT of the ids already stored (with their fingerprints), then
+  the products, categories, tariff, households, cashiers, lots past their DLC and refunded
+  tickets the batch names (one query each, skipped when the batch names none);
+- per created ticket, one transaction: INSERT of the ticket (the unique primary key decides:
+  never check-then-insert), one INSERT of its lines, one of its payments, the stock batch
+  (`stock_movements_bulk_record`: lots FOR UPDATE, one UPDATE of the levels, one INSERT of
+  the movements, one UPDATE of the lots), one upsert of the spending and one SELECT of it,
+  one INSERT of the anomalies if any;
+- a ticket already stored costs nothing but its share of the first SELECT.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, OperationalError, transaction
+from django.utils import timezone
+
+from cabas.gestion.beneficiaries import codes as card_codes
+from cabas.gestion.beneficiaries.models import BeneficiarySettings, Household, MonthlySpending
+from cabas.gestion.beneficiaries.selectors import till_status
+from cabas.gestion.beneficiaries.services import spending_add
+from cabas.gestion.catalog.models import Category, Product
+from cabas.gestion.catalog.selectors import product_find_by_barcode, scale_layout_for
+from cabas.gestion.pos.models import Device
+from cabas.gestion.sales.models import (
+    DOCUMENT_TYPE,
+    Anomaly,
+    QuarantinedPayload,
+    Ticket,
+    TicketLine,
+    TicketPayment,
+)
+from cabas.gestion.stock.models import Lot, MovementKind
+from cabas.gestion.stock.services import MovementSpec, stock_movements_bulk_record
+from cabas.gestion.stores.models import Membership, Store
+from cabas.protocol import (
+    Ticket as WireTicket,
+)
+from cabas.protocol import (
+    TicketInvalid,
+    TicketResult,
+    error_info,
+    parse_ticket,
+    raw_ticket_id,
+    ticket_fingerprint,
+)
+from cabas.rules.budget import month_of
+from cabas.rules.money import format_euros
+from cabas.rules.pricing import FULL_RATE_BP, Tariff, beneficiary_unit_price_cents, format_rate
+
+logger = logging.getLogger(__name__)
+
+Kind = Anomaly.Kind
+
+
+@dataclass
+class BatchContext:
+    """What the tickets of one batch need to know about the shop, read once per batch."""
+
+    store: Store
+    zone: ZoneInfo
+    tariff: Tariff
+    products: dict[int, Product] = field(default_factory=dict)
+    barcodes: dict[str, Product | None] = field(default_factory=dict)
+    category_parents: dict[int, int | None] = field(default_factory=dict)
+    households: dict[str, Household] = field(default_factory=dict)
+    cashiers: set[int] = field(default_factory=set)
+    expired_lots: dict[int, date] = field(default_factory=dict)
+    known_refunded: set[UUID] = field(default_factory=set)
+
+    def category_path(self, category_id: int | None) -> list[int]:
+        path: list[int] = []
+        seen: set[int] = set()
+        while category_id is not None and category_id not in seen:
+            path.append(category_id)
+            seen.add(category_id)
+            category_id = self.category_parents.get(category_id)
+        return path
+
+    def household(self, code: str) -> Household | None:
+        return self.households.get(card_codes.normalize(code))
+
+
+def _shop_tariff(
+    store: Store,
+    categories: Iterable[tuple[int, int | None, int | None]],
+    products: Iterable[Product],
+) -> Tariff:
+    settings = BeneficiarySettings.objects.filter(store=store).first()
+    return Tariff(
+        shop_rate_bp=settings.shop_rate_bp if settings else BeneficiarySettings().shop_rate_bp,
+        category_rates_bp={str(pk): rate for pk, _parent, rate in categories if rate is not None},
+        product_rates_bp={str(p.pk): p.rate_bp for p in products if p.rate_bp is not None},
+        origin_ceilings_bp=dict(settings.origin_ceilings_bp) if settings else {},
+    )
+
+
+def load_context(store: Store, tickets: Sequence[WireTicket]) -> BatchContext:
+    """Read, in a few queries, what these tickets name in the shop (and only in this shop:
+    an id or a code of another shop finds nothing here)."""
+    product_ids = {line.product_id for t in tickets for line in t.lines if line.product_id}
+    products = (
+        {
+            p.pk: p
+            for p in Product.objects.filter(store=store, pk__in=product_ids).only(
+                "id",
+                "name",
+                "unit",
+                "price_cents",
+                "category_id",
+                "origin",
+                "programme",
+                "rate_bp",
+                "active",
+            )
+        }
+        if product_ids
+        else {}
+    )
+    barcodes: dict[str, Product | None] = {}
+    unnamed = {
+        line.barcode
+        for t in tickets
+        for line in t.lines
+        if line.product_id is None and line.barcode
+    }
+    if unnamed:
+        layout = scale_layout_for(store)
+        for code in unnamed:
+            match = product_find_by_barcode(store, code, layout=layout)
+            barcodes[code] = None if match is None else match.product
+            if match is not None:
+                products.setdefault(match.product.pk, match.product)
+    categories = list(
+        Category.objects.filter(store=store).values_list("id", "parent_id", "rate_bp")
+    )
+    context = BatchContext(
+        store=store,
+        zone=ZoneInfo(store.timezone),
+        tariff=_shop_tariff(store, categories, products.values()),
+        products=products,
+        barcodes=barcodes,
+        category_parents={pk: parent for pk, parent, _rate in categories},
+    )
+    codes = {card_codes.normalize(t.beneficiary_code) for t in tickets if t.beneficiary_code}
+    if codes:
+        context.households = {
+            h.code: h
+            for h in Household.objects.filter(
+                store=store, code__in=codes, anonymised_at__isnull=True
+            )
+        }
+    cashier_ids = {t.cashier_id for t in tickets if t.cashier_id}
+    if cashier_ids:
+        context.cashiers = set(
+            Membership.objects.filter(store=store, pk__in=cashier_ids).values_list("pk", flat=True)
+        )
+    if products:
+        latest = max(t.created_at.astimezone(context.zone).date() for t in tickets)
+        context.expired_lots = dict(
+            Lot.objects.filter(
+                store=store, product_id__in=list(products), quantity__gt=0, dlc__lt=latest
+            ).values_list("id", "dlc")
+        )
+    refunded = {t.refund_of for t in tickets if t.refund_of}
+    if refunded:
+        context.known_refunded = set(
+            Ticket.objects.filter(store=store, pk__in=refunded).values_list("pk", flat=True)
+        )
+    return context
+
+
+@dataclass
+class _Prepared:
+    """A ticket mapped onto rows, before anything is written."""
+
+    ticket: Ticket
+    lines: list[TicketLine]
+    payments: list[TicketPayment]
+    specs: list[MovementSpec]
+    anomalies: list[Anomaly]
+    household: Household | None
+    local_date: date
+    expired_lots: dict[int, date]
+
+
+def _anomaly(
+    store: Store, kind: str, message: str, line: int | None = None, **details: Any
+) -> Anomaly:
+    return Anomaly(
+        store=store, kind=kind, message=message[:300], line_position=line, details=details
+    )
+
+
+def _line_product(context: BatchContext, line: Any) -> Product | None:
+    if line.product_id is not None:
+        return context.products.get(line.product_id)
+    if line.barcode:
+        return context.barcodes.get(line.barcode)
+    return None
+
+
+def prepare(
+    context: BatchContext, device: Device, wire: WireTicket, fingerprint: str, received_at: datetime
+) -> _Prepared:
+    """Map one ticket onto its rows and find its anomalies (the single place where a ticket's
+    fields become model fields)."""
+    store = context.store
+    local = wire.created_at.astimezone(context.zone)
+    month = month_of(wire.created_at, store.timezone)
+    anomalies: list[Anomaly] = []
+    household = None
+    if wire.beneficiary_code:
+        household = context.household(wire.beneficiary_code)
+        if household is None:
+            anomalies.append(
+                _anomaly(
+                    store,
+                    Kind.BENEFICIARY_UNKNOWN,
+                    f"Carte « {wire.beneficiary_code[:20]} » inconnue dans l'épicerie.",
+                    code=wire.beneficiary_code,
+                )
+            )
+        else:
+            status = till_status(household, local.date())
+            if status == "suspended":
+                anomalies.append(
+                    _anomaly(
+                        store,
+                        Kind.BENEFICIARY_SUSPENDED,
+                        f"Vente au foyer {household.label} dont les droits sont suspendus.",
+                    )
+                )
+            elif status == "expired":
+                anomalies.append(
+                    _anomaly(
+                        store,
+                        Kind.BENEFICIARY_EXPIRED,
+                        f"Vente au foyer {household.label} dont les droits ne sont pas ouverts.",
+                    )
+                )
+    if wire.cashier_id is not None and wire.cashier_id not in context.cashiers:
+        anomalies.append(
+            _anomaly(
+                store,
+                Kind.CASHIER_UNKNOWN,
+                f"Caissier n° {wire.cashier_id} inconnu dans l'épicerie.",
+                cashier_id=wire.cashier_id,
+            )
+        )
+    if wire.refund_of is not None and wire.refund_of not in context.known_refunded:
+        anomalies.append(
+            _anomaly(
+                store,
+                Kind.REFUND_ORIGINAL_UNKNOWN,
+                "Remboursement d'un ticket que le serveur ne connaît pas (encore).",
+                refund_of=str(wire.refund_of),
+            )
+        )
+    ticket = Ticket(
+        id=wire.id,
+        store=store,
+        device=device,
+        created_at=wire.created_at,
+        received_at=received_at,
+        month=month,
+        cashier_id=wire.cashier_id if wire.cashier_id in context.cashiers else None,
+        cashier_ref=wire.cashier_id,
+        household=household,
+        beneficiary_code=wire.beneficiary_code or "",
+        cash_session_id=wire.cash_session_id,
+        refund_of=wire.refund_of,
+        total_cents=wire.total_cents,
+        full_price_cents=sum(line.full_price_cents for line in wire.lines),
+        change_cents=wire.change_cents,
+        line_count=len(wire.lines),
+        fingerprint=fingerprint,
+    )
+    lines: list[TicketLine] = []
+    specs: list[MovementSpec] = []
+    # A card the server does not know is flagged once; its lines are checked at the card
+    # tariff the till applied, not at the full price.
+    with_card = bool(wire.beneficiary_code)
+    for position, line in enumerate(wire.lines, start=1):
+        product = _line_product(context, line)
+        if product is None:
+            if line.product_id is not None:
+                anomalies.append(
+                    _anomaly(
+                        store,
+                        Kind.UNKNOWN_PRODUCT,
+                        f"Ligne {position} : produit n° {line.product_id} inconnu dans l'épicerie "
+                        f"(« {line.label[:60]} »).",
+                        position,
+                        product_id=line.product_id,
+                    )
+                )
+            elif line.barcode:
+                anomalies.append(
+                    _anomaly(
+                        store,
+                        Kind.UNKNOWN_BARCODE,
+                        f"Ligne {position} : code-barres {line.barcode[:32]} inconnu "
+                        f"(« {line.label[:60]} »).",
+                        position,
+                        barcode=line.barcode,
+                    )
+                )
+        else:
+            specs.append(
+                MovementSpec(product_id=product.pk, quantity=-line.quantity, kind=MovementKind.SALE)
+                if line.quantity > 0
+                else MovementSpec(
+                    product_id=product.pk, quantity=-line.quantity, kind=MovementKind.REFUND
+                )
+            )
+            price = _price_anomaly(context, product, line, position, with_card, household)
+            if price is not None:
+                anomalies.append(price)
+        lines.append(
+            TicketLine(
+                store=store,
+                ticket=ticket,
+                position=position,
+                product=product,
+                product_ref=line.product_id,
+                barcode=line.barcode or "",
+                label=line.label,
+                quantity=line.quantity,
+                unit=line.unit,
+                unit_price_cents=line.unit_price_cents,
+                full_price_cents=line.full_price_cents,
+                total_cents=line.total_cents,
+            )
+        )
+    payments = [
+        TicketPayment(
+            store=store,
+            ticket=ticket,
+            method=p.method,
+            amount_cents=p.amount_cents,
+            tendered_cents=p.tendered_cents,
+        )
+        for p in wire.payments
+    ]
+    for anomaly in anomalies:
+        anomaly.ticket = ticket
+    return _Prepared(
+        ticket, lines, payments, specs, anomalies, household, local.date(), context.expired_lots
+    )
+
+
+def _price_anomaly(
+    context: BatchContext,
+    product: Product,
+    line: Any,
+    position: int,
+    with_card: bool,
+    household: Household | None,
+) -> Anomaly | None:
+    if line.unit != product.unit:
+        return _anomaly(
+            context.store,
+            Kind.PRICE_MISMATCH,
+            f"Ligne {position} : vendu {'au kilo' if line.unit == 'kg' else 'à la pièce'}, "
+            f"alors que « {product.name} » est "
+            f"{'au kilo' if product.unit == 'kg' else 'à la pièce'}.",
+            position,
+            sold_unit=line.unit,
+            product_unit=product.unit,
+        )
+    decision = context.tariff.rate_for(
+        product.pk,
+        context.category_path(product.category_id),
+        product.tariff_origin,
+        household.rate_bp if household is not None else None,
+        with_card=with_card,
+    )
+    expected = (
+        product.price_cents
+        if decision.rate_bp == FULL_RATE_BP
+        else beneficiary_unit_price_cents(product.price_cents, decision.rate_bp)
+    )
+    if line.unit_price_cents == expected:
+        return None
+    return _anomaly(
+        context.store,
+        Kind.PRICE_MISMATCH,
+        f"Ligne {position} : « {product.name} » vendu {format_euros(line.unit_price_cents)}, "
+        f"les règles du jour donnent {format_euros(expected)} "
+        f"({format_rate(decision.rate_bp)}).",
+        position,
+        sold_cents=line.unit_price_cents,
+        expected_cents=expected,
+        rate_bp=decision.rate_bp,
+    )
+
+
+def _store_ticket(prepared: _Prepared) -> None:
+    """Write one ticket and its effects; the caller holds the transaction."""
+    ticket = prepared.ticket
+    store = ticket.store
+    # The primary key decides: a concurrent or earlier copy makes this raise IntegrityError.
+    ticket.save(force_insert=True)
+    anomalies = prepared.anomalies
+    # Stock before the lines: on InnoDB a line's foreign key takes a shared lock on its product,
+    # which the stock UPDATE would then have to upgrade, deadlocking two tills selling it.
+    if prepared.specs:
+        movements = stock_movements_bulk_record(
+            store=store,
+            specs=prepared.specs,
+            occurred_at=ticket.created_at,
+            document_type=DOCUMENT_TYPE,
+            document_id=str(ticket.pk),
+            refund_of_document_id=str(ticket.refund_of) if ticket.refund_of else None,
+        )
+        for movement in movements:
+            dlc = _expired_dlc(movement.lot_id, prepared)
+            if dlc is not None and movement.quantity < 0:
+                anomalies.append(
+                    _anomaly(
+                        store,
+                        Kind.DLC_PASSED,
+                        f"Vendu d'un lot dont la DLC ({dlc:%d/%m/%Y}) était passée.",
+                        product_id=movement.product_id,
+                        lot_id=movement.lot_id,
+                        dlc=dlc.isoformat(),
+                    )
+                )
+                anomalies[-1].ticket = ticket
+    TicketLine.objects.bulk_create(prepared.lines)
+    if prepared.payments:
+        TicketPayment.objects.bulk_create(prepared.payments)
+    household = prepared.household
+    if household is not None and ticket.total_cents:
+        spending_add(
+            store=store, household=household, month=ticket.month, amount_cents=ticket.total_cents
+        )
+        if ticket.total_cents > 0:
+            spent = (
+                MonthlySpending.objects.filter(household=household, month=ticket.month)
+                .values_list("spent_cents", flat=True)
+                .first()
+                or 0
+            )
+            budget = household.monthly_budget_cents
+            if spent > budget:
+                anomalies.append(
+                    _anomaly(
+                        store,
+                        Kind.BUDGET_EXCEEDED,
+                        f"Budget du foyer {household.label} dépassé : {format_euros(spent)} "
+                        f"dépensés en {ticket.month} pour {format_euros(budget)}.",
+                        budget_cents=budget,
+                        spent_cents=spent,
+                        over_cents=spent - budget,
+                    )
+                )
+                anomalies[-1].ticket = ticket
+    if anomalies:
+        Anomaly.objects.bulk_create(anomalies)
+
+
+def _expired_dlc(lot_id: int | None, prepared: _Prepared) -> date | None:
+    if lot_id is None:
+        return None
+    dlc = prepared.expired_lots.get(lot_id)
+    return dlc if dlc is not None and dlc < prepared.local_date else None
+
+
+# Deadlocks and serialisation failures roll the whole ticket back: it is simply tried again.
+MAX_ATTEMPTS = 5
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}
+_RETRYABLE_MYSQL_CODES = {1205, 1213}  # lock wait timeout, deadlock
+
+
+def _is_retryable(error: OperationalError) -> bool:
+    cause = error.__cause__
+    if getattr(cause, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+        return True
+    args = getattr(cause, "args", ()) or error.args
+    return bool(args) and args[0] in _RETRYABLE_MYSQL_CODES
+
+
+def _store_with_retries(make: Callable[[], _Prepared]) -> None:
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        prepared = make()  # fresh rows each time: a rolled-back attempt leaves none behind
+        try:
+            with transaction.atomic():
+                _store_ticket(prepared)
+            return
+        except OperationalError as error:
+            if attempt == MAX_ATTEMPTS or not _is_retryable(error) or _in_outer_transaction():
+                raise
+            logger.info("ticket %s: retrying after %s", prepared.ticket.pk, error)
+            time.sleep(0.005 * attempt * random.random())  # noqa: S311 - jitter, not a secret
+
+
+def _in_outer_transaction() -> bool:
+    return not transaction.get_autocommit()
+
+
+def ticket_batch_ingest(*, device: Device, raw_tickets: Sequence[Any]) -> list[TicketResult]:
+    """Store a batch of raw tickets of one till; one result per ticket, in the batch's order.
+
+    Each ticket is validated alone and stored in its own transaction, so one bad ticket never
+    blocks the others; tickets that cannot be stored are kept whole in the quarantine.
+    """
+    store = device.store
+    results: list[TicketResult | None] = [None] * len(raw_tickets)
+    parsed: list[tuple[int, WireTicket, str]] = []
+    quarantine: list[QuarantinedPayload] = []
+    for index, raw in enumerate(raw_tickets):
+        try:
+            wire = parse_ticket(raw)
+        except TicketInvalid as invalid:
+            info = invalid.error_info()
+            ident = raw_ticket_id(raw)
+            results[index] = TicketResult(id=ident, status="rejected", error=info)
+            quarantine.append(
+                _quarantined(device, raw, ident, info.code, info.message, info.details)
+            )
+            continue
+        parsed.append((index, wire, ticket_fingerprint(wire)))
+
+    # A read, safe to do first: the primary key still decides for the tickets not seen here.
+    stored = (
+        {
+            pk: (print_, store_id)
+            for pk, print_, store_id in Ticket.objects.filter(
+                pk__in=[wire.id for _i, wire, _f in parsed]
+            ).values_list("pk", "fingerprint", "store_id")
+        }
+        if parsed
+        else {}
+    )
+    fresh = [(i, w, f) for i, w, f in parsed if w.id not in stored]
+    context = load_context(store, [w for _i, w, _f in fresh]) if fresh else None
+    received_at = timezone.now()
+    for index, wire, print_ in parsed:
+        ident = str(wire.id)
+        known = stored.get(wire.id)
+        if known is None:
+            assert context is not None
+            try:
+                _store_with_retries(
+                    lambda w=wire, p=print_: prepare(  # type: ignore[misc]
+                        context, device, w, p, received_at
+                    )
+                )
+            except IntegrityError:
+                known = (
+                    Ticket.objects.filter(pk=wire.id).values_list("fingerprint", "store_id").first()
+                )
+                if known is None:  # not our primary key: a real error
+                    raise
+            else:
+                results[index] = TicketResult(id=ident, status="created")
+                stored[wire.id] = (print_, store.pk)
+                continue
+        # Same content in the same shop only: another shop's ticket id is a conflict.
+        if known == (print_, store.pk):
+            results[index] = TicketResult(id=ident, status="duplicate")
+        else:
+            info = error_info("id_conflict")
+            results[index] = TicketResult(id=ident, status="rejected", error=info)
+            quarantine.append(
+                _quarantined(device, raw_tickets[index], ident, info.code, info.message, None)
+            )
+    if quarantine:
+        with transaction.atomic():
+            QuarantinedPayload.objects.bulk_create(quarantine)
+    return [result for result in results if result is not None]
+
+
+def _quarantined(
+    device: Device, raw: Any, ident: str | None, code: str, message: str, details: Any
+) -> QuarantinedPayload:
+    from cabas.gestion.sales.services import _raw_text
+
+    return QuarantinedPayload(
+        store_id=device.store_id,
+        device=device,
+        kind=QuarantinedPayload.Kind.TICKET,
+        object_id=(ident or "")[:100],
+        reason=code,
+        message=message,
+        details=details,
+        raw=_raw_text(raw),
+    )

@@ -1,0 +1,118 @@
+# ruff: noqa: F811  (the shop fixtures are imported from tests.gestion.sales.conftest)
+"""`GET snapshot`: the device's shop only, deltas since a cursor, ETag, gzip."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+from cabas.gestion.beneficiaries.services import household_update
+from cabas.gestion.catalog.services import category_create, category_delete, product_update
+from cabas.gestion.pos.services import cashier_pin_set
+from cabas.gestion.stores.services import membership_update
+from cabas.protocol import Snapshot
+from cabas.rules.pins import verify_pin
+from tests.gestion.sales.conftest import make_shop, shop_a, shop_b, ticket  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot(till, since: str | None = None, **headers) -> Snapshot:  # noqa: ANN001
+    path = "snapshot" + (f"?since={since}" if since else "")
+    response = till.get(path, **headers)
+    assert response.status_code == 200, response.content
+    return Snapshot.model_validate(response.json())
+
+
+def test_the_snapshot_holds_the_shops_data_only(world, shop_a, shop_b, till_a):
+    cashier_pin_set(
+        membership=world.store_a.memberships.get(user=world.bob), actor=None, pin="4821"
+    )
+    data = snapshot(till_a)
+    assert data.full is True
+    assert data.store.slug == world.store_a.slug
+    names = {p.name for p in data.products}
+    assert names == {"Spaghetti", "Tomates", "Lait"}
+    pasta = next(p for p in data.products if p.id == shop_a.pasta.pk)
+    assert pasta.price_cents == 150 and pasta.stock_qty == 50 and pasta.barcodes
+    assert pasta.earliest_dlc is not None
+    assert [b.code for b in data.beneficiaries] == [shop_a.household.code]
+    beneficiary = data.beneficiaries[0]
+    assert beneficiary.status == "active" and beneficiary.budget_cents == 5000
+    assert beneficiary.spent_cents == 0
+    cashiers = {c.id: c for c in data.cashiers}
+    bob = cashiers[world.store_a.memberships.get(user=world.bob).pk]
+    assert bob.pin_hash and verify_pin("4821", bob.pin_hash)
+    assert world.store_b.memberships.get(user=world.charlie).pk not in cashiers
+    assert data.tariff.shop_rate_bp == 2000
+    assert {c.name for c in data.categories} == {"Épicerie"}
+    assert data.scale_layout.weight_prefixes == ["21", "22", "23"]
+
+
+def test_a_delta_holds_only_what_changed(world, shop_a, till_a, settings):
+    settings.CABAS_SNAPSHOT_CURSOR_MARGIN = 0
+    first = snapshot(till_a)
+    empty = snapshot(till_a, first.cursor)
+    assert empty.full is False
+    assert empty.products == [] and empty.beneficiaries == [] and empty.cashiers == []
+    product_update(product=shop_a.milk, actor=world.alice, data={"price_cents": 120})
+    till_a.post("tickets", {"tickets": [ticket(shop_a, [(shop_a.pasta, 2)])]})
+    household_update(
+        household=shop_a.household, actor=world.alice, data={"monthly_budget_cents": 6000}
+    )
+    membership_update(
+        membership=world.store_a.memberships.get(user=world.diane),
+        actor=world.alice,
+        role="stock",
+        is_active=False,
+    )
+    category = category_create(store=world.store_a, name="Vide")
+    delta = snapshot(till_a, first.cursor)
+    assert delta.full is False
+    assert {p.id for p in delta.products} == {shop_a.milk.pk, shop_a.pasta.pk}
+    assert next(p for p in delta.products if p.id == shop_a.pasta.pk).stock_qty == 48
+    [household] = delta.beneficiaries
+    assert household.budget_cents == 6000 and household.spent_cents == 60
+    assert delta.deleted.cashiers == [world.store_a.memberships.get(user=world.diane).pk]
+    category_id = category.pk
+    category_delete(category=category, actor=world.alice)
+    later = snapshot(till_a, delta.cursor)
+    assert category_id in later.deleted.categories
+
+
+def test_a_bad_or_foreign_cursor_gets_a_full_snapshot(world, shop_a, shop_b, till_a, till_b):
+    assert snapshot(till_a, "garbage").full is True
+    foreign = snapshot(till_b).cursor
+    data = snapshot(till_a, foreign)
+    assert data.full is True
+    assert {p.id for p in data.products} == {shop_a.pasta.pk, shop_a.tomatoes.pk, shop_a.milk.pk}
+
+
+def test_etag_and_if_none_match_answer_304(world, shop_a, till_a):
+    response = till_a.get("snapshot")
+    etag = response["ETag"]
+    again = till_a.get("snapshot", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    product_update(product=shop_a.milk, actor=world.alice, data={"price_cents": 120})
+    assert till_a.get("snapshot", HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_it_is_gzipped_when_asked(world, shop_a, till_a):
+    response = till_a.get("snapshot", HTTP_ACCEPT_ENCODING="gzip, deflate")
+    assert response["Content-Encoding"] == "gzip"
+    data = Snapshot.model_validate(json.loads(gzip.decompress(response.content)))
+    assert len(data.products) == 3
+
+
+def test_a_revoked_till_gets_no_snapshot(world, shop_a, till_a):
+    from cabas.gestion.pos.services import device_revoke
+
+    device_revoke(device=till_a.device, actor=world.alice)
+    assert till_a.get("snapshot").status_code == 401
+
+
+def test_the_snapshot_keeps_its_queries_few(world, shop_a, till_a, django_assert_max_num_queries):
+    with django_assert_max_num_queries(16):
+        snapshot(till_a)

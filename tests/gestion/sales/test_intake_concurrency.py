@@ -1,0 +1,94 @@
+"""The same ticket posted by 20 tills at once is stored once, with one spending increase
+(run on PostgreSQL and MariaDB in CI as well as SQLite: `transaction=True`, real commits)."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from cabas.gestion.beneficiaries.selectors import household_spent_cents
+from cabas.gestion.catalog.models import Product
+from cabas.gestion.pos.models import Device
+from cabas.gestion.sales.intake import ticket_batch_ingest
+from cabas.gestion.sales.models import Ticket, TicketLine
+from cabas.gestion.stock.models import StockMovement
+from tests.conftest import make_world
+from tests.gestion.pos.conftest import enroll_till
+from tests.gestion.sales.conftest import make_shop, ticket
+
+THREADS = 20
+
+
+def run_in_threads(work) -> tuple[list[object], list[BaseException]]:  # type: ignore[no-untyped-def]
+    results: list[object] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(THREADS)
+    # The in-memory SQLite test database shares one cache between threads and answers "table
+    # is locked" instead of waiting on its busy timeout: queue the calls there only.
+    gate = threading.Lock() if connection.vendor == "sqlite" else contextlib.nullcontext()
+
+    def target() -> None:
+        try:
+            start.wait()
+            with gate:
+                results.append(work())
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=target) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results, errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_ticket_from_20_threads_is_stored_once():
+    world = make_world()
+    shop = make_shop(world.store_a, world.store_a.memberships.get(user=world.bob).pk)
+    device_id = enroll_till(world.store_a).device.pk
+    body = ticket(shop, [(shop.pasta, 3), (shop.milk, 2)])
+
+    def work() -> str:
+        device = Device.objects.select_related("store").get(pk=device_id)
+        [result] = ticket_batch_ingest(device=device, raw_tickets=[body])
+        return result.status
+
+    statuses, errors = run_in_threads(work)
+    assert errors == []
+    assert sorted(statuses) == ["created"] + ["duplicate"] * (THREADS - 1)
+    assert Ticket.objects.count() == 1
+    assert TicketLine.objects.count() == 2
+    assert StockMovement.objects.filter(document_id=body["id"]).count() == 2
+    assert Product.objects.get(pk=shop.pasta.pk).stock_qty == 47
+    month = Ticket.objects.get().month
+    assert household_spent_cents(shop.household, month) == body["total_cents"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_different_tickets_of_one_household_from_20_threads_lose_no_spending():
+    world = make_world()
+    shop = make_shop(world.store_a, world.store_a.memberships.get(user=world.bob).pk)
+    device_id = enroll_till(world.store_a).device.pk
+    bodies = [ticket(shop, [(shop.pasta, 1)]) for _ in range(THREADS)]
+    pending = list(bodies)
+    lock = threading.Lock()
+
+    def work() -> str:
+        with lock:
+            body = pending.pop()
+        device = Device.objects.select_related("store").get(pk=device_id)
+        return ticket_batch_ingest(device=device, raw_tickets=[body])[0].status
+
+    statuses, errors = run_in_threads(work)
+    assert errors == []
+    assert statuses == ["created"] * THREADS
+    assert Product.objects.get(pk=shop.pasta.pk).stock_qty == 50 - THREADS
+    month = Ticket.objects.first().month
+    assert household_spent_cents(shop.household, month) == sum(b["total_cents"] for b in bodies)
