@@ -521,12 +521,7 @@ def _store_ticket(prepared: _Prepared) -> None:
             store=store, household=household, month=ticket.month, amount_cents=ticket.total_cents
         )
         if ticket.total_cents > 0:
-            spent = (
-                MonthlySpending.objects.filter(household=household, month=ticket.month)
-                .values_list("spent_cents", flat=True)
-                .first()
-                or 0
-            )
+            spent = _month_spent(household.pk, ticket.month)
             budget = household.monthly_budget_cents
             if spent > budget:
                 anomalies.append(
@@ -542,6 +537,25 @@ def _store_ticket(prepared: _Prepared) -> None:
                 )
                 anomalies[-1].ticket = ticket
     _insert(Anomaly, anomalies)
+
+
+_SPENT_SQL: dict[str, str] = {}
+
+
+def _month_spent(household_id: int, month: str) -> int:
+    """The household's spending of ``month``, as the upsert just left it (a plain SELECT built
+    once: compiling the ORM query cost more than running it)."""
+    sql = _SPENT_SQL.get(connection.vendor)
+    if sql is None:
+        quote = connection.ops.quote_name
+        sql = _SPENT_SQL[connection.vendor] = (
+            f"SELECT {quote('spent_cents')} FROM {quote(MonthlySpending._meta.db_table)} "  # noqa: S608
+            f"WHERE {quote('household_id')} = %s AND {quote('month')} = %s"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [household_id, month])
+        row = cursor.fetchone()
+    return row[0] if row is not None and row[0] is not None else 0
 
 
 def _quota_anomalies(prepared: _Prepared) -> list[Anomaly]:

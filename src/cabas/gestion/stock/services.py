@@ -18,7 +18,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import (
-    BigIntegerField,
     F,
     OuterRef,
     Q,
@@ -27,7 +26,6 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -82,31 +80,35 @@ def _check_spec(spec: MovementSpec) -> None:
         )
 
 
-def _add_case(field: str, deltas: dict[int, int]) -> Any:
-    """``field + CASE id WHEN … THEN delta END``: one UPDATE for many rows, computed by the
-    database on the row's current value, so a concurrent writer's change is never lost."""
-    # Written as SQL: resolving one ORM When() per row cost more than running the statement
-    # (a 5-line till ticket spent most of its time here).
+def _add_case_sql(table: str, column: str, deltas: dict[int, int]) -> tuple[str, list[int]]:
+    """``UPDATE table SET column = column + CASE id WHEN … THEN delta END WHERE store_id = %s
+    AND id IN (…)``: one UPDATE for many rows, computed by the database on the row's current
+    value, so a concurrent writer's change is never lost. Written as SQL (integers passed as
+    parameters): compiling the ORM version cost more than running the statement."""
+    quote = connection.ops.quote_name
+    column, pk = quote(column), quote("id")
     whens = " ".join(["WHEN %s THEN %s"] * len(deltas))
-    params = tuple(value for pk, delta in deltas.items() for value in (int(pk), int(delta)))
-    return F(field) + RawSQL(  # noqa: S611 - only integers, passed as parameters
-        f"CASE id {whens} ELSE 0 END", params, output_field=BigIntegerField()
+    marks = ", ".join(["%s"] * len(deltas))
+    sql = (
+        f"UPDATE {quote(table)} SET {column} = {column} + CASE {pk} {whens} ELSE 0 END "  # noqa: S608
+        f"WHERE {quote('store_id')} = %s AND {pk} IN ({marks})"
     )
+    params = [value for key, delta in deltas.items() for value in (int(key), int(delta))]
+    return sql, params
 
 
 def _apply_levels(store: Store, product_deltas: dict[int, int], lot_deltas: dict[int, int]) -> None:
     product_deltas = {pk: d for pk, d in product_deltas.items() if d}
     lot_deltas = {pk: d for pk, d in lot_deltas.items() if d}
-    if product_deltas:
-        updated = Product.objects.filter(store=store, pk__in=product_deltas).update(
-            stock_qty=_add_case("stock_qty", product_deltas)
-        )
-        if updated != len(product_deltas):
-            raise ValidationError(_("Un des produits n'existe pas dans cette épicerie."))
-    if lot_deltas:
-        Lot.objects.filter(store=store, pk__in=lot_deltas).update(
-            quantity=_add_case("quantity", lot_deltas)
-        )
+    with connection.cursor() as cursor:
+        if product_deltas:
+            sql, params = _add_case_sql(Product._meta.db_table, "stock_qty", product_deltas)
+            cursor.execute(sql, [*params, store.pk, *map(int, product_deltas)])
+            if cursor.rowcount != len(product_deltas):
+                raise ValidationError(_("Un des produits n'existe pas dans cette épicerie."))
+        if lot_deltas:
+            sql, params = _add_case_sql(Lot._meta.db_table, "quantity", lot_deltas)
+            cursor.execute(sql, [*params, store.pk, *map(int, lot_deltas)])
 
 
 def _refund_parts(
@@ -193,6 +195,91 @@ def stock_movements_bulk_record(
         )
 
 
+@dataclass(slots=True)
+class _LockedLot:
+    """What the batch needs of a lot (read with a plain cursor: no model instance to build)."""
+
+    pk: int
+    product_id: int
+    quantity: int
+    expiry: date | None
+    received_at: Any
+
+
+def _lock_lots(store: Store, takers: set[int], named_lots: set[int]) -> list[_LockedLot]:
+    """The lots of ``takers`` that still hold units, and the ``named_lots``, of this shop only,
+    in id order, locked when the database can lock rows."""
+    quote = connection.ops.quote_name
+    table = quote(Lot._meta.db_table)
+    where: list[str] = []
+    params: list[Any] = [store.pk]
+    if takers:
+        marks = ", ".join(["%s"] * len(takers))
+        where.append(f"({quote('product_id')} IN ({marks}) AND {quote('quantity')} > 0)")
+        params.extend(takers)
+    if named_lots:
+        where.append(f"{quote('id')} IN ({', '.join(['%s'] * len(named_lots))})")
+        params.extend(named_lots)
+    # Locked: two tills selling the last units of one lot at once would both read the same
+    # remaining quantity and overdraw it; the lock makes the second wait, then re-read.
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sql = (
+        f"SELECT {quote('id')}, {quote('product_id')}, {quote('quantity')}, {quote('dlc')}, "  # noqa: S608
+        f"{quote('ddm')}, {quote('received_at')} FROM {table} WHERE {quote('store_id')} = %s "
+        f"AND ({' OR '.join(where)}) ORDER BY {quote('id')}{lock}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [
+        _LockedLot(pk, product_id, quantity, dlc or ddm, received_at)
+        for pk, product_id, quantity, dlc, ddm, received_at in rows
+    ]
+
+
+# StockMovement's columns, in the order of its constructor's positional arguments (the id
+# first), and the multi-row INSERT of n movements, built once per n.
+_MOVEMENT_FIELDS = [f.attname for f in StockMovement._meta.concrete_fields]
+_MOVEMENT_INSERTS: dict[tuple[str, int], str] = {}
+
+
+def _movements_insert(rows: list[list[Any]]) -> list[StockMovement]:
+    """One multi-row INSERT of the movements (``rows`` without their id), with ``RETURNING``
+    of the ids where the database has it, as ``bulk_create`` would; the model instances are
+    built after, from the plain values."""
+    returning = connection.features.can_return_rows_from_bulk_insert
+    key = (connection.vendor, len(rows))
+    sql = _MOVEMENT_INSERTS.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(f.column) for f in StockMovement._meta.concrete_fields[1:])
+        row = "(" + ", ".join(["%s"] * (len(_MOVEMENT_FIELDS) - 1)) + ")"
+        sql = _MOVEMENT_INSERTS[key] = (
+            f"INSERT INTO {quote(StockMovement._meta.db_table)} ({columns}) VALUES "  # noqa: S608
+            + ", ".join([row] * len(rows))
+            + (f" RETURNING {quote('id')}" if returning else "")
+        )
+    adapt = connection.ops.adapt_datetimefield_value
+    params: list[Any] = []
+    for values in rows:
+        params.extend(values)
+    # created_at and occurred_at, as DateTimeField.get_db_prep_value adapts them.
+    width = len(_MOVEMENT_FIELDS) - 1
+    created = _MOVEMENT_FIELDS.index("created_at") - 1
+    occurred = _MOVEMENT_FIELDS.index("occurred_at") - 1
+    for start in range(0, len(params), width):
+        params[start + created] = adapt(params[start + created])
+        params[start + occurred] = adapt(params[start + occurred])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = [row[0] for row in cursor.fetchall()] if returning else [None] * len(rows)
+    alias = connection.alias
+    return [
+        StockMovement.from_db(alias, _MOVEMENT_FIELDS, [pk, *values])
+        for pk, values in zip(ids, rows, strict=True)
+    ]
+
+
 def _bulk_record(
     *,
     store: Store,
@@ -206,18 +293,10 @@ def _bulk_record(
 
     takers = {s.product_id for s in specs if s.quantity < 0 and s.lot_id is None}
     named_lots = {s.lot_id for s in specs if s.lot_id is not None}
-    lots: dict[int, Lot] = {}
-    fefo: dict[int, list[Lot]] = defaultdict(list)
+    lots: dict[int, _LockedLot] = {}
+    fefo: dict[int, list[_LockedLot]] = defaultdict(list)
     if takers or named_lots:
-        # Locked: two tills selling the last units of one lot at once would both read the same
-        # remaining quantity and overdraw it; the lock makes the second wait, then re-read.
-        locked = (
-            Lot.objects.select_for_update()
-            .filter(Q(product_id__in=takers, quantity__gt=0) | Q(pk__in=named_lots), store=store)
-            .only("id", "product_id", "quantity", "dlc", "ddm", "received_at")
-            .order_by("id")
-        )
-        for lot in locked:
+        for lot in _lock_lots(store, takers, named_lots):
             lots[lot.pk] = lot
             if lot.product_id in takers and lot.quantity > 0:
                 fefo[lot.product_id].append(lot)
@@ -229,10 +308,11 @@ def _bulk_record(
         refunds = _refund_parts(store, document_type, refund_of_document_id, refunders)
 
     now = timezone.now()
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    movements: list[StockMovement] = []
+    user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    rows: list[list[Any]] = []
     product_deltas: dict[int, int] = defaultdict(int)
     lot_deltas: dict[int, int] = defaultdict(int)
+    refunded = refund_of_document_id or ""
 
     for spec in specs:
         if spec.lot_id is not None:
@@ -255,32 +335,31 @@ def _bulk_record(
         else:
             parts = [(None, spec.quantity)]
 
+        kind = str(spec.kind)
+        reason = spec.reason[:300]
         for lot_id, qty in parts:
-            movements.append(
-                StockMovement(
-                    store=store,
-                    product_id=spec.product_id,
-                    lot_id=lot_id,
-                    kind=spec.kind,
-                    quantity=qty,
-                    created_by=user,
-                    created_at=now,
-                    occurred_at=occurred_at,
-                    document_type=document_type,
-                    document_id=document_id,
-                    refunded_document_id=(
-                        refund_of_document_id or "" if spec.kind == MovementKind.REFUND else ""
-                    ),
-                    reason=spec.reason[:300],
-                )
+            row = dict(
+                store_id=store.pk,
+                product_id=spec.product_id,
+                lot_id=lot_id,
+                kind=kind,
+                quantity=qty,
+                created_by_id=user_id,
+                created_at=now,
+                occurred_at=occurred_at,
+                document_type=document_type,
+                document_id=document_id,
+                refunded_document_id=refunded if kind == MovementKind.REFUND else "",
+                reason=reason,
             )
+            rows.append([row[name] for name in _MOVEMENT_FIELDS[1:]])
             product_deltas[spec.product_id] += qty
             if lot_id is not None:
                 lot_deltas[lot_id] += qty
                 available[lot_id] = available.get(lot_id, 0) + qty
 
     _apply_levels(store, product_deltas, lot_deltas)
-    return StockMovement.objects.bulk_create(movements)
+    return _movements_insert(rows)
 
 
 def _give_back(taken: list[tuple[int | None, int]], quantity: int) -> list[tuple[int | None, int]]:
