@@ -137,12 +137,12 @@ def _refund_parts(
             given[(product_id, lot_id)] += quantity
     parts: dict[int, list[tuple[int | None, int]]] = {}
     for product_id, sold in taken.items():
-        left = []
-        for lot_id, units in sold:
-            back = min(units, given[(product_id, lot_id)])
-            given[(product_id, lot_id)] -= back
+        left: list[tuple[int | None, int]] = []
+        for sold_lot, units in sold:
+            back = min(units, given[(product_id, sold_lot)])
+            given[(product_id, sold_lot)] -= back
             if units > back:
-                left.append((lot_id, units - back))
+                left.append((sold_lot, units - back))
         parts[product_id] = left
     return parts
 
