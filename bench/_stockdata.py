@@ -100,6 +100,8 @@ def ensure_stock_data(
         _drop_shop(store)
     if store is None or not Product.objects.filter(store=store).exists():
         store = _build(store=store, products=products, movements=movements, seed=seed)
+    else:
+        _refresh_statistics()
     built = time.perf_counter() - started
     rows = list(
         Barcode.objects.filter(store=store)
@@ -115,6 +117,18 @@ def ensure_stock_data(
         movements=movements,
         built_seconds=built,
     )
+
+
+def _refresh_statistics() -> None:
+    """A reused database: fresh planner statistics (a migration may have rebuilt a table), and
+    on SQLite the write-ahead log folded back into the file (reads through a large WAL are
+    slower)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _bench_user(store: Any) -> Any:
@@ -330,8 +344,7 @@ def _build(*, store: Any, products: int, movements: int, seed: int) -> Any:
                 "stock_stockmovement m WHERE m.lot_id = stock_lot.id), 0) WHERE store_id = %s",
                 [store.pk],
             )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    _refresh_statistics()
     return store
 
 

@@ -108,6 +108,11 @@ def main() -> None:
 
     shop = _stockdata.ensure_stock_data(products=args.products, movements=args.movements)
     store = shop.store
+    # Planner statistics, as a maintained database has them (PostgreSQL's autovacuum keeps
+    # them; an SQLite deployment runs ANALYZE or PRAGMA optimize): without them SQLite walks
+    # a (store, …) index for a LIKE search instead of scanning the table.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     print(f"database: {connection.vendor} ({url.split('@')[-1]})")
     print(
         f"shop: {len(shop.product_ids):,} products, {shop.movements:,} movements "

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cabas.gestion.beneficiaries import codes, selectors, services
 from cabas.gestion.beneficiaries.models import Household
@@ -64,3 +66,16 @@ def test_the_label_is_the_surname_and_an_initial() -> None:
     assert services.household_label("Dupont", "marie") == "DUPONT M."
     assert services.household_label("  de la   Fontaine ", "") == "DE LA FONTAINE"
     assert len(services.household_label("X" * 80, "Y")) == services.LABEL_LENGTH
+
+
+@given(st.text(alphabet=codes.ALPHABET, min_size=codes.RANDOM_LENGTH, max_size=codes.RANDOM_LENGTH))
+def test_any_body_with_its_check_character_is_valid_and_survives_display(body: str) -> None:
+    code = body + codes.check_character(body)
+    assert codes.is_valid(code)
+    assert codes.normalize(codes.display(code).lower()) == code
+
+
+@given(st.text(max_size=20))
+def test_anything_typed_is_either_a_valid_code_or_refused_without_error(typed: str) -> None:
+    normalized = codes.normalize(typed)
+    assert codes.is_valid(normalized) in (True, False)

@@ -22,6 +22,8 @@ def _fresh_probe():
     routers.reset_replica_state()
     yield
     routers.reset_replica_state()
+    # A replica session left open would keep PostgreSQL from dropping the test database.
+    connections["replica"].close()
 
 
 def test_without_a_replica_reports_read_the_primary(monkeypatch):

@@ -274,3 +274,18 @@ def test_the_check_command_exits_1_on_a_difference_and_fixes_it(world, product, 
     assert level(product) == 3
     call_command("check_stock")  # clean now: no exit
     assert "Spaghetti" in capsys.readouterr().out
+
+
+def test_the_platform_admin_cannot_add_change_or_delete_a_movement(world, product, rf):
+    from django.contrib import admin
+
+    stock_movement_record(
+        store=world.store_a, product=product, kind=MovementKind.RECEPTION, quantity=1, actor=None
+    )
+    model_admin = admin.site._registry[StockMovement]
+    request = rf.get("/")
+    request.user = world.alice
+    movement = StockMovement.objects.get()
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request, movement)
+    assert not model_admin.has_delete_permission(request, movement)

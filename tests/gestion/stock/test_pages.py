@@ -98,6 +98,14 @@ def test_disposing_from_the_dates_page_writes_the_expiry_movement(diane_client, 
     assert (movement.quantity, movement.created_by) == (-6, world.diane)
 
 
+def test_disposing_never_redirects_to_another_site(diane_client, world, product):
+    lot = lot_receive(store=world.store_a, product=product, quantity=1, actor=None)
+    response = diane_client.post(
+        reverse("stock:lot_dispose", args=[lot.pk]), {"next": "https://evil.example/"}
+    )
+    assert response.url == reverse("stock:dates")
+
+
 def test_an_entry_creates_a_lot_by_scanning_the_product(diane_client, world, product):
     response = diane_client.post(
         reverse("stock:lot_add"),
@@ -247,3 +255,21 @@ def test_charlie_cannot_touch_shop_a_lots(client, world, product):
         == 200
     )
     assert not StockMovement.objects.filter(kind=MovementKind.LOSS).exists()
+
+
+def test_the_count_pages_cost_a_fixed_number_of_queries(
+    diane_client, world, rayon, django_assert_max_num_queries
+):
+    for n in range(30):
+        make_product(world.store_a, rayon, name=f"Produit {n}")
+    for n in range(5):
+        inventory_count_create(store=world.store_a, actor=world.diane, name=f"Inventaire {n}")
+    count = inventory_count_start(
+        count=inventory_count_create(store=world.store_a, actor=None, name="Tout"), actor=None
+    )
+    count.lines.update(counted=1, counted_at=timezone.now())
+    with django_assert_max_num_queries(10):
+        assert diane_client.get(reverse("stock:count_list")).status_code == 200
+    with django_assert_max_num_queries(12):
+        response = diane_client.get(reverse("stock:count_detail", args=[count.pk]))
+    assert response.context["review"].differing == 30

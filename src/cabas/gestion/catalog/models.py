@@ -197,8 +197,12 @@ class Product(StoreOwned):
         indexes = [
             models.Index(fields=["store", "name"], name="catalog_product_store_name"),
             # The product list pages through ids in name order (see selectors.product_page):
-            # this index covers that query, so an OFFSET deep in the list reads no table row.
-            models.Index(fields=["store", "name", "id", "active"], name="catalog_product_list"),
+            # this index covers that query, with or without a name search, so an OFFSET deep
+            # in the list or a LIKE on every name reads the index alone, never a table row.
+            models.Index(
+                fields=["store", "name", "id", "active", "search_text"],
+                name="catalog_product_pages",
+            ),
             models.Index(fields=["store", "search_text"], name="catalog_product_store_search"),
             models.Index(fields=["store", "category"], name="catalog_product_store_cat"),
             models.Index(fields=["store", "updated_at"], name="catalog_product_store_upd"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -11,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -204,7 +206,9 @@ def sales_tickets(request: StoreRequest) -> HttpResponse:
             }
         ),
     )
-    return render(request, "reports/sales_tickets.html", context)
+    # Ticket times in the shop's time zone, as the period is.
+    with timezone.override(ZoneInfo(request.store.timezone)):
+        return render(request, "reports/sales_tickets.html", context)
 
 
 # --- Stock ----------------------------------------------------------------------------------

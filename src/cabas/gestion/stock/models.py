@@ -171,8 +171,11 @@ class StockMovement(StoreOwned):
         verbose_name_plural = _("mouvements de stock")
         ordering = ["-occurred_at", "-id"]
         indexes = [
+            # The history of a product (newest first); quantity last makes it cover the ledger
+            # sums too (check_stock, stock at a date): an index-only scan, no row lookups.
             models.Index(
-                fields=["store", "product", "-occurred_at", "-id"], name="stock_mvt_product"
+                fields=["store", "product", "-occurred_at", "-id", "quantity"],
+                name="stock_mvt_product_ledger",
             ),
             models.Index(fields=["store", "-occurred_at", "-id"], name="stock_mvt_recent"),
             models.Index(fields=["document_type", "document_id"], name="stock_mvt_document"),

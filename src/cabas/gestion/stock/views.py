@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -107,7 +108,12 @@ def lot_dispose(request: HttpRequest, lot_id: int) -> HttpResponse:
         messages.info(request, _("Ce lot était déjà vide."))
     else:
         messages.success(request, _("Lot retiré du stock : mouvement de destruction enregistré."))
-    return redirect(request.POST.get("next") or reverse("stock:dates"))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("stock:dates")  # never bounce to another site
+    return redirect(target)
 
 
 def _initial_product(request: HttpRequest) -> dict[str, Any]:
