@@ -101,6 +101,8 @@ def run_tills(shop: Shop, seconds: float, pause: float) -> dict[str, Any]:
         out, err = process.communicate(timeout=seconds + 600)
         crashed += process.returncode != 0
         for line in out.splitlines():
+            if not line.strip():
+                continue
             kind, *rest = line.split()
             if kind == "PAID":
                 paid.add(rest[0])

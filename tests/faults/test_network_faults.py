@@ -72,7 +72,10 @@ def test_lost_answers_timeouts_and_outages_lose_and_duplicate_nothing(
             for n, folder in enumerate(shop.tills)
         ]
         rng = random.Random(seed)  # noqa: S311
-        proxy.outage(1.0)  # the first rounds of both tills meet a network cut
+        for process in processes:
+            assert process.stdout is not None
+            assert process.stdout.readline().strip() == "READY"
+        proxy.outage(1.5)  # the first rounds of both tills meet a network cut
         outages = 1
         while any(process.poll() is None for process in processes):
             time.sleep(rng.uniform(1.0, 3.0))
