@@ -303,9 +303,10 @@ def _raw_sql_ticket(shop: dict[str, Any], raw: dict[str, Any]) -> None:
         )
         cursor.execute(
             "INSERT INTO stock_stockmovement (store_id, product_id, lot_id, kind, quantity, "  # noqa: S608
-            "created_by_id, created_at, occurred_at, document_type, document_id, reason) VALUES "
+            "created_by_id, created_at, occurred_at, document_type, document_id, reason, "
+            "refunded_document_id) VALUES "
             + ", ".join(
-                ["(%s, %s, %s, 'sale', %s, NULL, %s, %s, 'bench.raw', %s, '')"] * len(lines)
+                ["(%s, %s, %s, 'sale', %s, NULL, %s, %s, 'bench.raw', %s, '', '')"] * len(lines)
             ),
             [
                 v

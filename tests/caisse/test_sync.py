@@ -150,13 +150,10 @@ def test_a_newer_format_with_unknown_keys_is_still_read(ctx):
 
     store = ctx.store
     snapshot, _ = store.load()
-    envelope = {
-        "format": 2,
-        "fetched_at": datetime.now(UTC).isoformat(),
-        "snapshot": {**snapshot.model_dump(mode="json"), "future_field": [1, 2]},
-        "also_new": True,
-    }
-    token = store._cipher().encrypt(zlib.compress(json.dumps(envelope).encode()))
+    meta = {"format": 2, "fetched_at": datetime.now(UTC).isoformat(), "also_new": True}
+    body = {**snapshot.model_dump(mode="json"), "future_field": [1, 2]}
+    plain = json.dumps(meta).encode() + b"\n" + json.dumps(body).encode()
+    token = store._cipher().encrypt(zlib.compress(plain))
     header = json.dumps({"format": 2, "cipher": "fernet+zlib", "extra": 1}).encode()
     store.path.write_bytes(header + b"\n" + token)
     assert store.load()[0].cursor == "c1"

@@ -61,7 +61,7 @@ def _report_line(report: SyncReport) -> str:
 
 
 def cmd_enroll(args: argparse.Namespace) -> int:
-    data = DataDir(args.data_dir).ensure()
+    data = DataDir(Path(args.data_dir)).ensure()
     existing = load_config(data)
     if existing is not None and not args.force:
         _print(
@@ -88,6 +88,9 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     except TransportError as exc:
         _print(f"Enrôlement impossible : {exc}")
         return 1
+    # The key the till trusts for updates: given on the command line, else shipped in this
+    # package, else the one the server gives at enrolment (over the same HTTPS channel).
+    public_key = public_key or answer.package_public_key
     config = TillConfig(
         server_url=args.server.rstrip("/"),
         device_id=answer.device_id,
@@ -208,7 +211,7 @@ def cmd_resend(args: argparse.Namespace) -> int:
 
 
 def cmd_configure(args: argparse.Namespace) -> int:
-    data = DataDir(args.data_dir)
+    data = DataDir(Path(args.data_dir))
     config = load_config(data)
     if config is None:
         _print("Cette caisse n'est rattachée à aucune épicerie.")

@@ -45,7 +45,7 @@ def test_a_future_date_is_refused_in_french(client, world, stocked):
     assert "Choisissez aujourd&#x27;hui ou une date passée." in response.content.decode()
 
 
-def test_the_stock_page_exports_csv_xlsx_and_pdf(client, world, stocked):
+def test_the_stock_page_exports_csv_xlsx_and_pdf(client, world, stocked, output_dir):
     client.force_login(world.alice)
     url = reverse("reports:stock")
     csv_response = client.get(url, {"day": "2026-01-31", "format": "csv"})
@@ -56,6 +56,7 @@ def test_the_stock_page_exports_csv_xlsx_and_pdf(client, world, stocked):
     book = load_workbook(io.BytesIO(xlsx.content))
     assert book.sheetnames[0].startswith("Stock par rayon")
     pdf = client.get(url, {"day": "2026-01-31", "format": "pdf"})
+    (output_dir / "stock-2026-01-31.pdf").write_bytes(pdf.content)
     text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
     assert "État du stock" in text and "Pâtes, riz" in text
 

@@ -289,3 +289,21 @@ def test_replaying_a_batch_writes_nothing(shop_a, till_a, django_assert_max_num_
     with django_assert_max_num_queries(3):
         results = send(till_a, *batch)
     assert {r["status"] for r in results} == {"duplicate"}
+
+
+def test_going_over_a_monthly_quota_is_flagged(shop_a, till_a):
+    from cabas.gestion.beneficiaries.services import quota_save
+
+    quota_save(
+        store=shop_a.store,
+        actor=None,
+        data={"product": shop_a.milk, "label": "Lait", "base_quantity": 3},
+    )
+    first = ticket(shop_a, [(shop_a.milk, 2)])
+    send(till_a, first)
+    assert kinds(first["id"]) == []
+    second = ticket(shop_a, [(shop_a.milk, 2), (shop_a.pasta, 1)])
+    send(till_a, second)
+    assert kinds(second["id"]) == ["quota_exceeded"]
+    details = Anomaly.objects.get(ticket_id=second["id"]).details
+    assert details["already_bought"] == 2 and details["in_cart"] == 2

@@ -40,8 +40,6 @@ class Catalog:
             catalog.products[product.id] = product
             for code in product.barcodes:
                 catalog.by_barcode[normalize(code)] = product
-            catalog._search_rows.append((fold(product.name), product))
-        catalog._search_rows.sort(key=lambda row: row[0])
         catalog.beneficiaries = {item.code: item for item in snapshot.beneficiaries}
         catalog.cashiers = {item.id: item for item in snapshot.cashiers}
         for category in snapshot.categories:
@@ -63,6 +61,14 @@ class Catalog:
             current = self.category_parents.get(current)
         return path
 
+    def _rows(self) -> list[tuple[str, ProductItem]]:
+        # Built on the first search, not at start-up: the window must open fast.
+        if not self._search_rows and self.products:
+            rows = [(fold(product.name), product) for product in self.products.values()]
+            rows.sort(key=lambda row: row[0])
+            self._search_rows = rows
+        return self._search_rows
+
     def search(self, text: str, *, limit: int = 30) -> list[ProductItem]:
         """Products whose name holds every word typed (accents and case ignored); names that
         start with the first word come first."""
@@ -72,7 +78,7 @@ class Catalog:
         first = words[0]
         starts: list[ProductItem] = []
         others: list[ProductItem] = []
-        for name, product in self._search_rows:
+        for name, product in self._rows():
             if all(word in name for word in words):
                 (starts if name.startswith(first) else others).append(product)
                 if len(starts) >= limit:

@@ -68,13 +68,15 @@ def atomic_write_json(path: Path, data: Any, *, mode: int = 0o600) -> None:
     atomic_write_bytes(path, json_bytes(data), mode=mode)
 
 
-def durable_move(source: Path, target: Path) -> None:
-    """Rename ``source`` to ``target`` (same file system) and make both folders durable."""
+def durable_move(source: Path, target: Path, *, sync: bool = True) -> None:
+    """Rename ``source`` to ``target`` (same file system) and make both folders durable
+    (``sync=False``: the caller fsyncs the folders once for a whole batch)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(source, target)
-    fsync_dir(target.parent)
-    if source.parent != target.parent:
-        fsync_dir(source.parent)
+    if sync:
+        fsync_dir(target.parent)
+        if source.parent != target.parent:
+            fsync_dir(source.parent)
 
 
 class LockBusy(Exception):  # noqa: N818 - a state, not an error

@@ -193,15 +193,25 @@ class Outbox:
         atomic_write_bytes(note, reason.encode("utf-8"))
         return target
 
-    def acknowledge(self, path: Path, *, now: datetime | None = None) -> Path:
-        """Move an acknowledged ticket to Journal/<date>/ (kept 30 days)."""
+    def acknowledge(self, path: Path, *, now: datetime | None = None, sync: bool = True) -> Path:
+        """Move an acknowledged ticket to Journal/<date>/ (kept 30 days). With
+        ``sync=False`` the caller fsyncs the folders once per batch (``sync_folders``): a
+        move lost in a crash only sends the ticket again, and the server says `duplicate`."""
         moment = now or datetime.now(UTC)
         folder = self.data.journal / moment.astimezone(UTC).date().isoformat()
         target = folder / path.name
-        durable_move(path, target)
+        durable_move(path, target, sync=sync)
         stamp = moment.timestamp()
         os.utime(target, (stamp, stamp))
         return target
+
+    def sync_folders(self, *, now: datetime | None = None) -> None:
+        """Make the moves of a batch durable (Ventes/ and today's Journal/ folder)."""
+        moment = now or datetime.now(UTC)
+        day = self.data.journal / moment.astimezone(UTC).date().isoformat()
+        for folder in (day, self.data.ventes):
+            if folder.exists():
+                fsync_dir(folder)
 
     def reject(self, path: Path, ticket_data: Any, error: ErrorInfo | None) -> Path:
         """Move a refused ticket to Rejetes/ with the server's reason (never dropped)."""

@@ -1,11 +1,11 @@
 """The last snapshot of the shop, kept in ``data/`` encrypted at rest.
 
 File ``data/snapshot.bin``: one JSON header line, then a Fernet token (AES-128-CBC +
-HMAC-SHA256) of the zlib-compressed JSON envelope
-``{"format": 1, "fetched_at": ..., "snapshot": {...}}``. Readers accept any ``format`` with a
-known cipher and ignore keys they do not know, so the previous and the next till version read
-each other's files; the snapshot itself is a ``cabas.protocol.Snapshot`` (unknown fields
-ignored).
+HMAC-SHA256) of the zlib-compressed plaintext: one JSON line ``{"format": 1, "fetched_at":
+...}``, then the snapshot's JSON (parsed and validated in one pass by pydantic-core). Readers
+accept any ``format`` with a known cipher and ignore keys they do not know, so the previous and
+the next till version read each other's files; the snapshot itself is a
+``cabas.protocol.Snapshot`` (unknown fields ignored).
 
 The key lives in the operating system's key store through ``keyring`` when a real backend
 exists (Windows Credential Locker, macOS Keychain, Secret Service), otherwise in
@@ -153,20 +153,17 @@ class SnapshotStore:
                 "Les données locales ne peuvent pas être déchiffrées (clé perdue ou fichier "
                 "abîmé) : lancez une synchronisation pour les recharger."
             ) from exc
-        envelope: dict[str, Any] = json.loads(plain)
-        snapshot = Snapshot.model_validate(envelope["snapshot"])
-        fetched_at = datetime.fromisoformat(envelope["fetched_at"])
+        meta_line, _, body = plain.partition(b"\n")
+        meta: dict[str, Any] = json.loads(meta_line)
+        snapshot = Snapshot.model_validate_json(body)
+        fetched_at = datetime.fromisoformat(meta["fetched_at"])
         return snapshot, fetched_at
 
     def save(self, snapshot: Snapshot, *, fetched_at: datetime | None = None) -> None:
         """Replace the stored snapshot atomically."""
         fetched = fetched_at or datetime.now(UTC)
-        envelope = {
-            "format": STORE_FORMAT,
-            "fetched_at": fetched.isoformat(),
-            "snapshot": snapshot.model_dump(mode="json"),
-        }
-        plain = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        meta = {"format": STORE_FORMAT, "fetched_at": fetched.isoformat()}
+        plain = json.dumps(meta).encode("ascii") + b"\n" + snapshot.model_dump_json().encode()
         token = self._cipher().encrypt(zlib.compress(plain, 6))
         header = json.dumps({"format": STORE_FORMAT, "cipher": CIPHER}).encode("ascii")
         self.data.data.mkdir(parents=True, exist_ok=True)

@@ -161,6 +161,7 @@ class SyncAgent:
         result = self.transport.send_tickets([payload for _, payload in batch])
         report.sent += len(batch)
         progress = 0
+        moment = self.now()
         for (path, payload), outcome in zip(batch, result.results, strict=True):
             if outcome.id is not None and outcome.id != payload["id"]:
                 # Results come in the order of the batch; a mismatch is a server bug: keep
@@ -168,7 +169,7 @@ class SyncAgent:
                 report.problems.append(f"Réponse du serveur incohérente pour {payload['id']}.")
                 continue
             if outcome.status in ("created", "duplicate"):
-                self.outbox.acknowledge(path, now=self.now())
+                self.outbox.acknowledge(path, now=moment, sync=False)
                 report.acknowledged += 1
                 progress += 1
             else:
@@ -177,6 +178,7 @@ class SyncAgent:
                 progress += 1
                 reason = outcome.error.message if outcome.error else "raison inconnue"
                 report.problems.append(f"Ticket {payload['id'][:8]} refusé : {reason}")
+        self.outbox.sync_folders(now=moment)
         return len(batch) >= self.batch_size and progress > 0
 
     def _push_sessions(self, report: SyncReport) -> None:

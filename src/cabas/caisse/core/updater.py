@@ -42,11 +42,16 @@ def package_path(data: DataDir, version: str) -> Path:
     return data.versions / f"cabas-caisse-{version}.pyz"
 
 
+PUBLIC_KEY_RESOURCE = "package_public_key.txt"
+
+
 def shipped_public_key() -> str | None:
-    """The signing key shipped inside the till's own package (``update_key.pub``), if any."""
+    """The signing key shipped inside the till's own package
+    (``cabas/caisse/package_public_key.txt``, see docs/protocol.md), if any."""
     try:
-        text = resources.files("cabas.caisse").joinpath("update_key.pub").read_text("ascii")
-    except (FileNotFoundError, OSError, ModuleNotFoundError):
+        resource = resources.files("cabas.caisse").joinpath(PUBLIC_KEY_RESOURCE)
+        text = resource.read_text("ascii")
+    except (FileNotFoundError, OSError, ModuleNotFoundError, UnicodeDecodeError):
         return None
     return text.strip() or None
 

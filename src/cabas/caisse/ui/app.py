@@ -24,7 +24,7 @@ from typing import Any
 from cabas.caisse.core.app import TillContext
 from cabas.caisse.core.catalog import Catalog
 from cabas.caisse.core.receipt import METHOD_LABELS, Receipt
-from cabas.caisse.core.sync import SyncAgent, SyncReport
+from cabas.caisse.core.sync import SyncAgent, SyncReport, SyncStatus
 from cabas.caisse.core.till import CartSummary, StatusInfo, Till
 from cabas.caisse.core.view import Level
 from cabas.protocol import PAYMENT_METHODS, PaymentMethod, ProductItem, Snapshot, Ticket
@@ -156,8 +156,13 @@ class TillWindow:
         self.summary: CartSummary | None = None
         self._cashiers: list[Any] = []
         self._line_count = 0
+        self._rows: dict[str, Any] = {}
         self._build()
         self.till: Till = ctx.till(self)
+        status = SyncStatus.load(ctx.data.status_file)
+        if status.last_success:
+            # Shown from the start: the last sync of this window or of `cabas-caisse sync`.
+            self.till.last_sync = datetime.fromisoformat(status.last_success)
         self.agent: SyncAgent | None = None
         self.stop = threading.Event()
         self.wake = threading.Event()
@@ -447,22 +452,28 @@ class TillWindow:
     def show_cart(self, summary: CartSummary) -> None:
         self.summary = summary
         tree = self.tree
-        tree.delete(*tree.get_children())
+        # Rows are updated in place: a scan redraws one row, not the whole cart.
+        existing = tree.get_children()
         for index, line in enumerate(summary.lines):
             price = line.price
             unit = format_euros(price.unit_price_cents) + (" /kg" if line.unit == "kg" else "")
-            tree.insert(
-                "",
-                "end",
-                iid=str(index),
-                values=(
-                    line.label,
-                    format_quantity(line.quantity, line.unit),
-                    unit,
-                    format_euros(price.total_cents),
-                ),
-                tags=("warn",) if line.warning else (),
+            values = (
+                line.label,
+                format_quantity(line.quantity, line.unit),
+                unit,
+                format_euros(price.total_cents),
             )
+            tags = ("warn",) if line.warning else ()
+            iid = str(index)
+            if index < len(existing):
+                if self._rows.get(iid) != (values, tags):
+                    tree.item(iid, values=values, tags=tags)
+            else:
+                tree.insert("", "end", iid=iid, values=values, tags=tags)
+            self._rows[iid] = (values, tags)
+        for iid in existing[len(summary.lines) :]:
+            tree.delete(iid)
+            self._rows.pop(iid, None)
         count = len(summary.lines)
         if summary.lines:
             # The line just scanned is the one selected (merged lines move to the end too).

@@ -78,7 +78,7 @@ def error_response(
 
 
 def _validation_details(errors: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
-    entries = []
+    entries: list[dict[str, Any]] = []
     for error in errors:
         loc = [part for part in error.get("loc", ()) if part not in ("body", "payload")]
         entries.append(

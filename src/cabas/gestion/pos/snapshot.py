@@ -167,7 +167,7 @@ def _products(
 
 def _all_product_rates(store: Store) -> dict[str, int]:
     return {
-        str(pk): rate
+        str(pk): int(rate or 0)
         for pk, rate in Product.objects.filter(store=store, rate_bp__isnull=False).values_list(
             "pk", "rate_bp"
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,13 +17,13 @@ from cabas.gestion.pos.selectors import (
     store_devices,
     store_pending_codes,
 )
-from cabas.gestion.stores.decorators import store_view
+from cabas.gestion.stores.decorators import StoreRequest, store_view
 from cabas.gestion.stores.models import Membership
 from cabas.gestion.stores.permissions import Perm
 
 
-def _home_context(request: HttpRequest) -> dict[str, object]:
-    can_manage = request.membership.has_perm(Perm.TILL_MANAGE)  # type: ignore[attr-defined]
+def _home_context(request: StoreRequest) -> dict[str, object]:
+    can_manage = request.membership.has_perm(Perm.TILL_MANAGE)
     context: dict[str, object] = {
         "section": "pos",
         "package": packages.latest_package(),
@@ -31,19 +31,19 @@ def _home_context(request: HttpRequest) -> dict[str, object]:
         "can_manage": can_manage,
     }
     if can_manage:
-        context["devices"] = list(store_devices(request.store))  # type: ignore[attr-defined]
-        context["codes"] = list(store_pending_codes(request.store))  # type: ignore[attr-defined]
+        context["devices"] = list(store_devices(request.store))
+        context["codes"] = list(store_pending_codes(request.store))
         context["public_key"] = packages.public_key_b64()
     return context
 
 
 @store_view(Perm.TILL_USE)
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: StoreRequest) -> HttpResponse:
     return render(request, "pos/home.html", _home_context(request))
 
 
 @store_view(Perm.TILL_USE)
-def download(request: HttpRequest) -> HttpResponse:
+def download(request: StoreRequest) -> HttpResponse | FileResponse:
     info = packages.latest_package()
     if info is None:
         messages.error(request, _("Aucune version de la caisse n'est disponible sur ce serveur."))
@@ -58,8 +58,8 @@ def download(request: HttpRequest) -> HttpResponse:
 
 @store_view(Perm.TILL_MANAGE)
 @require_POST
-def code_create(request: HttpRequest) -> HttpResponse:
-    new = services.enrollment_code_create(store=request.store, actor=request.user)  # type: ignore[attr-defined]
+def code_create(request: StoreRequest) -> HttpResponse:
+    new = services.enrollment_code_create(store=request.store, actor=request.user)
     context = _home_context(request)
     context["new_code"] = new.code
     context["new_code_expires_at"] = new.record.expires_at
@@ -68,8 +68,8 @@ def code_create(request: HttpRequest) -> HttpResponse:
 
 @store_view(Perm.TILL_MANAGE)
 @require_http_methods(["GET", "POST"])
-def device_edit(request: HttpRequest, device_id: str) -> HttpResponse:
-    device = get_object_or_404(Device, pk=device_id, store=request.store)  # type: ignore[attr-defined]
+def device_edit(request: StoreRequest, device_id: str) -> HttpResponse:
+    device = get_object_or_404(Device, pk=device_id, store=request.store)
     form = DeviceRenameForm(request.POST or None, initial={"name": device.name})
     if request.method == "POST" and form.is_valid():
         services.device_rename(device=device, actor=request.user, name=form.cleaned_data["name"])
@@ -82,8 +82,8 @@ def device_edit(request: HttpRequest, device_id: str) -> HttpResponse:
 
 @store_view(Perm.TILL_MANAGE)
 @require_POST
-def device_revoke(request: HttpRequest, device_id: str) -> HttpResponse:
-    device = get_object_or_404(Device, pk=device_id, store=request.store)  # type: ignore[attr-defined]
+def device_revoke(request: StoreRequest, device_id: str) -> HttpResponse:
+    device = get_object_or_404(Device, pk=device_id, store=request.store)
     services.device_revoke(device=device, actor=request.user)
     messages.success(
         request,
@@ -94,22 +94,22 @@ def device_revoke(request: HttpRequest, device_id: str) -> HttpResponse:
 
 
 @store_view(Perm.TILL_MANAGE)
-def cashier_list(request: HttpRequest) -> HttpResponse:
+def cashier_list(request: StoreRequest) -> HttpResponse:
     return render(
         request,
         "pos/cashier_list.html",
         {"members": store_cashiers(request.store), "section": "pos"},
-    )  # type: ignore[attr-defined]
+    )
 
 
 @store_view(Perm.TILL_MANAGE)
 @require_http_methods(["GET", "POST"])
-def cashier_pin(request: HttpRequest, membership_id: int) -> HttpResponse:
+def cashier_pin(request: StoreRequest, membership_id: int) -> HttpResponse:
     membership = get_object_or_404(
         Membership.objects.select_related("user"),
         pk=membership_id,
         store=request.store,
-        is_active=True,  # type: ignore[attr-defined]
+        is_active=True,
     )
     form = CashierPinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

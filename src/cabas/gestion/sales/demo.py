@@ -87,7 +87,7 @@ def _ticket(
     opened: datetime,
     session_id: uuid.UUID,
 ) -> dict[str, Any]:
-    lines = []
+    lines: list[dict[str, Any]] = []
     for product in rng.sample(products, min(len(products), rng.randint(1, 5))):
         quantity = rng.randint(200, 1500) if product.unit == "kg" else rng.randint(1, 3)
         rate = FULL_RATE_BP
@@ -98,7 +98,9 @@ def _ticket(
                 product.tariff_origin,
                 household.rate_bp,
             ).rate_bp
-        price = line_price(product.price_cents, quantity, product.unit, rate)
+        price = line_price(
+            product.price_cents, quantity, "kg" if product.unit == "kg" else "piece", rate
+        )
         lines.append(
             {
                 "product_id": product.pk,

@@ -23,14 +23,20 @@ class TicketFilterForm(forms.Form):
 
     def __init__(self, *args: Any, store: Store, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["device"].choices = [("", _("Toutes"))] + [
+        devices = [
             (str(pk), name)
             for pk, name in Device.objects.filter(store=store).values_list("pk", "name")
         ]
-        self.fields["cashier"].choices = [("", _("Tous"))] + [
+        cashiers = [
             (str(m.pk), m.user.get_full_name() or m.user.username)
             for m in Membership.objects.filter(store=store).select_related("user")
         ]
+        device_field = self.fields["device"]
+        cashier_field = self.fields["cashier"]
+        assert isinstance(device_field, forms.ChoiceField)
+        assert isinstance(cashier_field, forms.ChoiceField)
+        device_field.choices = [("", _("Toutes")), *devices]
+        cashier_field.choices = [("", _("Tous")), *cashiers]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -54,7 +55,7 @@ def store_tickets(store: Store, filters: TicketFilters | None = None) -> QuerySe
     )
 
 
-def ticket_detail(store: Store, ticket_id: object) -> Ticket:
+def ticket_detail(store: Store, ticket_id: UUID | str) -> Ticket:
     return (
         Ticket.objects.select_related("device", "cashier__user", "household")
         .prefetch_related("lines__product", "payments", "anomalies__handled_by")

@@ -6,7 +6,7 @@ import json
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -25,14 +25,14 @@ from cabas.gestion.sales.selectors import (
 from cabas.gestion.sales.selectors import (
     ticket_detail as select_ticket,
 )
-from cabas.gestion.stores.decorators import store_view
+from cabas.gestion.stores.decorators import StoreRequest, store_view
 from cabas.gestion.stores.permissions import Perm
 
 PAGE_SIZE = 50
 
 
-def _context(request: HttpRequest, tab: str, **extra: object) -> dict[str, object]:
-    membership = request.membership  # type: ignore[attr-defined]
+def _context(request: StoreRequest, tab: str, **extra: object) -> dict[str, object]:
+    membership = request.membership
     return {
         "section": "sales",
         "tab": tab,
@@ -42,8 +42,8 @@ def _context(request: HttpRequest, tab: str, **extra: object) -> dict[str, objec
 
 
 @store_view(Perm.SALES_VIEW)
-def ticket_list(request: HttpRequest) -> HttpResponse:
-    store = request.store  # type: ignore[attr-defined]
+def ticket_list(request: StoreRequest) -> HttpResponse:
+    store = request.store
     form = TicketFilterForm(request.GET or None, store=store)
     filters = TicketFilters()
     if form.is_bound and form.is_valid():
@@ -67,9 +67,9 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 
 
 @store_view(Perm.SALES_VIEW)
-def ticket_detail(request: HttpRequest, ticket_id: str) -> HttpResponse:
+def ticket_detail(request: StoreRequest, ticket_id: str) -> HttpResponse:
     try:
-        ticket = select_ticket(request.store, ticket_id)  # type: ignore[attr-defined]
+        ticket = select_ticket(request.store, ticket_id)
     except Ticket.DoesNotExist:
         raise Http404 from None
     refunds = Ticket.objects.filter(store=ticket.store, refund_of=ticket.pk)
@@ -87,9 +87,9 @@ def ticket_detail(request: HttpRequest, ticket_id: str) -> HttpResponse:
 
 
 @store_view(Perm.SALES_REVIEW)
-def anomaly_list(request: HttpRequest) -> HttpResponse:
+def anomaly_list(request: StoreRequest) -> HttpResponse:
     handled = request.GET.get("traitees") == "1"
-    anomalies = store_anomalies(request.store, handled=handled)  # type: ignore[attr-defined]
+    anomalies = store_anomalies(request.store, handled=handled)
     page = Paginator(anomalies, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -100,8 +100,8 @@ def anomaly_list(request: HttpRequest) -> HttpResponse:
 
 @store_view(Perm.SALES_REVIEW)
 @require_POST
-def anomaly_handle(request: HttpRequest, anomaly_id: int) -> HttpResponse:
-    anomaly = get_object_or_404(Anomaly, pk=anomaly_id, store=request.store)  # type: ignore[attr-defined]
+def anomaly_handle(request: StoreRequest, anomaly_id: int) -> HttpResponse:
+    anomaly = get_object_or_404(Anomaly, pk=anomaly_id, store=request.store)
     form = AnomalyHandleForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     services.anomaly_handle(anomaly=anomaly, actor=request.user, note=note)
@@ -113,20 +113,18 @@ def anomaly_handle(request: HttpRequest, anomaly_id: int) -> HttpResponse:
 
 
 @store_view(Perm.SALES_REVIEW)
-def quarantine_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(store_quarantine(request.store), PAGE_SIZE).get_page(  # type: ignore[attr-defined]
-        request.GET.get("page")
-    )
+def quarantine_list(request: StoreRequest) -> HttpResponse:
+    page = Paginator(store_quarantine(request.store), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "sales/quarantine_list.html", _context(request, "quarantine", page=page))
 
 
 @store_view(Perm.SALES_REVIEW)
 @require_http_methods(["GET", "POST"])
-def quarantine_detail(request: HttpRequest, item_id: int) -> HttpResponse:
+def quarantine_detail(request: StoreRequest, item_id: int) -> HttpResponse:
     item = get_object_or_404(
         QuarantinedPayload.objects.select_related("device", "reviewed_by"),
         pk=item_id,
-        store=request.store,  # type: ignore[attr-defined]
+        store=request.store,
     )
     if request.method == "POST":
         services.quarantine_mark_reviewed(item=item, actor=request.user)
@@ -144,18 +142,18 @@ def quarantine_detail(request: HttpRequest, item_id: int) -> HttpResponse:
 
 
 @store_view(Perm.SALES_VIEW)
-def cash_session_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(store_cash_sessions(request.store), PAGE_SIZE).get_page(  # type: ignore[attr-defined]
+def cash_session_list(request: StoreRequest) -> HttpResponse:
+    page = Paginator(store_cash_sessions(request.store), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(request, "sales/cash_session_list.html", _context(request, "sessions", page=page))
 
 
 @store_view(Perm.SALES_VIEW)
-def cash_session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
+def cash_session_detail(request: StoreRequest, session_id: str) -> HttpResponse:
     session = get_object_or_404(
         store_cash_sessions(request.store),
-        pk=session_id,  # type: ignore[attr-defined]
+        pk=session_id,
     )
     methods = sorted(set(session.counted) | set(session.expected))
     rows = [

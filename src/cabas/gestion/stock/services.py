@@ -19,7 +19,6 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import (
     BigIntegerField,
-    Case,
     F,
     OuterRef,
     Q,
@@ -27,8 +26,8 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -86,8 +85,13 @@ def _check_spec(spec: MovementSpec) -> None:
 def _add_case(field: str, deltas: dict[int, int]) -> Any:
     """``field + CASE id WHEN … THEN delta END``: one UPDATE for many rows, computed by the
     database on the row's current value, so a concurrent writer's change is never lost."""
-    whens = [When(pk=pk, then=Value(delta)) for pk, delta in deltas.items()]
-    return F(field) + Case(*whens, default=Value(0), output_field=BigIntegerField())
+    # Written as SQL: resolving one ORM When() per row cost more than running the statement
+    # (a 5-line till ticket spent most of its time here).
+    whens = " ".join(["WHEN %s THEN %s"] * len(deltas))
+    params = tuple(value for pk, delta in deltas.items() for value in (int(pk), int(delta)))
+    return F(field) + RawSQL(  # noqa: S611 - only integers, passed as parameters
+        f"CASE id {whens} ELSE 0 END", params, output_field=BigIntegerField()
+    )
 
 
 def _apply_levels(store: Store, product_deltas: dict[int, int], lot_deltas: dict[int, int]) -> None:
