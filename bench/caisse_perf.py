@@ -447,12 +447,14 @@ def main() -> None:
     parser.add_argument("--small", action="store_true", help="2,000 products, 1,000 households")
     parser.add_argument("--server")
     parser.add_argument("--code")
+    parser.add_argument("--only-drain", action="store_true", help="only figure 5")
     args = parser.parse_args()
     products, households, backlog = (2000, 1000, 400) if args.small else (20000, 10000, 4000)
     print(f"cabas-caisse bench: {products} products, {households} households")
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        bench_local(tmp, products, households)
+        if not args.only_drain:
+            bench_local(tmp, products, households)
         try:
             bench_drain(tmp, args.server, args.code, backlog)
         except (subprocess.CalledProcessError, AssertionError, OSError) as exc:

@@ -196,8 +196,10 @@ class TillWindow:
             ),
             font=self.fonts["small"],
             anchor="w",
+            justify="left",
             padx=12,
             background="#eee",
+            wraplength=1240,
         )
         self.keys_bar.pack(side="bottom", fill="x")
         self.message_var = tk.StringVar(value="")
