@@ -99,7 +99,7 @@ if not env_str("DATABASE_URL"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", _default_sqlite), conn_max_age=env_int("CABAS_DB_CONN_MAX_AGE", 0)
+        env_str("DATABASE_URL") or _default_sqlite, conn_max_age=env_int("CABAS_DB_CONN_MAX_AGE", 0)
     )
 }
 if env_str("DATABASE_REPLICA_URL"):

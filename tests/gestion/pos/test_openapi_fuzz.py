@@ -12,6 +12,8 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
     content_type_conformance,
@@ -35,6 +37,19 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection_open():  # type: ignore[no-untyped-def]
+    """Schemathesis calls the WSGI application directly, so Django's request signals would close
+    the database connection around each call, as in production; inside a test's transaction
+    that drops the test's data on PostgreSQL and MariaDB. Django's own test client disconnects
+    the same handler."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

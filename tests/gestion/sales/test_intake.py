@@ -307,3 +307,27 @@ def test_going_over_a_monthly_quota_is_flagged(shop_a, till_a):
     assert kinds(second["id"]) == ["quota_exceeded"]
     details = Anomaly.objects.get(ticket_id=second["id"]).details
     assert details["already_bought"] == 2 and details["in_cart"] == 2
+
+
+def test_a_payload_with_nul_characters_is_quarantined_not_a_server_error(db) -> None:
+    """PostgreSQL cannot store NUL in text or jsonb: found by schemathesis (a body of b"\\x00")."""
+    from cabas.gestion.sales.models import QuarantinedPayload
+    from cabas.gestion.sales.services import quarantine_payload
+    from tests.conftest import make_world
+    from tests.gestion.pos.conftest import enroll_till
+
+    world = make_world()
+    device = enroll_till(world.store_a).device
+    row = quarantine_payload(
+        device=device,
+        kind=QuarantinedPayload.Kind.TICKET,
+        raw='\x00{"id": "a\x00b"}',
+        reason="invalid",
+        message="bad\x00",
+        details={"input\x00": ["x\x00"]},
+        object_id="a\x00b",
+    )
+    row.refresh_from_db()
+    assert "\x00" not in row.raw and "\\u0000" in row.raw
+    assert row.details == {"input\\u0000": ["x\\u0000"]}
+    assert row.object_id == "a\\u0000b"

@@ -711,15 +711,14 @@ def ticket_batch_ingest(*, device: Device, raw_tickets: Sequence[Any]) -> list[T
 def _quarantined(
     device: Device, raw: Any, ident: str | None, code: str, message: str, details: Any
 ) -> QuarantinedPayload:
-    from cabas.gestion.sales.services import _raw_text
+    from cabas.gestion.sales.services import quarantine_row
 
-    return QuarantinedPayload(
-        store_id=device.store_id,
+    return quarantine_row(
         device=device,
         kind=QuarantinedPayload.Kind.TICKET,
-        object_id=(ident or "")[:100],
+        raw=raw,
         reason=code,
         message=message,
         details=details,
-        raw=_raw_text(raw),
+        object_id=ident,
     )

@@ -19,8 +19,43 @@ MAX_RAW_CHARS = 5_000_000
 
 def _raw_text(raw: Any) -> str:
     if isinstance(raw, str):
-        return raw[:MAX_RAW_CHARS]
-    return json.dumps(raw, ensure_ascii=False, default=str)[:MAX_RAW_CHARS]
+        return _without_nul(raw[:MAX_RAW_CHARS])
+    return _without_nul(json.dumps(raw, ensure_ascii=False, default=str)[:MAX_RAW_CHARS])
+
+
+def _without_nul(value: Any) -> Any:
+    """PostgreSQL text and jsonb cannot hold a NUL character: keep it visible as the escape
+    "\\u0000" (what the JSON on the wire said), in strings at any depth."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\\u0000")
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_nul(item) for item in value]
+    return value
+
+
+def quarantine_row(
+    *,
+    device: Device,
+    kind: str,
+    raw: Any,
+    reason: str,
+    message: str,
+    details: Any = None,
+    object_id: str | None = None,
+) -> QuarantinedPayload:
+    """The (unsaved) quarantine row of a refused payload, kept whole and storable anywhere."""
+    return QuarantinedPayload(
+        store_id=device.store_id,
+        device=device,
+        kind=kind,
+        object_id=_without_nul((object_id or "")[:100]),
+        reason=reason[:40],
+        message=_without_nul(message),
+        details=_without_nul(details),
+        raw=_raw_text(raw),
+    )
 
 
 def quarantine_payload(
@@ -34,17 +69,18 @@ def quarantine_payload(
     object_id: str | None = None,
 ) -> QuarantinedPayload:
     """Keep a refused payload whole (its own transaction: it must survive whatever else)."""
+    row = quarantine_row(
+        device=device,
+        kind=kind,
+        raw=raw,
+        reason=reason,
+        message=message,
+        details=details,
+        object_id=object_id,
+    )
     with transaction.atomic():
-        return QuarantinedPayload.objects.create(
-            store_id=device.store_id,
-            device=device,
-            kind=kind,
-            object_id=(object_id or "")[:100],
-            reason=reason[:40],
-            message=message,
-            details=details,
-            raw=_raw_text(raw),
-        )
+        row.save()
+    return row
 
 
 def quarantine_many(*, device: Device, items: Sequence[QuarantinedPayload]) -> None:
