@@ -54,6 +54,12 @@ def test_households_by_month_and_size_with_a_bar_chart(sw):
     assert result.table.totals == ["Total", "", 2]
     svg = result.chart_svg
     assert svg.startswith("<svg") and "1 personne(s)" in svg and "02/2026" in svg
+    # A count axis has whole ticks only: 0 and 1 here, not 0, 0.2, … shown as "0, 0, 1, 1".
+    import re
+
+    ticks = re.findall(r'text-anchor="end" fill="#424242">([^<]*)</text>', svg)
+    axis = [t for t in ticks if t.strip().isdigit()]
+    assert axis == sorted(set(axis), key=int), axis
 
 
 def test_filters_restrict_to_a_rayon_and_to_households(sw):

@@ -216,5 +216,6 @@ def _chart(definition: StatisticDefinition, grouped: analytics.Grouped, title: s
         categories=categories,
         series=series,
         format_value=fmt,
+        integer=kind == "int",
         title=title,
     )
