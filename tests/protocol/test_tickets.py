@@ -350,3 +350,20 @@ class TestBatch:
     def test_a_rejected_result_carries_an_error(self):
         result = TicketResult(id="x", status="rejected", error=error_info("id_conflict"))
         assert result.model_dump(mode="json")["error"]["code"] == "id_conflict"
+
+
+def test_a_time_in_an_implausible_year_is_refused_in_french() -> None:
+    """Found by schemathesis: year 1 with a +00:02 offset cannot even be converted to UTC."""
+    import pytest
+
+    from cabas.protocol import CashSessionInvalid, parse_cash_session
+
+    with pytest.raises(CashSessionInvalid) as caught:
+        parse_cash_session(
+            {
+                "id": "cd613e30-d8f1-2adf-91b7-584a2265b1f5",
+                "opened_at": "0001-01-01T00:01:00+00:02",
+                "opening_float_cents": 100,
+            }
+        )
+    assert "invraisemblables" in str(caught.value.message)

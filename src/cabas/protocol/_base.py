@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+)
 from pydantic_core import PydanticCustomError
 
 PROTOCOL_VERSION = 1
@@ -50,8 +58,25 @@ def _require_iso_text(value: Any) -> Any:
     )
 
 
+def _plausible_year(value: datetime) -> datetime:
+    # A till whose clock says year 1 or 9999 cannot have made the sale then, and such a time
+    # cannot even be converted to UTC by the server: refuse it as invalid (the ticket is kept
+    # in Rejetes/ and in the server's quarantine, where a person sees it).
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise PydanticCustomError(
+            "implausible_datetime",
+            "Date et heure invraisemblables (année {year}) : vérifiez l'horloge de la caisse.",
+            {"year": value.year},
+        )
+    return value
+
+
+MIN_YEAR, MAX_YEAR = 2000, 2999
+
 # An ISO 8601 date and time with its offset, as sent by a till (no Unix timestamps).
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_require_iso_text)]
+Timestamp = Annotated[
+    AwareDatetime, BeforeValidator(_require_iso_text), AfterValidator(_plausible_year)
+]
 
 # Integers received from a till are strict: "12", 12.0 or true are not cents.
 Cents = Annotated[StrictInt, Field(ge=-MAX_CENTS, le=MAX_CENTS)]
