@@ -1,4 +1,4 @@
-"""The home page and the error pages."""
+"""The home page (the day's dashboard) and the error pages."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from cabas.gestion.core.dashboard import dashboard
 from cabas.gestion.stores.decorators import needs_second_factor
 from cabas.gestion.stores.selectors import request_membership
 
@@ -17,7 +18,11 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("stores:choose")
     if needs_second_factor(request):
         return redirect("accounts:otp")
-    return render(request, "core/home.html", {"store": membership.store})
+    return render(
+        request,
+        "core/home.html",
+        {"store": membership.store, "sections": dashboard(membership)},
+    )
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
