@@ -135,3 +135,11 @@ def test_a_cash_session_page_shows_its_difference_and_tickets(world, shop_a, til
     page = alice_client.get(reverse("sales:cash_session_detail", args=[session_id]))
     assert len(page.context["tickets"]) == 1
     assert "-0,30" in page.content.decode()
+
+
+def test_a_sales_stock_movement_links_to_its_ticket(world, shop_a, till_a, alice_client):
+    sale = ticket(shop_a, [(shop_a.pasta, 2)])
+    send(till_a, sale)
+    page = alice_client.get(reverse("stock:product_movements", args=[shop_a.pasta.pk]))
+    assert page.status_code == 200
+    assert reverse("sales:ticket_detail", args=[sale["id"]]) in page.content.decode()

@@ -5,7 +5,7 @@ A movement names its document as a ``(document_type, document_id)`` pair of stri
 Each app registers its types once, from its AppConfig.ready() (or its ``documents`` module)::
 
     from cabas.gestion.stock.documents import register_document_type
-    register_document_type("sale.ticket", label=_("Ticket"), url_name="sales:ticket_detail",
+    register_document_type("sales.ticket", label=_("Ticket"), url_name="sales:ticket_detail",
                            url_kwarg="ticket_id")
 
 An unregistered type, or a URL name that does not exist (yet), shows the label without a link.
