@@ -23,6 +23,7 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 run: $(VENV)/.server
 	$(BIN)/cabas migrate --noinput
 	$(BIN)/cabas demo --password '$(DEMO_PASSWORD)'
+	@$(BIN)/cabas build_caisse >/dev/null  # the till package the Caisse page offers
 	@echo ""
 	@echo "La gestion : http://$(HOST)/  (Ctrl+C pour arrêter)"
 	$(BIN)/cabas runserver $(HOST)
