@@ -357,3 +357,12 @@ def test_a_manager_adds_a_quota_on_a_category(world, client) -> None:
         },
     )
     assert "Choisissez un produit ou un rayon" in response.content.decode()
+
+
+def test_the_file_names_the_budget_month_in_words(world, client) -> None:
+    household = private_household(world)
+    client.force_login(world.alice)
+    html = client.get(reverse("beneficiaries:detail", args=[household.pk])).content.decode()
+    year, month = selectors.current_month(world.store_a).split("-")
+    months = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+    assert f"Budget {months.split()[int(month) - 1]} {year}" in html

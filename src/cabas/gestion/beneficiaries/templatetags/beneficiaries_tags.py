@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import cast
 
 from django import template
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.beneficiaries import codes
@@ -17,6 +19,16 @@ register = template.Library()
 @register.filter
 def euros(cents: int | None) -> str:
     return "—" if cents is None or cents == "" else format_euros(int(cents))
+
+
+@register.filter
+def month_name(month: str) -> str:
+    """A budget month ``"2026-12"`` as a person reads it: « décembre 2026 »."""
+    try:
+        year, number = (int(part) for part in str(month).split("-"))
+        return date_format(date(year, number, 1), "F Y")
+    except ValueError:
+        return str(month)
 
 
 @register.filter
