@@ -9,6 +9,7 @@ released when the process dies), so two agents never send concurrently.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import threading
@@ -77,6 +78,16 @@ class SyncStatus:
         atomic_write_json(path, self.__dict__)
 
 
+def disk_problem(exc: OSError) -> str:
+    """What the cashier is told when the till's disk fails during a sync."""
+    what = "Disque plein" if exc.errno == errno.ENOSPC else "Erreur du disque"
+    return (
+        f"{what} ({exc.strerror or exc}) : la caisse n'a pas pu enregistrer les données de "
+        "la synchronisation. Les tickets déjà envoyés sont bien sur le serveur ; libérez de "
+        "la place sur le disque (ou prévenez le responsable)."
+    )
+
+
 class SyncAgent:
     def __init__(
         self,
@@ -134,6 +145,13 @@ class SyncAgent:
             report.state = "online"
             report.message = str(exc)
             report.problems.append(str(exc))
+        except OSError as exc:
+            # A full or failing disk (saving the snapshot, moving an acknowledged ticket):
+            # what the server acknowledged stays acknowledged there; files left in Ventes/
+            # are sent again (`duplicate`). Told to the person, never raised.
+            report.state = "online"
+            report.message = disk_problem(exc)
+            report.problems.append(report.message)
         try:
             self.outbox.prune_journal(self.now().date())
         except OSError as exc:  # a full disk must not stop the agent

@@ -87,6 +87,9 @@ class StatusInfo:
         ]
         if self.rejected:
             parts.append(f"{self.rejected} ticket(s) REFUSÉ(S)")
+        if self.message and self.state != "offline":
+            # Offline says why in its own words ("Serveur injoignable…"): kept out of the bar.
+            parts.append(f"⚠ {self.message}")
         return " · ".join(parts)
 
 
