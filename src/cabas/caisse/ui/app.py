@@ -887,16 +887,14 @@ class TillWindow:
                 return "break"
             counted[method] = cents
         report = self.till.close_session(counted)
-        if report is not None:
-            self._show_report(self.ctx.sessions.summary(report))
+        if report is not None and self.till.z_report is not None:
+            self._show_report(self.till.z_report.lines)
         return "break"
 
     def x_report(self) -> str:
-        session = self.ctx.sessions.current()
-        if session is None:
-            self.show_message("Aucune session de caisse ouverte (F10 pour l'ouvrir).", "warning")
-            return "break"
-        self._show_report(self.ctx.sessions.summary(session))
+        report = self.till.x_report()
+        if report is not None:
+            self._show_report(report.lines)
         return "break"
 
     def _show_report(self, lines: list[str]) -> None:
