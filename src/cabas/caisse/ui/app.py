@@ -473,9 +473,15 @@ class TillWindow:
     def show_cart(self, summary: CartSummary) -> None:
         self.summary = summary
         tree = self.tree
-        # Rows are updated in place: a scan redraws one row, not the whole cart.
-        existing = tree.get_children()
+        # Rows are updated in place: a scan formats and redraws the rows that changed (one,
+        # or two when a merged line moves to the end), not the whole cart.
+        count = len(summary.lines)
+        shown = self._line_count
         for index, line in enumerate(summary.lines):
+            iid = str(index)
+            key = (line.label, line.key, line.warning)
+            if index < shown and self._rows.get(iid) == key:
+                continue
             price = line.price
             unit = format_euros(price.unit_price_cents) + (" /kg" if line.unit == "kg" else "")
             values = (
@@ -485,17 +491,14 @@ class TillWindow:
                 format_euros(price.total_cents),
             )
             tags = ("warn",) if line.warning else ()
-            iid = str(index)
-            if index < len(existing):
-                if self._rows.get(iid) != (values, tags):
-                    tree.item(iid, values=values, tags=tags)
+            if index < shown:
+                tree.item(iid, values=values, tags=tags)
             else:
                 tree.insert("", "end", iid=iid, values=values, tags=tags)
-            self._rows[iid] = (values, tags)
-        for iid in existing[len(summary.lines) :]:
-            tree.delete(iid)
-            self._rows.pop(iid, None)
-        count = len(summary.lines)
+            self._rows[iid] = key
+        for index in range(count, shown):
+            tree.delete(str(index))
+            self._rows.pop(str(index), None)
         if summary.lines:
             # The line just scanned is the one selected (merged lines move to the end too).
             if count != self._line_count or not 0 <= self.selected < count:
