@@ -1,17 +1,21 @@
 """Speed and size of the till with 20,000 products and 10,000 households.
 
     .venv/bin/python bench/caisse_perf.py [--small] [--server URL --code CODE]
+                                          [--only-drain | --no-drain]
 
 Figures (each next to a baseline measured in the same run):
   1. window ready from local data (decrypt + validate + index + Tk window) < 1.5 s
      baseline: json.loads of the same snapshot, unencrypted
   2. a scan shows its line in the core < 5 ms; baseline: a dict lookup of the code
   3. the window keeps up with a scanner typing a code + Enter every 100 ms
-  4. a ticket written crash-safely < 5 ms; baseline: the same write without fsync
+  4. a ticket written crash-safely < 5 ms (median and p95); baseline: the same bytes written
+     with bare os calls (temp file, write, fsync, rename, fsync of the folder: the floor of a
+     crash-safe write), and one write + fsync alone; each ticket's three writes in turn
   5. a backlog of 4,000 tickets drains to a local server over HTTP < 60 s; baseline: the same
-     batches POSTed with bare urllib (no files, no agent). The server is the project's own
-     (`cabas runserver` on a temporary SQLite database, demo data, an enrolment code) unless
-     --server/--code name another one.
+     tickets (new ids) POSTed in batches of 100 with bare urllib (no files, no agent), half
+     before the drain and half after so that a change of load hits both. The server is the
+     project's own (`cabas runserver` on a temporary SQLite database, demo data, an enrolment
+     code) unless --server/--code name another one.
   6. the data folder after a week of offline sales < 100 MB; baseline: the snapshot's JSON
 """
 
