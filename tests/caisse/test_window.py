@@ -34,7 +34,11 @@ class KeyboardDriver:
         dialog = self.window.dialog
         if dialog is not None:
             return dialog.focus_widget
-        return self.root.focus_get() or self.window.scan_entry
+        if self.window.sale_frame.winfo_ismapped():
+            # The window gives the scan field the focus back after each dialog; under load
+            # that can come a moment late, and the scanner's keys are meant for it.
+            return self.window.scan_entry
+        return self.root.focus_get() or self.window.pin_entry
 
     def key(self, *keysyms: str) -> KeyboardDriver:
         for keysym in keysyms:

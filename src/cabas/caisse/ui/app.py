@@ -374,6 +374,7 @@ class TillWindow:
 
     def show_sign_in(self) -> None:
         self.sale_frame.pack_forget()
+        self.keys_bar.pack_forget()  # the sale's keys mean nothing before signing in
         self.sign_in_frame.pack(fill="both", expand=True)
         self.refresh_cashiers()
         self.pin_entry.delete(0, "end")
@@ -400,6 +401,8 @@ class TillWindow:
 
     def show_sale(self) -> None:
         self.sign_in_frame.pack_forget()
+        if not self.keys_bar.winfo_ismapped():
+            self.keys_bar.pack(side="bottom", fill="x", before=self.message_label)
         self.sale_frame.pack(fill="both", expand=True)
         cashier = self.till.cashier
         self.cashier_var.set(f"Caisse : {cashier.name}" if cashier else "")
