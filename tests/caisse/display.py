@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
+# The small screen of the shops' old PCs: the whole window must fit and stay readable there.
+SCREEN = os.environ.get("CABAS_TEST_SCREEN", "1366x768")
 
 
 def no_display(reason: str) -> None:
@@ -31,7 +33,7 @@ def start_display() -> tuple[str, subprocess.Popen[bytes] | None]:
             continue
         display = f":{number}"
         process = subprocess.Popen(
-            [xvfb, display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+            [xvfb, display, "-screen", "0", SCREEN + "x24", "-nolisten", "tcp"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -157,3 +157,39 @@ def test_a_newer_format_with_unknown_keys_is_still_read(ctx):
     header = json.dumps({"format": 2, "cipher": "fernet+zlib", "extra": 1}).encode()
     store.path.write_bytes(header + b"\n" + token)
     assert store.load()[0].cursor == "c1"
+
+
+def test_a_full_disk_while_saving_the_snapshot_is_reported_not_raised(
+    till, ctx, server, monkeypatch
+):
+    import errno
+
+    from cabas.caisse.core import store as store_module
+    from cabas.caisse.core.till import StatusInfo
+
+    tickets = sell(till, 2)
+    server.snapshot_value = make_snapshot(cursor="c2")
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store_module, "atomic_write_bytes", full)
+    report = ctx.agent().run_once()
+
+    # The tickets went through before the snapshot could not be saved: nothing lost.
+    assert report.acknowledged == 2 and ctx.outbox.pending_count() == 0
+    assert sorted(server.stored) == sorted(str(t.id) for t in tickets)
+    assert report.state == "online"
+    assert report.message.startswith("Disque plein")
+    assert report.message in report.problems
+    # The status bar says it too.
+    till.update_link(report.state, None, report.message)
+    status: StatusInfo = till.status()
+    assert "Disque plein" in status.text()
+    # The old local data is untouched and still loads; once there is room the next round
+    # saves the new snapshot.
+    assert ctx.store.load()[0].cursor == "c1"
+    monkeypatch.undo()
+    monkeypatch.setenv("CABAS_CAISSE_KEYRING", "0")
+    assert ctx.agent().run_once().snapshot_updated
+    assert ctx.store.load()[0].cursor == "c2"

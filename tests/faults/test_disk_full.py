@@ -187,3 +187,26 @@ def test_enospc_at_any_step_of_the_write_refuses_the_sale_and_leaves_no_partial_
     ctx.agent().run_once()
     assert ctx.outbox.pending_count() == 0
     assert sorted(server.stored) == sorted(str(t.id) for t, _ in view.paid)
+
+
+def test_a_full_disk_while_the_agent_saves_the_snapshot_is_reported_and_nothing_is_lost(
+    tmp_path: Path,
+) -> None:
+    server = FakeServer(make_snapshot())
+    with small_filesystem(tmp_path / "disk", "256k") as disk:
+        ctx, till, view = open_till(disk / "till", server)
+        sold = [sell(till, view) for _ in range(3)]
+        server.snapshot_value = make_snapshot(cursor="c2", products=40)
+        filler = fill(disk)
+
+        report = ctx.agent().run_once()  # sends, then cannot save the new snapshot
+
+        assert report.state == "online"
+        assert "Disque plein" in report.message and report.message in report.problems
+        assert set(server.stored) == {str(t.id) for t in sold}
+        assert ctx.outbox.pending_count() == 0
+        assert files_are_whole(disk / "till") == []
+        assert ctx.store.load()[0].cursor == "c1"  # the old local data still loads
+        filler.unlink()
+        assert ctx.agent().run_once().snapshot_updated
+        assert ctx.store.load()[0].cursor == "c2"

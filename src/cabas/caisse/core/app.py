@@ -44,6 +44,7 @@ class TillContext:
         now: Callable[[], datetime] | None = None,
     ) -> TillContext:
         data = DataDir(root).ensure()
+        data.clean_stale_temp_files()
         config = load_config(data)
         if config is None:
             raise NotEnrolled(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cabas.protocol import ProductItem, TicketLine
 from cabas.rules.money import Unit
@@ -22,12 +22,23 @@ class CartLine:
     full_unit_price_cents: int
     decision: RateDecision
     warning: str = ""
+    _priced: tuple[tuple[int, int, str, int], LinePrice] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    @property
+    def key(self) -> tuple[int, int, str, int]:
+        """What the price depends on (a scan changes it for one line only)."""
+        return (self.full_unit_price_cents, self.quantity, self.unit, self.decision.rate_bp)
 
     @property
     def price(self) -> LinePrice:
-        return line_price(
-            self.full_unit_price_cents, self.quantity, self.unit, self.decision.rate_bp
-        )
+        # Computed again only when the line changed: a cart of 60 lines is not repriced
+        # whole for every scan.
+        key = self.key
+        if self._priced is None or self._priced[0] != key:
+            self._priced = (key, line_price(key[0], key[1], self.unit, key[3]))
+        return self._priced[1]
 
     @property
     def product_id(self) -> int | None:

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cabas.caisse.core.fsutil import atomic_write_json
+from cabas.caisse.core.fsutil import atomic_write_json, clean_stale_temp_files
 from cabas.protocol import StoreInfo
 
 CONFIG_FORMAT = 1
@@ -92,6 +92,11 @@ class DataDir:
         if os.name == "posix":
             os.chmod(self.root, 0o700)
         return self
+
+    def clean_stale_temp_files(self) -> int:
+        """Temporary files left by a writer killed mid-write (see fsutil)."""
+        folders = [self.root, self.data, self.ventes, self.rejetes, self.quarantine]
+        return clean_stale_temp_files([*folders, self.sessions])
 
 
 class PrinterConfig(BaseModel):

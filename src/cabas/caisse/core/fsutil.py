@@ -13,7 +13,8 @@ import json
 import os
 import secrets
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -36,6 +37,60 @@ def fsync_dir(folder: Path) -> None:
 def temp_path_for(path: Path) -> Path:
     """A unique temporary name beside ``path``, hidden and not ending in .json."""
     return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+
+
+def _temp_owner(name: str) -> int | None:
+    """The pid in a temporary name made by ``temp_path_for``, None if it is not one."""
+    if not (name.startswith(".") and name.endswith(TEMP_SUFFIX)):
+        return None
+    parts = name[: -len(TEMP_SUFFIX)].rsplit(".", 2)
+    if len(parts) != 3 or not parts[1].isdigit():
+        return None
+    return int(parts[1])
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)  # POSIX only: signal 0 checks the process exists, sends nothing
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    except OSError:
+        return True
+    return True
+
+
+def clean_stale_temp_files(folders: Iterable[Path], *, max_age: float = 600) -> int:
+    """Delete the temporary files a killed writer left (a crash mid-write), never one a live
+    writer may still own: on POSIX, only when the pid in its name is not running, or when it
+    is older than ``max_age`` seconds (no write takes that long; the pid was reused); on
+    Windows a file still open by its writer cannot be deleted, which says it is live.
+    Returns how many went."""
+    removed = 0
+    now = time.time()
+    for folder in folders:
+        try:
+            entries = list(os.scandir(folder))
+        except FileNotFoundError:
+            continue
+        for entry in entries:
+            pid = _temp_owner(entry.name)
+            if pid is None or not entry.is_file(follow_symlinks=False):
+                continue
+            try:
+                old = now - entry.stat(follow_symlinks=False).st_mtime > max_age
+                if not IS_WINDOWS and not old and _process_alive(pid):
+                    continue
+                if IS_WINDOWS and not old and pid == os.getpid():
+                    continue
+                os.unlink(entry.path)
+                removed += 1
+            except (FileNotFoundError, PermissionError):
+                continue  # gone meanwhile, or still open by its writer (Windows)
+    return removed
 
 
 def atomic_write_bytes(

@@ -69,18 +69,24 @@ def _ticket_files(folder: Path) -> list[os.DirEntry[str]]:
     return entries
 
 
-def read_ticket_file(path: Path) -> Ticket:
-    """The ticket in ``path``; raises CorruptFile when it is not one (and FileNotFoundError
-    when it vanished: another agent acknowledged it)."""
+def read_ticket_payload(path: Path) -> tuple[dict[str, Any], Ticket]:
+    """The raw ticket object stored in ``path`` and the ticket it validates to; raises
+    CorruptFile when it is not one (and FileNotFoundError when it vanished: another agent
+    acknowledged it)."""
     raw = path.read_bytes()
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise CorruptFile(f"JSON illisible ({exc})") from exc
     try:
-        return parse_ticket(data)
+        return data, parse_ticket(data)
     except TicketInvalid as exc:
         raise CorruptFile(exc.message) from exc
+
+
+def read_ticket_file(path: Path) -> Ticket:
+    """The ticket in ``path`` (see ``read_ticket_payload``)."""
+    return read_ticket_payload(path)[1]
 
 
 class Outbox:
@@ -193,14 +199,32 @@ class Outbox:
         atomic_write_bytes(note, reason.encode("utf-8"))
         return target
 
-    def acknowledge(self, path: Path, *, now: datetime | None = None, sync: bool = True) -> Path:
+    def journal_folder(self, moment: datetime) -> Path:
+        """Journal/<UTC date>/ for tickets acknowledged at ``moment`` (created if missing)."""
+        folder = self.data.journal / moment.astimezone(UTC).date().isoformat()
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def acknowledge(
+        self,
+        path: Path,
+        *,
+        now: datetime | None = None,
+        sync: bool = True,
+        folder: Path | None = None,
+    ) -> Path:
         """Move an acknowledged ticket to Journal/<date>/ (kept 30 days). With
         ``sync=False`` the caller fsyncs the folders once per batch (``sync_folders``): a
-        move lost in a crash only sends the ticket again, and the server says `duplicate`."""
+        move lost in a crash only sends the ticket again, and the server says `duplicate`.
+        ``folder``: the day's folder already made by ``journal_folder(now)``."""
         moment = now or datetime.now(UTC)
-        folder = self.data.journal / moment.astimezone(UTC).date().isoformat()
+        if folder is None:
+            folder = self.journal_folder(moment)
         target = folder / path.name
-        durable_move(path, target, sync=sync)
+        os.replace(path, target)
+        if sync:
+            fsync_dir(folder)
+            fsync_dir(path.parent)
         stamp = moment.timestamp()
         os.utime(target, (stamp, stamp))
         return target

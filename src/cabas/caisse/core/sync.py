@@ -9,6 +9,7 @@ released when the process dies), so two agents never send concurrently.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import threading
@@ -20,10 +21,10 @@ from typing import Any, Literal
 
 from cabas.caisse.core.config import DataDir
 from cabas.caisse.core.fsutil import FileLock, LockBusy, atomic_write_json
-from cabas.caisse.core.outbox import CorruptFile, Outbox, read_ticket_file
+from cabas.caisse.core.outbox import CorruptFile, Outbox, read_ticket_payload
 from cabas.caisse.core.store import SnapshotStore, StoreError
 from cabas.caisse.core.transport import ServerRefused, Transport, TransportError
-from cabas.protocol import MAX_TICKETS_PER_BATCH, Snapshot, dump_ticket
+from cabas.protocol import MAX_TICKETS_PER_BATCH, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,16 @@ class SyncStatus:
         atomic_write_json(path, self.__dict__)
 
 
+def disk_problem(exc: OSError) -> str:
+    """What the cashier is told when the till's disk fails during a sync."""
+    what = "Disque plein" if exc.errno == errno.ENOSPC else "Erreur du disque"
+    return (
+        f"{what} ({exc.strerror or exc}) : la caisse n'a pas pu enregistrer les données de "
+        "la synchronisation. Les tickets déjà envoyés sont bien sur le serveur ; libérez de "
+        "la place sur le disque (ou prévenez le responsable)."
+    )
+
+
 class SyncAgent:
     def __init__(
         self,
@@ -119,8 +130,7 @@ class SyncAgent:
     def _round(self, report: SyncReport, *, pull: bool) -> None:
         try:
             self._push_sessions(report)
-            while self._push_batch(report):
-                pass
+            self._push_tickets(report)
             if pull:
                 self._pull(report)
             report.state = "online"
@@ -135,33 +145,55 @@ class SyncAgent:
             report.state = "online"
             report.message = str(exc)
             report.problems.append(str(exc))
+        except OSError as exc:
+            # A full or failing disk (saving the snapshot, moving an acknowledged ticket):
+            # what the server acknowledged stays acknowledged there; files left in Ventes/
+            # are sent again (`duplicate`). Told to the person, never raised.
+            report.state = "online"
+            report.message = disk_problem(exc)
+            report.problems.append(report.message)
         try:
             self.outbox.prune_journal(self.now().date())
         except OSError as exc:  # a full disk must not stop the agent
             report.problems.append(f"Nettoyage du journal impossible : {exc}")
 
-    def _push_batch(self, report: SyncReport) -> bool:
-        """Send one batch; True if there may be more to send."""
+    def _push_tickets(self, report: SyncReport) -> None:
+        """Send every waiting ticket, oldest first, in batches. Ventes/ is listed once per
+        pass (not once per batch: a backlog of thousands of files would be listed and stat'ed
+        again for every 100 sent); a last pass picks up tickets sold meanwhile."""
+        while True:
+            waiting = self.outbox.pending_paths()
+            if not waiting:
+                return
+            progress = False
+            for start in range(0, len(waiting), self.batch_size):
+                if self._push_batch(report, waiting[start : start + self.batch_size]):
+                    progress = True
+            if not progress:
+                return  # nothing moved (server answers kept for later): next round
+
+    def _push_batch(self, report: SyncReport, paths: list[Path]) -> bool:
+        """Send the tickets of ``paths`` as one batch; True if any left Ventes/."""
         batch: list[tuple[Path, dict[str, Any]]] = []
-        for path in self.outbox.pending_paths():
+        for path in paths:
             try:
-                ticket = read_ticket_file(path)
+                payload, _ticket = read_ticket_payload(path)
             except FileNotFoundError:
-                continue
+                continue  # acknowledged meanwhile by another agent
             except (CorruptFile, OSError) as exc:
                 self.outbox.quarantine(path, f"Fichier de ticket illisible : {exc}")
                 report.quarantined += 1
                 report.problems.append(f"{path.name} mis en quarantaine : {exc}")
                 continue
-            batch.append((path, dump_ticket(ticket)))
-            if len(batch) >= self.batch_size:
-                break
+            # Sent as stored (it is the protocol's ticket object, just validated).
+            batch.append((path, payload))
         if not batch:
             return False
         result = self.transport.send_tickets([payload for _, payload in batch])
         report.sent += len(batch)
         progress = 0
         moment = self.now()
+        journal_day = self.outbox.journal_folder(moment)
         for (path, payload), outcome in zip(batch, result.results, strict=True):
             if outcome.id is not None and outcome.id != payload["id"]:
                 # Results come in the order of the batch; a mismatch is a server bug: keep
@@ -169,7 +201,7 @@ class SyncAgent:
                 report.problems.append(f"Réponse du serveur incohérente pour {payload['id']}.")
                 continue
             if outcome.status in ("created", "duplicate"):
-                self.outbox.acknowledge(path, now=moment, sync=False)
+                self.outbox.acknowledge(path, now=moment, sync=False, folder=journal_day)
                 report.acknowledged += 1
                 progress += 1
             else:
@@ -179,7 +211,7 @@ class SyncAgent:
                 reason = outcome.error.message if outcome.error else "raison inconnue"
                 report.problems.append(f"Ticket {payload['id'][:8]} refusé : {reason}")
         self.outbox.sync_folders(now=moment)
-        return len(batch) >= self.batch_size and progress > 0
+        return progress > 0
 
     def _push_sessions(self, report: SyncReport) -> None:
         try:

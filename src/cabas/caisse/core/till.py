@@ -87,6 +87,9 @@ class StatusInfo:
         ]
         if self.rejected:
             parts.append(f"{self.rejected} ticket(s) REFUSÉ(S)")
+        if self.message and self.state != "offline":
+            # Offline says why in its own words ("Serveur injoignable…"): kept out of the bar.
+            parts.append(f"⚠ {self.message}")
         return " · ".join(parts)
 
 
@@ -155,6 +158,7 @@ class Till:
         self._quota_used: dict[QuotaKey, int] = {}
         self._warned_over_budget = False
         self._checkout_confirmed = False
+        self.z_report: Receipt | None = None
         self.link_state = "unknown"
         self.last_sync: datetime | None = None
         self.link_message = ""
@@ -639,14 +643,22 @@ class Till:
         self.pending_quantity = None
         self._warned_over_budget = False
         self.view.show_paid(ticket, receipt)
-        if self.print_receipt is not None:
-            try:
-                self.print_receipt(receipt)
-            except Exception as exc:  # noqa: BLE001 - the sale is saved; printing is a bonus
-                self.view.show_message(f"Impression impossible : {exc}", "warning")
+        self._print(receipt)
         self._show()
         self.view.show_status(self.status())
         return ticket
+
+    def _print(self, receipt: Receipt) -> bool:
+        """On the receipt printer when there is one; False when there is none or it failed
+        (the cashier is told: what is printed is always saved or shown too)."""
+        if self.print_receipt is None:
+            return False
+        try:
+            self.print_receipt(receipt)
+        except Exception as exc:  # noqa: BLE001 - the sale is saved; printing is a bonus
+            self.view.show_message(f"Impression impossible : {exc}", "warning")
+            return False
+        return True
 
     # -- refunds -----------------------------------------------------------------------------
     def find_ticket(self, reference: str) -> Ticket | None:
@@ -746,7 +758,33 @@ class Till:
         except (ValueError, OSError, ValidationError) as exc:
             self.view.show_message(str(exc), "error")
             return None
-        self.view.show_message(f"Caisse clôturée : écart {format_euros(report.difference_cents)}.")
+        self.z_report = self.session_report(report)
+        printed = self._print(self.z_report)
+        self.view.show_message(
+            f"Caisse clôturée : écart {format_euros(report.difference_cents)}."
+            + (" Rapport Z imprimé." if printed else "")
+        )
+        return report
+
+    def session_report(self, session: CashSessionReport) -> Receipt:
+        """The X (open session) or Z (closed) summary as a printable document."""
+        lines = self.sessions.summary(session)
+        width = len(lines[0]) if lines else 42
+        return Receipt(
+            lines=[self.shop_name.center(width)[:width], *lines], savings_cents=0, change_cents=0
+        )
+
+    def x_report(self) -> Receipt | None:
+        """The X summary of the open session, printed when the till has a printer."""
+        session = self.sessions.current()
+        if session is None:
+            self.view.show_message(
+                "Aucune session de caisse ouverte (F10 pour l'ouvrir).", "warning"
+            )
+            return None
+        report = self.session_report(session)
+        if self._print(report):
+            self.view.show_message("Rapport X imprimé.")
         return report
 
     # -- status ------------------------------------------------------------------------------

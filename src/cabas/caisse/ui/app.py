@@ -135,7 +135,7 @@ class TillWindow:
         self.ctx = ctx
         self.root = root or tk.Tk()
         self.root.title(f"Cabas — caisse — {ctx.config.store.name}")
-        self.root.geometry("1280x800")
+        self._fit_screen()
         self.root.configure(background="white")
         self.fonts = {
             "normal": tkfont.Font(family="DejaVu Sans", size=15),
@@ -143,13 +143,14 @@ class TillWindow:
             "huge": tkfont.Font(family="DejaVu Sans", size=34, weight="bold"),
             "small": tkfont.Font(family="DejaVu Sans", size=12),
             "mono": tkfont.Font(family="DejaVu Sans Mono", size=10),
+            "report": tkfont.Font(family="DejaVu Sans Mono", size=13),
         }
         style = ttk.Style(self.root)
         with contextlib.suppress(tk.TclError):
             style.theme_use("clam")
         style.configure("Treeview", font=self.fonts["normal"], rowheight=34)
         style.configure("Treeview.Heading", font=self.fonts["small"])
-        style.configure("Budget.Horizontal.TProgressbar", thickness=22)
+        style.configure("Budget.Horizontal.TProgressbar", thickness=22, background="#2e7d32")
         self.events: queue.Queue[tuple[str, Any]] = queue.Queue()
         self.dialog: Dialog | None = None
         self.selected = -1
@@ -174,6 +175,20 @@ class TillWindow:
         self.root.after(POLL_MS, self._poll)
 
     # -- layout ------------------------------------------------------------------------------
+    def _fit_screen(self) -> None:
+        """The whole window on the screen, status bar included, down to the 1366×768 of the
+        shops' old PCs (room left for a taskbar and a title bar); maximised where the window
+        manager allows it."""
+        width = min(1440, self.root.winfo_screenwidth())
+        height = min(800, self.root.winfo_screenheight() - 70)
+        self.root.geometry(f"{width}x{height}+0+0")
+        self.root.minsize(min(width, 1000), min(height, 600))
+        with contextlib.suppress(tk.TclError):
+            if self.root.tk.call("tk", "windowingsystem") == "x11":
+                self.root.attributes("-zoomed", True)
+            else:
+                self.root.state("zoomed")  # Windows and macOS
+
     def _build(self) -> None:
         root = self.root
         self.status_var = tk.StringVar(value="")
@@ -191,15 +206,17 @@ class TillWindow:
         self.keys_bar = tk.Label(
             root,
             text=(
-                "F2 Carte · F3 Recherche · F4/* Quantité · F5 Poids · Suppr Retirer · F8 Payer "
-                "· F9 Rembourser · F10 Session · F11 Rapport X · Échap Annuler · F12 Caissier"
+                "F2 Carte client  ·  F3 Chercher un article  ·  F4 ou * Quantité  ·  F5 Poids  "
+                "·  Suppr Retirer la ligne  ·  F8 PAYER\n"
+                "F9 Rembourser  ·  F10 Ouvrir / clôturer la caisse  ·  F11 Rapport X  ·  "
+                "Échap Annuler la vente  ·  F12 Changer de caissier"
             ),
             font=self.fonts["small"],
             anchor="w",
             justify="left",
             padx=12,
+            pady=3,
             background="#eee",
-            wraplength=1240,
         )
         self.keys_bar.pack(side="bottom", fill="x")
         self.message_var = tk.StringVar(value="")
@@ -257,7 +274,6 @@ class TillWindow:
         self.budget_bar = ttk.Progressbar(
             budget, style="Budget.Horizontal.TProgressbar", length=500, maximum=100
         )
-        self.budget_bar.pack(side="left")
         self.budget_var = tk.StringVar(value="")
         self.budget_label = tk.Label(
             budget, textvariable=self.budget_var, font=self.fonts["normal"], background="white"
@@ -277,8 +293,10 @@ class TillWindow:
             self.tree.heading(column, text=title)
             self.tree.column(column, width=width, anchor=anchor)  # type: ignore[call-overload]
         self.tree.tag_configure("warn", background="#fff1d6")
-        right = tk.Frame(middle, background="white", padx=16)
+        # A fixed width: what is written in it (payments, change) never squeezes the cart.
+        right = tk.Frame(middle, background="white", padx=16, width=410)
         right.pack(side="right", fill="y")
+        right.pack_propagate(False)
         tk.Label(right, text="À payer", font=self.fonts["normal"], background="white").pack(
             anchor="e"
         )
@@ -302,12 +320,13 @@ class TillWindow:
             background="white",
             foreground="#1b4d2b",
             justify="right",
+            wraplength=370,
         )
-        self.paid_label.pack(anchor="e", pady=10)
+        self.paid_label.pack(anchor="e", pady=(6, 8))
         self.receipt_text = tk.Text(
-            right, font=self.fonts["mono"], width=42, height=16, background="#fafafa"
+            right, font=self.fonts["mono"], width=42, height=8, background="#fafafa", wrap="none"
         )
-        self.receipt_text.pack(anchor="e")
+        self.receipt_text.pack(anchor="e", fill="both", expand=True, pady=(0, 4))
         self.receipt_text.configure(state="disabled", takefocus=0)
         # Packed after the right column, so that the column keeps its width.
         self.tree.pack(side="left", fill="both", expand=True)
@@ -355,6 +374,7 @@ class TillWindow:
 
     def show_sign_in(self) -> None:
         self.sale_frame.pack_forget()
+        self.keys_bar.pack_forget()  # the sale's keys mean nothing before signing in
         self.sign_in_frame.pack(fill="both", expand=True)
         self.refresh_cashiers()
         self.pin_entry.delete(0, "end")
@@ -381,6 +401,8 @@ class TillWindow:
 
     def show_sale(self) -> None:
         self.sign_in_frame.pack_forget()
+        if not self.keys_bar.winfo_ismapped():
+            self.keys_bar.pack(side="bottom", fill="x", before=self.message_label)
         self.sale_frame.pack(fill="both", expand=True)
         cashier = self.till.cashier
         self.cashier_var.set(f"Caisse : {cashier.name}" if cashier else "")
@@ -454,9 +476,15 @@ class TillWindow:
     def show_cart(self, summary: CartSummary) -> None:
         self.summary = summary
         tree = self.tree
-        # Rows are updated in place: a scan redraws one row, not the whole cart.
-        existing = tree.get_children()
+        # Rows are updated in place: a scan formats and redraws the rows that changed (one,
+        # or two when a merged line moves to the end), not the whole cart.
+        count = len(summary.lines)
+        shown = self._line_count
         for index, line in enumerate(summary.lines):
+            iid = str(index)
+            key = (line.label, line.key, line.warning)
+            if index < shown and self._rows.get(iid) == key:
+                continue
             price = line.price
             unit = format_euros(price.unit_price_cents) + (" /kg" if line.unit == "kg" else "")
             values = (
@@ -466,17 +494,14 @@ class TillWindow:
                 format_euros(price.total_cents),
             )
             tags = ("warn",) if line.warning else ()
-            iid = str(index)
-            if index < len(existing):
-                if self._rows.get(iid) != (values, tags):
-                    tree.item(iid, values=values, tags=tags)
+            if index < shown:
+                tree.item(iid, values=values, tags=tags)
             else:
                 tree.insert("", "end", iid=iid, values=values, tags=tags)
-            self._rows[iid] = (values, tags)
-        for iid in existing[len(summary.lines) :]:
-            tree.delete(iid)
-            self._rows.pop(iid, None)
-        count = len(summary.lines)
+            self._rows[iid] = key
+        for index in range(count, shown):
+            tree.delete(str(index))
+            self._rows.pop(str(index), None)
         if summary.lines:
             # The line just scanned is the one selected (merged lines move to the end too).
             if count != self._line_count or not 0 <= self.selected < count:
@@ -493,12 +518,15 @@ class TillWindow:
         client = summary.client
         if client is None:
             self.client_var.set("Client sans carte — plein tarif")
-            self.budget_var.set("")
-            self.budget_bar["value"] = 0
+            self.budget_var.set("Pas de budget suivi (F2 : scanner la carte du foyer)")
+            self.budget_label.configure(foreground="#555")
+            self.budget_bar.pack_forget()
         else:
             self.client_var.set(f"Client : {client.label}")
             budget = summary.budget
             if budget is not None:
+                if not self.budget_bar.winfo_ismapped():
+                    self.budget_bar.pack(side="left", before=self.budget_label)
                 left_after = budget.left_cents - summary.total_cents
                 used = budget.budget_cents - left_after
                 ratio = 100 if budget.budget_cents <= 0 else 100 * used / budget.budget_cents
@@ -516,11 +544,11 @@ class TillWindow:
         else:
             self.prompt_var.set("Scanner un article ou une carte :")
         if summary.payments:
-            paid = " + ".join(
+            paid = "\n".join(
                 f"{METHOD_LABELS[p.method]} {format_euros(p.amount_cents)}"
                 for p in summary.payments
             )
-            self.paid_var.set(f"Payé : {paid}\nReste : {format_euros(summary.remaining_cents)}")
+            self.paid_var.set(f"Payé :\n{paid}\nReste : {format_euros(summary.remaining_cents)}")
 
     def show_message(self, text: str, level: Level = "info") -> None:
         self.message_var.set(text)
@@ -887,23 +915,46 @@ class TillWindow:
                 return "break"
             counted[method] = cents
         report = self.till.close_session(counted)
-        if report is not None:
-            self._show_report(self.ctx.sessions.summary(report))
+        if report is not None and self.till.z_report is not None:
+            self._show_report(self.till.z_report.lines, "Rapport Z — clôture de la caisse")
         return "break"
 
     def x_report(self) -> str:
-        session = self.ctx.sessions.current()
-        if session is None:
-            self.show_message("Aucune session de caisse ouverte (F10 pour l'ouvrir).", "warning")
-            return "break"
-        self._show_report(self.ctx.sessions.summary(session))
+        report = self.till.x_report()
+        if report is not None:
+            self._show_report(report.lines, "Rapport X — caisse en cours")
         return "break"
 
-    def _show_report(self, lines: list[str]) -> None:
+    def _show_report(self, lines: list[str], title: str) -> None:
+        """The whole report in a dialog (it is longer than the receipt box), then kept in
+        the receipt box."""
+        self.paid_var.set("")  # the last sale's "PAYÉ" is not part of the report
         self.receipt_text.configure(state="normal")
         self.receipt_text.delete("1.0", "end")
         self.receipt_text.insert("1.0", "\n".join(lines))
         self.receipt_text.configure(state="disabled")
+        dialog = Dialog(self, title)
+        dialog.label(title, big=True)
+        text = tk.Text(
+            dialog,
+            font=self.fonts["report"],
+            width=max(len(line) for line in lines) + 1,
+            height=min(len(lines), 24),
+            background="#fafafa",
+            wrap="none",
+            relief="flat",
+        )
+        text.insert("1.0", "\n".join(lines))
+        text.configure(state="disabled")
+        text.pack(pady=6)
+        printed = self.ctx.config.printer is not None
+        dialog.label(
+            ("Imprimé sur l'imprimante de tickets. " if printed else "")
+            + "Entrée ou Échap : fermer"
+        )
+        dialog.bind("<Return>", lambda e: dialog.close())
+        dialog.bind("<KP_Enter>", lambda e: dialog.close())
+        dialog.run(dialog)
 
     # -- background sync ---------------------------------------------------------------------
     def start_sync(self, agent: SyncAgent | None = None) -> None:
