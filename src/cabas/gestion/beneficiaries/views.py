@@ -38,7 +38,7 @@ from cabas.gestion.beneficiaries.forms import (
 )
 from cabas.gestion.beneficiaries.imports import HouseholdImporter
 from cabas.gestion.beneficiaries.models import Household, Quota
-from cabas.gestion.core.forms import apply_validation_error
+from cabas.gestion.core.forms import ImportUploadForm, apply_validation_error
 from cabas.gestion.core.imports import import_step, template_csv
 from cabas.gestion.stores.decorators import StoreRequest, store_view
 from cabas.gestion.stores.permissions import Perm
@@ -602,6 +602,8 @@ def household_import(request: StoreRequest) -> HttpResponse:
     if step.applied is not None:
         messages.success(request, _("%(n)d foyer(s) importé(s).") % {"n": step.applied})
         return redirect("beneficiaries:list")
+    if step.cancelled:
+        messages.info(request, _("Import abandonné : rien n'a changé."))
     if step.error:
         messages.error(request, step.error)
     return render(
@@ -611,6 +613,9 @@ def household_import(request: StoreRequest) -> HttpResponse:
             **SECTION,
             "step": step,
             "columns": importer.columns,
+            "form": ImportUploadForm(
+                help_text=_("Une ligne par foyer, 2 Mo et 5 000 lignes au plus.")
+            ),
         },
     )
 

@@ -213,13 +213,6 @@ class ActivationForm(forms.Form):
         field.choices = [(path, path) for path in paths]
 
 
-class ImportUploadForm(forms.Form):
-    file = forms.FileField(
-        label=_("Fichier CSV ou Excel (.xlsx)"),
-        help_text=_("Le format de l'export : une ligne par produit, 2 Mo au plus."),
-    )
-
-
 class CatalogSettingsForm(forms.Form):
     """The shop's scale label layout (see cabas.rules.barcodes) and internal code number."""
 
