@@ -327,7 +327,9 @@ def pending_import_create(*, importer: Importer, filename: str, content: bytes) 
     Raises ImportFileError (French) for a file that cannot be read or lacks a required column.
     """
     rows = read_table(filename, content, max_cell_chars=importer.max_cell_chars)
-    present = {importer.aliases.get(key, key) for key in rows[0]} if rows else set()
+    if not rows:
+        raise ImportFileError(_("Le fichier ne contient aucune ligne sous celle des colonnes."))
+    present = {importer.aliases.get(key, key) for key in rows[0]}
     missing = [column for column in importer.required if column not in present]
     if missing:
         raise ImportFileError(
