@@ -98,7 +98,7 @@ class HouseholdImporter(Importer):
     columns: ClassVar[Mapping[str, Any]] = COLUMNS
     required: ClassVar[Sequence[str]] = ("nom",)
 
-    def label(self, row: Mapping[str, str]) -> str:
+    def label(self, row: Mapping[str, str], cleaned: dict[str, Any] | None) -> str:
         person = " ".join(f"{row.get('nom', '')} {row.get('prenom', '')}".split())
         commune = row.get("commune", "").strip()
         return f"{person} ({commune})" if person and commune else person

@@ -254,7 +254,13 @@ class ProductImporter(Importer):
     max_cell_chars: ClassVar[int] = MAX_CELL_CHARS
     audit_action: ClassVar[str] = "catalog.products_imported"
 
-    def label(self, row: Mapping[str, str]) -> str:
+    def label(self, row: Mapping[str, str], cleaned: dict[str, Any] | None) -> str:
+        # A line that changes a product names it as the catalogue shows it: two products may
+        # share a name ("Spaghetti 500 g" of two brands).
+        if cleaned and cleaned["product"] is not None:
+            product = cleaned["product"]
+            brand = f" · {product.brand}" if product.brand else ""
+            return f"{product.name}{brand} (n° {product.pk})"
         return " ".join(_cell(row, "nom").split())
 
     def prepare(self, rows: list[dict[str, str]]) -> dict[str, Any]:
@@ -478,6 +484,7 @@ class ProductImporter(Importer):
                 changes[change_label("barcodes")] = ("", " ".join(new_codes))
         return {
             "product_id": product.pk if product else None,
+            "product": product,
             "values": values,
             "barcodes": new_codes,
             "active": active,

@@ -520,7 +520,7 @@ def import_upload(request: StoreRequest) -> HttpResponse:
     form = ImportUploadForm(
         _posted(request),
         request.FILES or None,
-        help_text=_("Le format de l'export : une ligne par produit, 2 Mo au plus."),
+        help_text=_("Le format de l'export : une ligne par produit, 2 Mo et 5 000 lignes au plus."),
     )
     if request.method == "POST" and form.is_valid():
         try:

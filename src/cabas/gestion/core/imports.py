@@ -213,8 +213,9 @@ class Importer:
         :meth:`prepare` gave, with ``context["line"]`` the line's number in the file."""
         raise NotImplementedError
 
-    def label(self, row: Mapping[str, str]) -> str:
-        """What the line is about, for the preview (a product's or a person's name)."""
+    def label(self, row: Mapping[str, str], cleaned: dict[str, Any] | None) -> str:
+        """What the line is about, for the preview (a product's or a person's name);
+        ``cleaned`` is None for a line in error."""
         return ""
 
     def describe(self, cleaned: dict[str, Any]) -> tuple[str, dict[str, tuple[str, str]]]:
@@ -303,7 +304,7 @@ def preview(importer: Importer, rows: list[dict[str, str]]) -> ImportPreview:
     context = importer.prepare(rows) if rows and not missing else {}
     lines = []
     for index, row in enumerate(rows, start=2):
-        line = ImportLine(number=index, raw=row, label=importer.label(row))
+        line = ImportLine(number=index, raw=row)
         if missing:
             line.errors.append(_("Colonne(s) manquante(s) : %(c)s.") % {"c": ", ".join(missing)})
         else:
@@ -314,6 +315,7 @@ def preview(importer: Importer, rows: list[dict[str, str]]) -> ImportPreview:
                 line.errors.extend(error.messages)
             else:
                 line.action, line.changes = importer.describe(line.cleaned)
+        line.label = importer.label(row, line.cleaned)
         lines.append(line)
     return ImportPreview(lines, missing, unknown)
 
