@@ -4,13 +4,9 @@ many times (or however fast) "Importer" is clicked."""
 
 from __future__ import annotations
 
-import contextlib
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, connections
 from django.urls import reverse
 
 from cabas.gestion.beneficiaries.imports import HouseholdImporter
@@ -23,6 +19,7 @@ from cabas.gestion.core.models import PendingImport
 from cabas.gestion.stores.permissions import Role
 from cabas.gestion.stores.services import person_add
 from tests.conftest import make_world
+from tests.gestion.concurrency import run_in_threads
 
 PRODUCTS = "nom;rayon;prix\nLentilles;Épicerie salée;1,79\nPois;Épicerie salée;abc\n"
 HOUSEHOLDS = "Nom;Prénom;Commune\nMartin;Jules;Lyon\nPetit;Ana;Bron\n"
@@ -165,36 +162,15 @@ def test_the_same_file_confirmed_from_several_threads_at_once_is_applied_once(ki
         importer = HouseholdImporter(store=world.store_a, actor=world.alice)
         content, count = HOUSEHOLDS.encode(), Household.objects.count
     pending = imports.pending_import_create(importer=importer, filename="f.csv", content=content)
-    outcomes: list[object] = []
-    start = threading.Barrier(THREADS)
-    # The in-memory SQLite test database answers "table is locked" instead of waiting on its
-    # busy timeout: queue the calls there only (PostgreSQL and MariaDB race for the row lock).
-    gate = threading.Lock() if connection.vendor == "sqlite" else contextlib.nullcontext()
-
-    def confirm() -> None:
-        try:
-            start.wait()
-            with gate:
-                outcomes.append(
-                    imports.pending_import_apply(
-                        importer=importer, pending=pending, valid_only=True
-                    )
-                )
-        except ValidationError as error:
-            outcomes.append(error.messages[0])
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=confirm) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    applied = [o for o in outcomes if isinstance(o, int)]
-    assert len(outcomes) == THREADS
+    applied, errors = run_in_threads(
+        lambda: imports.pending_import_apply(importer=importer, pending=pending, valid_only=True),
+        THREADS,
+    )
     assert len(applied) == 1
-    assert {o for o in outcomes if isinstance(o, str)} == {
+    assert all(isinstance(error, ValidationError) for error in errors)
+    assert {error.messages[0] for error in errors} == {  # type: ignore[attr-defined]
         "Cet import a déjà été appliqué ou abandonné."
     }
+    assert len(errors) == THREADS - 1
     assert count() == applied[0] == (1 if kind == "products" else 2)
     assert PendingImport.objects.get().applied_count == applied[0]
