@@ -48,8 +48,7 @@ COLUMNS = [
     "stock",
 ]
 REQUIRED_COLUMNS = ("nom", "rayon", "prix")
-# Export-only: the stock level is the ledger's, an import never writes it.
-IGNORED_ON_IMPORT = ("stock",)
+# "stock" is export-only: the stock level is the ledger's, the importer never reads it.
 
 ORIGIN_WORDS = {
     "achat": Origin.PURCHASE,
