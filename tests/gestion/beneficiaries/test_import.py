@@ -27,7 +27,7 @@ def test_a_valid_file_is_previewed_then_imported_with_rights(world, client) -> N
     response = upload(client, GOOD + LINES)
     assert "2 ligne(s) valide(s), 0 ligne(s) en erreur" in response.content.decode()
     assert not Household.objects.exists()
-    response = client.post(reverse("beneficiaries:import"), {"confirm": "all"})
+    response = client.post(reverse("beneficiaries:import"), {"action": "all"})
     assert response.status_code == 302
     martin = Household.objects.get(last_name="Martin")
     assert (martin.adults, martin.children, martin.monthly_budget_cents) == (2, 1, 3500)
@@ -45,11 +45,11 @@ def test_each_bad_line_is_explained_in_french_and_nothing_is_applied(world, clie
     assert "« 31/02/2026 » n&#x27;est pas une date" in html
     assert "Le taux ne peut pas dépasser 100 %." in html
     # All lines: refused while any line is wrong.
-    html = client.post(reverse("beneficiaries:import"), {"confirm": "all"}).content.decode()
+    html = client.post(reverse("beneficiaries:import"), {"action": "all"}).content.decode()
     assert "Le fichier contient des erreurs" in html
     assert not Household.objects.exists()
     # Valid lines only: the two good ones.
-    client.post(reverse("beneficiaries:import"), {"confirm": "valid"})
+    client.post(reverse("beneficiaries:import"), {"action": "valid"})
     assert set(Household.objects.values_list("last_name", flat=True)) == {"Martin", "Petit"}
 
 
@@ -74,7 +74,7 @@ def test_an_xlsx_file_is_read_like_a_csv(world, client) -> None:
     client.post(
         reverse("beneficiaries:import"), {"file": SimpleUploadedFile("f.xlsx", buffer.getvalue())}
     )
-    client.post(reverse("beneficiaries:import"), {"confirm": "all"})
+    client.post(reverse("beneficiaries:import"), {"action": "all"})
     assert Household.objects.get(last_name="Leroy").rights_start == date(2026, 4, 1)
 
 

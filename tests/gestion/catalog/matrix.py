@@ -3,13 +3,15 @@ nothing; charlie (shop B) gets 404 for shop A's objects."""
 
 from __future__ import annotations
 
-from cabas.gestion.catalog.models import Barcode, Category, Product, ProductImport
+from cabas.gestion.catalog.models import Barcode, Category, Product
 from cabas.gestion.catalog.services import (
     barcode_attach,
     category_create,
     product_create,
-    product_import_create,
 )
+from cabas.gestion.catalog.spreadsheets import ProductImporter
+from cabas.gestion.core.imports import pending_import_create
+from cabas.gestion.core.models import PendingImport
 from tests.gestion.matrix import STOCK_AND_MANAGER, Row, answers, object_of_shop_a
 
 CATALOG = STOCK_AND_MANAGER
@@ -39,10 +41,9 @@ def _barcode(world) -> Barcode:  # type: ignore[no-untyped-def]
     return product.barcodes.first() or barcode_attach(product=product, code="3017620422003")
 
 
-def _import(world) -> ProductImport:  # type: ignore[no-untyped-def]
-    return product_import_create(
-        store=world.store_a,
-        actor=world.alice,
+def _import(world) -> PendingImport:  # type: ignore[no-untyped-def]
+    return pending_import_create(
+        importer=ProductImporter(store=world.store_a, actor=world.alice),
         filename="produits.csv",
         content=b"nom;rayon;prix\nRiz;Matrice;1,20\n",
     )

@@ -9,14 +9,10 @@ from openpyxl import Workbook, load_workbook
 
 from cabas.gestion.audit.models import AuditEvent
 from cabas.gestion.catalog import spreadsheets
-from cabas.gestion.catalog.models import Product, ProductImport
-from cabas.gestion.catalog.services import (
-    barcode_attach,
-    category_create,
-    product_create,
-    product_import_apply,
-    product_import_create,
-)
+from cabas.gestion.catalog.models import Product
+from cabas.gestion.catalog.services import barcode_attach, category_create, product_create
+from cabas.gestion.core import imports
+from cabas.gestion.core.models import PendingImport
 
 
 @pytest.fixture
@@ -57,12 +53,20 @@ def xlsx_bytes(rows):  # type: ignore[no-untyped-def]
     return buffer.getvalue()
 
 
+def importer(world):  # type: ignore[no-untyped-def]
+    return spreadsheets.ProductImporter(store=world.store_a, actor=world.alice)
+
+
 def report_for(world, content, filename="produits.csv"):  # type: ignore[no-untyped-def]
-    product_import = product_import_create(
-        store=world.store_a, actor=world.alice, filename=filename, content=content
+    pending = imports.pending_import_create(
+        importer=importer(world), filename=filename, content=content
     )
-    return product_import, spreadsheets.build_report(
-        world.store_a, product_import.header, product_import.rows
+    return pending, imports.preview(importer(world), pending.rows)
+
+
+def apply(world, pending, *, only_valid):  # type: ignore[no-untyped-def]
+    return imports.pending_import_apply(
+        importer=importer(world), pending=pending, valid_only=only_valid
     )
 
 
@@ -120,10 +124,10 @@ def test_the_preview_says_what_changes_and_what_is_wrong_line_by_line(world, cat
         ";Quinoa;Épicerie salée;Pâtes, riz;2,50;;litre\n"
     ).encode()
     _import, report = report_for(world, content)
-    verdicts = {line.line: line for line in report.lines}
+    verdicts = {line.number: line for line in report.lines}
     assert verdicts[2].action == "update"
     assert verdicts[2].changes == {"prix plein": ("1,89\u00a0€", "1,99\u00a0€")}
-    assert verdicts[3].action == "create" and verdicts[3].barcodes == ["3017620422010"]
+    assert verdicts[3].action == "create" and verdicts[3].cleaned["barcodes"] == ["3017620422010"]
     assert "Rayon inconnu : « Jardin »" in verdicts[4].errors[0]
     assert verdicts[5].errors[0].startswith("Prix : « abc » n'est pas un montant")
     assert "clé de contrôle fausse" in verdicts[6].errors[0]
@@ -142,10 +146,10 @@ def test_a_file_with_errors_changes_nothing(world, catalogue):
     product_import, _report = report_for(world, content)
     before = list(Product.objects.values_list("pk", "name", "price_cents").order_by("pk"))
     with pytest.raises(Exception) as error:
-        product_import_apply(product_import=product_import, actor=world.alice, only_valid=False)
+        apply(world, product_import, only_valid=False)
     assert "rien n'a été importé" in str(error.value)
     assert list(Product.objects.values_list("pk", "name", "price_cents").order_by("pk")) == before
-    assert ProductImport.objects.get().status == ProductImport.Status.PENDING
+    assert PendingImport.objects.get().status == PendingImport.Status.PENDING
 
 
 def test_valid_lines_only_applies_exactly_those(world, catalogue):
@@ -157,9 +161,7 @@ def test_valid_lines_only_applies_exactly_those(world, catalogue):
         ";Haricots;Épicerie salée;Pâtes, riz;-1;;oui\n"
     ).encode()
     product_import, _report = report_for(world, content)
-    applied = product_import_apply(
-        product_import=product_import, actor=world.alice, only_valid=True
-    )
+    applied = apply(world, product_import, only_valid=True)
     assert applied == 2
     rice.refresh_from_db()
     assert rice.price_cents == 249
@@ -168,7 +170,7 @@ def test_valid_lines_only_applies_exactly_those(world, catalogue):
     assert not Product.objects.filter(name="Haricots").exists()
     assert AuditEvent.objects.filter(action="catalog.products_imported").count() == 1
     with pytest.raises(Exception, match="déjà été appliqué"):
-        product_import_apply(product_import=product_import, actor=world.alice, only_valid=True)
+        apply(world, product_import, only_valid=True)
 
 
 def test_the_import_pages_preview_then_apply(alice_client, world, catalogue):
@@ -195,10 +197,10 @@ def test_an_xlsx_import_with_numbers_in_cells_works(world, catalogue):
     )
     _import, report = report_for(world, content, "produits.xlsx")
     assert [line.errors for line in report.lines] == [[], []]
-    assert report.lines[0].values["price_cents"] == 179
-    assert report.lines[0].values["vat_rate_bp"] == 550
+    assert report.lines[0].cleaned["values"]["price_cents"] == 179
+    assert report.lines[0].cleaned["values"]["vat_rate_bp"] == 550
     # A UPC-A that lost its leading zero in a spreadsheet is recovered.
-    assert report.lines[1].barcodes == ["0036000291452"]
+    assert report.lines[1].cleaned["barcodes"] == ["0036000291452"]
 
 
 @pytest.mark.parametrize(
@@ -214,20 +216,18 @@ def test_an_xlsx_import_with_numbers_in_cells_works(world, catalogue):
     ],
 )
 def test_hostile_or_broken_files_get_a_french_error(world, filename, content, message):
-    with pytest.raises(spreadsheets.ImportFileError, match=message):
-        product_import_create(
-            store=world.store_a, actor=world.alice, filename=filename, content=content
-        )
-    assert not ProductImport.objects.exists()
+    with pytest.raises(imports.ImportFileError, match=message):
+        imports.pending_import_create(importer=importer(world), filename=filename, content=content)
+    assert not PendingImport.objects.exists()
 
 
 def test_a_zip_bomb_disguised_as_xlsx_is_refused(world):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/worksheets/sheet1.xml", b"0" * (60 * 1024 * 1024))
-    with pytest.raises(spreadsheets.ImportFileError, match="trop volumineux"):
-        product_import_create(
-            store=world.store_a, actor=world.alice, filename="bomb.xlsx", content=buffer.getvalue()
+    with pytest.raises(imports.ImportFileError, match="trop volumineux"):
+        imports.pending_import_create(
+            importer=importer(world), filename="bomb.xlsx", content=buffer.getvalue()
         )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from cabas.gestion.accounts.models import User
 from cabas.gestion.beneficiaries import services
 from cabas.gestion.beneficiaries.models import Household
+from cabas.gestion.core.imports import Importer
 from cabas.gestion.stores.models import Store
 
 COLUMNS = {
@@ -90,15 +91,17 @@ def parse_int(text: str, what: str, default: int, low: int, high: int) -> int:
 
 
 @dataclass
-class HouseholdImporter:
+class HouseholdImporter(Importer):
     store: Store
     actor: User | None
-    name: str = "households"
-    columns: Mapping[str, Any] = None  # type: ignore[assignment]
-    required: Sequence[str] = ("nom",)
+    name: ClassVar[str] = "households"
+    columns: ClassVar[Mapping[str, Any]] = COLUMNS
+    required: ClassVar[Sequence[str]] = ("nom",)
 
-    def __post_init__(self) -> None:
-        self.columns = COLUMNS
+    def label(self, row: Mapping[str, str], cleaned: dict[str, Any] | None) -> str:
+        person = " ".join(f"{row.get('nom', '')} {row.get('prenom', '')}".split())
+        commune = row.get("commune", "").strip()
+        return f"{person} ({commune})" if person and commune else person
 
     def validate(self, row: Mapping[str, str], context: dict[str, Any]) -> dict[str, Any]:
         errors: list[str] = []

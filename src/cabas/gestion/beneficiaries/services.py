@@ -373,6 +373,13 @@ def rights_admit(
     """Open rights from `start` to `end` (both included)."""
     # Lock the household: two admissions at once must not both pass the overlap check.
     Household.objects.select_for_update().filter(pk=household.pk).first()
+    return _period_add(household, actor, start, end, action="household.rights_admitted")
+
+
+def _period_add(
+    household: Household, actor: User | None, start: date, end: date, *, action: str
+) -> RightsPeriod:
+    """A new period of rights, checked against the others; the household row is locked."""
     _check_period(household, start, end)
     period = RightsPeriod.objects.create(
         store_id=household.store_id, household=household, start=start, end=end, created_by=actor
@@ -381,7 +388,7 @@ def rights_admit(
     audit_record(
         store=household.store,
         actor=actor,
-        action="household.rights_admitted",
+        action=action,
         target=household,
         changes={"rights": [None, f"{start.isoformat()} → {end.isoformat()}"]},
     )
@@ -403,19 +410,7 @@ def rights_renew(
     else:
         start = household.rights_end + timedelta(days=1)
     end = period_end_for(start, months)
-    _check_period(household, start, end)
-    period = RightsPeriod.objects.create(
-        store_id=household.store_id, household=household, start=start, end=end, created_by=actor
-    )
-    _refresh_rights(household)
-    audit_record(
-        store=household.store,
-        actor=actor,
-        action="household.rights_renewed",
-        target=household,
-        changes={"rights": [None, f"{start.isoformat()} → {end.isoformat()}"]},
-    )
-    return period
+    return _period_add(household, actor, start, end, action="household.rights_renewed")
 
 
 @transaction.atomic

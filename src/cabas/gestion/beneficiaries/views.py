@@ -8,14 +8,17 @@ BENEFICIARIES_MANAGE. Opening or exporting a full file is logged.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -38,7 +41,7 @@ from cabas.gestion.beneficiaries.forms import (
 )
 from cabas.gestion.beneficiaries.imports import HouseholdImporter
 from cabas.gestion.beneficiaries.models import Household, Quota
-from cabas.gestion.core.forms import apply_validation_error
+from cabas.gestion.core.forms import ImportUploadForm, apply_validation_error
 from cabas.gestion.core.imports import import_step, template_csv
 from cabas.gestion.stores.decorators import StoreRequest, store_view
 from cabas.gestion.stores.permissions import Perm
@@ -69,6 +72,30 @@ def _spent(household: Household) -> int:
 
 def _can_manage(request: StoreRequest) -> bool:
     return request.membership.has_perm(Perm.BENEFICIARIES_MANAGE)
+
+
+def _form_page(
+    request: StoreRequest,
+    form: forms.BaseForm,
+    save: Callable[[], object],
+    *,
+    success: str,
+    redirect_to: str,
+    template: str = "beneficiaries/simple_form.html",
+    **context: object,
+) -> HttpResponse:
+    """The shape of the pages that edit a file: a valid POST calls one service (``save``);
+    its ValidationError shows on the form, else a success message and a redirect. Otherwise
+    the form is shown again, with ``context``."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            save()
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, success)
+            return redirect(redirect_to)
+    return render(request, template, {**SECTION, "form": form, **context})
 
 
 @store_view(Perm.BENEFICIARIES_LOOKUP)
@@ -214,29 +241,25 @@ def household_edit(request: StoreRequest, pk: int) -> HttpResponse:
     if household.members.exists():
         # The counts follow the members' details when they are recorded.
         form.fields["adults"].disabled = form.fields["children"].disabled = True
-    if request.method == "POST" and form.is_valid():
+
+    def save() -> None:
         data = {
             k: form.cleaned_data[k]
             for k in HouseholdForm.Meta.fields
             if not form.fields[k].disabled
         }
         household.refresh_from_db()
-        try:
-            services.household_update(household=household, actor=request.user, data=data)
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, _("Modifications enregistrées."))
-            return redirect("beneficiaries:detail", pk=household.pk)
-    return render(
+        services.household_update(household=household, actor=request.user, data=data)
+
+    return _form_page(
         request,
-        "beneficiaries/form.html",
-        {
-            **SECTION,
-            "form": form,
-            "household": household,
-            "title": household.label,
-        },
+        form,
+        save,
+        success=_("Modifications enregistrées."),
+        redirect_to=reverse("beneficiaries:detail", args=[household.pk]),
+        template="beneficiaries/form.html",
+        household=household,
+        title=household.label,
     )
 
 
@@ -276,29 +299,24 @@ def rights_admit(request: StoreRequest, pk: int) -> HttpResponse:
     form = AdmissionForm(
         request.POST or None, initial={"start": selectors.store_today(request.store)}
     )
-    if request.method == "POST" and form.is_valid():
+
+    def save() -> None:
         start = form.cleaned_data["start"]
-        try:
-            services.rights_admit(
-                household=household,
-                actor=request.user,
-                start=start,
-                end=services.period_end_for(start, form.cleaned_data["months"]),
-            )
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, _("Droits ouverts."))
-            return redirect("beneficiaries:detail", pk=household.pk)
-    return render(
+        services.rights_admit(
+            household=household,
+            actor=request.user,
+            start=start,
+            end=services.period_end_for(start, form.cleaned_data["months"]),
+        )
+
+    return _form_page(
         request,
-        "beneficiaries/simple_form.html",
-        {
-            **SECTION,
-            "form": form,
-            "household": household,
-            "title": _("Ouvrir des droits"),
-        },
+        form,
+        save,
+        success=_("Droits ouverts."),
+        redirect_to=reverse("beneficiaries:detail", args=[household.pk]),
+        household=household,
+        title=_("Ouvrir des droits"),
     )
 
 
@@ -384,29 +402,20 @@ def household_budget(request: StoreRequest, pk: int) -> HttpResponse:
     form = BudgetForm(
         request.POST or None, initial={"monthly_budget_cents": household.monthly_budget_cents}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.household_set_budget(
-                household=household,
-                actor=request.user,
-                monthly_budget_cents=form.cleaned_data["monthly_budget_cents"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, _("Budget mensuel enregistré."))
-            return redirect("beneficiaries:detail", pk=household.pk)
-    return render(
+    return _form_page(
         request,
-        "beneficiaries/simple_form.html",
-        {
-            **SECTION,
-            "form": form,
-            "household": household,
-            "title": _("Budget mensuel"),
-            "proposed": proposed,
-        },
+        form,
+        lambda: services.household_set_budget(
+            household=household,
+            actor=request.user,
+            monthly_budget_cents=form.cleaned_data["monthly_budget_cents"],
+            reason=form.cleaned_data["reason"],
+        ),
+        success=_("Budget mensuel enregistré."),
+        redirect_to=reverse("beneficiaries:detail", args=[household.pk]),
+        household=household,
+        title=_("Budget mensuel"),
+        proposed=proposed,
     )
 
 
@@ -417,23 +426,16 @@ def spending_correct(request: StoreRequest, pk: int) -> HttpResponse:
     form = SpendingCorrectionForm(
         request.POST or None, initial={"month": selectors.current_month(request.store)}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.spending_correct(household=household, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, _("Correction enregistrée."))
-            return redirect("beneficiaries:detail", pk=household.pk)
-    return render(
+    return _form_page(
         request,
-        "beneficiaries/simple_form.html",
-        {
-            **SECTION,
-            "form": form,
-            "household": household,
-            "title": _("Corriger les dépenses d'un mois"),
-        },
+        form,
+        lambda: services.spending_correct(
+            household=household, actor=request.user, **form.cleaned_data
+        ),
+        success=_("Correction enregistrée."),
+        redirect_to=reverse("beneficiaries:detail", args=[household.pk]),
+        household=household,
+        title=_("Corriger les dépenses d'un mois"),
     )
 
 
@@ -565,23 +567,18 @@ def quota_edit(request: StoreRequest, pk: int | None = None) -> HttpResponse:
     form = QuotaForm(
         request.POST or None, instance=quota or Quota(store=request.store), store=request.store
     )
-    if request.method == "POST" and form.is_valid():
-        data = {k: form.cleaned_data[k] for k in QuotaForm.Meta.fields}
-        try:
-            services.quota_save(store=request.store, actor=request.user, data=data, quota=quota)
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            messages.success(request, _("Quota enregistré."))
-            return redirect("beneficiaries:quotas")
-    return render(
+    return _form_page(
         request,
-        "beneficiaries/simple_form.html",
-        {
-            **SECTION,
-            "form": form,
-            "title": _("Quota"),
-        },
+        form,
+        lambda: services.quota_save(
+            store=request.store,
+            actor=request.user,
+            data={k: form.cleaned_data[k] for k in QuotaForm.Meta.fields},
+            quota=quota,
+        ),
+        success=_("Quota enregistré."),
+        redirect_to="beneficiaries:quotas",
+        title=_("Quota"),
     )
 
 
@@ -602,6 +599,8 @@ def household_import(request: StoreRequest) -> HttpResponse:
     if step.applied is not None:
         messages.success(request, _("%(n)d foyer(s) importé(s).") % {"n": step.applied})
         return redirect("beneficiaries:list")
+    if step.cancelled:
+        messages.info(request, _("Import abandonné : rien n'a changé."))
     if step.error:
         messages.error(request, step.error)
     return render(
@@ -611,6 +610,9 @@ def household_import(request: StoreRequest) -> HttpResponse:
             **SECTION,
             "step": step,
             "columns": importer.columns,
+            "form": ImportUploadForm(
+                help_text=_("Une ligne par foyer, 2 Mo et 5 000 lignes au plus.")
+            ),
         },
     )
 

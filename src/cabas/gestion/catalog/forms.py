@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from cabas.gestion.catalog.models import Category, Origin, Product, Unit, VatRate
 from cabas.gestion.catalog.parsing import format_amount, format_percent, parse_euros, parse_percent
 from cabas.gestion.catalog.selectors import category_choices
+from cabas.gestion.catalog.services import PRODUCT_FIELDS
 from cabas.gestion.stores.models import Store
 from cabas.rules.barcodes import parse_scale_layout
 
@@ -106,20 +107,8 @@ class ProductForm(forms.Form):
 
     @classmethod
     def initial_for(cls, product: Product) -> dict[str, Any]:
-        fields = [
-            "name",
-            "brand",
-            "unit",
-            "price_cents",
-            "cost_cents",
-            "vat_rate_bp",
-            "origin",
-            "programme",
-            "rate_bp",
-            "min_stock",
-            "max_stock",
-        ]
-        initial = {name: getattr(product, name) for name in fields}
+        # The fields the product services write; the category is chosen by its id.
+        initial = {name: getattr(product, name) for name in PRODUCT_FIELDS if name != "category"}
         initial["category"] = product.category_id
         return initial
 
@@ -211,13 +200,6 @@ class ActivationForm(forms.Form):
         field = self.fields["categories"]
         assert isinstance(field, forms.MultipleChoiceField)
         field.choices = [(path, path) for path in paths]
-
-
-class ImportUploadForm(forms.Form):
-    file = forms.FileField(
-        label=_("Fichier CSV ou Excel (.xlsx)"),
-        help_text=_("Le format de l'export : une ligne par produit, 2 Mo au plus."),
-    )
 
 
 class CatalogSettingsForm(forms.Form):

@@ -12,7 +12,6 @@ kind ``"product"`` is reserved for a future hard delete (none exists today).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -262,34 +261,3 @@ class CatalogTombstone(StoreOwned):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id} deleted"
-
-
-class ProductImport(StoreOwned):
-    """An uploaded product file between its preview and its confirmation.
-
-    The raw cells are kept (not the verdicts): confirming validates them again against the
-    catalogue as it is then. Pending imports older than a day are cleared on the next upload.
-    """
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("en attente")
-        APPLIED = "applied", _("appliqué")
-        CANCELLED = "cancelled", _("abandonné")
-
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    filename = models.CharField(max_length=200)
-    header = models.JSONField(default=list)
-    rows = models.JSONField(default=list)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    applied_count = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    applied_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("import de produits")
-        verbose_name_plural = _("imports de produits")
-
-    def __str__(self) -> str:
-        return self.filename

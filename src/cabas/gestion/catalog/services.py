@@ -6,12 +6,10 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cabas.gestion.audit.services import audit_record, diff_fields, snapshot_fields
@@ -24,7 +22,6 @@ from cabas.gestion.catalog.models import (
     Category,
     Origin,
     Product,
-    ProductImport,
 )
 from cabas.gestion.stores.models import Store
 from cabas.rules import barcodes as barcode_rules
@@ -551,93 +548,3 @@ def catalogue_activate(
             },
         )
     return result
-
-
-# --- spreadsheet import -------------------------------------------------------------------
-
-IMPORT_KEEP = timedelta(days=1)
-
-
-@transaction.atomic
-def product_import_create(
-    *, store: Store, actor: Any, filename: str, content: bytes
-) -> ProductImport:
-    """Read an uploaded file and keep its cells for the preview (nothing changes yet).
-
-    Raises ImportFileError (French) for a file that cannot be read or has no usable header.
-    """
-    from cabas.gestion.catalog.spreadsheets import _map_header, read_table
-
-    header, rows = read_table(filename, content)
-    _map_header(header)  # refuse now a file without the required columns
-    ProductImport.objects.filter(
-        store=store,
-        status=ProductImport.Status.PENDING,
-        created_at__lt=timezone.now() - IMPORT_KEEP,
-    ).delete()
-    return ProductImport.objects.create(
-        store=store,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
-        filename=filename[:200],
-        header=header,
-        rows=rows,
-    )
-
-
-@transaction.atomic
-def product_import_apply(*, product_import: ProductImport, actor: Any, only_valid: bool) -> int:
-    """Apply a pending import, judged again against the catalogue as it is now.
-
-    Without ``only_valid`` nothing is applied unless every line is valid. Returns the number
-    of products created or changed. Raises ValidationError (French) otherwise.
-    """
-    from cabas.gestion.catalog.spreadsheets import build_report, iter_valid
-
-    # Lock the import row: a double click on "confirm" must not apply the file twice.
-    product_import = ProductImport.objects.select_for_update().get(pk=product_import.pk)
-    if product_import.status != ProductImport.Status.PENDING:
-        raise ValidationError(_("Cet import a déjà été appliqué ou abandonné."))
-    store = product_import.store
-    report = build_report(store, product_import.header, product_import.rows)
-    if report.errors and not only_valid:
-        raise ValidationError(
-            _("%(n)d ligne(s) comportent des erreurs : rien n'a été importé.")
-            % {"n": len(report.errors)}
-        )
-    applied = 0
-    for line in iter_valid(report):
-        values = dict(line.values)
-        if line.product_id is None:
-            product = product_create(store=store, actor=actor, **values)
-        else:
-            product = Product.objects.select_related("store").get(store=store, pk=line.product_id)
-            changed = {k: v for k, v in values.items() if getattr(product, k) != v}
-            if changed:
-                product_update(product=product, actor=actor, data=changed)
-        for code in line.barcodes:
-            barcode_attach(product=product, code=code, actor=actor)
-        if line.active is False:
-            product_archive(product=product, actor=actor, reason="import")
-        elif line.active is True:
-            product_restore(product=product, actor=actor)
-        applied += 1
-    product_import.status = ProductImport.Status.APPLIED
-    product_import.applied_count = applied
-    product_import.applied_at = timezone.now()
-    product_import.save(update_fields=["status", "applied_count", "applied_at"])
-    audit_record(
-        store=store,
-        actor=actor,
-        action="catalog.products_imported",
-        target=product_import,
-        changes={"lines": [0, applied]},
-        reason=_("lignes valides seulement") if only_valid else "",
-    )
-    return applied
-
-
-@transaction.atomic
-def product_import_cancel(*, product_import: ProductImport) -> None:
-    if product_import.status == ProductImport.Status.PENDING:
-        product_import.status = ProductImport.Status.CANCELLED
-        product_import.save(update_fields=["status"])

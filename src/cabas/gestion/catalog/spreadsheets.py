@@ -1,32 +1,32 @@
-"""Products as spreadsheets: the export (CSV and XLSX), reading an uploaded file safely, and the
-line-by-line verdict of an import (what it would create or change, what is wrong), in French.
+"""Products as spreadsheets: the export (CSV and XLSX) and the importer of products, which
+says line by line, in French, what a file would create or change and what is wrong with it.
 
 The import accepts the export's own format, so that a shop can export, edit in a spreadsheet
-program and import back. Applying an import is in ``services.product_import_apply``.
+program and import back. Reading the file, the preview, the confirmation and the limits are
+the shared ones of ``cabas.gestion.core.imports``.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import zipfile
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from django.core.exceptions import ValidationError
 
 from cabas.gestion.catalog.models import Barcode, Category, Origin, Product, Unit, VatRate
 from cabas.gestion.catalog.parsing import format_amount, format_percent, parse_euros, parse_percent
 from cabas.gestion.catalog.services import barcode_kind_of, search_key
+from cabas.gestion.core.imports import Importer
 from cabas.gestion.stores.models import Store
 from cabas.rules import barcodes as barcode_rules
 from cabas.rules.money import format_euros
 from cabas.rules.pricing import format_rate
 
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
-MAX_ROWS = 5000
-MAX_COLUMNS = 40
 MAX_CELL_CHARS = 500
-MAX_XLSX_UNCOMPRESSED = 40 * 1024 * 1024
+"""Narrower than the shared limit: no product field is longer."""
 
 COLUMNS = [
     "reference",
@@ -48,8 +48,7 @@ COLUMNS = [
     "stock",
 ]
 REQUIRED_COLUMNS = ("nom", "rayon", "prix")
-# Export-only: the stock level is the ledger's, an import never writes it.
-IGNORED_ON_IMPORT = ("stock",)
+# "stock" is export-only: the stock level is the ledger's, the importer never reads it.
 
 ORIGIN_WORDS = {
     "achat": Origin.PURCHASE,
@@ -74,10 +73,6 @@ UNIT_WORDS = {
 YES = {"oui", "o", "1", "vrai", "true", "yes", "actif"}
 NO = {"non", "n", "0", "faux", "false", "no", "archivé", "archive"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-class ImportFileError(ValueError):
-    """The file cannot be read at all (French message for the person who sent it)."""
 
 
 # --- export -------------------------------------------------------------------------------
@@ -161,149 +156,7 @@ def export_xlsx(store: Store) -> bytes:
     return buffer.getvalue()
 
 
-# --- reading an uploaded file ---------------------------------------------------------------
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    if isinstance(value, float):
-        return repr(int(value)) if value.is_integer() else repr(value)
-    return str(value)
-
-
-def read_table(filename: str, content: bytes) -> tuple[list[str], list[list[str]]]:
-    """(header, rows of text cells) of a CSV or XLSX file; ImportFileError if unreadable."""
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise ImportFileError("Le fichier dépasse 2 Mo : coupez-le en plusieurs fichiers.")
-    if not content.strip():
-        raise ImportFileError("Le fichier est vide.")
-    if content[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
-        table = _read_xlsx(content)
-    else:
-        table = _read_csv(content)
-    table = [row for row in table if any(cell.strip() for cell in row)]
-    if not table:
-        raise ImportFileError("Le fichier ne contient aucune ligne.")
-    header, rows = table[0], table[1:]
-    if len(rows) > MAX_ROWS:
-        raise ImportFileError(
-            f"Le fichier compte {len(rows)} lignes ; {MAX_ROWS} au plus par import."
-        )
-    return header, rows
-
-
-def _checked_row(cells: Sequence[Any]) -> list[str]:
-    row = [_cell_text(cell) for cell in cells]
-    while len(row) > MAX_COLUMNS and not row[-1].strip():
-        row.pop()
-    if len(row) > MAX_COLUMNS:
-        raise ImportFileError(f"Le fichier a plus de {MAX_COLUMNS} colonnes.")
-    if any(len(cell) > MAX_CELL_CHARS for cell in row):
-        raise ImportFileError(f"Une cellule dépasse {MAX_CELL_CHARS} caractères.")
-    return row
-
-
-def _read_csv(content: bytes) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1252 decodes almost anything
-        raise ImportFileError("Encodage du fichier non reconnu : enregistrez-le en UTF-8.")
-    if "\x00" in text:
-        raise ImportFileError("Ce fichier n'est pas un fichier CSV ou Excel (.xlsx).")
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first_line.count)
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        rows = []
-        for index, row in enumerate(reader):
-            if index > MAX_ROWS + 1:
-                raise ImportFileError(f"Le fichier compte plus de {MAX_ROWS} lignes.")
-            rows.append(_checked_row(row))
-        return rows
-    except csv.Error as error:
-        raise ImportFileError(f"Le fichier CSV est mal formé : {error}.") from error
-
-
-def _read_xlsx(content: bytes) -> list[list[str]]:
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            total = sum(info.file_size for info in archive.infolist())
-            if total > MAX_XLSX_UNCOMPRESSED:
-                raise ImportFileError("Le fichier Excel est trop volumineux une fois décompressé.")
-    except zipfile.BadZipFile as error:
-        raise ImportFileError("Ce fichier n'est pas un fichier Excel (.xlsx) valide.") from error
-    try:
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        try:
-            sheet = workbook.worksheets[0]
-            rows = []
-            for index, cells in enumerate(sheet.iter_rows(values_only=True)):
-                if index > MAX_ROWS + 1:
-                    raise ImportFileError(f"Le fichier compte plus de {MAX_ROWS} lignes.")
-                rows.append(_checked_row(cells))
-            return rows
-        finally:
-            workbook.close()
-    except ImportFileError:
-        raise
-    except Exception as error:  # noqa: BLE001 - any parser failure is a bad file, never a 500
-        raise ImportFileError(
-            "Le fichier Excel n'a pas pu être lu : enregistrez-le au format .xlsx."
-        ) from error
-
-
-# --- verdicts -----------------------------------------------------------------------------
-
-
-@dataclass
-class LineVerdict:
-    line: int
-    """The line number in the file (the header is line 1)."""
-    action: str = "create"
-    """"create", "update", "unchanged" or "error"."""
-    name: str = ""
-    errors: list[str] = field(default_factory=list)
-    changes: dict[str, tuple[str, str]] = field(default_factory=dict)
-    product_id: int | None = None
-    values: dict[str, Any] = field(default_factory=dict)
-    """Validated product fields (PRODUCT_FIELDS names; "category" is a Category)."""
-    barcodes: list[str] = field(default_factory=list)
-    """Normalised codes to attach (those the product does not have yet)."""
-    active: bool | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-@dataclass
-class ImportReport:
-    lines: list[LineVerdict]
-    unknown_columns: list[str]
-
-    @property
-    def errors(self) -> list[LineVerdict]:
-        return [line for line in self.lines if not line.ok]
-
-    @property
-    def valid(self) -> list[LineVerdict]:
-        return [line for line in self.lines if line.ok]
-
-    def count(self, action: str) -> int:
-        return sum(1 for line in self.lines if line.action == action)
-
-
-def _column_key(title: str) -> str:
-    return search_key(title).replace(" ", "_").replace("-", "_").strip("_")
+# --- import ------------------------------------------------------------------------------
 
 
 COLUMN_ALIASES = {
@@ -311,12 +164,10 @@ COLUMN_ALIASES = {
     "ref": "reference",
     "nom_du_produit": "nom",
     "produit": "nom",
-    "sous_rayon": "sous_rayon",
     "sousrayon": "sous_rayon",
-    "unite": "unite",
     "prix_plein": "prix",
     "prix_de_vente": "prix",
-    "cout_d'achat": "cout",
+    "cout_d_achat": "cout",
     "cout_achat": "cout",
     "taux": "taux_participation",
     "code_barres": "codes_barres",
@@ -324,26 +175,6 @@ COLUMN_ALIASES = {
     "codes_barre": "codes_barres",
     "ean": "codes_barres",
 }
-
-
-def _map_header(header: Sequence[str]) -> tuple[dict[str, int], list[str]]:
-    mapping: dict[str, int] = {}
-    unknown: list[str] = []
-    for index, title in enumerate(header):
-        key = _column_key(title.lstrip("'"))
-        key = COLUMN_ALIASES.get(key, key)
-        if key in COLUMNS and key not in mapping:
-            mapping[key] = index
-        elif title.strip():
-            unknown.append(title.strip())
-    missing = [column for column in REQUIRED_COLUMNS if column not in mapping]
-    if missing:
-        raise ImportFileError(
-            "Colonnes obligatoires absentes : "
-            + ", ".join(missing)
-            + ". La première ligne doit nommer les colonnes, comme dans l'export."
-        )
-    return mapping, unknown
 
 
 def _unquote(text: str) -> str:
@@ -404,77 +235,107 @@ def _display(field_name: str, value: Any) -> str:
     return str(value)
 
 
-def build_report(
-    store: Store, header: Sequence[str], rows: Sequence[Sequence[str]]
-) -> ImportReport:
-    """Judge every line against the shop's catalogue as it is now (a handful of queries)."""
-    mapping, unknown = _map_header(header)
-    categories = list(Category.objects.filter(store=store).select_related("parent"))
-    rayons = {search_key(c.name): c for c in categories if c.parent_id is None}
-    sous_rayons = {
-        (c.parent_id, search_key(c.name)): c for c in categories if c.parent_id is not None
-    }
+def _cell(row: Mapping[str, str], column: str) -> str:
+    return _unquote(row.get(column, ""))
 
-    def cell(row: Sequence[str], column: str) -> str:
-        index = mapping.get(column)
-        if index is None or index >= len(row):
-            return ""
-        return _unquote(row[index])
 
-    references = {cell(row, "reference") for row in rows} - {""}
-    ref_ids = {int(ref) for ref in references if ref.isdigit() and len(ref) < 18}
-    products = {
-        p.pk: p
-        for p in Product.objects.filter(store=store, pk__in=ref_ids)
-        .select_related("category", "category__parent")
-        .prefetch_related("barcodes")
-    }
-    all_codes = {
-        barcode_rules.normalize(_numeric_code(code))
-        for row in rows
-        for code in _split_codes(cell(row, "codes_barres"))
-    }
-    owners = dict(
-        Barcode.objects.filter(store=store, code__in=all_codes).values_list("code", "product_id")
-    )
-    layout_cache: list[barcode_rules.ScaleLayout] = []
+@dataclass
+class ProductImporter(Importer):
+    """Products from the export's own format; a line names its product by reference (the id
+    in Cabas), else by one of its barcodes, else it is a new product."""
 
-    def layout() -> barcode_rules.ScaleLayout:
-        if not layout_cache:
+    store: Store
+    actor: Any
+    name: ClassVar[str] = "products"
+    columns: ClassVar[Mapping[str, Any]] = dict.fromkeys(COLUMNS, "")
+    required: ClassVar[Sequence[str]] = REQUIRED_COLUMNS
+    aliases: ClassVar[Mapping[str, str]] = COLUMN_ALIASES
+    max_cell_chars: ClassVar[int] = MAX_CELL_CHARS
+    audit_action: ClassVar[str] = "catalog.products_imported"
+
+    def label(self, row: Mapping[str, str], cleaned: dict[str, Any] | None) -> str:
+        # A line that changes a product names it as the catalogue shows it: two products may
+        # share a name ("Spaghetti 500 g" of two brands).
+        if cleaned and cleaned["product"] is not None:
+            product = cleaned["product"]
+            brand = f" · {product.brand}" if product.brand else ""
+            return f"{product.name}{brand} (n° {product.pk})"
+        return " ".join(_cell(row, "nom").split())
+
+    def prepare(self, rows: list[dict[str, str]]) -> dict[str, Any]:
+        """The shop's categories, the products the file names and the owners of its barcodes,
+        read once for the whole file (a handful of queries)."""
+        store = self.store
+        categories = list(Category.objects.filter(store=store).select_related("parent"))
+        references = {_cell(row, "reference") for row in rows} - {""}
+        ref_ids = {int(ref) for ref in references if ref.isdigit() and len(ref) < 18}
+        products = {
+            p.pk: p
+            for p in Product.objects.filter(store=store, pk__in=ref_ids)
+            .select_related("category", "category__parent")
+            .prefetch_related("barcodes")
+        }
+        all_codes = {
+            barcode_rules.normalize(_numeric_code(code))
+            for row in rows
+            for code in _split_codes(_cell(row, "codes_barres"))
+        }
+        owners = dict(
+            Barcode.objects.filter(store=store, code__in=all_codes).values_list(
+                "code", "product_id"
+            )
+        )
+        return {
+            "rayons": {search_key(c.name): c for c in categories if c.parent_id is None},
+            "sous_rayons": {
+                (c.parent_id, search_key(c.name)): c for c in categories if c.parent_id is not None
+            },
+            "products": products,
+            "owners": owners,
+            "layout": [],
+            "seen_refs": {},
+            "seen_codes": {},
+        }
+
+    def _layout(self, context: dict[str, Any]) -> barcode_rules.ScaleLayout:
+        if not context["layout"]:
             from cabas.gestion.catalog.selectors import scale_layout_for
 
-            layout_cache.append(scale_layout_for(store))
-        return layout_cache[0]
+            context["layout"].append(scale_layout_for(self.store))
+        return context["layout"][0]
 
-    seen_refs: dict[int, int] = {}
-    seen_codes: dict[str, int] = {}
-    lines: list[LineVerdict] = []
-    for offset, row in enumerate(rows):
-        verdict = LineVerdict(line=offset + 2)
-        errors = verdict.errors
+    def validate(self, row: Mapping[str, str], context: dict[str, Any]) -> dict[str, Any]:
+        """Judge one line against the shop's catalogue as it is now."""
+        line_number = context["line"]
+        products: dict[int, Product] = context["products"]
+        owners: dict[str, int] = context["owners"]
+        seen_refs: dict[int, int] = context["seen_refs"]
+        seen_codes: dict[str, int] = context["seen_codes"]
+        errors: list[str] = []
         values: dict[str, Any] = {}
-        name = " ".join(cell(row, "nom").split())
-        verdict.name = name
+        active: bool | None = None
+
+        name = " ".join(_cell(row, "nom").split())
         if not name:
             errors.append("Le nom du produit est vide.")
         elif len(name) > 120:
             errors.append("Le nom dépasse 120 caractères.")
         values["name"] = name
-        if "marque" in mapping:
-            brand = " ".join(cell(row, "marque").split())
+        if "marque" in row:
+            brand = " ".join(_cell(row, "marque").split())
             if len(brand) > 80:
                 errors.append("La marque dépasse 80 caractères.")
             values["brand"] = brand
 
         # Category: the rayon, and the sous-rayon if given, must exist in the shop.
-        rayon_name, sous_name = cell(row, "rayon"), cell(row, "sous_rayon")
-        rayon = rayons.get(search_key(rayon_name))
+        rayon_name, sous_name = _cell(row, "rayon"), _cell(row, "sous_rayon")
+        rayon = context["rayons"].get(search_key(rayon_name))
         if not rayon_name:
             errors.append("Le rayon est vide.")
         elif rayon is None:
             errors.append(f"Rayon inconnu : « {rayon_name} ». Créez-le d'abord dans Rayons.")
         elif sous_name:
-            category = sous_rayons.get((rayon.pk, search_key(sous_name)))
+            category = context["sous_rayons"].get((rayon.pk, search_key(sous_name)))
             if category is None:
                 errors.append(f"Sous-rayon inconnu : « {sous_name} » dans « {rayon.name} ».")
             else:
@@ -483,24 +344,24 @@ def build_report(
             values["category"] = rayon
 
         try:
-            values["price_cents"] = parse_euros(cell(row, "prix"))
+            values["price_cents"] = parse_euros(_cell(row, "prix"))
         except ValueError as error:
             errors.append(f"Prix : {error}")
-        if "cout" in mapping:
-            text = cell(row, "cout")
+        if "cout" in row:
+            text = _cell(row, "cout")
             try:
                 values["cost_cents"] = parse_euros(text) if text else 0
             except ValueError as error:
                 errors.append(f"Coût : {error}")
-        if "unite" in mapping:
-            text = cell(row, "unite")
+        if "unite" in row:
+            text = _cell(row, "unite")
             unit = UNIT_WORDS.get(text.casefold()) if text else Unit.PIECE
             if unit is None:
                 errors.append(f"Unité « {text} » inconnue : « piece » ou « kg ».")
             else:
                 values["unit"] = unit
-        if "tva" in mapping and cell(row, "tva"):
-            text = cell(row, "tva")
+        if _cell(row, "tva"):
+            text = _cell(row, "tva")
             try:
                 vat = parse_percent(text)
             except ValueError as error:
@@ -510,20 +371,20 @@ def build_report(
                     errors.append(f"TVA « {text} » : taux possibles 0 ; 2,1 ; 5,5 ; 10 ; 20.")
                 else:
                     values["vat_rate_bp"] = vat
-        if "provenance" in mapping:
-            text = cell(row, "provenance")
+        if "provenance" in row:
+            text = _cell(row, "provenance")
             origin = ORIGIN_WORDS.get(text.casefold()) if text else Origin.PURCHASE
             if origin is None:
                 errors.append(f"Provenance « {text} » inconnue : achat, don ou programme.")
             else:
                 values["origin"] = origin
-        if "programme" in mapping:
-            programme = cell(row, "programme")
+        if "programme" in row:
+            programme = _cell(row, "programme")
             if len(programme) > 20:
                 errors.append("Le code du programme dépasse 20 caractères.")
             values["programme"] = programme
-        if "taux_participation" in mapping:
-            text = cell(row, "taux_participation")
+        if "taux_participation" in row:
+            text = _cell(row, "taux_participation")
             try:
                 values["rate_bp"] = parse_percent(text) if text else None
             except ValueError as error:
@@ -532,20 +393,20 @@ def build_report(
             ("stock_min", "min_stock", "Le stock minimum"),
             ("stock_max", "max_stock", "Le stock maximum"),
         ):
-            if column in mapping:
-                values[field_name] = _int_or_none(cell(row, column), what, errors)
-        if "actif" in mapping and cell(row, "actif"):
-            text = cell(row, "actif").casefold()
+            if column in row:
+                values[field_name] = _int_or_none(_cell(row, column), what, errors)
+        if _cell(row, "actif"):
+            text = _cell(row, "actif").casefold()
             if text in YES:
-                verdict.active = True
+                active = True
             elif text in NO:
-                verdict.active = False
+                active = False
             else:
-                errors.append(f"Actif « {cell(row, 'actif')} » : « oui » ou « non ».")
+                errors.append(f"Actif « {_cell(row, 'actif')} » : « oui » ou « non ».")
 
         # Which product: the reference if given, else one of its barcodes, else a new one.
         product: Product | None = None
-        reference = cell(row, "reference")
+        reference = _cell(row, "reference")
         if reference:
             ref_id = int(reference) if reference.isdigit() and len(reference) < 18 else None
             product = products.get(ref_id) if ref_id is not None else None
@@ -554,12 +415,12 @@ def build_report(
             elif ref_id in seen_refs:
                 errors.append(f"La référence {reference} figure déjà ligne {seen_refs[ref_id]}.")
             else:
-                seen_refs[product.pk] = verdict.line
+                seen_refs[product.pk] = line_number
         codes: list[str] = []
-        for raw in _split_codes(cell(row, "codes_barres")):
+        for raw in _split_codes(_cell(row, "codes_barres")):
             code = barcode_rules.normalize(_numeric_code(raw))
             try:
-                barcode_kind_of(code, layout())
+                barcode_kind_of(code, self._layout(context))
             except Exception as error:  # noqa: BLE001 - ValidationError with a French message
                 messages = getattr(error, "messages", [str(error)])
                 errors.append(f"Code-barres : {messages[0]}")
@@ -567,7 +428,7 @@ def build_report(
             if code in seen_codes:
                 errors.append(f"Le code-barres {code} figure déjà ligne {seen_codes[code]}.")
                 continue
-            seen_codes[code] = verdict.line
+            seen_codes[code] = line_number
             codes.append(code)
         if product is None and not reference:
             matched = {owners[code] for code in codes if code in owners}
@@ -578,7 +439,7 @@ def build_report(
                 product = products.get(product_id) or (
                     Product.objects.select_related("category", "category__parent")
                     .prefetch_related("barcodes")
-                    .get(pk=product_id)
+                    .get(store=self.store, pk=product_id)
                 )
                 products[product.pk] = product
                 if product.pk in seen_refs:
@@ -586,12 +447,12 @@ def build_report(
                         f"Ce code-barres est celui de « {product.name} », qui figure déjà "
                         f"ligne {seen_refs[product.pk]}."
                     )
-                seen_refs[product.pk] = verdict.line
+                seen_refs[product.pk] = line_number
         for code in codes:
             owner = owners.get(code)
             if owner is not None and (product is None or owner != product.pk):
                 errors.append(f"Le code-barres {code} appartient déjà à un autre produit.")
-        verdict.barcodes = [code for code in codes if owners.get(code) is None]
+        new_codes = [code for code in codes if owners.get(code) is None]
 
         # Cross-field rules (the same as the product form's).
         origin = values.get("origin", product.origin if product else Origin.PURCHASE)
@@ -604,30 +465,61 @@ def build_report(
         high = values.get("max_stock", product.max_stock if product else None)
         if low is not None and high is not None and low > high:
             errors.append("Le stock maximum est inférieur au stock minimum.")
+        if errors:
+            raise ValidationError(errors)
 
-        verdict.values = values
+        changes: dict[str, tuple[str, str]] = {}
         if product is not None:
-            verdict.product_id = product.pk
             for key, value in values.items():
                 old = getattr(product, key)
                 if old != value:
-                    verdict.changes[change_label(key)] = (
-                        _display(key, old),
-                        _display(key, value),
-                    )
-            if verdict.active is not None and verdict.active != product.active:
-                verdict.changes[change_label("active")] = (
+                    changes[change_label(key)] = (_display(key, old), _display(key, value))
+            if active is not None and active != product.active:
+                changes[change_label("active")] = (
                     "oui" if product.active else "non",
-                    "oui" if verdict.active else "non",
+                    "oui" if active else "non",
                 )
-            if verdict.barcodes:
-                verdict.changes[change_label("barcodes")] = ("", " ".join(verdict.barcodes))
-            verdict.action = "update" if verdict.changes else "unchanged"
-        if errors:
-            verdict.action = "error"
-        lines.append(verdict)
-    return ImportReport(lines=lines, unknown_columns=unknown)
+            if new_codes:
+                changes[change_label("barcodes")] = ("", " ".join(new_codes))
+        return {
+            "product_id": product.pk if product else None,
+            "product": product,
+            "values": values,
+            "barcodes": new_codes,
+            "active": active,
+            "changes": changes,
+        }
 
+    def describe(self, cleaned: dict[str, Any]) -> tuple[str, dict[str, tuple[str, str]]]:
+        if cleaned["product_id"] is None:
+            return "create", {}
+        return ("update" if cleaned["changes"] else "unchanged"), cleaned["changes"]
 
-def iter_valid(report: ImportReport) -> Iterable[LineVerdict]:
-    return (line for line in report.lines if line.ok and line.action != "unchanged")
+    def apply(self, cleaned: list[dict[str, Any]]) -> int:
+        from cabas.gestion.catalog.services import (
+            barcode_attach,
+            product_archive,
+            product_create,
+            product_restore,
+            product_update,
+        )
+
+        store, actor = self.store, self.actor
+        for line in cleaned:
+            values = dict(line["values"])
+            if line["product_id"] is None:
+                product = product_create(store=store, actor=actor, **values)
+            else:
+                product = Product.objects.select_related("store").get(
+                    store=store, pk=line["product_id"]
+                )
+                changed = {k: v for k, v in values.items() if getattr(product, k) != v}
+                if changed:
+                    product_update(product=product, actor=actor, data=changed)
+            for code in line["barcodes"]:
+                barcode_attach(product=product, code=code, actor=actor)
+            if line["active"] is False:
+                product_archive(product=product, actor=actor, reason="import")
+            elif line["active"] is True:
+                product_restore(product=product, actor=actor)
+        return len(cleaned)

@@ -25,21 +25,22 @@ from cabas.gestion.catalog.forms import (
     BarcodeForm,
     CatalogSettingsForm,
     CategoryForm,
-    ImportUploadForm,
     ProductCreateForm,
     ProductFilterForm,
     ProductForm,
 )
 from cabas.gestion.catalog.generic import generic_paths, generic_rayons
 from cabas.gestion.catalog.labels import LABELS_PER_PAGE, labels_pdf
-from cabas.gestion.catalog.models import Barcode, Category, Product, ProductImport
+from cabas.gestion.catalog.models import Barcode, Category, Product
 from cabas.gestion.catalog.selectors import (
     categories_tree,
     product_detail,
     product_search,
 )
 from cabas.gestion.catalog.templatetags.catalog import stock_display
-from cabas.gestion.core.forms import apply_validation_error
+from cabas.gestion.core import imports
+from cabas.gestion.core.forms import ImportUploadForm, apply_validation_error
+from cabas.gestion.core.models import PendingImport
 from cabas.gestion.stores.decorators import StoreRequest, store_view
 from cabas.gestion.stores.permissions import Perm
 from cabas.rules.money import format_euros
@@ -516,23 +517,18 @@ def export(request: StoreRequest, fmt: str) -> HttpResponse:
 @store_view(Perm.CATALOG_MANAGE)
 @require_http_methods(["GET", "POST"])
 def import_upload(request: StoreRequest) -> HttpResponse:
-    form = ImportUploadForm(_posted(request), request.FILES or None)
+    form = ImportUploadForm(
+        _posted(request),
+        request.FILES or None,
+        help_text=_("Le format de l'export : une ligne par produit, 2 Mo et 5 000 lignes au plus."),
+    )
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        if upload.size > spreadsheets.MAX_UPLOAD_BYTES:
-            form.add_error("file", _("Le fichier dépasse 2 Mo : coupez-le en plusieurs fichiers."))
+        try:
+            pending = imports.upload(request, _importer(request))
+        except imports.ImportFileError as error:
+            form.add_error("file", str(error))
         else:
-            try:
-                product_import = services.product_import_create(
-                    store=request.store,
-                    actor=request.user,
-                    filename=upload.name,
-                    content=upload.read(),
-                )
-            except spreadsheets.ImportFileError as error:
-                form.add_error("file", str(error))
-            else:
-                return redirect("catalog:import_preview", import_id=product_import.pk)
+            return redirect("catalog:import_preview", import_id=pending.pk)
     return render(
         request,
         "catalog/import_upload.html",
@@ -540,41 +536,32 @@ def import_upload(request: StoreRequest) -> HttpResponse:
     )
 
 
-def _pending_import(request: StoreRequest, import_id: int) -> ProductImport | None:
-    """The shop's import if it still waits for its confirmation; else None, and a message."""
-    product_import = get_object_or_404(
-        ProductImport,
-        pk=import_id,
-        store=request.store,
-    )
-    if product_import.status != ProductImport.Status.PENDING:
-        messages.info(request, _("Cet import a déjà été appliqué ou abandonné."))
-        return None
-    return product_import
+def _importer(request: StoreRequest) -> spreadsheets.ProductImporter:
+    return spreadsheets.ProductImporter(store=request.store, actor=request.user)
+
+
+def _shop_import(request: StoreRequest, import_id: int) -> tuple[Any, PendingImport]:
+    importer = _importer(request)
+    pending = imports.pending_import_get(importer, import_id)
+    if pending is None:  # another shop's, or no such import
+        raise Http404
+    return importer, pending
 
 
 @store_view(Perm.CATALOG_MANAGE)
 def import_preview(request: StoreRequest, import_id: int) -> HttpResponse:
-    product_import = _pending_import(request, import_id)
-    if product_import is None:
+    importer, pending = _shop_import(request, import_id)
+    if pending.status != PendingImport.Status.PENDING:
+        messages.info(request, _("Cet import a déjà été appliqué ou abandonné."))
         return redirect("catalog:product_list")
-    report = spreadsheets.build_report(
-        request.store,
-        product_import.header,
-        product_import.rows,
-    )
     return render(
         request,
         "catalog/import_preview.html",
         {
             **SECTION,
-            "import": product_import,
-            "report": report,
-            "creates": report.count("create"),
-            "updates": report.count("update"),
-            "unchanged": report.count("unchanged"),
-            "errors": len(report.errors),
-            "valid_changes": report.count("create") + report.count("update"),
+            "pending": pending,
+            "preview": imports.preview(importer, pending.rows),
+            "confirm_url": reverse("catalog:import_confirm", args=[pending.pk]),
         },
     )
 
@@ -582,22 +569,16 @@ def import_preview(request: StoreRequest, import_id: int) -> HttpResponse:
 @store_view(Perm.CATALOG_MANAGE)
 @require_POST
 def import_confirm(request: StoreRequest, import_id: int) -> HttpResponse:
-    product_import = _pending_import(request, import_id)
-    if product_import is None:
-        return redirect("catalog:product_list")
-    if request.POST.get("action") == "cancel":
-        services.product_import_cancel(product_import=product_import)
+    importer, pending = _shop_import(request, import_id)
+    step = imports.confirm(request, importer, pending)
+    if step.applied is not None:
+        messages.success(request, _("%(n)d produits créés ou modifiés.") % {"n": step.applied})
+    elif step.cancelled:
         messages.info(request, _("Import abandonné : rien n'a changé."))
-        return redirect("catalog:product_list")
-    only_valid = request.POST.get("action") == "valid_only"
-    try:
-        applied = services.product_import_apply(
-            product_import=product_import, actor=request.user, only_valid=only_valid
-        )
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-        return redirect("catalog:import_preview", import_id=product_import.pk)
-    messages.success(request, _("%(n)d produits créés ou modifiés.") % {"n": applied})
+    elif step.error:
+        messages.error(request, step.error)
+    if step.pending is not None:  # still waiting: back to its preview
+        return redirect("catalog:import_preview", import_id=pending.pk)
     return redirect("catalog:product_list")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext_lazy as _
 
 
 def apply_validation_error(form: forms.BaseForm, error: ValidationError) -> None:
@@ -17,4 +18,17 @@ def apply_validation_error(form: forms.BaseForm, error: ValidationError) -> None
         form.add_error(None, error)
 
 
-__all__ = ["NON_FIELD_ERRORS", "apply_validation_error"]
+class ImportUploadForm(forms.Form):
+    """The file of an import (see cabas.gestion.core.imports, which reads and checks it)."""
+
+    file = forms.FileField(
+        label=_("Fichier CSV ou Excel (.xlsx)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+
+    def __init__(self, *args: object, help_text: str = "", **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["file"].help_text = help_text
+
+
+__all__ = ["NON_FIELD_ERRORS", "ImportUploadForm", "apply_validation_error"]

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.catalog.models import Product
 from cabas.gestion.purchasing.models import WEEKDAYS, OrderState, Supplier, SupplierKind
+from cabas.gestion.purchasing.services import SUPPLIER_FIELDS
 from cabas.gestion.stores.models import Store
 
 
@@ -70,21 +71,11 @@ class SupplierForm(forms.Form):
 
     @classmethod
     def for_supplier(cls, supplier: Supplier, data: Any = None) -> SupplierForm:
+        # The fields the supplier services write; the minimum order is typed in euros.
         initial = {
             name: getattr(supplier, name)
-            for name in (
-                "name",
-                "kind",
-                "programme",
-                "contact_name",
-                "email",
-                "phone",
-                "address",
-                "delivery_days",
-                "lead_time_days",
-                "notes",
-                "active",
-            )
+            for name in SUPPLIER_FIELDS
+            if name != "minimum_order_cents"
         }
         initial["minimum_order"] = euros_initial(supplier.minimum_order_cents)
         return cls(data, initial=initial)
