@@ -183,7 +183,7 @@ def test_the_import_pages_preview_then_apply(alice_client, world, catalogue):
     assert "1 création" in preview and "Lentilles" in preview
     assert not Product.objects.filter(name="Lentilles").exists()
     done = alice_client.post(response["Location"] + "confirmer/", {"action": "all"}, follow=True)
-    assert "1 produits créés ou modifiés." in done.content.decode()
+    assert "1 produit créé ou modifié." in done.content.decode()
     assert Product.objects.filter(name="Lentilles", price_cents=179).exists()
 
 

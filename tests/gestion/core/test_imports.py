@@ -123,7 +123,7 @@ def test_confirming_a_product_file_twice_applies_it_once(world, alice_client):
     alice_client.post(reverse("catalog:import_upload"), {"file": file("p.csv", PRODUCTS)})
     confirm_url = reverse("catalog:import_confirm", args=[PendingImport.objects.get().pk])
     first = alice_client.post(confirm_url, {"action": "valid"}, follow=True)
-    assert "1 produits créés ou modifiés." in messages_of(first)
+    assert "1 produit créé ou modifié." in messages_of(first)
     second = alice_client.post(confirm_url, {"action": "valid"}, follow=True)
     assert "déjà été appliqué" in messages_of(second)
     assert Product.objects.filter(name="Lentilles").count() == 1

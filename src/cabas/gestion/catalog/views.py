@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cabas.gestion.catalog import services, spreadsheets
@@ -572,7 +573,13 @@ def import_confirm(request: StoreRequest, import_id: int) -> HttpResponse:
     importer, pending = _shop_import(request, import_id)
     step = imports.confirm(request, importer, pending)
     if step.applied is not None:
-        messages.success(request, _("%(n)d produits créés ou modifiés.") % {"n": step.applied})
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d produit créé ou modifié.", "%(n)d produits créés ou modifiés.", step.applied
+            )
+            % {"n": step.applied},
+        )
     elif step.cancelled:
         messages.info(request, _("Import abandonné : rien n'a changé."))
     elif step.error:
