@@ -97,6 +97,10 @@ class TicketLine(StoreOwned):
     statistics over a year of lines read them from the lines' covering index on
     (store, created_at) instead of joining every line to its ticket."""
 
+    # The (store, created_at) index below serves every look-up by shop: no index of its own.
+    store = models.ForeignKey(
+        "stores.Store", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveSmallIntegerField()
     product = models.ForeignKey(
