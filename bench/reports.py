@@ -253,15 +253,24 @@ def build(lines_wanted: int) -> Any:
                 }
             )
         made += count
+        device_id = devices[rng.randrange(2)].pk
+        cashier_id = members[rng.randrange(len(members))]
+        for line in lines[-count:]:
+            # The ticket's fields, copied onto its lines as the intake copies them.
+            line["created_at"] = when.astimezone(UTC)
+            line["device_id"] = device_id
+            line["cashier_id"] = cashier_id
+            line["household_id"] = household.pk if household else None
+            line["refund_of"] = None
         tickets.append(
             {
                 "id": tid,
                 "store_id": store.pk,
-                "device_id": devices[rng.randrange(2)].pk,
+                "device_id": device_id,
                 "created_at": when.astimezone(UTC),
                 "received_at": when.astimezone(UTC),
                 "month": when.strftime("%Y-%m"),
-                "cashier_id": members[rng.randrange(len(members))],
+                "cashier_id": cashier_id,
                 "cashier_ref": None,
                 "household_id": household.pk if household else None,
                 "beneficiary_code": household.code if household else "",
@@ -287,14 +296,22 @@ def build(lines_wanted: int) -> Any:
             _flush(Ticket, TicketLine, TicketPayment, tickets, lines, payments)
     _flush(Ticket, TicketLine, TicketPayment, tickets, lines, payments)
     print(f"  generated {made:,} lines in {time.perf_counter() - t0:.1f} s")
+
+    vacuum_analyze()
+    return store
+
+
+def vacuum_analyze() -> None:
+    """Statistics for the planner and, on PostgreSQL, the visibility map an index-only scan
+    needs (what autovacuum does on a live database), for the bare SQL and cabas alike."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            for table in ("sales_ticket", "sales_ticketline", "sales_ticketpayment"):
+                cursor.execute(f"VACUUM ANALYZE {table}")
+        else:
             cursor.execute("ANALYZE")
-        elif connection.vendor == "sqlite":
-            cursor.execute("ANALYZE")
-    return store
 
 
 def _flush(
@@ -395,11 +412,18 @@ def bare_activity_sql(store: Any, start: datetime, end: datetime, first: date, l
     return served, money, fruit_veg, rights, origins, communes
 
 
-def bare_statistic_sql(store: Any, start: datetime, end: datetime, group: str, measure: str) -> Any:
+def bare_statistic_sql(
+    store: Any, start: datetime, end: datetime, group: str, measure: str, *, copies: bool = False
+) -> Any:
+    """A statistic in hand-written SQL. Ticket attributes (month, till, commune) from the
+    tickets alone; the others from the lines joined to their ticket for its time (the way the
+    figures were computed before the lines carried copies of their ticket's fields), or, with
+    ``copies``, from the lines alone through their (store, created_at) index."""
     from django.db import connection
 
     expr = {
         "paid": "SUM(l.total_cents)",
+        "quantity": "SUM(CASE WHEN l.unit <> 'kg' THEN l.quantity ELSE 0 END)",
         "households": "COUNT(DISTINCT t.household_id)",
         "tickets": "COUNT(DISTINCT t.id)",
     }[measure]
@@ -412,6 +436,9 @@ def bare_statistic_sql(store: Any, start: datetime, end: datetime, group: str, m
     key = {
         "month": month,
         "category": "p.category_id",
+        "rayon": "COALESCE(c.parent_id, p.category_id)",
+        "product": "l.product_id",
+        "cashier_origin": "t.cashier_id, p.origin",
         "till": "t.device_id",
         "commune": "h.commune",
     }[group]
@@ -429,13 +456,25 @@ def bare_statistic_sql(store: Any, start: datetime, end: datetime, group: str, m
             "WHERE t.store_id = %s AND t.created_at >= %s AND t.created_at < %s GROUP BY k",
             [*params, store.pk, start, end],
         )
+    rayon = "LEFT JOIN catalog_category c ON c.id = p.category_id " if group == "rayon" else ""
+    if copies:
+        # The ticket's fields read from the line's own copies ("t." → "l.").
+        expr = expr.replace("t.household_id", "l.household_id").replace("t.id", "l.ticket_id")
+        return raw(
+            f"SELECT {key.replace('t.', 'l.')}, {expr} FROM sales_ticketline l "
+            f"LEFT JOIN catalog_product p ON p.id = l.product_id {rayon}"
+            "WHERE l.store_id = %s AND l.created_at >= %s AND l.created_at < %s "
+            f"GROUP BY {key.replace('t.', 'l.')}",
+            [store.pk, start, end],
+        )
     return raw(
-        f"SELECT {key} AS k, {expr} FROM sales_ticketline l "
+        f"SELECT {key}, {expr} FROM sales_ticketline l "
         "JOIN sales_ticket t ON t.id = l.ticket_id "
         "LEFT JOIN catalog_product p ON p.id = l.product_id "
+        f"{rayon}"
         "LEFT JOIN beneficiaries_household h ON h.id = t.household_id "
-        "WHERE l.store_id = %s AND t.created_at >= %s AND t.created_at < %s GROUP BY k",
-        [*params, store.pk, start, end],
+        f"WHERE l.store_id = %s AND t.created_at >= %s AND t.created_at < %s GROUP BY {key}",
+        [store.pk, start, end],
     )
 
 
@@ -446,6 +485,7 @@ def main() -> None:
     from django.apps import apps
     from django.db import connection
 
+    from cabas.gestion.reports import analytics
     from cabas.gestion.reports.activity import activity_report
     from cabas.gestion.reports.periods import Period, month_period
     from cabas.gestion.reports.statistics import parse_definition, run_statistic
@@ -457,6 +497,7 @@ def main() -> None:
     store = Store.objects.filter(slug=SLUG).first()
     if args.reuse and store is not None:
         print(f"  reusing {TicketLine.objects.filter(store=store).count():,} lines")
+        vacuum_analyze()
     else:
         t0 = time.perf_counter()
         store = build(args.lines)
@@ -467,11 +508,18 @@ def main() -> None:
     month = month_period(f"{previous:%Y-%m}", store.timezone)
     year = Period(today - timedelta(days=364), today, store.timezone)
 
-    print(f"\n{'query':58} {'cabas':>9} {'bare SQL':>9}")
+    print(f"\n{'query':58} {'cabas':>9} {'bare SQL':>9} {'bare, copies':>12}")
+    print(f"{'':58} {'':>9} {'(join)':>9} {'(no join)':>12}")
 
-    def row(name: str, ours: float, bare: float | None) -> None:
-        bare_text = f"{bare * 1000:7.0f} ms" if bare is not None else "        —"
-        print(f"{name:58} {ours * 1000:6.0f} ms {bare_text}")
+    def row(name: str, ours: float, bare: float | None, copies: float | None = None) -> None:
+        def ms(value: float | None, width: int) -> str:
+            return (
+                f"{value * 1000:{width - 3}.0f} ms"
+                if value is not None
+                else " " * (width - 1) + "—"
+            )
+
+        print(f"{name:58} {ours * 1000:6.0f} ms {ms(bare, 9)} {ms(copies, 12)}")
 
     bare: float | None
     ours, report = timed(lambda: activity_report(store, month), args.repeat)
@@ -485,18 +533,31 @@ def main() -> None:
         bare,
     )
     ours, _ = timed(lambda: activity_report(store, year, annual=True), 1)
-    row("annual activity report (365 days, with the month table)", ours, None)
+    bare, _ = timed(
+        lambda: bare_activity_sql(store, year.start, year.end, year.first, year.last), 1
+    )
+    row("annual activity report (365 days, with the month table)", ours, bare)
 
-    cases = [
+    # Every measure and every dimension of the builder at least once; ``group`` names the
+    # bare SQL computing the same figure (None: none written).
+    cases: list[tuple[str, list[str], str | None]] = [
         ("paid", ["month"], "month"),
         ("households", ["month"], "month"),
         ("paid", ["category"], "category"),
         ("tickets", ["till"], "till"),
         ("households", ["commune"], "commune"),
         ("full", ["week", "till"], None),
-        ("quantity", ["product"], None),
+        ("quantity", ["product"], "product"),
         ("savings", ["household_size"], None),
-        ("paid", ["cashier", "origin"], None),
+        ("paid", ["cashier", "origin"], "cashier_origin"),
+        ("weight", ["rayon"], None),
+        ("paid", ["rayon"], "rayon"),
+        ("households", ["product"], "product"),
+        ("tickets", ["category"], "category"),
+        ("quantity", ["day"], None),
+        ("households", ["origin", "commune"], None),
+        ("savings", ["month", "rayon"], None),
+        ("households", [], None),
     ]
     for measure, dims, group in cases:
         definition = parse_definition(
@@ -509,14 +570,55 @@ def main() -> None:
             }
         )
         ours, _ = timed(partial(run_statistic, store, definition), args.repeat)
-        bare = None
+        bare = copies = None
         if group is not None:
             bare_measure = measure if measure in ("paid", "households", "tickets") else "paid"
+            if measure == "quantity":
+                bare_measure = "quantity"
             bare, _ = timed(
                 partial(bare_statistic_sql, store, year.start, year.end, group, bare_measure),
                 args.repeat,
             )
-        row(f"statistic {measure} by {' × '.join(dims)} over 12 months", ours, bare)
+            if group not in ("month", "till", "commune"):
+                copies, _ = timed(
+                    partial(
+                        bare_statistic_sql,
+                        store,
+                        year.start,
+                        year.end,
+                        group,
+                        bare_measure,
+                        copies=True,
+                    ),
+                    args.repeat,
+                )
+        row(
+            f"statistic {measure} by {' × '.join(dims) or 'nothing'} over 12 months",
+            ours,
+            bare,
+            copies,
+        )
+
+    # The sales table (every measure at once, distinct counts included) and the payments.
+    for label, period, group_by in [
+        ("sales table by product, last month", month, "product"),
+        ("sales table by day, last month", month, "day"),
+        ("sales table by product, 12 months", year, "product"),
+        ("sales table by rayon, 12 months", year, "rayon"),
+    ]:
+        ours, _ = timed(
+            partial(
+                analytics.aggregate,
+                store,
+                period,
+                dimensions=[group_by],
+                measures=analytics.TABLE_MEASURES,
+            ),
+            args.repeat,
+        )
+        row(label, ours, None)
+    ours, _ = timed(partial(analytics.payments_by_method, store, year), args.repeat)
+    row("payments by method, 12 months", ours, None)
 
 
 if __name__ == "__main__":

@@ -263,6 +263,7 @@ def _raw_sql_ticket(shop: dict[str, Any], raw: dict[str, Any]) -> None:
     household = next((h for h in shop["households"] if h.code == raw["beneficiary_code"]), None)
     lines = raw["lines"]
     lock = " FOR UPDATE" if connection.vendor != "sqlite" else ""
+    device = shop["device"].pk.hex if connection.vendor != "postgresql" else shop["device"].pk
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO sales_ticket (id, store_id, device_id, created_at, received_at, month, "
@@ -272,7 +273,7 @@ def _raw_sql_ticket(shop: dict[str, Any], raw: dict[str, Any]) -> None:
             [
                 pk,
                 store_id,
-                shop["device"].pk.hex if connection.vendor != "postgresql" else shop["device"].pk,
+                device,
                 when,
                 when,
                 now.strftime("%Y-%m"),
@@ -335,8 +336,11 @@ def _raw_sql_ticket(shop: dict[str, Any], raw: dict[str, Any]) -> None:
         cursor.execute(
             "INSERT INTO sales_ticketline (store_id, ticket_id, position, product_id, "  # noqa: S608
             "product_ref, barcode, label, quantity, unit, unit_price_cents, full_price_cents, "
-            "total_cents) VALUES "
-            + ", ".join(["(%s, %s, %s, %s, %s, '', %s, %s, %s, %s, %s, %s)"] * len(lines)),
+            "total_cents, created_at, device_id, cashier_id, household_id, refund_of) VALUES "
+            + ", ".join(
+                ["(%s, %s, %s, %s, %s, '', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL)"]
+                * len(lines)
+            ),
             [
                 v
                 for n, line in enumerate(lines, 1)
@@ -352,6 +356,11 @@ def _raw_sql_ticket(shop: dict[str, Any], raw: dict[str, Any]) -> None:
                     line["unit_price_cents"],
                     line["full_price_cents"],
                     line["total_cents"],
+                    # The ticket's fields the line carries a copy of.
+                    when,
+                    device,
+                    raw["cashier_id"],
+                    household.pk if household else None,
                 )
             ],
         )

@@ -171,3 +171,50 @@ def test_another_shop_sees_none_of_these_sales(world, sw):
     other = month_period("2026-01", world.store_b.timezone)
     grouped = analytics.aggregate(world.store_b, other, dimensions=["month"], measures=ALL)
     assert grouped.rows == [] and grouped.totals["paid"] == 0
+
+
+def test_line_figures_by_month_put_the_half_past_midnight_ticket_in_february(sw):
+    # Quantities need the lines: their copy of the ticket's time decides the month, in the
+    # shop's time zone (T6, 23:30 UTC on 31 January, is 1 February in Paris).
+    two_months = Period(date(2026, 1, 1), date(2026, 2, 28), sw.store.timezone)
+    grouped = analytics.aggregate(
+        sw.store, two_months, dimensions=["month", "rayon"], measures=["quantity", "tickets"]
+    )
+    rows = {(r["k_month"], r["rayon"]): (r["quantity"], r["tickets"]) for r in grouped.rows}
+    # February: T6 (1 spaghetti) and T7 (1 rice), both in Épicerie salée.
+    assert [(k, v) for k, v in rows.items() if k[0] == date(2026, 2, 1)] == [
+        ((date(2026, 2, 1), "Épicerie salée"), (2, 2))
+    ]
+    # January: T1 4 + T2 2 + T3 1 + 2 + T4 1 − T5 1 = 9 pieces over 4 sale tickets; the apples
+    # are weighed (no pieces), on one ticket.
+    assert rows[(date(2026, 1, 1), "Épicerie salée")] == (9, 4)
+    assert rows[(date(2026, 1, 1), "Fruits et légumes")] == (0, 1)
+    assert grouped.totals["tickets"] == 6
+
+
+def test_distinct_counts_by_product_leave_out_refunds_and_total_on_the_tickets(sw):
+    grouped = analytics.aggregate(
+        sw.store, january(sw), dimensions=["product"], measures=["households", "tickets", "paid"]
+    )
+    by_name = {r["product"]: (r["households"], r["tickets"], r["paid"]) for r in grouped.rows}
+    # Spaghetti: H1 (T1), H2 (T3) and the card-less T4; T5's refund is no visit, −30 paid.
+    assert by_name["Spaghetti"] == (2, 3, 120 + 60 + 150 - 30)
+    # The totals are the period's, not the sum of the rows: 2 households, 4 sale tickets.
+    assert grouped.totals == {"households": 2, "tickets": 4, "paid": 520}
+
+
+def test_the_product_filter_totals_count_only_tickets_with_such_lines(sw):
+    filters = analytics.Filters(category_ids=(sw.c.fruits.pk,))  # the apples of T1
+    grouped = analytics.aggregate(
+        sw.store, january(sw), dimensions=["till"], measures=["tickets"], filters=filters
+    )
+    assert [(r["till"], r["tickets"]) for r in grouped.rows] == [("Caisse 1", 1)]
+    assert grouped.totals == {"tickets": 1}
+
+
+def test_a_figure_with_no_dimension_is_one_row_of_totals(sw):
+    grouped = analytics.aggregate(
+        sw.store, january(sw), dimensions=[], measures=["households", "quantity"]
+    )
+    assert grouped.rows == [{"households": 2, "quantity": 9}]
+    assert grouped.totals == {"households": 2, "quantity": 9}

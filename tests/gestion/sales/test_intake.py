@@ -331,3 +331,62 @@ def test_a_payload_with_nul_characters_is_quarantined_not_a_server_error(db) -> 
     assert "\x00" not in row.raw and "\\u0000" in row.raw
     assert row.details == {"input\\u0000": ["x\\u0000"]}
     assert row.object_id == "a\\u0000b"
+
+
+def test_each_line_carries_its_tickets_time_till_cashier_household_and_refund(shop_a, till_a):
+    sale = ticket(shop_a, [(shop_a.pasta, 3), (shop_a.tomatoes, 500)])
+    send(till_a, sale)
+    refund = ticket(shop_a, [(shop_a.pasta, -1)], refund_of=sale["id"], household=False)
+    send(till_a, refund)
+    for body in (sale, refund):
+        stored = Ticket.objects.get(pk=body["id"])
+        copies = set(
+            TicketLine.objects.filter(ticket=stored).values_list(
+                "created_at", "device_id", "cashier_id", "household_id", "refund_of"
+            )
+        )
+        assert copies == {
+            (
+                stored.created_at,
+                stored.device_id,
+                stored.cashier_id,
+                stored.household_id,
+                stored.refund_of,
+            )
+        }
+    assert TicketLine.objects.get(ticket_id=refund["id"]).refund_of == uuid.UUID(sale["id"])
+
+
+def test_the_migration_fills_the_copies_of_lines_stored_before_it(shop_a, till_a):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    backfill = importlib.import_module(
+        "cabas.gestion.sales.migrations.0004_ticketline_ticket_copies_backfill"
+    ).backfill
+    sale = ticket(shop_a, [(shop_a.pasta, 2), (shop_a.tomatoes, 300)])
+    send(till_a, sale)
+    refund = ticket(shop_a, [(shop_a.pasta, -1)], refund_of=sale["id"])
+    send(till_a, refund)
+    # Lines as an older intake left them: no copies (the time, required, set to a wrong one).
+    TicketLine.objects.update(
+        created_at=timezone.now() - timedelta(days=400),
+        cashier=None,
+        household=None,
+        refund_of=None,
+    )
+    # The step only reads the editor's connection (SQLite refuses a schema editor in a test's
+    # transaction).
+    backfill(apps, SimpleNamespace(connection=connection))
+    for line in TicketLine.objects.select_related("ticket"):
+        t = line.ticket
+        assert (line.created_at, line.device_id, line.cashier_id) == (
+            t.created_at,
+            t.device_id,
+            t.cashier_id,
+        )
+        assert (line.household_id, line.refund_of) == (t.household_id, t.refund_of)
+    assert TicketLine.objects.filter(refund_of=uuid.UUID(sale["id"])).count() == 1

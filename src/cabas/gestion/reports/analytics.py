@@ -41,11 +41,11 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cabas.gestion.catalog.models import Category, Origin, Unit
+from cabas.gestion.catalog.models import Category, Origin, Product, Unit
 from cabas.gestion.core.routers import reporting_database
 from cabas.gestion.reports.periods import Period
 from cabas.gestion.reports.tables import Column, Kind, Table
-from cabas.gestion.stores.models import Store
+from cabas.gestion.stores.models import Membership, Store
 
 
 def sales_available() -> bool:
@@ -71,12 +71,9 @@ def payment_model() -> Any:
 
 # --- Measures -------------------------------------------------------------------------------
 
-SALE = Q(ticket__refund_of__isnull=True)
-
-
-def _sale(t: str) -> Q:
-    """Sale tickets only (a refund is not a visit); ``t`` is the path to the ticket."""
-    return Q(**{f"{t}refund_of__isnull": True})
+SALE = Q(refund_of__isnull=True)
+"""Sale tickets only (a refund is not a visit): the same test on a ticket and on a line, which
+carries a copy of its ticket's ``refund_of``."""
 
 
 @dataclass(frozen=True)
@@ -84,8 +81,8 @@ class Measure:
     key: str
     label: str | Promise
     kind: Kind
-    # Built per query: an aggregate over TicketLine (t="ticket__") or Ticket (t="").
-    aggregate: Callable[[str], Any]
+    # Built per query: an aggregate over TicketLine (on_lines) or Ticket.
+    aggregate: Callable[[bool], Any]
     additive: bool = True
     short: str | Promise = ""  # the column header of the sales table
     line_only: bool = False  # a quantity: only lines have it
@@ -98,28 +95,28 @@ MEASURES: dict[str, Measure] = {
             "paid",
             gettext_lazy("Montant payé"),
             "cents",
-            lambda t: Coalesce(Sum("total_cents"), 0),
+            lambda on_lines: Coalesce(Sum("total_cents"), 0),
             short=gettext_lazy("Payé"),
         ),
         Measure(
             "full",
             gettext_lazy("Valeur au prix plein"),
             "cents",
-            lambda t: Coalesce(Sum("full_price_cents"), 0),
+            lambda on_lines: Coalesce(Sum("full_price_cents"), 0),
             short=gettext_lazy("Prix plein"),
         ),
         Measure(
             "savings",
             gettext_lazy("Économies des foyers"),
             "cents",
-            lambda t: Coalesce(Sum(F("full_price_cents") - F("total_cents")), 0),
+            lambda on_lines: Coalesce(Sum(F("full_price_cents") - F("total_cents")), 0),
             short=gettext_lazy("Économies"),
         ),
         Measure(
             "quantity",
             gettext_lazy("Quantité (pièces)"),
             "int",
-            lambda t: Coalesce(Sum("quantity", filter=~Q(unit=Unit.KG)), 0),
+            lambda on_lines: Coalesce(Sum("quantity", filter=~Q(unit=Unit.KG)), 0),
             line_only=True,
             short=gettext_lazy("Pièces"),
         ),
@@ -127,7 +124,7 @@ MEASURES: dict[str, Measure] = {
             "weight",
             gettext_lazy("Quantité (vrac)"),
             "grams",
-            lambda t: Coalesce(Sum("quantity", filter=Q(unit=Unit.KG)), 0),
+            lambda on_lines: Coalesce(Sum("quantity", filter=Q(unit=Unit.KG)), 0),
             line_only=True,
             short=gettext_lazy("Vrac"),
         ),
@@ -135,7 +132,9 @@ MEASURES: dict[str, Measure] = {
             "tickets",
             gettext_lazy("Tickets (passages)"),
             "int",
-            lambda t: Count("ticket_id" if t else "id", distinct=bool(t), filter=_sale(t)),
+            lambda on_lines: Count(
+                "ticket_id" if on_lines else "id", distinct=on_lines, filter=SALE
+            ),
             additive=False,
             short=gettext_lazy("Tickets"),
         ),
@@ -143,7 +142,7 @@ MEASURES: dict[str, Measure] = {
             "households",
             gettext_lazy("Foyers (sans doublon)"),
             "int",
-            lambda t: Count(f"{t}household_id", distinct=True, filter=_sale(t)),
+            lambda on_lines: Count("household_id", distinct=True, filter=SALE),
             additive=False,
             short=gettext_lazy("Foyers"),
         ),
@@ -160,9 +159,13 @@ TABLE_MEASURES = ["quantity", "weight", "paid", "full", "savings", "tickets", "h
 class Dimension:
     key: str
     label: str | Promise
-    # Expressions over TicketLine: the grouping key, and (optionally) a label grouped with it.
-    key_expr: Callable[[Period, str], Expression | F | str]
-    label_expr: Callable[[str], Expression | F | str] | None = None
+    # The grouping key, and (optionally) a label grouped with it: expressions valid on Ticket
+    # and on TicketLine alike (a line carries copies of its ticket's time, till, cashier and
+    # household), product attributes on TicketLine only.
+    key_expr: Callable[[Period], Expression | F | str]
+    # The names of the keys found, read after the aggregation (a few hundred rows by primary
+    # key) rather than joined to every line and grouped by.
+    labels: Callable[[Store, list[Any]], dict[Any, str]] | None = None
     # Turns (key, label) from the database into the text shown.
     show: Callable[[Any, Any], str] = lambda key, label: str(label if label is not None else key)
     temporal: bool = False
@@ -259,100 +262,106 @@ def local_time(field: str, period: Period) -> Expression:
     return ExpressionWrapper(F(field) + shift, output_field=DateTimeField())
 
 
+def _names(model: Any, store: Store, keys: list[Any], field: str) -> dict[Any, str]:
+    found = [k for k in keys if k is not None]
+    if not found:
+        return {}
+    rows = model.objects.using(reporting_database()).filter(store=store, pk__in=found)
+    return dict(rows.values_list("pk", field))
+
+
 DIMENSIONS: dict[str, Dimension] = {
     d.key: d
     for d in [
         Dimension(
             "month",
             gettext_lazy("Mois"),
-            lambda period, t: TruncMonth(local_time(f"{t}created_at", period), tzinfo=UTC),
+            lambda period: TruncMonth(local_time("created_at", period), tzinfo=UTC),
             show=_show_month,
             temporal=True,
         ),
         Dimension(
             "week",
             gettext_lazy("Semaine"),
-            lambda period, t: TruncWeek(local_time(f"{t}created_at", period), tzinfo=UTC),
+            lambda period: TruncWeek(local_time("created_at", period), tzinfo=UTC),
             show=_show_week,
             temporal=True,
         ),
         Dimension(
             "day",
             gettext_lazy("Jour"),
-            lambda period, t: TruncDay(local_time(f"{t}created_at", period), tzinfo=UTC),
+            lambda period: TruncDay(local_time("created_at", period), tzinfo=UTC),
             show=_show_day,
             temporal=True,
         ),
         Dimension(
             "rayon",
             gettext_lazy("Rayon"),
-            lambda period, t: Coalesce("product__category__parent_id", "product__category_id"),
-            lambda t: Coalesce("product__category__parent__name", "product__category__name"),
+            lambda period: Coalesce("product__category__parent_id", "product__category_id"),
+            lambda store, keys: _names(Category, store, keys, "name"),
             show=_or(gettext_lazy("Hors catalogue")),
             line_only=True,
         ),
         Dimension(
             "category",
             gettext_lazy("Sous-rayon"),
-            lambda period, t: F("product__category_id"),
-            lambda t: F("product__category__name"),
+            lambda period: F("product__category_id"),
+            lambda store, keys: _names(Category, store, keys, "name"),
             show=_or(gettext_lazy("Hors catalogue")),
             line_only=True,
         ),
         Dimension(
             "product",
             gettext_lazy("Produit"),
-            lambda period, t: F("product_id"),
-            lambda t: F("product__name"),
+            lambda period: F("product_id"),
+            lambda store, keys: _names(Product, store, keys, "name"),
             show=_or(gettext_lazy("Hors catalogue")),
             line_only=True,
         ),
         Dimension(
             "origin",
             gettext_lazy("Provenance"),
-            lambda period, t: F("product__origin"),
+            lambda period: F("product__origin"),
             show=_show_origin,
             line_only=True,
         ),
         Dimension(
             "programme",
             gettext_lazy("Programme"),
-            lambda period, t: F("product__programme"),
+            lambda period: F("product__programme"),
             show=lambda key, label: key or _("Aucun"),
             line_only=True,
         ),
         Dimension(
             "till",
             gettext_lazy("Caisse"),
-            lambda period, t: F(f"{t}device_id"),
-            lambda t: F(f"{t}device__name"),
+            lambda period: F("device_id"),
+            lambda store, keys: _names(apps.get_model("pos", "Device"), store, keys, "name"),
             show=_or("—"),
         ),
         Dimension(
             "cashier",
             gettext_lazy("Hôte de caisse"),
-            lambda period, t: F(f"{t}cashier_id"),
-            lambda t: F(f"{t}cashier__user__username"),
+            lambda period: F("cashier_id"),
+            lambda store, keys: _names(Membership, store, keys, "user__username"),
             show=_or(gettext_lazy("Inconnu")),
         ),
         Dimension(
             "household_size",
             gettext_lazy("Taille du foyer"),
-            lambda period, t: F(f"{t}household__adults") + F(f"{t}household__children"),
+            lambda period: F("household__adults") + F("household__children"),
             show=_show_size,
         ),
         Dimension(
             "composition",
             gettext_lazy("Composition du foyer"),
-            lambda period, t: (
-                F(f"{t}household__adults") * Value(100) + F(f"{t}household__children")
-            ),
+            lambda period: F("household__adults") * Value(100) + F("household__children"),
             show=_show_composition,
         ),
         Dimension(
             "commune",
             gettext_lazy("Commune"),
-            lambda period, t: F(f"{t}household__commune"),
+            lambda period: F("household__commune"),
             show=lambda key, label: (
                 key or (_("Sans carte") if key is None else _("Non renseignée"))
             ),
@@ -360,8 +369,8 @@ DIMENSIONS: dict[str, Dimension] = {
         Dimension(
             "customer",
             gettext_lazy("Client"),
-            lambda period, t: Case(
-                When(**{f"{t}household__isnull": False}, then=Value(1)),
+            lambda period: Case(
+                When(household__isnull=False, then=Value(1)),
                 default=Value(0),
                 output_field=IntegerField(),
             ),
@@ -409,16 +418,13 @@ class Filters:
 
 
 def lines(store: Store, period: Period, filters: Filters | None = None) -> QuerySet[Any]:
-    """The ticket lines of the shop sold in the period, filtered, on the reporting database."""
+    """The ticket lines of the shop sold in the period, filtered, on the reporting database:
+    one range of the lines' (store, created_at) index, with no join to the tickets (a line
+    carries copies of its ticket's time, till, cashier, household and refund)."""
     qs = (
         line_model()
         .objects.using(reporting_database())
-        .filter(
-            store=store,
-            ticket__store=store,
-            ticket__created_at__gte=period.start,
-            ticket__created_at__lt=period.end,
-        )
+        .filter(store=store, created_at__gte=period.start, created_at__lt=period.end)
     )
     f = filters or Filters()
     if f.category_ids:
@@ -428,14 +434,19 @@ def lines(store: Store, period: Period, filters: Filters | None = None) -> Query
         )
     if f.origins:
         qs = qs.filter(product__origin__in=f.origins)
+    return _ticket_filters(qs, f)
+
+
+def _ticket_filters(qs: QuerySet[Any], f: Filters) -> QuerySet[Any]:
+    """The filters on ticket attributes (the same fields on a ticket and on its lines)."""
     if f.device_ids:
-        qs = qs.filter(ticket__device_id__in=f.device_ids)
+        qs = qs.filter(device_id__in=f.device_ids)
     if f.cashier_ids:
-        qs = qs.filter(ticket__cashier_id__in=f.cashier_ids)
+        qs = qs.filter(cashier_id__in=f.cashier_ids)
     if f.customer == "beneficiaries":
-        qs = qs.filter(ticket__household__isnull=False)
+        qs = qs.filter(household__isnull=False)
     elif f.customer == "others":
-        qs = qs.filter(ticket__household__isnull=True)
+        qs = qs.filter(household__isnull=True)
     return qs
 
 
@@ -450,15 +461,7 @@ def tickets(store: Store, period: Period, filters: Filters | None = None) -> Que
     f = filters or Filters()
     if f.category_ids or f.origins:
         raise ValueError("product filters need the lines")
-    if f.device_ids:
-        qs = qs.filter(device_id__in=f.device_ids)
-    if f.cashier_ids:
-        qs = qs.filter(cashier_id__in=f.cashier_ids)
-    if f.customer == "beneficiaries":
-        qs = qs.filter(household__isnull=False)
-    elif f.customer == "others":
-        qs = qs.filter(household__isnull=True)
-    return qs
+    return _ticket_filters(qs, f)
 
 
 @dataclass
@@ -491,23 +494,31 @@ def aggregate(
         or any(MEASURES[m].line_only for m in measures)
         or bool(f.category_ids or f.origins)
     )
-    t = "ticket__" if on_lines else ""
     base = lines(store, period, f) if on_lines else tickets(store, period, f)
+    annotations = {f"m_{m}": MEASURES[m].aggregate(on_lines) for m in measures}
+    if not dimensions:
+        # One group, the whole period: its figures are the totals.
+        total = base.aggregate(**annotations)
+        values = {m: total[f"m_{m}"] for m in measures}
+        return Grouped([], list(measures), [dict(values)], values)
     group: dict[str, Any] = {}
     for key in dimensions:
         dim = DIMENSIONS[key]
-        group[f"k_{key}"] = dim.key_expr(period, t)
-        if dim.label_expr is not None:
-            group[f"l_{key}"] = dim.label_expr(t)
-    annotations = {f"m_{m}": MEASURES[m].aggregate(t) for m in measures}
+        group[f"k_{key}"] = dim.key_expr(period)
     qs = base.values(**group).annotate(**annotations)
     temporal = [k for k in dimensions if DIMENSIONS[k].temporal]
     if temporal or not order_by_measure:
         ordering = [f"k_{k}" for k in dimensions]
     else:
         ordering = [f"-m_{measures[0]}", *(f"k_{k}" for k in dimensions)]
+    fetched_rows = list(qs.order_by(*ordering)[:limit])
+    names: dict[str, dict[Any, str]] = {}
+    for key in dimensions:
+        labels = DIMENSIONS[key].labels
+        if labels is not None:
+            names[key] = labels(store, list({raw[f"k_{key}"] for raw in fetched_rows}))
     rows = []
-    for raw in qs.order_by(*ordering)[:limit]:
+    for raw in fetched_rows:
         row: dict[str, Any] = {}
         for key in dimensions:
             dim = DIMENSIONS[key]
@@ -515,7 +526,7 @@ def aggregate(
             if dim.temporal:
                 value = _local_day(value)
             row[f"k_{key}"] = value
-            row[key] = dim.show(value, raw.get(f"l_{key}"))
+            row[key] = dim.show(value, names.get(key, {}).get(value))
         for m in measures:
             row[m] = raw[f"m_{m}"]
         rows.append(row)
@@ -523,13 +534,40 @@ def aggregate(
     if fetched < limit and all(MEASURES[m].additive for m in measures):
         totals = {f"m_{m}": sum(row[m] for row in rows) for m in measures}
     else:
-        totals = base.aggregate(**annotations)
+        totals = _totals(store, period, f, measures, on_lines)
     return Grouped(
         dimension_keys=list(dimensions),
         measure_keys=list(measures),
         rows=rows,
         totals={m: totals[f"m_{m}"] for m in measures},
     )
+
+
+def _totals(
+    store: Store, period: Period, f: Filters, measures: Sequence[str], on_lines: bool
+) -> dict[str, Any]:
+    """The true totals of the period (a distinct count does not add up over the groups). Without
+    a product filter, tickets and households are counted on the tickets (every ticket has at
+    least one line, with the ticket's time and attributes): a quarter of the rows, no DISTINCT
+    over the lines."""
+    product_filter = bool(f.category_ids or f.origins)
+    by_ticket = [
+        m for m in measures if on_lines and not product_filter and not MEASURES[m].additive
+    ]
+    on_base = [m for m in measures if m not in by_ticket]
+    totals: dict[str, Any] = {}
+    if by_ticket:
+        totals.update(
+            tickets(store, period, f).aggregate(
+                **{f"m_{m}": MEASURES[m].aggregate(False) for m in by_ticket}
+            )
+        )
+    if on_base:
+        base = lines(store, period, f) if on_lines else tickets(store, period, f)
+        totals.update(
+            base.aggregate(**{f"m_{m}": MEASURES[m].aggregate(on_lines) for m in on_base})
+        )
+    return totals
 
 
 def grouped_table(
@@ -626,9 +664,9 @@ def drill_tickets(
     qs = lines(store, period, filters)
     bounds = drill_bounds(dimension, value, period) if DIMENSIONS[dimension].temporal else None
     if bounds is not None:
-        qs = qs.filter(ticket__created_at__gte=bounds[0], ticket__created_at__lt=bounds[1])
+        qs = qs.filter(created_at__gte=bounds[0], created_at__lt=bounds[1])
     else:
-        expression = DIMENSIONS[dimension].key_expr(period, "ticket__")
+        expression = DIMENSIONS[dimension].key_expr(period)
         qs = qs.annotate(drill_key=expression)
         qs = qs.filter(drill_key__isnull=True) if value == "" else qs.filter(drill_key=value)
     ticket_ids = qs.values("ticket_id")

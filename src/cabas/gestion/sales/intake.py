@@ -45,6 +45,7 @@ from cabas.gestion.sales.models import (
     Ticket,
     TicketLine,
     TicketPayment,
+    ticket_fields_copy_onto_lines,
 )
 from cabas.gestion.stock.models import Lot, MovementKind
 from cabas.gestion.stock.services import MovementSpec, stock_movements_bulk_record
@@ -358,6 +359,7 @@ def prepare(
                 total_cents=line.total_cents,
             )
         )
+    ticket_fields_copy_onto_lines(ticket, lines)
     payments = [
         TicketPayment(
             store=store,
