@@ -114,5 +114,28 @@ def test_a_revoked_till_gets_no_snapshot(world, shop_a, till_a):
 
 
 def test_the_snapshot_keeps_its_queries_few(world, shop_a, till_a, django_assert_max_num_queries):
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(18):
         snapshot(till_a)
+
+
+def test_the_snapshots_tariff_is_the_one_of_tariff_for_store(world, shop_a, till_a):
+    from cabas.gestion.beneficiaries.selectors import tariff_for_store
+    from cabas.gestion.beneficiaries.services import beneficiary_settings_update
+    from cabas.gestion.catalog.services import category_update
+
+    rayon = shop_a.pasta.category
+    category_update(
+        category=rayon, actor=world.alice, name=rayon.name, parent=None, position=0, rate_bp=3000
+    )
+    product_update(product=shop_a.milk, actor=world.alice, data={"rate_bp": 500})
+    beneficiary_settings_update(
+        store=world.store_a, actor=world.alice, data={"origin_ceilings_bp": {"donation": 1000}}
+    )
+    expected = tariff_for_store(world.store_a)
+    for data in (snapshot(till_a), snapshot(till_a, snapshot(till_a).cursor)):
+        assert data.tariff.shop_rate_bp == expected.shop_rate_bp
+        assert data.tariff.category_rates_bp == {str(rayon.pk): 3000}
+        assert data.tariff.category_rates_bp == dict(expected.category_rates_bp)
+        assert data.tariff.product_rates_bp == {str(shop_a.milk.pk): 500}
+        assert data.tariff.product_rates_bp == dict(expected.product_rates_bp)
+        assert data.tariff.origin_ceilings_bp == dict(expected.origin_ceilings_bp)

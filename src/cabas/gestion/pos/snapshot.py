@@ -20,17 +20,21 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import orjson
 from django.conf import settings
 from django.core import signing
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from cabas.gestion.beneficiaries.models import (
-    BeneficiarySettings,
     Household,
     MonthlySpending,
 )
-from cabas.gestion.beneficiaries.selectors import codes_retired_since, households_changed_since
+from cabas.gestion.beneficiaries.selectors import (
+    codes_retired_since,
+    households_changed_since,
+    tariff_for_store,
+)
 from cabas.gestion.catalog.models import Barcode, CatalogTombstone, Category, Product
 from cabas.gestion.catalog.selectors import scale_layout_for
 from cabas.gestion.pos.models import CashierProfile
@@ -93,7 +97,7 @@ def _origin(origin: str, programme: str) -> str:
 
 def _products(
     store: Store, since: Cursor | None, margin_at: datetime | None
-) -> tuple[list[dict[str, Any]], dict[str, int]]:
+) -> list[dict[str, Any]]:
     products = Product.objects.filter(store=store)
     barcodes = Barcode.objects.filter(store=store)
     lots = Lot.objects.filter(store=store, quantity__gt=0, dlc__isnull=False)
@@ -118,7 +122,9 @@ def _products(
         lots.values("product_id").annotate(first=Min("dlc")).values_list("product_id", "first")
     )
     items = []
-    rates: dict[str, int] = {}
+    append = items.append
+    # Dicts built with only the keys that have a value (no per-item filtering afterwards):
+    # this loop runs 20,000 times for a full snapshot.
     for (
         pk,
         name,
@@ -142,36 +148,26 @@ def _products(
         "programme",
         "rate_bp",
     ):
+        item = {
+            "id": pk,
+            "name": name,
+            "category_id": category_id,
+            "barcodes": codes.get(pk, []),
+            "unit": unit,
+            "price_cents": price,
+            "stock_qty": stock,
+            "active": active,
+            "origin": _origin(origin, programme),
+        }
+        if category_id is None:
+            del item["category_id"]
         if rate is not None:
-            rates[str(pk)] = rate
+            item["rate_bp"] = rate
         dlc = dlcs.get(pk)
-        items.append(
-            _drop_none(
-                {
-                    "id": pk,
-                    "name": name,
-                    "category_id": category_id,
-                    "barcodes": codes.get(pk, []),
-                    "unit": unit,
-                    "price_cents": price,
-                    "stock_qty": stock,
-                    "active": active,
-                    "origin": _origin(origin, programme),
-                    "rate_bp": rate,
-                    "earliest_dlc": dlc.isoformat() if dlc else None,
-                }
-            )
-        )
-    return items, rates
-
-
-def _all_product_rates(store: Store) -> dict[str, int]:
-    return {
-        str(pk): int(rate or 0)
-        for pk, rate in Product.objects.filter(store=store, rate_bp__isnull=False).values_list(
-            "pk", "rate_bp"
-        )
-    }
+        if dlc is not None:
+            item["earliest_dlc"] = dlc.isoformat()
+        append(item)
+    return items
 
 
 def _beneficiaries(
@@ -268,18 +264,13 @@ def _cashiers(store: Store, margin_at: datetime | None) -> tuple[list[dict[str, 
     return items, gone
 
 
-def _categories(
-    store: Store, margin_at: datetime | None
-) -> tuple[list[dict[str, Any]], dict[str, int], list[int]]:
+def _categories(store: Store, margin_at: datetime | None) -> tuple[list[dict[str, Any]], list[int]]:
     rows = list(
-        Category.objects.filter(store=store).values_list(
-            "pk", "name", "parent_id", "rate_bp", "updated_at"
-        )
+        Category.objects.filter(store=store).values_list("pk", "name", "parent_id", "updated_at")
     )
-    rates = {str(pk): rate for pk, _n, _p, rate, _u in rows if rate is not None}
     items = [
         {"id": pk, "name": name, "parent_id": parent}
-        for pk, name, parent, _rate, updated in rows
+        for pk, name, parent, updated in rows
         if margin_at is None or updated > margin_at
     ]
     deleted: list[int] = []
@@ -289,7 +280,7 @@ def _categories(
                 store=store, kind=CatalogTombstone.Kind.CATEGORY, deleted_at__gt=margin_at
             ).values_list("object_id", flat=True)
         )
-    return items, rates, deleted
+    return items, deleted
 
 
 def build_snapshot(store: Store, since: str | None = None) -> BuiltSnapshot:
@@ -308,21 +299,21 @@ def build_snapshot(store: Store, since: str | None = None) -> BuiltSnapshot:
         "movement": StockMovement.objects.filter(store=store).aggregate(m=Max("pk"))["m"] or 0,
         "lot": Lot.objects.filter(store=store).aggregate(m=Max("pk"))["m"] or 0,
     }
-    categories, category_rates, deleted_categories = _categories(store, margin_at)
-    products, product_rates = _products(store, cursor, margin_at)
-    if cursor is not None:
-        product_rates = _all_product_rates(store)
+    categories, deleted_categories = _categories(store, margin_at)
+    products = _products(store, cursor, margin_at)
     beneficiaries = _beneficiaries(store, month, today, cursor, margin_at, now)
     cashiers, gone_cashiers = _cashiers(store, margin_at)
-    shop = BeneficiarySettings.objects.filter(store=store).first() or BeneficiarySettings()
+    # The one implementation of the shop's rates (the till applies them with the same
+    # cabas.rules.pricing as the server's price check).
+    tariff = tariff_for_store(store)
     content = {
         "full": cursor is None,
         "store": {"slug": store.slug, "name": store.name, "timezone": store.timezone},
         "tariff": {
-            "shop_rate_bp": shop.shop_rate_bp,
-            "category_rates_bp": category_rates,
-            "product_rates_bp": product_rates,
-            "origin_ceilings_bp": dict(shop.origin_ceilings_bp or {}),
+            "shop_rate_bp": tariff.shop_rate_bp,
+            "category_rates_bp": dict(tariff.category_rates_bp),
+            "product_rates_bp": dict(tariff.product_rates_bp),
+            "origin_ceilings_bp": dict(tariff.origin_ceilings_bp),
         },
         "scale_layout": scale_layout_for(store).to_dict(),
         "categories": categories,
@@ -336,8 +327,10 @@ def build_snapshot(store: Store, since: str | None = None) -> BuiltSnapshot:
             "categories": deleted_categories,
         },
     }
-    content_json = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
-    etag = '"' + hashlib.sha256(content_json.encode("utf-8")).hexdigest()[:32] + '"'
+    # orjson writes the same compact UTF-8 JSON as json.dumps(ensure_ascii=False,
+    # separators=(",", ":")), ten times faster: 5 MB of JSON for 20,000 products.
+    content_json = orjson.dumps(content)
+    etag = '"' + hashlib.sha256(content_json).hexdigest()[:32] + '"'
     new_cursor = Cursor(store.pk, month, now, marks["movement"], marks["lot"]).encode()
     head = json.dumps(
         {
@@ -347,5 +340,5 @@ def build_snapshot(store: Store, since: str | None = None) -> BuiltSnapshot:
         ensure_ascii=False,
         separators=(",", ":"),
     )
-    body = (head[:-1] + "," + content_json[1:]).encode("utf-8")
+    body = head[:-1].encode("utf-8") + b"," + content_json[1:]
     return BuiltSnapshot(body=body, etag=etag, full=cursor is None)
