@@ -29,6 +29,7 @@ from django.utils import timezone
 from cabas.gestion.beneficiaries.models import (
     Household,
     MonthlySpending,
+    Quota,
 )
 from cabas.gestion.beneficiaries.selectors import (
     codes_retired_since,
@@ -38,10 +39,14 @@ from cabas.gestion.beneficiaries.selectors import (
 from cabas.gestion.catalog.models import Barcode, CatalogTombstone, Category, Product
 from cabas.gestion.catalog.selectors import scale_layout_for
 from cabas.gestion.pos.models import CashierProfile
+from cabas.gestion.sales.models import Ticket
+from cabas.gestion.sales.selectors import quota_usage
 from cabas.gestion.stock.models import Lot, StockMovement
 from cabas.gestion.stores.models import Membership, Store
 from cabas.rules.budget import month_of, rights_status
 from cabas.rules.pricing import ORIGIN_PROGRAMME
+from cabas.rules.quotas import Quota as QuotaRule
+from cabas.rules.quotas import QuotaKey, quota_limit
 
 _SIGNER_SALT = "cabas.pos.snapshot.cursor"
 # Movements and lots are found by id above the cursor's high-water mark, minus this slack for
@@ -56,10 +61,13 @@ class Cursor:
     at: datetime
     movement_id: int
     lot_id: int
+    quotas: str = ""
+    """A short hash of the shop's quota definitions: when they change, every household's
+    limits may change, so the next answer is a full snapshot."""
 
     def encode(self) -> str:
         stamp = f"{self.at.timestamp():.6f}"
-        raw = f"{self.store_id}|{self.month}|{stamp}|{self.movement_id}|{self.lot_id}"
+        raw = f"{self.store_id}|{self.month}|{stamp}|{self.movement_id}|{self.lot_id}|{self.quotas}"
         return signing.Signer(salt=_SIGNER_SALT).sign(raw)
 
     @classmethod
@@ -68,13 +76,17 @@ class Cursor:
             return None
         try:
             raw = signing.Signer(salt=_SIGNER_SALT).unsign(value)
-            store_id, month, stamp, movement_id, lot_id = raw.split("|")
+            parts = raw.split("|")
+            if len(parts) == 5:  # a cursor of a server without quotas in the snapshot
+                parts.append("")
+            store_id, month, stamp, movement_id, lot_id, quotas = parts
             return cls(
                 int(store_id),
                 month,
                 datetime.fromtimestamp(float(stamp), tz=UTC),
                 int(movement_id),
                 int(lot_id),
+                quotas,
             )
         except (signing.BadSignature, ValueError, OverflowError, OSError):
             return None
@@ -121,7 +133,7 @@ def _products(
     dlcs: dict[int, date] = dict(
         lots.values("product_id").annotate(first=Min("dlc")).values_list("product_id", "first")
     )
-    items = []
+    items: list[dict[str, Any]] = []
     append = items.append
     # Dicts built with only the keys that have a value (no per-item filtering afterwards):
     # this loop runs 20,000 times for a full snapshot.
@@ -170,6 +182,57 @@ def _products(
     return items
 
 
+@dataclass(frozen=True)
+class _Quotas:
+    """The shop's active quotas: their items for the snapshot, as rules, and a hash of them."""
+
+    items: list[dict[str, Any]]
+    rules: list[tuple[int, QuotaRule]]
+    digest: str
+
+
+def _quotas(store: Store) -> _Quotas:
+    items: list[dict[str, Any]] = []
+    rules: list[tuple[int, QuotaRule]] = []
+    for quota in Quota.objects.filter(store=store, active=True).order_by("pk"):
+        rule = quota.as_rule()
+        rules.append((quota.pk, rule))
+        items.append(
+            {
+                "id": quota.pk,
+                "label": rule.label,
+                "scope": rule.scope,
+                "target_id": int(rule.target_id),
+                "unit": rule.unit,
+            }
+        )
+    definitions = [
+        [pk, r.scope, r.target_id, r.unit, r.base_quantity, r.per_extra_person, r.label]
+        + sorted(r.limits_by_size.items())
+        for pk, r in rules
+    ]
+    digest = hashlib.sha256(orjson.dumps(definitions)).hexdigest()[:12] if rules else ""
+    return _Quotas(items, rules, digest)
+
+
+def _household_quotas(
+    quotas: _Quotas, used: dict[QuotaKey, int], size: int
+) -> tuple[list[dict[str, int]], list[dict[str, int]]]:
+    """A household's limits (scaled to its size) and usage: the current form, and the first
+    form (category quotas in pieces) for older tills."""
+    limits: list[dict[str, int]] = []
+    legacy: list[dict[str, int]] = []
+    for pk, rule in quotas.rules:
+        limit = quota_limit(rule, size)
+        count = used.get(rule.key, 0)
+        limits.append({"quota_id": pk, "limit_qty": limit, "used_qty": count})
+        if rule.scope == "category" and rule.unit == "piece":
+            legacy.append(
+                {"category_id": int(rule.target_id), "limit_qty": limit, "used_qty": count}
+            )
+    return limits, legacy
+
+
 def _beneficiaries(
     store: Store,
     month: str,
@@ -177,17 +240,35 @@ def _beneficiaries(
     since: Cursor | None,
     margin_at: datetime | None,
     now: datetime,
+    quotas: _Quotas,
+    category_parents: dict[int, int | None],
 ) -> list[dict[str, Any]]:
     households = Household.objects.filter(store=store, anonymised_at__isnull=True)
     spending = MonthlySpending.objects.filter(store=store, month=month)
+    ids: list[int] | None = None
     if since is not None and margin_at is not None:
         households = households_changed_since(store, margin_at, now).filter(
             anonymised_at__isnull=True
         )
+        if quotas.rules:
+            # A ticket changes the household's quota usage even when it costs nothing (free
+            # programme goods) and so leaves its spending as it was.
+            households = households | Household.objects.filter(
+                store=store,
+                anonymised_at__isnull=True,
+                pk__in=Ticket.objects.filter(
+                    store=store, month=month, received_at__gt=margin_at, household__isnull=False
+                ).values("household_id"),
+            )
         ids = list(households.values_list("pk", flat=True))
         households = Household.objects.filter(pk__in=ids)
         spending = spending.filter(household_id__in=ids)
     spent = dict(spending.values_list("household_id", "spent_cents"))
+    usage = (
+        quota_usage(store, month, [rule for _pk, rule in quotas.rules], category_parents, ids)
+        if quotas.rules
+        else {}
+    )
     items = []
     for (
         pk,
@@ -217,20 +298,24 @@ def _beneficiaries(
             status = rights_status(start, end, suspended, today)
             if status == "upcoming":
                 status = "expired"
-        items.append(
-            _drop_none(
-                {
-                    "code": code,
-                    "label": label,
-                    "status": status,
-                    "budget_cents": budget,
-                    "spent_cents": spent.get(pk, 0),
-                    "month": month,
-                    "rate_bp": rate,
-                    "household_size": max(1, adults + children),
-                }
-            )
+        size = max(1, adults + children)
+        item = _drop_none(
+            {
+                "code": code,
+                "label": label,
+                "status": status,
+                "budget_cents": budget,
+                "spent_cents": spent.get(pk, 0),
+                "month": month,
+                "rate_bp": rate,
+                "household_size": size,
+            }
         )
+        if quotas.rules:
+            item["quota_limits"], legacy = _household_quotas(quotas, usage.get(pk, {}), size)
+            if legacy:
+                item["quotas"] = legacy
+        items.append(item)
     return items
 
 
@@ -264,7 +349,9 @@ def _cashiers(store: Store, margin_at: datetime | None) -> tuple[list[dict[str, 
     return items, gone
 
 
-def _categories(store: Store, margin_at: datetime | None) -> tuple[list[dict[str, Any]], list[int]]:
+def _categories(
+    store: Store, margin_at: datetime | None
+) -> tuple[list[dict[str, Any]], list[int], dict[int, int | None]]:
     rows = list(
         Category.objects.filter(store=store).values_list("pk", "name", "parent_id", "updated_at")
     )
@@ -280,7 +367,7 @@ def _categories(store: Store, margin_at: datetime | None) -> tuple[list[dict[str
                 store=store, kind=CatalogTombstone.Kind.CATEGORY, deleted_at__gt=margin_at
             ).values_list("object_id", flat=True)
         )
-    return items, deleted
+    return items, deleted, {pk: parent for pk, _name, parent, _updated in rows}
 
 
 def build_snapshot(store: Store, since: str | None = None) -> BuiltSnapshot:
@@ -290,7 +377,10 @@ def build_snapshot(store: Store, since: str | None = None) -> BuiltSnapshot:
     month = month_of(now, store.timezone)
     today = now.astimezone(ZoneInfo(store.timezone)).date()
     cursor = Cursor.decode(since)
-    if cursor is not None and (cursor.store_id != store.pk or cursor.month != month):
+    quotas = _quotas(store)
+    if cursor is not None and (
+        cursor.store_id != store.pk or cursor.month != month or cursor.quotas != quotas.digest
+    ):
         cursor = None
     margin_at = (
         cursor.at - timedelta(seconds=settings.CABAS_SNAPSHOT_CURSOR_MARGIN) if cursor else None
@@ -299,9 +389,11 @@ def build_snapshot(store: Store, since: str | None = None) -> BuiltSnapshot:
         "movement": StockMovement.objects.filter(store=store).aggregate(m=Max("pk"))["m"] or 0,
         "lot": Lot.objects.filter(store=store).aggregate(m=Max("pk"))["m"] or 0,
     }
-    categories, deleted_categories = _categories(store, margin_at)
+    categories, deleted_categories, category_parents = _categories(store, margin_at)
     products = _products(store, cursor, margin_at)
-    beneficiaries = _beneficiaries(store, month, today, cursor, margin_at, now)
+    beneficiaries = _beneficiaries(
+        store, month, today, cursor, margin_at, now, quotas, category_parents
+    )
     cashiers, gone_cashiers = _cashiers(store, margin_at)
     # The one implementation of the shop's rates (the till applies them with the same
     # cabas.rules.pricing as the server's price check).
@@ -320,6 +412,7 @@ def build_snapshot(store: Store, since: str | None = None) -> BuiltSnapshot:
         "products": products,
         "beneficiaries": beneficiaries,
         "cashiers": cashiers,
+        "quotas": quotas.items,
         "deleted": {
             "products": [],
             "beneficiaries": codes_retired_since(store, margin_at) if margin_at else [],
@@ -331,7 +424,9 @@ def build_snapshot(store: Store, since: str | None = None) -> BuiltSnapshot:
     # separators=(",", ":")), ten times faster: 5 MB of JSON for 20,000 products.
     content_json = orjson.dumps(content)
     etag = '"' + hashlib.sha256(content_json).hexdigest()[:32] + '"'
-    new_cursor = Cursor(store.pk, month, now, marks["movement"], marks["lot"]).encode()
+    new_cursor = Cursor(
+        store.pk, month, now, marks["movement"], marks["lot"], quotas.digest
+    ).encode()
     head = json.dumps(
         {
             "cursor": new_cursor,

@@ -28,7 +28,6 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, OperationalError, connection, models, transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from cabas.gestion.beneficiaries import codes as card_codes
@@ -46,6 +45,7 @@ from cabas.gestion.sales.models import (
     TicketLine,
     TicketPayment,
 )
+from cabas.gestion.sales.selectors import quota_usage
 from cabas.gestion.stock.models import Lot, MovementKind
 from cabas.gestion.stock.services import MovementSpec, stock_movements_bulk_apply
 from cabas.gestion.stores.models import Membership, Store
@@ -64,7 +64,7 @@ from cabas.rules.budget import month_of
 from cabas.rules.money import format_euros
 from cabas.rules.pricing import FULL_RATE_BP, Tariff, beneficiary_unit_price_cents, format_rate
 from cabas.rules.quotas import Quota as QuotaRule
-from cabas.rules.quotas import QuotaKey, QuotaLine, check_quotas
+from cabas.rules.quotas import QuotaLine, check_quotas
 
 logger = logging.getLogger(__name__)
 
@@ -213,6 +213,7 @@ class _Prepared:
     expired_lots: dict[int, date]
     quotas: list[QuotaRule]
     quota_lines: list[QuotaLine]
+    category_parents: dict[int, int | None]
 
 
 def _anomaly(kind: str, message: str, line: int | None = None, **details: Any) -> Row:
@@ -390,6 +391,7 @@ def prepare(
         context.expired_lots,
         context.quotas,
         quota_lines,
+        context.category_parents,
     )
 
 
@@ -608,7 +610,7 @@ def _store_ticket(prepared: _Prepared, cursor: Any) -> None:
                         )
                     )
     if prepared.quota_lines:
-        anomalies.extend(_quota_anomalies(prepared))
+        anomalies.extend(_quota_anomalies(prepared, prepared.category_parents))
     _insert(cursor, TicketLine, prepared.lines)
     _insert(cursor, TicketPayment, prepared.payments)
     household = prepared.household
@@ -657,33 +659,14 @@ def _month_spent(cursor: Any, household_id: int, month: str) -> int:
     return row[0] if row is not None and row[0] is not None else 0
 
 
-def _quota_anomalies(prepared: _Prepared) -> list[Row]:
+def _quota_anomalies(prepared: _Prepared, category_parents: dict[int, int | None]) -> list[Row]:
     """The quotas this ticket goes over, counting what the household bought earlier in the
     month (one grouped read, before this ticket's lines are written)."""
     ticket, household = prepared.ticket, prepared.household
     assert household is not None
-    bought: dict[QuotaKey, int] = {}
-    totals = (
-        TicketLine.objects.filter(
-            ticket__household=household, ticket__month=ticket["month"], product__isnull=False
-        )
-        .values("product_id", "product__category_id", "product__category__parent_id", "unit")
-        .annotate(total=Sum("quantity"))
-        .values_list(
-            "product_id", "product__category_id", "product__category__parent_id", "unit", "total"
-        )
-    )
-    for product_id, category_id, parent_id, unit, total in totals:
-        path = [str(c) for c in (category_id, parent_id) if c is not None]
-        line = QuotaLine(
-            product_id=str(product_id),
-            category_path=path,
-            quantity=total,
-            unit="kg" if unit == "kg" else "piece",
-        )
-        for quota in prepared.quotas:
-            if line.counts_for(quota):
-                bought[quota.key] = bought.get(quota.key, 0) + total
+    bought = quota_usage(
+        prepared.store, ticket["month"], prepared.quotas, category_parents, [household.pk]
+    ).get(household.pk, {})
     found = check_quotas(
         prepared.quotas, bought, prepared.quota_lines, household_size=max(1, household.size)
     )
