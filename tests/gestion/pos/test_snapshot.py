@@ -218,3 +218,42 @@ def test_a_delta_carries_a_household_whose_quota_usage_changed(world, shop_a, ti
     assert again.full is True
     limits = {q.quota_id: q.limit_qty for q in again.beneficiaries[0].quota_limits}
     assert limits[milk.pk] == 4
+
+
+def test_a_delta_carries_the_products_whose_stock_changed_and_only_those(
+    world, shop_a, till_a, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cabas.gestion.catalog.models import Product
+    from cabas.gestion.stock.models import LossCause
+    from cabas.gestion.stock.services import loss_record, lot_receive
+
+    settings.CABAS_SNAPSHOT_CURSOR_MARGIN = 0
+    first = snapshot(till_a)
+    before = Product.objects.get(pk=shop_a.tomatoes.pk).updated_at
+    # A sale at the till, a loss and a delivery: none of them edits the catalogue.
+    _send(till_a, ticket(shop_a, [(shop_a.tomatoes, 750)], household=False))
+    loss_record(
+        store=world.store_a, product=shop_a.milk, quantity=2, cause=LossCause.values[0], actor=None
+    )
+    lot_receive(
+        store=world.store_a,
+        product=shop_a.pasta,
+        quantity=10,
+        actor=None,
+        dlc=timezone.localdate() + timedelta(days=3),
+    )
+    assert Product.objects.get(pk=shop_a.tomatoes.pk).updated_at > before
+    delta = snapshot(till_a, first.cursor)
+    stock = {p.id: p.stock_qty for p in delta.products}
+    assert stock == {
+        shop_a.tomatoes.pk: 20_000 - 750,
+        shop_a.milk.pk: 30 - 2,
+        shop_a.pasta.pk: 50 + 10,
+    }
+    pasta = next(p for p in delta.products if p.id == shop_a.pasta.pk)
+    assert pasta.earliest_dlc == timezone.localdate() + timedelta(days=3)
+    assert snapshot(till_a, delta.cursor).products == []
