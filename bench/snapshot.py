@@ -4,6 +4,7 @@ a baseline that reads the same rows with bare SQL and dumps them, in the same ru
 
     .venv/bin/python bench/snapshot.py
     .venv/bin/python bench/snapshot.py --small
+    .venv/bin/python bench/snapshot.py --quotas             # the shop defines three quotas
     .venv/bin/python bench/snapshot.py --database-url postgres://postgres@127.0.0.1:5432/cabas_bench_snapshot
 """
 
@@ -28,6 +29,9 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=20_000)
     parser.add_argument("--households", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--quotas", action="store_true", help="the shop defines 3 quotas (product, rayon, kg)"
+    )
     args = parser.parse_args()
     if args.small:
         args.products, args.households = 2_000, 1_000
@@ -77,6 +81,7 @@ def main() -> None:
     from django.conf import settings
 
     settings.CABAS_SNAPSHOT_CURSOR_MARGIN = 5
+    _set_quotas(store, args.quotas)
     print(f"database: {connection.vendor} ({url.split('@')[-1]})")
     print(f"shop: {args.products:,} products, {args.households:,} households")
 
@@ -128,6 +133,26 @@ def main() -> None:
         f"{len(gzip.compress(delta.body)):,} gzipped (target < 5 KB): "
         f"{len(data['products'])} products, {len(data['beneficiaries'])} households"
     )
+
+
+def _set_quotas(store: object, wanted: bool) -> None:
+    """Three quotas (a product in pieces, a rayon in pieces, a rayon in kilos), or none."""
+    from cabas.gestion.beneficiaries.models import Quota
+    from cabas.gestion.beneficiaries.services import quota_save
+    from cabas.gestion.catalog.models import Category, Product
+
+    Quota.objects.filter(store=store).delete()
+    if not wanted:
+        return
+    product = Product.objects.filter(store=store).order_by("pk").first()
+    rayon = Category.objects.filter(store=store, parent__isnull=True).order_by("pk").first()
+    assert product is not None and rayon is not None
+    for data in (
+        {"product": product, "label": "Produit", "base_quantity": 2, "per_extra_person": 1},
+        {"category": rayon, "label": "Rayon", "base_quantity": 10, "per_extra_person": 2},
+        {"category": rayon, "label": "Vrac", "unit": "kg", "base_quantity": 3000},
+    ):
+        quota_save(store=store, actor=None, data=data)  # type: ignore[arg-type]
 
 
 def _bare_sql(store_id: int) -> bytes:

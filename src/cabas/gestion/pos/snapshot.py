@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -182,6 +182,11 @@ class _Quotas:
     items: list[dict[str, Any]]
     rules: list[tuple[int, QuotaRule]]
     digest: str
+    # Households of one size that used nothing yet get the same lists (most of them): built
+    # once per size, not once per household.
+    unused_by_size: dict[int, tuple[list[dict[str, int]], list[dict[str, int]]]] = field(
+        default_factory=dict
+    )
 
 
 def _quotas(store: Store) -> _Quotas:
@@ -213,6 +218,17 @@ def _household_quotas(
 ) -> tuple[list[dict[str, int]], list[dict[str, int]]]:
     """A household's limits (scaled to its size) and usage: the current form, and the first
     form (category quotas in pieces) for older tills."""
+    if not used:
+        found = quotas.unused_by_size.get(size)
+        if found is None:
+            found = quotas.unused_by_size[size] = _quota_lists(quotas, used, size)
+        return found
+    return _quota_lists(quotas, used, size)
+
+
+def _quota_lists(
+    quotas: _Quotas, used: dict[QuotaKey, int], size: int
+) -> tuple[list[dict[str, int]], list[dict[str, int]]]:
     limits: list[dict[str, int]] = []
     legacy: list[dict[str, int]] = []
     for pk, rule in quotas.rules:
