@@ -1,6 +1,9 @@
 """Ticket intake (`POST tickets`' service), in-process: 5-line tickets, each in its own
 transaction, next to a raw-SQL baseline that performs the same inserts and updates in the same
-run on the same database; then the replay of the same tickets (all `duplicate`).
+run on the same database, the two alternating in rounds (10 rounds of 50 + 50 tickets with
+``--small``) so that a changing load weighs on both: the median ratio of the rounds and their
+range are printed with the absolute rates; then the replay of the same tickets (all
+`duplicate`).
 
     .venv/bin/python bench/ticket_intake.py                 # SQLite file (WAL, synchronous=FULL)
     .venv/bin/python bench/ticket_intake.py --small
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import statistics
 import sys
 import time
 import uuid
@@ -32,11 +36,15 @@ def main() -> None:
     parser.add_argument("--movements", type=int, default=200_000)
     parser.add_argument("--tickets", type=int, default=2_000)
     parser.add_argument("--batch", type=int, default=50, help="tickets per POST (1..100)")
+    parser.add_argument("--rounds", type=int, default=10, help="alternating intake/raw chunks")
     args = parser.parse_args()
     if args.small:
-        args.products, args.movements, args.tickets = 1_000, 20_000, 400
+        args.products, args.movements, args.tickets = 1_000, 20_000, 500
     if args.database_url:
         os.environ["BENCH_DATABASE_URL"] = args.database_url
+    # As in production: with DEBUG on, Django records every statement, which costs the
+    # intake (more statements) more than the baseline.
+    os.environ.setdefault("CABAS_DEBUG", "false")
 
     url = _stockdata.django_setup("ticket_intake")
     from django.db import connection
@@ -45,8 +53,10 @@ def main() -> None:
     print(f"database: {connection.vendor} ({url.split('@')[-1]})")
     print(f"history: {shop['history']}")
 
-    tickets = [_ticket(shop) for _ in range(args.tickets)]
-    raw_tickets = [_ticket(shop) for _ in range(args.tickets)]
+    rounds = max(1, args.rounds)
+    chunk = max(1, args.tickets // rounds)
+    tickets = [_ticket(shop) for _ in range(chunk * rounds)]
+    raw_tickets = [_ticket(shop) for _ in range(chunk * rounds)]
 
     from django.db import reset_queries
 
@@ -55,30 +65,43 @@ def main() -> None:
 
     device = shop["device"]
     reset_queries()
-    started = time.perf_counter()
-    for start in range(0, len(tickets), args.batch):
-        results = ticket_batch_ingest(
-            device=device, raw_tickets=tickets[start : start + args.batch]
-        )
-        assert all(r.status == "created" for r in results), results[:3]
-    intake = time.perf_counter() - started
 
-    started = time.perf_counter()
-    for raw in raw_tickets:
-        _raw_sql_ticket(shop, raw)
-    baseline = time.perf_counter() - started
+    def ingest(batch: list[dict[str, Any]], expected: str) -> float:
+        started = time.perf_counter()
+        for start in range(0, len(batch), args.batch):
+            results = ticket_batch_ingest(
+                device=device, raw_tickets=batch[start : start + args.batch]
+            )
+            assert all(r.status == expected for r in results), results[:3]
+        return time.perf_counter() - started
+
+    def raw_sql(batch: list[dict[str, Any]]) -> float:
+        started = time.perf_counter()
+        for raw in batch:
+            _raw_sql_ticket(shop, raw)
+        return time.perf_counter() - started
+
+    # Intake and baseline alternate in short chunks (and swap which goes first), so that a
+    # load that changes during the run weighs on both alike; each round gives its own ratio.
+    intake_times: list[float] = []
+    raw_times: list[float] = []
+    for r in range(rounds):
+        ours = tickets[r * chunk : (r + 1) * chunk]
+        theirs = raw_tickets[r * chunk : (r + 1) * chunk]
+        if r % 2 == 0:
+            intake_times.append(ingest(ours, "created"))
+            raw_times.append(raw_sql(theirs))
+        else:
+            raw_times.append(raw_sql(theirs))
+            intake_times.append(ingest(ours, "created"))
+    intake = sum(intake_times)
+    baseline = sum(raw_times)
 
     before = Ticket.objects.count()
-    started = time.perf_counter()
-    for start in range(0, len(tickets), args.batch):
-        results = ticket_batch_ingest(
-            device=device, raw_tickets=tickets[start : start + args.batch]
-        )
-        assert all(r.status == "duplicate" for r in results)
-    replay = time.perf_counter() - started
+    replay = ingest(tickets, "duplicate")
     assert Ticket.objects.count() == before
 
-    single = tickets[: max(50, args.tickets // 10)]
+    single = tickets[: max(50, len(tickets) // 10)]
     replayed_single = [dict(t, id=str(uuid.uuid4())) for t in single]
     started = time.perf_counter()
     for raw in replayed_single:
@@ -87,13 +110,27 @@ def main() -> None:
 
     n = len(tickets)
     rate, base_rate = n / intake, n / baseline
-    print(f"intake ({args.batch} per POST, one transaction per ticket): {rate:7.0f} tickets/s")
+    ratios = sorted(raw / ours for ours, raw in zip(intake_times, raw_times, strict=True))
+    rates = sorted(chunk / t for t in intake_times)
+    base_rates = sorted(chunk / t for t in raw_times)
+    print(f"rounds: {rounds} x ({chunk} intake + {chunk} raw SQL), alternating")
+    print(
+        f"intake ({args.batch} per POST, one transaction per ticket): {rate:7.0f} tickets/s "
+        f"(rounds {rates[0]:.0f}-{rates[-1]:.0f}, median {statistics.median(rates):.0f})"
+    )
     print(
         f"intake (1 per POST):                                  "
         f"{len(single) / one_by_one:7.0f} tickets/s"
     )
-    print(f"raw SQL baseline (same inserts and updates):          {base_rate:7.0f} tickets/s")
-    print(f"ratio intake / baseline:                              {rate / base_rate:7.2f}")
+    print(
+        f"raw SQL baseline (same inserts and updates):          {base_rate:7.0f} tickets/s "
+        f"(rounds {base_rates[0]:.0f}-{base_rates[-1]:.0f}, "
+        f"median {statistics.median(base_rates):.0f})"
+    )
+    print(
+        f"ratio intake / baseline: median of rounds {statistics.median(ratios):.2f} "
+        f"(range {ratios[0]:.2f}-{ratios[-1]:.2f}; overall {rate / base_rate:.2f})"
+    )
     print(
         f"replay (all duplicate, nothing written):              {n / replay:7.0f} tickets/s "
         f"({intake / replay:.1f}x faster than the first pass)"
@@ -297,10 +334,10 @@ def _raw_sql_ticket(shop: dict[str, Any], raw: dict[str, Any]) -> None:
         lot_of = {product_id: lot_id for lot_id, product_id, _q in cursor.fetchall()}
         cases = " ".join(["WHEN %s THEN %s"] * len(lines))
         cursor.execute(
-            f"UPDATE catalog_product SET stock_qty = stock_qty + CASE id {cases} ELSE 0 END "  # noqa: S608
-            f"WHERE store_id = %s AND id IN ({marks})",
+            f"UPDATE catalog_product SET stock_qty = stock_qty + CASE id {cases} ELSE 0 END, "  # noqa: S608
+            f"updated_at = %s WHERE store_id = %s AND id IN ({marks})",
             [v for line in lines for v in (line["product_id"], -line["quantity"])]
-            + [store_id, *product_ids],
+            + [when, store_id, *product_ids],
         )
         cursor.execute(
             "INSERT INTO stock_stockmovement (store_id, product_id, lot_id, kind, quantity, "  # noqa: S608

@@ -139,7 +139,7 @@ def test_the_local_data_is_encrypted_and_readable_again(ctx, server):
     raw = (ctx.data.data / "snapshot.bin").read_bytes()
     assert b"Produit" not in raw and b"Martin" not in raw
     header = json.loads(raw.split(b"\n", 1)[0])
-    assert header["format"] == 1
+    assert header["format"] == 2  # STORE_FORMAT: 2 since the quotas
     again = SnapshotStore(ctx.data, key_mode="file").load()
     assert again[0].cursor == "c1"
     assert oct((ctx.data.data / "key").stat().st_mode & 0o777) == "0o600"

@@ -243,3 +243,58 @@ def test_closing_the_session_with_tickets_waiting_asks_first(till, view, ctx, se
 def test_an_empty_scan_does_nothing(till, view, code):
     till.scan(code)
     assert till.lines == []
+
+
+def _with_quotas(snapshot):  # noqa: ANN001, ANN202
+    from cabas.protocol import Snapshot
+
+    data = snapshot.model_dump(mode="json")
+    data["quotas"] = [
+        {"id": 1, "label": "Produit 1", "scope": "product", "target_id": 1},
+        {"id": 2, "label": "Fruits", "scope": "category", "target_id": 3, "unit": "kg"},
+    ]
+    client = data["beneficiaries"][0]
+    client["quotas"] = []
+    client["quota_limits"] = [
+        {"quota_id": 1, "limit_qty": 3, "used_qty": 1},
+        {"quota_id": 2, "limit_qty": 2000, "used_qty": 500},
+    ]
+    return Snapshot.model_validate(data)
+
+
+def test_a_product_quota_and_a_kg_quota_count_waiting_tickets_in_their_units(ctx, server, view):
+    from tests.caisse.conftest import NOW
+
+    ctx.store.save(_with_quotas(server.snapshot_value), fetched_at=NOW)
+    till = ctx.till(view, now=lambda: NOW)
+    assert till.sign_in(7, "1234")
+    till.scan("B0001")
+    till.add_weighed(900, 1000)  # Fruits: 500 g counted by the server + 1 kg = 1.5 kg of 2
+    scan_product(till, 1)  # Produit 1: 1 + 1 of 3
+    assert not any("Quota" in text for text in view.texts("warning"))
+    assert till.add_payment("cash") is not None  # waits in the outbox, not acknowledged
+    till.scan("B0001")
+    scan_product(till, 1)  # 1 + 1 waiting + 1 = 3: still fine
+    assert not any("Quota" in text for text in view.texts("warning"))
+    till.add_weighed(900, 600)  # 500 g + 1 kg waiting + 600 g = 2.1 kg > 2 kg
+    assert "Quota dépassé : Fruits, 2\u00a0kg par mois" in view.texts("warning")[-1]
+    assert "déjà 1,5\u00a0kg ce mois-ci" in view.texts("warning")[-1]
+    scan_product(till, 1)  # 1 + 1 waiting + 2 = 4 > 3
+    assert any("Quota dépassé : Produit 1, 3 par mois" in t for t in view.texts("warning"))
+    view.answer = False
+    assert till.add_payment("cash") is None
+    assert "Produit 1" in view.questions[-1] and "Fruits" in view.questions[-1]
+
+
+def test_local_data_written_before_the_quotas_asks_for_a_full_snapshot(ctx, server):
+    from cabas.caisse.core import store as local
+
+    assert ctx.store.resume_cursor() == server.snapshot_value.cursor
+    saved = local.STORE_FORMAT
+    try:
+        local.STORE_FORMAT = 1  # as the previous till version wrote it
+        ctx.store.save(server.snapshot_value)
+    finally:
+        local.STORE_FORMAT = saved
+    assert ctx.store.resume_cursor() is None
+    assert ctx.store.load() is not None  # still readable, still sells

@@ -43,10 +43,38 @@ class ProductItem(ReadModel):
 
 
 class QuotaUsage(ReadModel):
-    """A monthly limit on a category for a household, and how much of it is used."""
+    """A monthly limit on a category for a household, in pieces, and how much of it is used:
+    the first form of quotas, still sent for older tills (category quotas in pieces only).
+    Newer tills read `BeneficiaryItem.quota_limits` and `Snapshot.quotas` instead."""
 
     category_id: int
     limit_qty: int
+    used_qty: int = 0
+
+
+QuotaScope = Literal["product", "category"]
+
+
+class QuotaItem(ReadModel):
+    """A monthly quota the shop defines: at most so much of one product (`scope` "product")
+    or of all products of a category and its subcategories ("category") per household and
+    per month. Counted in pieces, or in grams when `unit` is "kg": only cart lines of that
+    unit count. Each household's limit is in its `quota_limits`."""
+
+    id: int
+    label: str
+    scope: QuotaScope
+    target_id: int
+    unit: Unit = "piece"
+
+
+class QuotaLimit(ReadModel):
+    """A household's limit for the quota `quota_id` this `month`, already scaled to its size
+    by the server, and what the server counted of it (its acknowledged tickets, refunds
+    deducted); the till adds its unsent tickets."""
+
+    quota_id: int
+    limit_qty: Annotated[int, Field(ge=0)]
     used_qty: int = 0
 
 
@@ -64,6 +92,7 @@ class BeneficiaryItem(ReadModel):
     rate_bp: BasisPoints | None = None
     household_size: Annotated[int, Field(ge=1)] = 1
     quotas: list[QuotaUsage] = []
+    quota_limits: list[QuotaLimit] = []
 
 
 class CashierItem(ReadModel):
@@ -111,8 +140,8 @@ class DeletedIds(ReadModel):
 class Snapshot(ReadModel):
     """Answer of `GET snapshot`. With `full` true the till replaces all its data; with `full`
     false (a delta, answered to `?since=<cursor>`) it upserts the items and removes `deleted`.
-    `store`, `tariff` and `scale_layout` are always complete. `cursor` is opaque to the till:
-    it sends it back as `since` next time."""
+    `store`, `tariff`, `scale_layout` and `quotas` are always complete. `cursor` is opaque to
+    the till: it sends it back as `since` next time."""
 
     cursor: Annotated[str, Field(min_length=1, max_length=500)]
     generated_at: AwareDatetime
@@ -124,4 +153,5 @@ class Snapshot(ReadModel):
     products: list[ProductItem] = []
     beneficiaries: list[BeneficiaryItem] = []
     cashiers: list[CashierItem] = []
+    quotas: list[QuotaItem] = []
     deleted: DeletedIds = DeletedIds()

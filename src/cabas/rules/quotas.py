@@ -12,8 +12,9 @@ from typing import Literal
 from cabas.rules.money import GRAMS_PER_KG, UNIT_KG, Unit
 
 QuotaScope = Literal["product", "category"]
-QuotaKey = tuple[QuotaScope, str]
-"""``("product", product_id)`` or ``("category", category_id)``, ids as strings."""
+QuotaKey = tuple[QuotaScope, str, Unit]
+"""``("product", product_id, unit)`` or ``("category", category_id, unit)``, ids as strings:
+two quotas of one category in pieces and in kilos count apart."""
 
 
 def format_quantity(quantity: int, unit: Unit) -> str:
@@ -62,7 +63,7 @@ class Quota:
 
     @property
     def key(self) -> QuotaKey:
-        return (self.scope, self.target_id)
+        return (self.scope, self.target_id, self.unit)
 
 
 def quota_limit(quota: Quota, household_size: int) -> int:

@@ -114,5 +114,146 @@ def test_a_revoked_till_gets_no_snapshot(world, shop_a, till_a):
 
 
 def test_the_snapshot_keeps_its_queries_few(world, shop_a, till_a, django_assert_max_num_queries):
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(19):
         snapshot(till_a)
+
+
+def test_the_snapshots_tariff_is_the_one_of_tariff_for_store(world, shop_a, till_a):
+    from cabas.gestion.beneficiaries.selectors import tariff_for_store
+    from cabas.gestion.beneficiaries.services import beneficiary_settings_update
+    from cabas.gestion.catalog.services import category_update
+
+    rayon = shop_a.pasta.category
+    category_update(
+        category=rayon, actor=world.alice, name=rayon.name, parent=None, position=0, rate_bp=3000
+    )
+    product_update(product=shop_a.milk, actor=world.alice, data={"rate_bp": 500})
+    beneficiary_settings_update(
+        store=world.store_a, actor=world.alice, data={"origin_ceilings_bp": {"donation": 1000}}
+    )
+    expected = tariff_for_store(world.store_a)
+    for data in (snapshot(till_a), snapshot(till_a, snapshot(till_a).cursor)):
+        assert data.tariff.shop_rate_bp == expected.shop_rate_bp
+        assert data.tariff.category_rates_bp == {str(rayon.pk): 3000}
+        assert data.tariff.category_rates_bp == dict(expected.category_rates_bp)
+        assert data.tariff.product_rates_bp == {str(shop_a.milk.pk): 500}
+        assert data.tariff.product_rates_bp == dict(expected.product_rates_bp)
+        assert data.tariff.origin_ceilings_bp == dict(expected.origin_ceilings_bp)
+
+
+def _quotas_of_shop_a(shop_a):  # noqa: ANN001, ANN202
+    from cabas.gestion.beneficiaries.services import quota_save
+
+    store, rayon = shop_a.store, shop_a.pasta.category
+    milk = quota_save(
+        store=store,
+        actor=None,
+        data={"product": shop_a.milk, "label": "Lait", "base_quantity": 3, "per_extra_person": 1},
+    )
+    fruit = quota_save(
+        store=store,
+        actor=None,
+        data={"category": rayon, "label": "Vrac", "unit": "kg", "base_quantity": 1000},
+    )
+    pieces = quota_save(
+        store=store, actor=None, data={"category": rayon, "label": "Épicerie", "base_quantity": 9}
+    )
+    return milk, fruit, pieces
+
+
+def _send(till, *tickets):  # noqa: ANN001, ANN202
+    response = till.post("tickets", {"tickets": list(tickets)})
+    assert response.status_code == 200, response.content
+    return response.json()["results"]
+
+
+def test_the_snapshot_carries_every_quota_scaled_to_the_household_with_its_usage(
+    world, shop_a, till_a
+):
+    from cabas.gestion.beneficiaries.services import household_update
+
+    household_update(household=shop_a.household, actor=world.alice, data={"children": 2})
+    milk, fruit, pieces = _quotas_of_shop_a(shop_a)
+    _send(till_a, ticket(shop_a, [(shop_a.milk, 2), (shop_a.tomatoes, 600)]))
+    _send(till_a, ticket(shop_a, [(shop_a.tomatoes, 250)]))
+
+    data = snapshot(till_a)
+    assert {(q.id, q.scope, q.target_id, q.unit) for q in data.quotas} == {
+        (milk.pk, "product", shop_a.milk.pk, "piece"),
+        (fruit.pk, "category", shop_a.pasta.category_id, "kg"),
+        (pieces.pk, "category", shop_a.pasta.category_id, "piece"),
+    }
+    beneficiary = data.beneficiaries[0]
+    assert beneficiary.household_size == 3
+    limits = {q.quota_id: (q.limit_qty, q.used_qty) for q in beneficiary.quota_limits}
+    # Milk: 3 for one person + 1 per extra person; weighed goods counted in grams; the
+    # pieces quota of the rayon counts the milk, not the grams of tomatoes.
+    assert limits == {milk.pk: (5, 2), fruit.pk: (1000, 850), pieces.pk: (9, 2)}
+    # The first form, for older tills: category quotas in pieces only.
+    assert [(q.category_id, q.limit_qty, q.used_qty) for q in beneficiary.quotas] == [
+        (shop_a.pasta.category_id, 9, 2)
+    ]
+
+
+def test_a_delta_carries_a_household_whose_quota_usage_changed(world, shop_a, till_a, settings):
+    from cabas.gestion.beneficiaries.services import quota_save
+
+    settings.CABAS_SNAPSHOT_CURSOR_MARGIN = 0
+    milk, _fruit, _pieces = _quotas_of_shop_a(shop_a)
+    first = snapshot(till_a)
+    assert snapshot(till_a, first.cursor).beneficiaries == []
+    # Free goods: the spending does not move, the quota usage does.
+    free = ticket(shop_a, [(shop_a.milk, 1)], rate_bp=0)
+    assert free["total_cents"] == 0
+    _send(till_a, free)
+    delta = snapshot(till_a, first.cursor)
+    assert delta.full is False
+    assert [b.code for b in delta.beneficiaries] == [shop_a.household.code]
+    limits = {q.quota_id: q.used_qty for q in delta.beneficiaries[0].quota_limits}
+    assert limits[milk.pk] == 1
+    assert len(delta.quotas) == 3  # always complete
+    # A change of the quotas themselves changes every household's limits: a full snapshot.
+    quota_save(store=shop_a.store, actor=None, data={"base_quantity": 4}, quota=milk)
+    again = snapshot(till_a, delta.cursor)
+    assert again.full is True
+    limits = {q.quota_id: q.limit_qty for q in again.beneficiaries[0].quota_limits}
+    assert limits[milk.pk] == 4
+
+
+def test_a_delta_carries_the_products_whose_stock_changed_and_only_those(
+    world, shop_a, till_a, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cabas.gestion.catalog.models import Product
+    from cabas.gestion.stock.models import LossCause
+    from cabas.gestion.stock.services import loss_record, lot_receive
+
+    settings.CABAS_SNAPSHOT_CURSOR_MARGIN = 0
+    first = snapshot(till_a)
+    before = Product.objects.get(pk=shop_a.tomatoes.pk).updated_at
+    # A sale at the till, a loss and a delivery: none of them edits the catalogue.
+    _send(till_a, ticket(shop_a, [(shop_a.tomatoes, 750)], household=False))
+    loss_record(
+        store=world.store_a, product=shop_a.milk, quantity=2, cause=LossCause.values[0], actor=None
+    )
+    lot_receive(
+        store=world.store_a,
+        product=shop_a.pasta,
+        quantity=10,
+        actor=None,
+        dlc=timezone.localdate() + timedelta(days=3),
+    )
+    assert Product.objects.get(pk=shop_a.tomatoes.pk).updated_at > before
+    delta = snapshot(till_a, first.cursor)
+    stock = {p.id: p.stock_qty for p in delta.products}
+    assert stock == {
+        shop_a.tomatoes.pk: 20_000 - 750,
+        shop_a.milk.pk: 30 - 2,
+        shop_a.pasta.pk: 50 + 10,
+    }
+    pasta = next(p for p in delta.products if p.id == shop_a.pasta.pk)
+    assert pasta.earliest_dlc == timezone.localdate() + timedelta(days=3)
+    assert snapshot(till_a, delta.cursor).products == []

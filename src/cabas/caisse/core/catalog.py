@@ -7,7 +7,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
-from cabas.protocol import BeneficiaryItem, CashierItem, ProductItem, Snapshot
+from cabas.protocol import BeneficiaryItem, CashierItem, ProductItem, QuotaItem, Snapshot
 from cabas.rules.barcodes import ScaleLayout, normalize, parse_scale_layout
 from cabas.rules.pricing import Tariff
 
@@ -27,6 +27,7 @@ class Catalog:
     cashiers: dict[int, CashierItem] = field(default_factory=dict)
     category_names: dict[int, str] = field(default_factory=dict)
     category_parents: dict[int, int | None] = field(default_factory=dict)
+    quotas: dict[int, QuotaItem] = field(default_factory=dict)
     _search_rows: list[tuple[str, ProductItem]] = field(default_factory=list)
     tariff: Tariff = field(default_factory=lambda: Tariff(shop_rate_bp=10_000))
     layout: ScaleLayout = field(default_factory=ScaleLayout)
@@ -45,6 +46,7 @@ class Catalog:
         for category in snapshot.categories:
             catalog.category_names[category.id] = category.name
             catalog.category_parents[category.id] = category.parent_id
+        catalog.quotas = {item.id: item for item in snapshot.quotas}
         catalog.tariff = Tariff.from_dict(snapshot.tariff.model_dump())
         catalog.layout = parse_scale_layout(snapshot.scale_layout.model_dump())
         return catalog

@@ -31,7 +31,10 @@ from cabas.protocol import Snapshot
 
 log = logging.getLogger(__name__)
 
-STORE_FORMAT = 1
+STORE_FORMAT = 2
+# Format 2: the snapshot may hold the shop's quotas and the households' quota limits. Data of
+# format 1 was written before them: the till asks for a full snapshot once to get them.
+FIRST_FORMAT_WITH_QUOTAS = 2
 CIPHER = "fernet+zlib"
 KEYRING_SERVICE = "cabas-caisse"
 
@@ -133,6 +136,19 @@ class SnapshotStore:
 
     def load(self) -> tuple[Snapshot, datetime] | None:
         """The stored snapshot and when it was fetched, or None if there is none."""
+        found = self._read()
+        return None if found is None else (found[0], found[1])
+
+    def resume_cursor(self) -> str | None:
+        """The cursor to ask the server for a delta with, or None to ask for everything (no
+        data, or data of a format before the quotas: a delta would not bring the quota limits
+        of households that did not change)."""
+        found = self._read()
+        if found is None or found[2] < FIRST_FORMAT_WITH_QUOTAS:
+            return None
+        return found[0].cursor
+
+    def _read(self) -> tuple[Snapshot, datetime, int] | None:
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
@@ -157,7 +173,8 @@ class SnapshotStore:
         meta: dict[str, Any] = json.loads(meta_line)
         snapshot = Snapshot.model_validate_json(body)
         fetched_at = datetime.fromisoformat(meta["fetched_at"])
-        return snapshot, fetched_at
+        stored_format = meta.get("format")
+        return snapshot, fetched_at, stored_format if isinstance(stored_format, int) else 1
 
     def save(self, snapshot: Snapshot, *, fetched_at: datetime | None = None) -> None:
         """Replace the stored snapshot atomically."""
@@ -193,7 +210,7 @@ def _merge(items: list[Any], updates: list[Any], deleted: list[Any], key: str) -
 
 def merge_delta(base: Snapshot, delta: Snapshot) -> Snapshot:
     """The snapshot once a delta (answer to ``?since=``) is applied: items upserted, deleted
-    ones removed; shop, tariff and scale layout replaced (always complete)."""
+    ones removed; shop, tariff, scale layout and quotas replaced (always complete)."""
     return Snapshot(
         cursor=delta.cursor,
         generated_at=delta.generated_at,
@@ -207,4 +224,5 @@ def merge_delta(base: Snapshot, delta: Snapshot) -> Snapshot:
             base.beneficiaries, delta.beneficiaries, delta.deleted.beneficiaries, "code"
         ),
         cashiers=_merge(base.cashiers, delta.cashiers, delta.deleted.cashiers, "id"),
+        quotas=delta.quotas,
     )

@@ -236,10 +236,9 @@ class SyncAgent:
     def _pull(self, report: SyncReport) -> None:
         if self._cursor is None:
             try:
-                loaded = self.store.load()
+                self._cursor = self.store.resume_cursor()
             except StoreError:
-                loaded = None
-            self._cursor = loaded[0].cursor if loaded else None
+                self._cursor = None
         update = self.transport.snapshot(self._cursor)
         if (
             update.full

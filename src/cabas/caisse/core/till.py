@@ -156,6 +156,7 @@ class Till:
         self.pending_quantity: int | None = None
         self._budget: BudgetState | None = None
         self._quota_used: dict[QuotaKey, int] = {}
+        self._quota_rules: list[Quota] = []
         self._warned_over_budget = False
         self._checkout_confirmed = False
         self.z_report: Receipt | None = None
@@ -415,62 +416,98 @@ class Till:
                 entries.setdefault(entry.ticket_id, entry)
         return list(entries.values())
 
+    def _client_quotas(self, client: BeneficiaryItem) -> list[tuple[Quota, int]]:
+        """The client's quotas as rules, limits already scaled to the household by the server,
+        with what the server counted this month: the shop's quotas (product or category,
+        pieces or grams) when the snapshot has them, else the first form of the protocol
+        (category quotas in pieces)."""
+        if client.quota_limits:
+            rules = []
+            for limit in client.quota_limits:
+                item = self.catalog.quotas.get(limit.quota_id)
+                if item is None:
+                    continue
+                rule = Quota(
+                    scope=item.scope,
+                    target_id=str(item.target_id),
+                    label=item.label,
+                    base_quantity=limit.limit_qty,
+                    unit=item.unit,
+                )
+                rules.append((rule, limit.used_qty))
+            return rules
+        return [
+            (
+                Quota(
+                    scope="category",
+                    target_id=str(q.category_id),
+                    label=self.catalog.category_names.get(
+                        q.category_id, f"catégorie {q.category_id}"
+                    ),
+                    base_quantity=q.limit_qty,
+                ),
+                q.used_qty,
+            )
+            for q in client.quotas
+        ]
+
+    def _quota_line(self, product: ProductItem, quantity: int, unit: str) -> QuotaLine:
+        return QuotaLine(
+            product_id=str(product.id),
+            category_path=[str(c) for c in self.catalog.category_path(product)],
+            quantity=quantity,
+            unit="kg" if unit == "kg" else "piece",
+        )
+
     def _refresh_budget(self) -> None:
         client = self.client
         if client is None:
             self._budget = None
+            self._quota_rules, self._quota_used = [], {}
             return
         month = month_of(self.now(), self.tz)
         same_month = client.month == month
         pending = 0
+        quotas = self._client_quotas(client)
         used: dict[QuotaKey, int] = {}
         if same_month:
-            for quota in client.quotas:
-                used[("category", str(quota.category_id))] = quota.used_qty
+            for rule, counted in quotas:
+                used[rule.key] = used.get(rule.key, 0) + counted
         for entry in self._counted_entries():
             if entry.beneficiary_code != client.code or entry.month != month:
                 continue
             pending += entry.total_cents
-            for product_id, quantity, _unit in entry.lines:
+            if not quotas:
+                continue
+            # Tickets not acknowledged yet count against every quota they fall under, in the
+            # quota's own unit (pieces, or grams of weighed goods); refunds give back.
+            for product_id, quantity, unit in entry.lines:
                 product = self.catalog.products.get(product_id) if product_id else None
                 if product is None:
                     continue
-                for category in self.catalog.category_path(product):
-                    key: QuotaKey = ("category", str(category))
-                    used[key] = used.get(key, 0) + quantity
+                line = self._quota_line(product, quantity, unit)
+                for rule, _counted in quotas:
+                    if line.counts_for(rule):
+                        used[rule.key] = used.get(rule.key, 0) + quantity
         # A new month started since the last snapshot: the month's spending starts at zero.
         spent = client.spent_cents if same_month else 0
         self._budget = BudgetState(client.budget_cents, spent, pending)
+        self._quota_rules = [rule for rule, _counted in quotas]
         self._quota_used = used
 
     def budget(self) -> BudgetState | None:
         return self._budget
 
     def _quota_problems(self) -> list[QuotaExceeded]:
-        client = self.client
-        if client is None or not client.quotas:
+        if self.client is None or not self._quota_rules:
             return []
-        quotas = [
-            Quota(
-                scope="category",
-                target_id=str(q.category_id),
-                label=self.catalog.category_names.get(q.category_id, f"catégorie {q.category_id}"),
-                base_quantity=q.limit_qty,
-            )
-            for q in client.quotas
-        ]
         lines = [
-            QuotaLine(
-                product_id=str(line.product_id),
-                category_path=[str(c) for c in self.catalog.category_path(line.product)],
-                quantity=line.quantity,
-                unit=line.unit,
-            )
+            self._quota_line(line.product, line.quantity, line.unit)
             for line in self.lines
             if line.product is not None
         ]
         # Limits in the snapshot are already the household's (scaled by the server).
-        return check_quotas(quotas, self._quota_used, lines, household_size=1)
+        return check_quotas(self._quota_rules, self._quota_used, lines, household_size=1)
 
     # -- summary -----------------------------------------------------------------------------
     def summary(self) -> CartSummary:

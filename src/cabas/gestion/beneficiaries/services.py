@@ -233,12 +233,44 @@ def household_set_budget(
     return household
 
 
-def spending_add(*, store: Store, household: Household, month: str, amount_cents: int) -> None:
+_SPENDING_UPSERTS: dict[str, str] = {}
+
+
+def _spending_upsert_sql(connection: Any) -> str | None:
+    """The upsert of one month's spending for this database, built once (None: no upsert)."""
+    sql = _SPENDING_UPSERTS.get(connection.vendor)
+    if sql is not None or connection.vendor not in ("mysql", "postgresql", "sqlite"):
+        return sql
+    quote = connection.ops.quote_name
+    table = quote(MonthlySpending._meta.db_table)
+    spent, updated = quote("spent_cents"), quote("updated_at")
+    columns = ", ".join(
+        quote(name) for name in ("store_id", "household_id", "month", "spent_cents", "updated_at")
+    )
+    insert = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s) "  # noqa: S608
+    if connection.vendor == "mysql":
+        sql = insert + (
+            f"ON DUPLICATE KEY UPDATE {spent} = {spent} + VALUES({spent}), "
+            f"{updated} = VALUES({updated})"
+        )
+    else:
+        sql = insert + (
+            f"ON CONFLICT ({quote('household_id')}, {quote('month')}) DO UPDATE SET "
+            f"{spent} = {table}.{spent} + excluded.{spent}, {updated} = excluded.{updated}"
+        )
+    _SPENDING_UPSERTS[connection.vendor] = sql
+    return sql
+
+
+def spending_add(
+    *, store: Store, household: Household, month: str, amount_cents: int, cursor: Any = None
+) -> None:
     """Add `amount_cents` (negative for a refund) to the household's spending of `month`.
 
     One statement, an upsert that adds in the database: concurrent tickets of the same household
     never lose an increase, and no lock is held beyond the statement. It joins the caller's
-    transaction (the ticket intake's), so it needs no atomic block of its own.
+    transaction (the ticket intake's, which may pass its own `cursor` of the default
+    database), so it needs no atomic block of its own.
     """
     parse_month(month)
     if household.store_id != store.pk:
@@ -246,31 +278,8 @@ def spending_add(*, store: Store, household: Household, month: str, amount_cents
     if amount_cents == 0:
         return
     connection = connections[router.db_for_write(MonthlySpending)]
-    quote = connection.ops.quote_name
-    table = quote(MonthlySpending._meta.db_table)
-    spent, updated = quote("spent_cents"), quote("updated_at")
-    columns = ", ".join(
-        quote(name) for name in ("store_id", "household_id", "month", "spent_cents", "updated_at")
-    )
-    params: list[Any] = [
-        store.pk,
-        household.pk,
-        month,
-        amount_cents,
-        connection.ops.adapt_datetimefield_value(timezone.now()),
-    ]
-    insert = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s) "  # noqa: S608
-    if connection.vendor == "mysql":
-        sql = insert + (
-            f"ON DUPLICATE KEY UPDATE {spent} = {spent} + VALUES({spent}), "
-            f"{updated} = VALUES({updated})"
-        )
-    elif connection.vendor in ("postgresql", "sqlite"):
-        sql = insert + (
-            f"ON CONFLICT ({quote('household_id')}, {quote('month')}) DO UPDATE SET "
-            f"{spent} = {table}.{spent} + excluded.{spent}, {updated} = excluded.{updated}"
-        )
-    else:  # pragma: no cover - other databases: an atomic add on the row, created if missing
+    sql = _spending_upsert_sql(connection)
+    if sql is None:  # pragma: no cover - other databases: an atomic add on the row
         with transaction.atomic(using=connection.alias):
             row, created = MonthlySpending.objects.get_or_create(
                 store=store,
@@ -283,8 +292,18 @@ def spending_add(*, store: Store, household: Household, month: str, amount_cents
                     spent_cents=F("spent_cents") + amount_cents, updated_at=timezone.now()
                 )
         return
-    with connection.cursor() as cursor:
+    params: list[Any] = [
+        store.pk,
+        household.pk,
+        month,
+        amount_cents,
+        connection.ops.adapt_datetimefield_value(timezone.now()),
+    ]
+    if cursor is not None and connection.alias == "default":
         cursor.execute(sql, params)
+        return
+    with connection.cursor() as own:
+        own.execute(sql, params)
 
 
 @transaction.atomic

@@ -28,7 +28,6 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, OperationalError, connection, models, transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from cabas.gestion.beneficiaries import codes as card_codes
@@ -47,8 +46,9 @@ from cabas.gestion.sales.models import (
     TicketPayment,
     ticket_fields_copy_onto_lines,
 )
+from cabas.gestion.sales.selectors import quota_usage
 from cabas.gestion.stock.models import Lot, MovementKind
-from cabas.gestion.stock.services import MovementSpec, stock_movements_bulk_record
+from cabas.gestion.stock.services import MovementSpec, stock_movements_bulk_apply
 from cabas.gestion.stores.models import Membership, Store
 from cabas.protocol import (
     Ticket as WireTicket,
@@ -65,7 +65,7 @@ from cabas.rules.budget import month_of
 from cabas.rules.money import format_euros
 from cabas.rules.pricing import FULL_RATE_BP, Tariff, beneficiary_unit_price_cents, format_rate
 from cabas.rules.quotas import Quota as QuotaRule
-from cabas.rules.quotas import QuotaKey, QuotaLine, check_quotas
+from cabas.rules.quotas import QuotaLine, check_quotas
 
 logger = logging.getLogger(__name__)
 
@@ -194,28 +194,31 @@ def load_context(store: Store, tickets: Sequence[WireTicket]) -> BatchContext:
     return context
 
 
-@dataclass
-class _Prepared:
-    """A ticket mapped onto rows, before anything is written."""
+Row = dict[str, Any]
+"""A row to insert, by attribute name (``store_id``, ``ticket_id``…), with Python values."""
 
-    ticket: Ticket
-    lines: list[TicketLine]
-    payments: list[TicketPayment]
+
+@dataclass(slots=True)
+class _Prepared:
+    """A ticket mapped onto plain rows, before anything is written (no model instance: building
+    and converting them cost more than the statements that store them)."""
+
+    store: Store
+    ticket: Row
+    lines: list[Row]
+    payments: list[Row]
     specs: list[MovementSpec]
-    anomalies: list[Anomaly]
+    anomalies: list[Row]
     household: Household | None
     local_date: date
     expired_lots: dict[int, date]
     quotas: list[QuotaRule]
     quota_lines: list[QuotaLine]
+    category_parents: dict[int, int | None]
 
 
-def _anomaly(
-    store: Store, kind: str, message: str, line: int | None = None, **details: Any
-) -> Anomaly:
-    return Anomaly(
-        store=store, kind=kind, message=message[:300], line_position=line, details=details
-    )
+def _anomaly(kind: str, message: str, line: int | None = None, **details: Any) -> Row:
+    return {"kind": kind, "message": message[:300], "line_position": line, "details": details}
 
 
 def _line_product(context: BatchContext, line: Any) -> Product | None:
@@ -234,14 +237,13 @@ def prepare(
     store = context.store
     local = wire.created_at.astimezone(context.zone)
     month = month_of(wire.created_at, store.timezone)
-    anomalies: list[Anomaly] = []
+    anomalies: list[Row] = []
     household = None
     if wire.beneficiary_code:
         household = context.household(wire.beneficiary_code)
         if household is None:
             anomalies.append(
                 _anomaly(
-                    store,
                     Kind.BENEFICIARY_UNKNOWN,
                     f"Carte « {wire.beneficiary_code[:20]} » inconnue dans l'épicerie.",
                     code=wire.beneficiary_code,
@@ -252,7 +254,6 @@ def prepare(
             if status == "suspended":
                 anomalies.append(
                     _anomaly(
-                        store,
                         Kind.BENEFICIARY_SUSPENDED,
                         f"Vente au foyer {household.label} dont les droits sont suspendus.",
                     )
@@ -260,15 +261,14 @@ def prepare(
             elif status == "expired":
                 anomalies.append(
                     _anomaly(
-                        store,
                         Kind.BENEFICIARY_EXPIRED,
                         f"Vente au foyer {household.label} dont les droits ne sont pas ouverts.",
                     )
                 )
-    if wire.cashier_id is not None and wire.cashier_id not in context.cashiers:
+    known_cashier = wire.cashier_id is not None and wire.cashier_id in context.cashiers
+    if wire.cashier_id is not None and not known_cashier:
         anomalies.append(
             _anomaly(
-                store,
                 Kind.CASHIER_UNKNOWN,
                 f"Caissier n° {wire.cashier_id} inconnu dans l'épicerie.",
                 cashier_id=wire.cashier_id,
@@ -277,43 +277,27 @@ def prepare(
     if wire.refund_of is not None and wire.refund_of not in context.known_refunded:
         anomalies.append(
             _anomaly(
-                store,
                 Kind.REFUND_ORIGINAL_UNKNOWN,
                 "Remboursement d'un ticket que le serveur ne connaît pas (encore).",
                 refund_of=str(wire.refund_of),
             )
         )
-    ticket = Ticket(
-        id=wire.id,
-        store=store,
-        device=device,
-        created_at=wire.created_at,
-        received_at=received_at,
-        month=month,
-        cashier_id=wire.cashier_id if wire.cashier_id in context.cashiers else None,
-        cashier_ref=wire.cashier_id,
-        household=household,
-        beneficiary_code=wire.beneficiary_code or "",
-        cash_session_id=wire.cash_session_id,
-        refund_of=wire.refund_of,
-        total_cents=wire.total_cents,
-        full_price_cents=sum(line.full_price_cents for line in wire.lines),
-        change_cents=wire.change_cents,
-        line_count=len(wire.lines),
-        fingerprint=fingerprint,
-    )
-    lines: list[TicketLine] = []
+    ticket_id = wire.id
+    lines: list[Row] = []
     specs: list[MovementSpec] = []
+    quota_lines: list[QuotaLine] = []
+    with_quotas = household is not None and bool(context.quotas)
     # A card the server does not know is flagged once; its lines are checked at the card
     # tariff the till applied, not at the full price.
     with_card = bool(wire.beneficiary_code)
+    full_price = 0
     for position, line in enumerate(wire.lines, start=1):
+        full_price += line.full_price_cents
         product = _line_product(context, line)
         if product is None:
             if line.product_id is not None:
                 anomalies.append(
                     _anomaly(
-                        store,
                         Kind.UNKNOWN_PRODUCT,
                         f"Ligne {position} : produit n° {line.product_id} inconnu dans l'épicerie "
                         f"(« {line.label[:60]} »).",
@@ -324,7 +308,6 @@ def prepare(
             elif line.barcode:
                 anomalies.append(
                     _anomaly(
-                        store,
                         Kind.UNKNOWN_BARCODE,
                         f"Ligne {position} : code-barres {line.barcode[:32]} inconnu "
                         f"(« {line.label[:60]} »).",
@@ -343,50 +326,63 @@ def prepare(
             price = _price_anomaly(context, product, line, position, with_card, household)
             if price is not None:
                 anomalies.append(price)
+            if with_quotas and line.quantity > 0:
+                quota_lines.append(
+                    QuotaLine(
+                        product_id=str(line.product_id),
+                        category_path=[str(c) for c in context.category_path(product.category_id)],
+                        quantity=line.quantity,
+                        unit=line.unit,
+                    )
+                )
         lines.append(
-            TicketLine(
-                store=store,
-                ticket=ticket,
-                position=position,
-                product=product,
-                product_ref=line.product_id,
-                barcode=line.barcode or "",
-                label=line.label,
-                quantity=line.quantity,
-                unit=line.unit,
-                unit_price_cents=line.unit_price_cents,
-                full_price_cents=line.full_price_cents,
-                total_cents=line.total_cents,
-            )
+            {
+                "store_id": store.pk,
+                "ticket_id": ticket_id,
+                "position": position,
+                "product_id": product.pk if product is not None else None,
+                "product_ref": line.product_id,
+                "barcode": line.barcode or "",
+                "label": line.label,
+                "quantity": line.quantity,
+                "unit": line.unit,
+                "unit_price_cents": line.unit_price_cents,
+                "full_price_cents": line.full_price_cents,
+                "total_cents": line.total_cents,
+            }
         )
+    ticket: Row = {
+        "id": ticket_id,
+        "store_id": store.pk,
+        "device_id": device.pk,
+        "created_at": wire.created_at,
+        "received_at": received_at,
+        "month": month,
+        "cashier_id": wire.cashier_id if known_cashier else None,
+        "cashier_ref": wire.cashier_id,
+        "household_id": household.pk if household is not None else None,
+        "beneficiary_code": wire.beneficiary_code or "",
+        "cash_session_id": wire.cash_session_id,
+        "refund_of": wire.refund_of,
+        "total_cents": wire.total_cents,
+        "full_price_cents": full_price,
+        "change_cents": wire.change_cents,
+        "line_count": len(wire.lines),
+        "fingerprint": fingerprint,
+    }
     ticket_fields_copy_onto_lines(ticket, lines)
     payments = [
-        TicketPayment(
-            store=store,
-            ticket=ticket,
-            method=p.method,
-            amount_cents=p.amount_cents,
-            tendered_cents=p.tendered_cents,
-        )
+        {
+            "store_id": store.pk,
+            "ticket_id": ticket_id,
+            "method": p.method,
+            "amount_cents": p.amount_cents,
+            "tendered_cents": p.tendered_cents,
+        }
         for p in wire.payments
     ]
-    for anomaly in anomalies:
-        anomaly.ticket = ticket
-    quota_lines = (
-        [
-            QuotaLine(
-                product_id=str(line.product_id),
-                category_path=[str(c) for c in context.category_path(line.product.category_id)],
-                quantity=line.quantity,
-                unit=line.unit,  # type: ignore[arg-type]
-            )
-            for line in lines
-            if line.product is not None and line.quantity > 0
-        ]
-        if household is not None and context.quotas
-        else []
-    )
     return _Prepared(
+        store,
         ticket,
         lines,
         payments,
@@ -397,6 +393,7 @@ def prepare(
         context.expired_lots,
         context.quotas,
         quota_lines,
+        context.category_parents,
     )
 
 
@@ -407,10 +404,9 @@ def _price_anomaly(
     position: int,
     with_card: bool,
     household: Household | None,
-) -> Anomaly | None:
+) -> Row | None:
     if line.unit != product.unit:
         return _anomaly(
-            context.store,
             Kind.PRICE_MISMATCH,
             f"Ligne {position} : vendu {'au kilo' if line.unit == 'kg' else 'à la pièce'}, "
             f"alors que « {product.name} » est "
@@ -434,7 +430,6 @@ def _price_anomaly(
     if line.unit_price_cents == expected:
         return None
     return _anomaly(
-        context.store,
         Kind.PRICE_MISMATCH,
         f"Ligne {position} : « {product.name} » vendu {format_euros(line.unit_price_cents)}, "
         f"les règles du jour donnent {format_euros(expected)} "
@@ -446,8 +441,9 @@ def _price_anomaly(
     )
 
 
-_INSERTS: dict[tuple[str, int], str] = {}
-_COLUMNS: dict[tuple[str, str], list[tuple[str, models.Field[Any, Any], Any, bool]]] = {}
+_INSERTS: dict[tuple[str, str, int], str] = {}
+_COLUMNS: dict[tuple[str, str], list[tuple[str, str, Any, Any]]] = {}
+_NOW = object()  # an auto_now_add column: the time of the INSERT, as Field.pre_save gives it
 
 
 def _int_converter(field: models.Field[Any, Any]) -> Any:
@@ -480,7 +476,53 @@ def _takes_str_as_is(field: models.Field[Any, Any]) -> bool:
     )
 
 
-def _columns(model: type[Any]) -> list[tuple[str, models.Field[Any, Any], Any, bool]]:
+def _converter(field: models.Field[Any, Any]) -> Any:
+    """A one-argument function giving, for a Python value, what ``field.get_db_prep_save``
+    gives the database: short cuts for the plain cases (an ``int``, a ``str``, an aware
+    datetime, a UUID, None), the field's own chain of calls for anything else."""
+    prep = field.get_db_prep_save
+    target = field.target_field if isinstance(field, models.ForeignKey) else field
+    if type(field).get_db_prep_save not in (
+        models.Field.get_db_prep_save,
+        models.ForeignKey.get_db_prep_save,
+    ):
+        return lambda value: prep(value, connection)
+    to_int = _int_converter(field)
+    if to_int is not None:
+        return lambda value: (
+            to_int(value)
+            if type(value) is int
+            else None
+            if value is None
+            else prep(value, connection)
+        )
+    if _takes_str_as_is(field):
+        return lambda value: (
+            value if value is None or type(value) is str else prep(value, connection)
+        )
+    if type(target) is models.UUIDField:
+        native = connection.features.has_native_uuid_field
+        return lambda value: (
+            None
+            if value is None
+            else (value if native else value.hex)
+            if type(value) is UUID
+            else prep(value, connection)
+        )
+    if type(target) is models.DateTimeField:
+        adapt = connection.ops.adapt_datetimefield_value
+        return lambda value: (
+            adapt(value)
+            if type(value) is datetime and value.utcoffset() is not None
+            else prep(value, connection)
+        )
+    return lambda value: prep(value, connection)
+
+
+def _columns(model: type[Any]) -> list[tuple[str, str, Any, Any]]:
+    """(attribute name, column, converter, default) of the model's columns but an auto id; the
+    default is what an unset attribute gets (``_NOW`` for auto_now_add, a callable for a
+    callable default)."""
     key = (connection.vendor, model._meta.label)
     columns = _COLUMNS.get(key)
     if columns is None:
@@ -488,121 +530,123 @@ def _columns(model: type[Any]) -> list[tuple[str, models.Field[Any, Any], Any, b
         for f in model._meta.concrete_fields:
             if f.primary_key and isinstance(f, models.AutoField | models.BigAutoField):
                 continue
-            plain = type(f).pre_save is models.Field.pre_save and type(f).get_db_prep_save in (
-                models.Field.get_db_prep_save,
-                models.ForeignKey.get_db_prep_save,
-            )
-            columns.append(
-                (
-                    f.attname,
-                    f,
-                    _int_converter(f) if plain else None,
-                    plain and _takes_str_as_is(f),
-                )
-            )
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                default: Any = _NOW
+            elif f.has_default() and callable(f.default):
+                default = f.default
+            else:
+                default = f.get_default()
+            columns.append((f.attname, f.column, _converter(f), default))
         _COLUMNS[key] = columns
     return columns
 
 
-def _insert(model: type[Any], objects: Sequence[Any]) -> None:
+def _insert(cursor: Any, model: type[Any], rows: Sequence[Row]) -> None:
     """One multi-row INSERT of these rows, the SQL built once per model and row count: the
     ORM's `bulk_create` spends more time compiling a 5-row INSERT than the database running it.
     The values are those each field's own `get_db_prep_save` gives, as the ORM would send them
-    (a plain int or str is converted without the field's chain of calls, to the same value)."""
-    if not objects:
+    (plain ints, strings, UUIDs and aware datetimes converted without the field's chain of
+    calls, to the same values); an attribute a row leaves out gets the field's default."""
+    if not rows:
         return
     columns = _columns(model)
-    key = (f"{connection.vendor}:{model._meta.label}", len(objects))
+    key = (connection.vendor, model._meta.label, len(rows))
     sql = _INSERTS.get(key)
     if sql is None:
         quote = connection.ops.quote_name
-        names = ", ".join(quote(f.column) for _a, f, _i, _s in columns)
+        names = ", ".join(quote(column) for _a, column, _c, _d in columns)
         row = "(" + ", ".join(["%s"] * len(columns)) + ")"
         sql = _INSERTS[key] = (
             f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES "  # noqa: S608
-            + ", ".join([row] * len(objects))
+            + ", ".join([row] * len(rows))
         )
     params: list[Any] = []
     append = params.append
-    for obj in objects:
-        values = obj.__dict__
-        for attname, column, to_int, as_str in columns:
-            value = values[attname] if attname in values else getattr(obj, attname)
-            kind = type(value)
-            if kind is int and to_int is not None:
-                append(to_int(value))
-            elif (kind is str and as_str) or (value is None and (as_str or to_int is not None)):
-                append(value)
-            else:
-                append(column.get_db_prep_save(column.pre_save(obj, add=True), connection))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    now: datetime | None = None
+    missing = _NOW
+    for values in rows:
+        for attname, _column, convert, default in columns:
+            value = values.get(attname, missing)
+            if value is missing:
+                if default is _NOW:
+                    now = now or timezone.now()
+                    value = now
+                else:
+                    value = default() if callable(default) else default
+            append(convert(value))
+    cursor.execute(sql, params)
 
 
-def _store_ticket(prepared: _Prepared) -> None:
-    """Write one ticket and its effects; the caller holds the transaction."""
+def _store_ticket(prepared: _Prepared, cursor: Any) -> None:
+    """Write one ticket and its effects on ``cursor``; the caller holds the transaction."""
     ticket = prepared.ticket
-    store = ticket.store
+    store = prepared.store
+    ticket_id = ticket["id"]
     # The primary key decides: a concurrent or earlier copy makes this raise IntegrityError.
-    _insert(Ticket, [ticket])
+    _insert(cursor, Ticket, [ticket])
     anomalies = prepared.anomalies
     # Stock before the lines: on InnoDB a line's foreign key takes a shared lock on its product,
     # which the stock UPDATE would then have to upgrade, deadlocking two tills selling it.
     if prepared.specs:
-        movements = stock_movements_bulk_record(
+        refund_of = ticket["refund_of"]
+        movements = stock_movements_bulk_apply(
             store=store,
             specs=prepared.specs,
-            occurred_at=ticket.created_at,
+            occurred_at=ticket["created_at"],
             document_type=DOCUMENT_TYPE,
-            document_id=str(ticket.pk),
-            refund_of_document_id=str(ticket.refund_of) if ticket.refund_of else None,
+            document_id=str(ticket_id),
+            refund_of_document_id=str(refund_of) if refund_of else None,
+            cursor=cursor,
         )
-        for movement in movements:
-            dlc = _expired_dlc(movement.lot_id, prepared)
-            if dlc is not None and movement.quantity < 0:
-                anomalies.append(
-                    _anomaly(
-                        store,
-                        Kind.DLC_PASSED,
-                        f"Vendu d'un lot dont la DLC ({dlc:%d/%m/%Y}) était passée.",
-                        product_id=movement.product_id,
-                        lot_id=movement.lot_id,
-                        dlc=dlc.isoformat(),
+        if prepared.expired_lots:
+            for movement in movements:
+                dlc = _expired_dlc(movement.lot_id, prepared)
+                if dlc is not None and movement.quantity < 0:
+                    anomalies.append(
+                        _anomaly(
+                            Kind.DLC_PASSED,
+                            f"Vendu d'un lot dont la DLC ({dlc:%d/%m/%Y}) était passée.",
+                            product_id=movement.product_id,
+                            lot_id=movement.lot_id,
+                            dlc=dlc.isoformat(),
+                        )
                     )
-                )
-                anomalies[-1].ticket = ticket
     if prepared.quota_lines:
-        anomalies.extend(_quota_anomalies(prepared))
-    _insert(TicketLine, prepared.lines)
-    _insert(TicketPayment, prepared.payments)
+        anomalies.extend(_quota_anomalies(prepared, prepared.category_parents))
+    _insert(cursor, TicketLine, prepared.lines)
+    _insert(cursor, TicketPayment, prepared.payments)
     household = prepared.household
-    if household is not None and ticket.total_cents:
+    total = ticket["total_cents"]
+    month = ticket["month"]
+    if household is not None and total:
         spending_add(
-            store=store, household=household, month=ticket.month, amount_cents=ticket.total_cents
+            store=store, household=household, month=month, amount_cents=total, cursor=cursor
         )
-        if ticket.total_cents > 0:
-            spent = _month_spent(household.pk, ticket.month)
+        if total > 0:
+            spent = _month_spent(cursor, household.pk, month)
             budget = household.monthly_budget_cents
             if spent > budget:
                 anomalies.append(
                     _anomaly(
-                        store,
                         Kind.BUDGET_EXCEEDED,
                         f"Budget du foyer {household.label} dépassé : {format_euros(spent)} "
-                        f"dépensés en {ticket.month} pour {format_euros(budget)}.",
+                        f"dépensés en {month} pour {format_euros(budget)}.",
                         budget_cents=budget,
                         spent_cents=spent,
                         over_cents=spent - budget,
                     )
                 )
-                anomalies[-1].ticket = ticket
-    _insert(Anomaly, anomalies)
+    if anomalies:
+        for anomaly in anomalies:
+            anomaly["store_id"] = store.pk
+            anomaly["ticket_id"] = ticket_id
+        _insert(cursor, Anomaly, anomalies)
 
 
 _SPENT_SQL: dict[str, str] = {}
 
 
-def _month_spent(household_id: int, month: str) -> int:
+def _month_spent(cursor: Any, household_id: int, month: str) -> int:
     """The household's spending of ``month``, as the upsert just left it (a plain SELECT built
     once: compiling the ORM query cost more than running it)."""
     sql = _SPENT_SQL.get(connection.vendor)
@@ -612,62 +656,33 @@ def _month_spent(household_id: int, month: str) -> int:
             f"SELECT {quote('spent_cents')} FROM {quote(MonthlySpending._meta.db_table)} "  # noqa: S608
             f"WHERE {quote('household_id')} = %s AND {quote('month')} = %s"
         )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [household_id, month])
-        row = cursor.fetchone()
+    cursor.execute(sql, [household_id, month])
+    row = cursor.fetchone()
     return row[0] if row is not None and row[0] is not None else 0
 
 
-def _quota_anomalies(prepared: _Prepared) -> list[Anomaly]:
+def _quota_anomalies(prepared: _Prepared, category_parents: dict[int, int | None]) -> list[Row]:
     """The quotas this ticket goes over, counting what the household bought earlier in the
     month (one grouped read, before this ticket's lines are written)."""
     ticket, household = prepared.ticket, prepared.household
     assert household is not None
-    bought: dict[QuotaKey, int] = {}
-    totals = (
-        TicketLine.objects.filter(
-            ticket__household=household, ticket__month=ticket.month, product__isnull=False
-        )
-        .values("product_id", "product__category_id", "product__category__parent_id", "unit")
-        .annotate(total=Sum("quantity"))
-        .values_list(
-            "product_id", "product__category_id", "product__category__parent_id", "unit", "total"
-        )
-    )
-    for product_id, category_id, parent_id, unit, total in totals:
-        path = [str(c) for c in (category_id, parent_id) if c is not None]
-        line = QuotaLine(
-            product_id=str(product_id),
-            category_path=path,
-            quantity=total,
-            unit="kg" if unit == "kg" else "piece",
-        )
-        for quota in prepared.quotas:
-            if line.counts_for(quota):
-                bought[quota.key] = bought.get(quota.key, 0) + total
+    bought = quota_usage(
+        prepared.store, ticket["month"], prepared.quotas, category_parents, [household.pk]
+    ).get(household.pk, {})
     found = check_quotas(
         prepared.quotas, bought, prepared.quota_lines, household_size=max(1, household.size)
     )
     return [
-        _with_ticket(
-            _anomaly(
-                ticket.store,
-                Kind.QUOTA_EXCEEDED,
-                exceeded.message,
-                quota=exceeded.quota.label,
-                limit=exceeded.limit,
-                already_bought=exceeded.already_bought,
-                in_cart=exceeded.in_cart,
-            ),
-            ticket,
+        _anomaly(
+            Kind.QUOTA_EXCEEDED,
+            exceeded.message,
+            quota=exceeded.quota.label,
+            limit=exceeded.limit,
+            already_bought=exceeded.already_bought,
+            in_cart=exceeded.in_cart,
         )
         for exceeded in found
     ]
-
-
-def _with_ticket(anomaly: Anomaly, ticket: Ticket) -> Anomaly:
-    anomaly.ticket = ticket
-    return anomaly
 
 
 def _expired_dlc(lot_id: int | None, prepared: _Prepared) -> date | None:
@@ -695,13 +710,13 @@ def _store_with_retries(make: Callable[[], _Prepared]) -> None:
     for attempt in range(1, MAX_ATTEMPTS + 1):
         prepared = make()  # fresh rows each time: a rolled-back attempt leaves none behind
         try:
-            with transaction.atomic():
-                _store_ticket(prepared)
+            with transaction.atomic(), connection.cursor() as cursor:
+                _store_ticket(prepared, cursor)
             return
         except OperationalError as error:
             if attempt == MAX_ATTEMPTS or not _is_retryable(error) or _in_outer_transaction():
                 raise
-            logger.info("ticket %s: retrying after %s", prepared.ticket.pk, error)
+            logger.info("ticket %s: retrying after %s", prepared.ticket["id"], error)
             time.sleep(0.005 * attempt * random.random())  # noqa: S311 - jitter, not a secret
 
 

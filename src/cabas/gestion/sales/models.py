@@ -3,7 +3,8 @@ them, and the payloads that could not be stored (the quarantine)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, MutableMapping
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -165,15 +166,19 @@ class TicketLine(StoreOwned):
         return f"{self.label} × {self.quantity}"
 
 
-def ticket_fields_copy_onto_lines(ticket: Ticket, lines: Iterable[TicketLine]) -> None:
-    """Copy onto the ticket's lines, before they are written, the ticket's fields the
-    statistics group and filter lines by (the only place these copies are made)."""
+# The ticket's fields the statistics group and filter lines by, copied onto each line.
+TICKET_FIELDS_ON_LINES = ("created_at", "device_id", "cashier_id", "household_id", "refund_of")
+
+
+def ticket_fields_copy_onto_lines(
+    ticket: Mapping[str, Any], lines: Iterable[MutableMapping[str, Any]]
+) -> None:
+    """Copy onto the ticket's line rows (attribute name → value), before they are written, the
+    ticket's fields the statistics group and filter lines by (the only place these copies are
+    made)."""
     for line in lines:
-        line.created_at = ticket.created_at
-        line.device_id = ticket.device_id
-        line.cashier_id = ticket.cashier_id
-        line.household_id = ticket.household_id
-        line.refund_of = ticket.refund_of
+        for name in TICKET_FIELDS_ON_LINES:
+            line[name] = ticket[name]
 
 
 class TicketPayment(StoreOwned):

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from cabas.gestion.pos.models import CashSession
-from cabas.gestion.sales.models import Anomaly, QuarantinedPayload, Ticket
+from cabas.gestion.sales.models import Anomaly, QuarantinedPayload, Ticket, TicketLine
 from cabas.gestion.stores.models import Store
+from cabas.rules.quotas import Quota as QuotaRule
+from cabas.rules.quotas import QuotaKey, QuotaLine
 
 
 @dataclass(frozen=True)
@@ -90,3 +93,55 @@ def session_tickets(session: CashSession) -> QuerySet[Ticket]:
         .annotate(anomaly_count=Count("anomalies"))
         .order_by("created_at")
     )
+
+
+def quota_usage(
+    store: Store,
+    month: str,
+    quotas: Sequence[QuotaRule],
+    category_parents: Mapping[int, int | None],
+    household_ids: Iterable[int] | None = None,
+) -> dict[int, dict[QuotaKey, int]]:
+    """What each household bought in `month` under each of `quotas`, by household id then
+    quota key, from its stored tickets (refund lines are negative, so refunds are deducted):
+    one grouped query over the lines of the products some quota covers, none without quotas.
+    The ticket intake (quota anomalies) and the snapshot (usage sent to the tills) both
+    count with this."""
+    household_ids = None if household_ids is None else list(household_ids)
+    if not quotas or household_ids == []:
+        return {}
+    product_targets = {int(q.target_id) for q in quotas if q.scope == "product"}
+    category_targets = {int(q.target_id) for q in quotas if q.scope == "category"}
+    paths = {pk: _category_path(pk, category_parents) for pk in category_parents}
+    covered = {pk for pk, path in paths.items() if category_targets.intersection(path)}
+    lines = TicketLine.objects.filter(
+        store=store, ticket__month=month, ticket__household__isnull=False
+    ).filter(Q(product_id__in=product_targets) | Q(product__category_id__in=covered))
+    if household_ids is not None:
+        lines = lines.filter(ticket__household_id__in=household_ids)
+    used: dict[int, dict[QuotaKey, int]] = {}
+    for household_id, product_id, category_id, unit, total in (
+        lines.values("ticket__household_id", "product_id", "product__category_id", "unit")
+        .annotate(total=Sum("quantity"))
+        .values_list("ticket__household_id", "product_id", "product__category_id", "unit", "total")
+    ):
+        line = QuotaLine(
+            product_id=str(product_id),
+            category_path=[str(c) for c in paths.get(category_id, [])],
+            quantity=total,
+            unit="kg" if unit == "kg" else "piece",
+        )
+        mine = used.setdefault(household_id, {})
+        for quota in quotas:
+            if line.counts_for(quota):
+                mine[quota.key] = mine.get(quota.key, 0) + total
+    return used
+
+
+def _category_path(category_id: int | None, parents: Mapping[int, int | None]) -> list[int]:
+    """The category, then its parents up to the root (cycles cut)."""
+    path: list[int] = []
+    while category_id is not None and category_id not in path:
+        path.append(category_id)
+        category_id = parents.get(category_id)
+    return path

@@ -80,35 +80,59 @@ def _check_spec(spec: MovementSpec) -> None:
         )
 
 
-def _add_case_sql(table: str, column: str, deltas: dict[int, int]) -> tuple[str, list[int]]:
+_CASE_SQL: dict[tuple[str, str, str, int, str], str] = {}
+
+
+def _add_case_sql(
+    table: str, column: str, deltas: dict[int, int], touch: str = ""
+) -> tuple[str, list[int]]:
     """``UPDATE table SET column = column + CASE id WHEN … THEN delta END WHERE store_id = %s
     AND id IN (…)``: one UPDATE for many rows, computed by the database on the row's current
     value, so a concurrent writer's change is never lost. Written as SQL (integers passed as
-    parameters): compiling the ORM version cost more than running the statement."""
-    quote = connection.ops.quote_name
-    column, pk = quote(column), quote("id")
-    whens = " ".join(["WHEN %s THEN %s"] * len(deltas))
-    marks = ", ".join(["%s"] * len(deltas))
-    sql = (
-        f"UPDATE {quote(table)} SET {column} = {column} + CASE {pk} {whens} ELSE 0 END "  # noqa: S608
-        f"WHERE {quote('store_id')} = %s AND {pk} IN ({marks})"
-    )
-    params = [value for key, delta in deltas.items() for value in (int(key), int(delta))]
+    parameters), built once per table and row count: compiling the ORM version cost more than
+    running the statement. With ``touch``, that column is set to a parameter too (passed
+    between the CASE's and the WHERE's)."""
+    key = (connection.vendor, table, column, len(deltas), touch)
+    sql = _CASE_SQL.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        quoted, pk = quote(column), quote("id")
+        whens = " ".join(["WHEN %s THEN %s"] * len(deltas))
+        marks = ", ".join(["%s"] * len(deltas))
+        also = f", {quote(touch)} = %s" if touch else ""
+        sql = _CASE_SQL[key] = (
+            f"UPDATE {quote(table)} SET {quoted} = {quoted} + CASE {pk} {whens} ELSE 0 END"  # noqa: S608
+            f"{also} WHERE {quote('store_id')} = %s AND {pk} IN ({marks})"
+        )
+    params = [value for key_, delta in deltas.items() for value in (int(key_), int(delta))]
     return sql, params
 
 
-def _apply_levels(store: Store, product_deltas: dict[int, int], lot_deltas: dict[int, int]) -> None:
+def _apply_levels(
+    store: Store,
+    product_deltas: dict[int, int],
+    lot_deltas: dict[int, int],
+    cursor: Any = None,
+) -> None:
     product_deltas = {pk: d for pk, d in product_deltas.items() if d}
     lot_deltas = {pk: d for pk, d in lot_deltas.items() if d}
-    with connection.cursor() as cursor:
-        if product_deltas:
-            sql, params = _add_case_sql(Product._meta.db_table, "stock_qty", product_deltas)
-            cursor.execute(sql, [*params, store.pk, *map(int, product_deltas)])
-            if cursor.rowcount != len(product_deltas):
-                raise ValidationError(_("Un des produits n'existe pas dans cette épicerie."))
-        if lot_deltas:
-            sql, params = _add_case_sql(Lot._meta.db_table, "quantity", lot_deltas)
-            cursor.execute(sql, [*params, store.pk, *map(int, lot_deltas)])
+    if cursor is None:
+        with connection.cursor() as own:
+            _apply_levels(store, product_deltas, lot_deltas, own)
+        return
+    if product_deltas:
+        # updated_at too, in the same statement: a till's delta snapshot asks for the products
+        # written since its cursor, and a product's stock level is part of what it shows.
+        sql, params = _add_case_sql(
+            Product._meta.db_table, "stock_qty", product_deltas, touch="updated_at"
+        )
+        stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+        cursor.execute(sql, [*params, stamp, store.pk, *map(int, product_deltas)])
+        if cursor.rowcount != len(product_deltas):
+            raise ValidationError(_("Un des produits n'existe pas dans cette épicerie."))
+    if lot_deltas:
+        sql, params = _add_case_sql(Lot._meta.db_table, "quantity", lot_deltas)
+        cursor.execute(sql, [*params, store.pk, *map(int, lot_deltas)])
 
 
 def _refund_parts(
@@ -183,8 +207,8 @@ def stock_movements_bulk_record(
         _check_spec(spec)
     if timezone.is_naive(occurred_at):
         raise ValueError("occurred_at must be timezone-aware")
-    with transaction.atomic(savepoint=False):
-        return _bulk_record(
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        movements, _rows = _bulk_record(
             store=store,
             specs=specs,
             occurred_at=occurred_at,
@@ -192,7 +216,56 @@ def stock_movements_bulk_record(
             document_id=document_id,
             actor=actor,
             refund_of_document_id=refund_of_document_id,
+            cursor=cursor,
+            instances=True,
         )
+        return movements
+
+
+@dataclass(frozen=True, slots=True)
+class MovedRow:
+    """What a movement of :func:`stock_movements_bulk_apply` did, without its model instance."""
+
+    product_id: int
+    lot_id: int | None
+    quantity: int
+
+
+def stock_movements_bulk_apply(
+    *,
+    store: Store,
+    specs: Sequence[MovementSpec],
+    occurred_at: datetime,
+    document_type: str,
+    document_id: str,
+    cursor: Any,
+    refund_of_document_id: str | None = None,
+) -> list[MovedRow]:
+    """:func:`stock_movements_bulk_record` for the till ticket intake, which must already hold
+    a transaction: the same statements on the caller's ``cursor``, minus the ``RETURNING`` of
+    the ids, and plain rows back instead of model instances (building them cost more than the
+    statements on a 5-line ticket)."""
+    specs = list(specs)
+    if not specs:
+        return []
+    for spec in specs:
+        _check_spec(spec)
+    if timezone.is_naive(occurred_at):
+        raise ValueError("occurred_at must be timezone-aware")
+    if connection.get_autocommit():
+        raise RuntimeError("stock_movements_bulk_apply runs inside the caller's transaction")
+    _movements, rows = _bulk_record(
+        store=store,
+        specs=specs,
+        occurred_at=occurred_at,
+        document_type=document_type,
+        document_id=document_id,
+        actor=None,
+        refund_of_document_id=refund_of_document_id,
+        cursor=cursor,
+        instances=False,
+    )
+    return rows
 
 
 @dataclass(slots=True)
@@ -206,7 +279,9 @@ class _LockedLot:
     received_at: Any
 
 
-def _lock_lots(store: Store, takers: set[int], named_lots: set[int]) -> list[_LockedLot]:
+def _lock_lots(
+    store: Store, takers: set[int], named_lots: set[int], cursor: Any
+) -> list[_LockedLot]:
     """The lots of ``takers`` that still hold units, and the ``named_lots``, of this shop only,
     in id order, locked when the database can lock rows."""
     quote = connection.ops.quote_name
@@ -228,9 +303,8 @@ def _lock_lots(store: Store, takers: set[int], named_lots: set[int]) -> list[_Lo
         f"{quote('ddm')}, {quote('received_at')} FROM {table} WHERE {quote('store_id')} = %s "
         f"AND ({' OR '.join(where)}) ORDER BY {quote('id')}{lock}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    cursor.execute(sql, params)
+    rows = cursor.fetchall()
     return [
         _LockedLot(pk, product_id, quantity, dlc or ddm, received_at)
         for pk, product_id, quantity, dlc, ddm, received_at in rows
@@ -240,15 +314,15 @@ def _lock_lots(store: Store, takers: set[int], named_lots: set[int]) -> list[_Lo
 # StockMovement's columns, in the order of its constructor's positional arguments (the id
 # first), and the multi-row INSERT of n movements, built once per n.
 _MOVEMENT_FIELDS = [f.attname for f in StockMovement._meta.concrete_fields]
-_MOVEMENT_INSERTS: dict[tuple[str, int], str] = {}
+_MOVEMENT_INSERTS: dict[tuple[str, int, bool], str] = {}
 
 
-def _movements_insert(rows: list[list[Any]]) -> list[StockMovement]:
+def _movements_insert(rows: list[list[Any]], cursor: Any, instances: bool) -> list[StockMovement]:
     """One multi-row INSERT of the movements (``rows`` without their id), with ``RETURNING``
     of the ids where the database has it, as ``bulk_create`` would; the model instances are
-    built after, from the plain values."""
-    returning = connection.features.can_return_rows_from_bulk_insert
-    key = (connection.vendor, len(rows))
+    built after, from the plain values (not at all when ``instances`` is false)."""
+    returning = instances and connection.features.can_return_rows_from_bulk_insert
+    key = (connection.vendor, len(rows), returning)
     sql = _MOVEMENT_INSERTS.get(key)
     if sql is None:
         quote = connection.ops.quote_name
@@ -270,9 +344,10 @@ def _movements_insert(rows: list[list[Any]]) -> list[StockMovement]:
     for start in range(0, len(params), width):
         params[start + created] = adapt(params[start + created])
         params[start + occurred] = adapt(params[start + occurred])
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        ids = [row[0] for row in cursor.fetchall()] if returning else [None] * len(rows)
+    cursor.execute(sql, params)
+    if not instances:
+        return []
+    ids = [row[0] for row in cursor.fetchall()] if returning else [None] * len(rows)
     alias = connection.alias
     return [
         StockMovement.from_db(alias, _MOVEMENT_FIELDS, [pk, *values])
@@ -289,14 +364,15 @@ def _bulk_record(
     document_id: str,
     actor: Any,
     refund_of_document_id: str | None,
-) -> list[StockMovement]:
-
+    cursor: Any,
+    instances: bool,
+) -> tuple[list[StockMovement], list[MovedRow]]:
     takers = {s.product_id for s in specs if s.quantity < 0 and s.lot_id is None}
     named_lots = {s.lot_id for s in specs if s.lot_id is not None}
     lots: dict[int, _LockedLot] = {}
     fefo: dict[int, list[_LockedLot]] = defaultdict(list)
     if takers or named_lots:
-        for lot in _lock_lots(store, takers, named_lots):
+        for lot in _lock_lots(store, takers, named_lots, cursor):
             lots[lot.pk] = lot
             if lot.product_id in takers and lot.quantity > 0:
                 fefo[lot.product_id].append(lot)
@@ -310,6 +386,7 @@ def _bulk_record(
     now = timezone.now()
     user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     rows: list[list[Any]] = []
+    moved: list[MovedRow] = []
     product_deltas: dict[int, int] = defaultdict(int)
     lot_deltas: dict[int, int] = defaultdict(int)
     refunded = refund_of_document_id or ""
@@ -353,13 +430,14 @@ def _bulk_record(
                 reason=reason,
             )
             rows.append([row[name] for name in _MOVEMENT_FIELDS[1:]])
+            moved.append(MovedRow(spec.product_id, lot_id, qty))
             product_deltas[spec.product_id] += qty
             if lot_id is not None:
                 lot_deltas[lot_id] += qty
                 available[lot_id] = available.get(lot_id, 0) + qty
 
-    _apply_levels(store, product_deltas, lot_deltas)
-    return _movements_insert(rows)
+    _apply_levels(store, product_deltas, lot_deltas, cursor)
+    return _movements_insert(rows, cursor, instances), moved
 
 
 def _give_back(taken: list[tuple[int | None, int]], quantity: int) -> list[tuple[int | None, int]]:
