@@ -334,10 +334,10 @@ def _raw_sql_ticket(shop: dict[str, Any], raw: dict[str, Any]) -> None:
         lot_of = {product_id: lot_id for lot_id, product_id, _q in cursor.fetchall()}
         cases = " ".join(["WHEN %s THEN %s"] * len(lines))
         cursor.execute(
-            f"UPDATE catalog_product SET stock_qty = stock_qty + CASE id {cases} ELSE 0 END, "  # noqa: S608
-            f"updated_at = %s WHERE store_id = %s AND id IN ({marks})",
+            f"UPDATE catalog_product SET stock_qty = stock_qty + CASE id {cases} ELSE 0 END "  # noqa: S608
+            f"WHERE store_id = %s AND id IN ({marks})",
             [v for line in lines for v in (line["product_id"], -line["quantity"])]
-            + [when, store_id, *product_ids],
+            + [store_id, *product_ids],
         )
         cursor.execute(
             "INSERT INTO stock_stockmovement (store_id, product_id, lot_id, kind, quantity, "  # noqa: S608

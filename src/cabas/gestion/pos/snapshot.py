@@ -4,9 +4,7 @@ delta since a cursor.
 Built from `values_list` rows into plain dicts and serialised once (no model instances, no
 per-item validation): 20,000 products and 10,000 households take well under a second.
 
-The cursor is opaque to the till: a signed `store|month|time|movement id|lot id|quota hash`
-mark (the ids are high-water marks kept for diagnosis; products are found by `updated_at`,
-which every stock movement bumps; a change of the quota definitions gets a full snapshot).
+The cursor is opaque to the till: a signed `month|time|movement id|lot id` high-water mark.
 A delta answers what was written after `time - CABAS_SNAPSHOT_CURSOR_MARGIN` (a transaction
 that started before the snapshot and committed after it is not missed; an item sent twice is
 harmless, the till upserts). A bad, foreign or other-month cursor gets a full snapshot.
@@ -51,6 +49,9 @@ from cabas.rules.quotas import Quota as QuotaRule
 from cabas.rules.quotas import QuotaKey, quota_limit
 
 _SIGNER_SALT = "cabas.pos.snapshot.cursor"
+# Movements and lots are found by id above the cursor's high-water mark, minus this slack for
+# rows of transactions still in flight when the cursor was made.
+ID_SLACK = 1000
 
 
 @dataclass(frozen=True)
@@ -113,9 +114,15 @@ def _products(
     barcodes = Barcode.objects.filter(store=store)
     lots = Lot.objects.filter(store=store, quantity__gt=0, dlc__isnull=False)
     if since is not None and margin_at is not None:
-        # Every stock movement bumps its product's updated_at (in the statement that changes
-        # the level), so this also finds the products whose stock or lots changed.
-        products = products.filter(updated_at__gt=margin_at)
+        moved = StockMovement.objects.filter(
+            store=store, pk__gt=since.movement_id - ID_SLACK, created_at__gt=margin_at
+        ).values("product_id")
+        new_lots = Lot.objects.filter(
+            store=store, pk__gt=since.lot_id - ID_SLACK, created_at__gt=margin_at
+        ).values("product_id")
+        products = products.filter(
+            Q(updated_at__gt=margin_at) | Q(pk__in=moved) | Q(pk__in=new_lots)
+        )
         ids = list(products.values_list("pk", flat=True))
         barcodes = barcodes.filter(product_id__in=ids)
         lots = lots.filter(product_id__in=ids)

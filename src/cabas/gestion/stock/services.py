@@ -80,29 +80,25 @@ def _check_spec(spec: MovementSpec) -> None:
         )
 
 
-_CASE_SQL: dict[tuple[str, str, str, int, str], str] = {}
+_CASE_SQL: dict[tuple[str, str, str, int], str] = {}
 
 
-def _add_case_sql(
-    table: str, column: str, deltas: dict[int, int], touch: str = ""
-) -> tuple[str, list[int]]:
+def _add_case_sql(table: str, column: str, deltas: dict[int, int]) -> tuple[str, list[int]]:
     """``UPDATE table SET column = column + CASE id WHEN … THEN delta END WHERE store_id = %s
     AND id IN (…)``: one UPDATE for many rows, computed by the database on the row's current
     value, so a concurrent writer's change is never lost. Written as SQL (integers passed as
     parameters), built once per table and row count: compiling the ORM version cost more than
-    running the statement. With ``touch``, that column is set to a parameter too (passed
-    between the CASE's and the WHERE's)."""
-    key = (connection.vendor, table, column, len(deltas), touch)
+    running the statement."""
+    key = (connection.vendor, table, column, len(deltas))
     sql = _CASE_SQL.get(key)
     if sql is None:
         quote = connection.ops.quote_name
         quoted, pk = quote(column), quote("id")
         whens = " ".join(["WHEN %s THEN %s"] * len(deltas))
         marks = ", ".join(["%s"] * len(deltas))
-        also = f", {quote(touch)} = %s" if touch else ""
         sql = _CASE_SQL[key] = (
-            f"UPDATE {quote(table)} SET {quoted} = {quoted} + CASE {pk} {whens} ELSE 0 END"  # noqa: S608
-            f"{also} WHERE {quote('store_id')} = %s AND {pk} IN ({marks})"
+            f"UPDATE {quote(table)} SET {quoted} = {quoted} + CASE {pk} {whens} ELSE 0 END "  # noqa: S608
+            f"WHERE {quote('store_id')} = %s AND {pk} IN ({marks})"
         )
     params = [value for key_, delta in deltas.items() for value in (int(key_), int(delta))]
     return sql, params
@@ -121,13 +117,8 @@ def _apply_levels(
             _apply_levels(store, product_deltas, lot_deltas, own)
         return
     if product_deltas:
-        # updated_at too, in the same statement: a till's delta snapshot asks for the products
-        # written since its cursor, and a product's stock level is part of what it shows.
-        sql, params = _add_case_sql(
-            Product._meta.db_table, "stock_qty", product_deltas, touch="updated_at"
-        )
-        stamp = connection.ops.adapt_datetimefield_value(timezone.now())
-        cursor.execute(sql, [*params, stamp, store.pk, *map(int, product_deltas)])
+        sql, params = _add_case_sql(Product._meta.db_table, "stock_qty", product_deltas)
+        cursor.execute(sql, [*params, store.pk, *map(int, product_deltas)])
         if cursor.rowcount != len(product_deltas):
             raise ValidationError(_("Un des produits n'existe pas dans cette épicerie."))
     if lot_deltas:
