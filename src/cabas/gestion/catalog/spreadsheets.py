@@ -207,6 +207,10 @@ def _checked_row(cells: Sequence[Any]) -> list[str]:
 
 
 def _read_csv(content: bytes) -> list[list[str]]:
+    if content[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text": UTF-16, tabs
+        content = content.decode("utf-16", errors="replace").encode("utf-8")
+    elif b"\x00" in content:  # an executable, an image, UTF-16 without its mark…
+        raise ImportFileError("Ce fichier n'est pas un fichier CSV ou Excel (.xlsx).")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             text = content.decode(encoding)

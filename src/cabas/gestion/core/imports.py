@@ -74,6 +74,10 @@ def read_table(name: str, content: bytes) -> list[dict[str, str]]:
     header = [column_key(cell) for cell in rows[0]]
     if not any(header):
         raise ImportFileError(_("La première ligne doit donner le nom des colonnes."))
+    if len(rows) == 1:
+        raise ImportFileError(
+            _("Le fichier ne contient aucune ligne après celle des noms de colonnes.")
+        )
     return [
         {key: cells[i] if i < len(cells) else "" for i, key in enumerate(header) if key}
         for cells in rows[1:]
@@ -96,10 +100,15 @@ def _too_many_rows() -> ImportFileError:
 
 
 def _read_csv(content: bytes) -> list[list[str]]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = content.decode("cp1252", errors="replace")
+    if content[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text": UTF-16, tabs
+        text = content.decode("utf-16", errors="replace")
+    elif b"\x00" in content:  # an executable, an image, UTF-16 without its mark…
+        raise ImportFileError(_("Ce fichier n'est pas un fichier CSV ou Excel (.xlsx)."))
+    else:
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = content.decode("cp1252", errors="replace")
     if "\x00" in text:
         raise ImportFileError(_("Ce fichier n'est pas un fichier CSV ou Excel (.xlsx)."))
     first_line = text.split("\n", 1)[0]
@@ -261,6 +270,10 @@ def import_step(request: HttpRequest, importer: Importer) -> ImportStep:
     upload = request.FILES.get("file")
     if upload is None:
         return ImportStep(error=_("Choisissez un fichier."))
+    # Refuse an oversized file before reading it: Django keeps a big upload in a temporary
+    # file, and reading it whole would put it all in memory only to refuse it.
+    if upload.size is None or upload.size > MAX_BYTES:
+        return ImportStep(error=_("Le fichier dépasse 5 Mo."))
     try:
         rows = read_table(upload.name or "", upload.read())
     except ImportFileError as error:

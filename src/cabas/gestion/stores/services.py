@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from cabas.gestion.accounts.models import User
 from cabas.gestion.audit.services import audit_record, diff_fields, snapshot_fields
+from cabas.gestion.stores.logos import logo_file_name
 from cabas.gestion.stores.models import Membership, Store
 from cabas.gestion.stores.permissions import Role
 
@@ -46,6 +47,8 @@ def store_update_settings(*, store: Store, actor: User, data: dict[str, object])
             setattr(store, field, data[field])
     logo = data.get("logo")
     if logo is not None:
+        # Named after what it is (checked by its content), not what the sender called it.
+        logo.name = logo_file_name(logo, store.slug)
         store.logo = logo
     store.full_clean()
     changes = diff_fields(store, before, STORE_SETTINGS_FIELDS)
