@@ -22,7 +22,6 @@ from typing import Any
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook
@@ -32,8 +31,7 @@ from cabas.gestion.beneficiaries.models import Household
 from cabas.gestion.catalog.models import Product, ProductImport
 from cabas.gestion.catalog.services import category_create, product_create
 from cabas.gestion.stores.models import Store
-from tests.faults.test_export_injection import RolledBack, read_exports
-from tests.gestion.matrix import all_rows
+from tests.faults.test_export_injection import scan_every_export
 
 MB = 1024 * 1024
 HOUSEHOLD_HEADER = ["Nom", "Prénom", "Commune", "Adultes", "Enfants"]
@@ -401,20 +399,9 @@ def test_formulas_imported_as_data_come_out_of_every_export_as_text(
     alice_client.post(reverse("beneficiaries:import"), {"confirm": "all"})
     assert Household.objects.filter(store=world.store_a, last_name=FORMULAS[0]).exists()
 
-    exports: dict[str, int] = {}
-    hostile_seen: set[str] = set()
-    dangerous: list[tuple[str, str]] = []
-    for row in all_rows():
-        if row.method != "get" or row.expect.get("manager") != 200:
-            continue
-        try:
-            with transaction.atomic():
-                read_exports(alice_client, row, world, exports, hostile_seen, dangerous)
-                raise RolledBack
-        except RolledBack:
-            pass
-    assert not dangerous, dangerous[:10]
-    assert hostile_seen, sorted(exports)
+    scan = scan_every_export(alice_client, world)
+    assert not scan["dangerous"], scan["dangerous"][:10]
+    assert scan["hostile_seen"], sorted(scan["exports"])
 
     # The product export imported back: every line unchanged.
     for fmt in ("csv", "xlsx"):

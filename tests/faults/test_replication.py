@@ -32,14 +32,13 @@ from tests.faults.conftest import (
     Database,
     FaultServer,
     assert_consistent,
-    base_env,
     free_port,
     open_shop,
     paid_ids,
     run_till,
     size,
-    till_command,
 )
+from tests.faults.killing import TillProcess
 
 SUITE_URL = os.environ.get("DATABASE_URL", "")
 ENGINE = "postgres" if urlsplit(SUITE_URL).scheme.startswith("postgres") else "mariadb"
@@ -125,39 +124,6 @@ def wait_for_replica(server: FaultServer, slug: str, expected: int) -> dict[str,
         time.sleep(0.3)
 
 
-def start_selling(folder: Path, sales: int, seed: int) -> subprocess.Popen[str]:
-    """A till selling (a sale every ~50 ms) and syncing after each sale, in the background."""
-    return subprocess.Popen(
-        till_command(
-            "run",
-            "--dir",
-            str(folder),
-            "--sales",
-            str(sales),
-            "--seed",
-            str(seed),
-            "--pause",
-            "0.05",
-        ),
-        env=base_env(),
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
-def wait_for_paid(process: subprocess.Popen[str], count: int) -> list[str]:
-    """The lines a selling till printed until it had confirmed `count` sales."""
-    assert process.stdout is not None
-    lines: list[str] = []
-    while sum(line.startswith("PAID ") for line in lines) < count:
-        line = process.stdout.readline()
-        assert line, "".join(lines)
-        lines.append(line)
-    return lines
-
-
 @pytest.mark.slow
 def test_reports_read_the_replica_and_a_fail_over_loses_nothing(tmp_path: Path) -> None:
     if os.geteuid() != 0:
@@ -190,19 +156,14 @@ def test_reports_read_the_replica_and_a_fail_over_loses_nothing(tmp_path: Path) 
 
         # The primary dies while both tills sell and sync; they go on selling, offline.
         tills = [
-            start_selling(folder, sales, 100 + number) for number, folder in enumerate(shop.tills)
+            TillProcess.selling(folder, sales=sales, seed=100 + number, pause=0.05)
+            for number, folder in enumerate(shop.tills)
         ]
-        before = [wait_for_paid(process, max(2, sales // 3)) for process in tills]
+        for till in tills:
+            till.read_until("PAID ", max(2, sales // 3))
         killed = time.monotonic()
         pair.kill_primary()
-        outputs = []
-        for process, lines in zip(tills, before, strict=True):
-            assert process.stdout is not None
-            # The rest through the same text stream: readline() may hold lines in its buffer.
-            out = "".join(lines) + process.stdout.read()
-            assert process.wait(timeout=600) == 0, out[-3000:]
-            outputs.append(out)
-        for out in outputs:
+        for out in [till.finish() for till in tills]:
             shop.confirmed |= paid_ids(out)
             rounds = [line.split()[1] for line in out.splitlines() if line.startswith("SYNC ")]
             assert "online" in rounds and "offline" in rounds, rounds  # some before, some after
