@@ -80,6 +80,7 @@ class ChaosProxy:
     # -- the proxy ---------------------------------------------------------------------------
     def _run(self) -> None:
         loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
         self._loop = loop
         self._server = loop.run_until_complete(
             asyncio.start_server(self._handle, "127.0.0.1", self.port)
@@ -90,6 +91,12 @@ class ChaosProxy:
             loop.run_forever()
         finally:
             self._server.close()
+            # Connections still open (a till killed mid-request) end here, not in a closed loop.
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             loop.close()
 
     def _choose(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -46,13 +47,13 @@ def store_update_settings(*, store: Store, actor: User, data: dict[str, object])
         if field in data:
             setattr(store, field, data[field])
     logo = data.get("logo")
-    if logo is not None:
+    if isinstance(logo, File):  # a new upload (the form's cleaned file)
         # Named after what it is (checked by its content), not what the sender called it.
         logo.name = logo_file_name(logo, store.slug)
         store.logo = logo
     store.full_clean()
     changes = diff_fields(store, before, STORE_SETTINGS_FIELDS)
-    if logo is not None:
+    if isinstance(logo, File):
         changes["logo"] = ["", str(getattr(logo, "name", ""))]
     store.save()
     if changes:
