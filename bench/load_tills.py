@@ -68,29 +68,34 @@ def enroll_all(server: FaultServer, shop: Shop, work: Path) -> None:
 
 
 def run_tills(shop: Shop, seconds: float, pause: float) -> dict[str, Any]:
-    processes = [
-        subprocess.Popen(
-            till_command(
-                "run",
-                "--dir",
-                str(folder),
-                "--seconds",
-                str(seconds),
-                "--pause",
-                str(pause),
-                "--seed",
-                str(number),
-                "--sync-every",
-                "1",
-            ),
-            env=base_env(),
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for number, folder in enumerate(shop.tills)
-    ]
+    # Each till writes to a file of its own: 30 pipes read one after the other could fill up
+    # and stall the tills still running (a few minutes of PAID/SYNC lines pass 64 KB).
+    outputs = [folder.parent / f"{folder.name}.out" for folder in shop.tills]
+    processes = []
+    for number, (folder, output) in enumerate(zip(shop.tills, outputs, strict=True)):
+        with output.open("w") as handle:
+            processes.append(
+                subprocess.Popen(
+                    till_command(
+                        "run",
+                        "--dir",
+                        str(folder),
+                        "--seconds",
+                        str(seconds),
+                        "--pause",
+                        str(pause),
+                        "--seed",
+                        str(number),
+                        "--sync-every",
+                        "1",
+                    ),
+                    env=base_env(),
+                    cwd=ROOT,
+                    stdout=handle,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                )
+            )
     paid: set[str] = set()
     latencies: list[float] = []
     errors = 0
@@ -98,12 +103,11 @@ def run_tills(shop: Shop, seconds: float, pause: float) -> dict[str, Any]:
     crashed = 0
     started = time.monotonic()
     for process in processes:
-        out, err = process.communicate(timeout=seconds + 600)
-        crashed += process.returncode != 0
-        for line in out.splitlines():
-            if not line.strip():
-                continue
-            kind, *rest = line.split()
+        crashed += process.wait(timeout=seconds + 600) != 0
+    elapsed = time.monotonic() - started
+    for output in outputs:
+        for line in output.read_text().splitlines():
+            kind, *rest = line.split() or [""]
             if kind == "PAID":
                 paid.add(rest[0])
             elif kind == "SYNC":
@@ -117,8 +121,12 @@ def run_tills(shop: Shop, seconds: float, pause: float) -> dict[str, Any]:
         "errors": errors,
         "refused": refused,
         "crashed": crashed,
-        "elapsed": time.monotonic() - started,
+        "elapsed": elapsed,
     }
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 def urllib_baseline(
@@ -216,7 +224,7 @@ def main() -> None:
         enroll_all(server, shop, work)
         print(
             f"{args.tills} tills enrolled; selling for {seconds:.0f} s (gunicorn, "  # noqa: T201
-            f"{args.workers} workers, PostgreSQL)",
+            f"{args.workers} workers, PostgreSQL; load average {load_average()})",
             flush=True,
         )
         tills = run_tills(shop, seconds, args.pause)
@@ -234,7 +242,7 @@ def main() -> None:
             f"tickets/s · sync round {percentiles(tills['latencies'])} · "
             f"{tills['errors']} offline rounds, {tills['refused']} refused sales, "
             f"{tills['crashed']} crashed tills · lost {lost}, stored not written "
-            f"{len(stored - written)}",
+            f"{len(stored - written)} · load average {load_average()}",
             flush=True,
         )
         base = urllib_baseline(server, shop, args.tills, min(seconds, 20.0))

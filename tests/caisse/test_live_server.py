@@ -8,10 +8,8 @@ from __future__ import annotations
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -22,7 +20,9 @@ from cabas.caisse.core.app import TillContext
 from cabas.caisse.core.config import load_config
 from cabas.caisse.core.updater import Updater
 from tests.caisse.fakes import FakeView
-from tests.caisse.proxy import BadNetwork
+from tests.faults.conftest import base_env
+from tests.faults.killing import TillProcess, kill_at_random_moments
+from tests.faults.proxy import CUT, DROP_AFTER_ANSWER, PASS, TAMPER, ChaosProxy
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -49,10 +49,10 @@ def shop(world, live_server, settings):
 
 @pytest.fixture
 def network(live_server):
-    host, port = live_server.url.removeprefix("http://").split(":")
-    proxy = BadNetwork(host, int(port))
+    port = int(live_server.url.rsplit(":", 1)[1])
+    proxy = ChaosProxy(upstream_port=port, mode=PASS).start()
     yield proxy
-    proxy.close()
+    proxy.stop()
 
 
 @pytest.fixture
@@ -108,7 +108,7 @@ def test_enrol_sell_offline_come_back_online_every_ticket_once(enrolled, shop, n
     assert shop.household.code in {b.code for b in snapshot.beneficiaries}
     assert ctx.config.public_key  # given at enrolment, for the updates
 
-    network.mode = "down"
+    network.mode = CUT
     ids = sell(ctx, shop, 5)
     report = ctx.agent().run_once()
     assert report.state == "offline" and ctx.outbox.pending_count() == 5
@@ -120,7 +120,7 @@ def test_enrol_sell_offline_come_back_online_every_ticket_once(enrolled, shop, n
     per_ticket = json.loads((ctx.data.ventes / f"{ids[0]}.json").read_text())["total_cents"]
     assert till.budget().pending_cents == 5 * per_ticket
 
-    network.mode = "pass"
+    network.mode = PASS
     report = ctx.agent().run_once()
     assert report.state == "online" and report.acknowledged == 5, report
     assert sorted(stored_ids(shop.store)) == sorted(ids)
@@ -139,12 +139,12 @@ def test_enrol_sell_offline_come_back_online_every_ticket_once(enrolled, shop, n
 def test_a_server_that_commits_then_drops_the_connection(enrolled, shop, network):
     ctx = TillContext.open(enrolled)
     ids = sell(ctx, shop, 3)
-    network.mode = "drop_response"
+    network.mode = DROP_AFTER_ANSWER
     report = ctx.agent().run_once(pull=False)
-    assert report.state == "offline" and network.drops == 1
+    assert report.state == "offline" and network.counts[DROP_AFTER_ANSWER] == 1
     assert sorted(stored_ids(shop.store)) == sorted(ids)  # committed on the server
     assert ctx.outbox.pending_count() == 3  # but never acknowledged to the till
-    network.mode = "pass"
+    network.mode = PASS
     report = ctx.agent().run_once()
     assert report.acknowledged == 3 and ctx.outbox.pending_count() == 0
     assert sorted(stored_ids(shop.store)) == sorted(ids)
@@ -155,27 +155,21 @@ def test_the_agent_killed_at_random_moments_loses_nothing_and_stores_nothing_twi
 ):
     ctx = TillContext.open(enrolled)
     rng = random.Random(int(os.environ.get("CABAS_KILL_SEED", "7")))
-    src = str(Path(cabas.__file__).resolve().parents[1])
-    env = {**os.environ, "PYTHONPATH": src, "CABAS_CAISSE_KEYRING": "0"}
     command = [sys.executable, "-m", "cabas.caisse", "--data-dir", str(enrolled), "sync"]
     made: list[str] = []
-    kills = 0
-    for _trial in range(KILL_TRIALS):
-        made += sell(ctx, shop, rng.randint(1, 4), client=rng.random() < 0.7)
-        agent = subprocess.Popen(
-            [*command, "--interval", "0.05"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(rng.uniform(0.05, 1.5))
-        if agent.poll() is None:
-            agent.send_signal(signal.SIGKILL)
-            kills += 1
-        agent.wait(10)
-    assert kills >= KILL_TRIALS // 2
+    killings = kill_at_random_moments(
+        lambda _trial: TillProcess.start([*command, "--interval", "0.05"]),
+        trials=KILL_TRIALS,
+        rng=rng,
+        pause=(0.05, 1.5),
+        # Between two runs of the agent, the cashier sells (in this process).
+        before=lambda _trial: made.extend(
+            sell(ctx, shop, rng.randint(1, 4), client=rng.random() < 0.7)
+        ),
+    )
+    assert killings.kills >= KILL_TRIALS // 2
     final = subprocess.run(
-        [*command, "--once"], env=env, capture_output=True, text=True, timeout=120
+        [*command, "--once"], env=base_env(), capture_output=True, text=True, timeout=120
     )
     assert final.returncode == 0, final.stdout + final.stderr
     stored = stored_ids(shop.store)
@@ -196,11 +190,11 @@ def test_updates_from_the_server_tampered_or_older_are_refused(
     build_package(source_root=source, version="99.0.0", output_dir=tmp_path / "dist")
     ctx = TillContext.open(enrolled)
 
-    network.mode = "tamper_pyz"
+    network.mode = TAMPER
     outcome = Updater(ctx.data, ctx.config, ctx.transport, cabas.__version__).check_and_install()
     assert outcome.refused and "SHA-256" in outcome.message
 
-    network.mode = "pass"
+    network.mode = PASS
     outcome = Updater(ctx.data, ctx.config, ctx.transport, cabas.__version__).check_and_install()
     assert outcome.installed == "99.0.0", outcome.message
     installed = ctx.data.versions / "cabas-caisse-99.0.0.pyz"

@@ -112,10 +112,9 @@ def read_exports(
                 dangerous.append((url, cell))
 
 
-def test_every_spreadsheet_export_neutralises_formulas(world: Any) -> None:
-    seed_hostile_data(world)
-    client = Client()
-    client.force_login(world.alice)
+def scan_every_export(client: Client, world: Any) -> dict[str, Any]:
+    """Every CSV/XLSX answer of every page a manager may open, read cell by cell: the exports
+    read, those showing the hostile data, and every cell a spreadsheet would run."""
     exports: dict[str, int] = {}
     hostile_seen: set[str] = set()
     dangerous: list[tuple[str, str]] = []
@@ -130,8 +129,18 @@ def test_every_spreadsheet_export_neutralises_formulas(world: Any) -> None:
                 raise RolledBack
         except RolledBack:
             pass
+    return {"exports": exports, "hostile_seen": hostile_seen, "dangerous": dangerous}
+
+
+def test_every_spreadsheet_export_neutralises_formulas(world: Any) -> None:
+    seed_hostile_data(world)
+    client = Client()
+    client.force_login(world.alice)
+    scan = scan_every_export(client, world)
+    exports = scan["exports"]
     assert any("export" in url or "format" in url for url in exports), exports
-    assert not dangerous, dangerous[:10]
+    assert not scan["dangerous"], scan["dangerous"][:10]
     # The hostile names did reach the exports (the test would prove nothing otherwise).
-    assert hostile_seen, sorted(exports)
-    print(f"exports read: {sorted(exports)}; with the hostile data: {sorted(hostile_seen)}")  # noqa: T201
+    assert scan["hostile_seen"], sorted(exports)
+    seen = sorted(scan["hostile_seen"])
+    print(f"exports read: {sorted(exports)}; with the hostile data: {seen}")  # noqa: T201

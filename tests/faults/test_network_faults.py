@@ -7,21 +7,18 @@ from __future__ import annotations
 
 import os
 import random
-import subprocess
 import time
 from pathlib import Path
 
 from cabas.caisse.core.config import DataDir, load_config, save_config
 from tests.faults.conftest import (
-    ROOT,
     FaultServer,
     assert_consistent,
-    base_env,
     open_shop,
     paid_ids,
     size,
-    till_command,
 )
+from tests.faults.killing import TillProcess
 from tests.faults.proxy import CUT, DELAY, DROP_AFTER_ANSWER, PASS, ChaosProxy
 
 TILL_TIMEOUT = 1.0  # seconds (`enroll --timeout`); the proxy's delay is beyond it
@@ -50,42 +47,22 @@ def test_lost_answers_timeouts_and_outages_lose_and_duplicate_nothing(
             set_timeout(folder, TILL_TIMEOUT)
         proxy.sequence = [PASS, DROP_AFTER_ANSWER, PASS, DELAY, DROP_AFTER_ANSWER]
         sales = size(6, 200)
-        processes = [
-            subprocess.Popen(
-                till_command(
-                    "run",
-                    "--dir",
-                    str(folder),
-                    "--sales",
-                    str(sales),
-                    "--seed",
-                    str(n),
-                    "--pause",
-                    "0.4",
-                ),
-                env=base_env(),
-                cwd=ROOT,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
+        tills = [
+            TillProcess.selling(folder, sales=sales, seed=n, pause=0.4)
             for n, folder in enumerate(shop.tills)
         ]
         rng = random.Random(seed)  # noqa: S311
-        for process in processes:
-            assert process.stdout is not None
-            assert process.stdout.readline().strip() == "READY"
+        for till in tills:
+            till.read_until("READY")
         proxy.outage(1.5)  # the first rounds of both tills meet a network cut
         outages = 1
-        while any(process.poll() is None for process in processes):
+        while any(till.process.poll() is None for till in tills):
             time.sleep(rng.uniform(1.0, 3.0))
             if rng.random() < 0.3:
                 proxy.outage(rng.uniform(0.5, 1.5))
                 outages += 1
-        for process in processes:
-            out, err = process.communicate()
-            assert process.returncode == 0, err[-2000:]
-            shop.confirmed |= paid_ids(out)
+        for till in tills:
+            shop.confirmed |= paid_ids(till.finish())
         proxy.calm()
         proxy.outage(0)
         for folder in shop.tills:

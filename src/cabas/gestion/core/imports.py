@@ -94,6 +94,10 @@ def read_table(
     header = [column_key(cell) for cell in rows[0]]
     if not any(header):
         raise ImportFileError(_("La première ligne doit donner le nom des colonnes."))
+    if len(rows) == 1:
+        raise ImportFileError(
+            _("Le fichier ne contient aucune ligne après celle des noms de colonnes.")
+        )
     # A column named twice: the first one counts.
     columns = [(i, key) for i, key in enumerate(header) if key and key not in header[:i]]
     return [{key: cells[i] if i < len(cells) else "" for i, key in columns} for cells in rows[1:]]
@@ -125,10 +129,15 @@ def _too_many_rows() -> ImportFileError:
 
 
 def _read_csv(content: bytes, max_cell_chars: int) -> list[list[str]]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = content.decode("cp1252", errors="replace")
+    if content[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text": UTF-16, tabs
+        text = content.decode("utf-16", errors="replace")
+    elif b"\x00" in content:  # an executable, an image, UTF-16 without its mark…
+        raise ImportFileError(_("Ce fichier n'est pas un fichier CSV ou Excel (.xlsx)."))
+    else:
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = content.decode("cp1252", errors="replace")
     if "\x00" in text:
         raise ImportFileError(_("Ce fichier n'est pas un fichier CSV ou Excel (.xlsx)."))
     first_line = text.split("\n", 1)[0]

@@ -8,8 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from cabas.gestion.stores.models import Store
 from cabas.gestion.stores.permissions import Role
 
-MAX_LOGO_BYTES = 1024 * 1024
-
 
 class PersonAddForm(forms.Form):
     username = forms.RegexField(
@@ -59,9 +57,3 @@ class StoreSettingsForm(forms.ModelForm):
             "logo",
             "require_2fa",
         ]
-
-    def clean_logo(self) -> object:
-        logo = self.cleaned_data.get("logo")
-        if logo and getattr(logo, "size", 0) > MAX_LOGO_BYTES:
-            raise forms.ValidationError(_("Le logo doit peser moins de 1 Mo."))
-        return logo

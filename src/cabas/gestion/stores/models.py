@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cabas.gestion.stores.logos import validate_logo
 from cabas.gestion.stores.permissions import Role, role_has
 
 
@@ -28,7 +29,7 @@ class Store(models.Model):
     timezone = models.CharField(
         _("fuseau horaire"), max_length=64, default="Europe/Paris", validators=[validate_timezone]
     )
-    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True, validators=[validate_logo])
     require_2fa = models.BooleanField(
         _("double authentification obligatoire"),
         default=False,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cabas.gestion.accounts.models import User
 from cabas.gestion.audit.services import audit_record, diff_fields, snapshot_fields
+from cabas.gestion.stores.logos import logo_file_name
 from cabas.gestion.stores.models import Membership, Store
 from cabas.gestion.stores.permissions import Role
 
@@ -45,11 +47,13 @@ def store_update_settings(*, store: Store, actor: User, data: dict[str, object])
         if field in data:
             setattr(store, field, data[field])
     logo = data.get("logo")
-    if logo is not None:
+    if isinstance(logo, File):  # a new upload (the form's cleaned file)
+        # Named after what it is (checked by its content), not what the sender called it.
+        logo.name = logo_file_name(logo, store.slug)
         store.logo = logo
     store.full_clean()
     changes = diff_fields(store, before, STORE_SETTINGS_FIELDS)
-    if logo is not None:
+    if isinstance(logo, File):
         changes["logo"] = ["", str(getattr(logo, "name", ""))]
     store.save()
     if changes:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import mimetypes
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -19,6 +17,7 @@ from cabas.gestion.core.forms import apply_validation_error
 from cabas.gestion.stores import services
 from cabas.gestion.stores.decorators import StoreRequest, store_view
 from cabas.gestion.stores.forms import MembershipForm, PersonAddForm, StoreSettingsForm
+from cabas.gestion.stores.logos import logo_content_type
 from cabas.gestion.stores.models import Membership
 from cabas.gestion.stores.permissions import Perm
 from cabas.gestion.stores.selectors import SESSION_KEY, active_memberships, store_members
@@ -132,14 +131,11 @@ def store_logo(request: StoreRequest) -> FileResponse:
     """The current shop's logo, served through the app so it stays private to the shop."""
     if not request.store.logo:
         raise Http404
-    logo = request.store.logo
-    response = FileResponse(logo.open("rb"), content_type=_logo_type(logo.name))
+    logo = request.store.logo.open("rb")
+    # The type follows the content: a name given by the sender says nothing.
+    response = FileResponse(logo, content_type=logo_content_type(logo))
     response["Cache-Control"] = "private, max-age=3600"
     return response
-
-
-def _logo_type(name: str) -> str:
-    return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
 @store_view(Perm.AUDIT_VIEW)
