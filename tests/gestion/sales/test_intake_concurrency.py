@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import threading
 
 import pytest
-from django.db import connection, connections
 
 from cabas.gestion.beneficiaries.selectors import household_spent_cents
 from cabas.gestion.catalog.models import Product
@@ -16,36 +14,11 @@ from cabas.gestion.sales.intake import ticket_batch_ingest
 from cabas.gestion.sales.models import Ticket, TicketLine
 from cabas.gestion.stock.models import StockMovement
 from tests.conftest import make_world
+from tests.gestion.concurrency import run_in_threads
 from tests.gestion.pos.conftest import enroll_till
 from tests.gestion.sales.conftest import make_shop, ticket
 
 THREADS = 20
-
-
-def run_in_threads(work) -> tuple[list[object], list[BaseException]]:  # type: ignore[no-untyped-def]
-    results: list[object] = []
-    errors: list[BaseException] = []
-    start = threading.Barrier(THREADS)
-    # The in-memory SQLite test database shares one cache between threads and answers "table
-    # is locked" instead of waiting on its busy timeout: queue the calls there only.
-    gate = threading.Lock() if connection.vendor == "sqlite" else contextlib.nullcontext()
-
-    def target() -> None:
-        try:
-            start.wait()
-            with gate:
-                results.append(work())
-        except BaseException as error:  # noqa: BLE001 - reported by the test
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=target) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results, errors
 
 
 @pytest.mark.django_db(transaction=True)
@@ -60,7 +33,7 @@ def test_the_same_ticket_from_20_threads_is_stored_once():
         [result] = ticket_batch_ingest(device=device, raw_tickets=[body])
         return result.status
 
-    statuses, errors = run_in_threads(work)
+    statuses, errors = run_in_threads(work, THREADS)
     assert errors == []
     assert sorted(statuses) == ["created"] + ["duplicate"] * (THREADS - 1)
     assert Ticket.objects.count() == 1
@@ -86,7 +59,7 @@ def test_different_tickets_of_one_household_from_20_threads_lose_no_spending():
         device = Device.objects.select_related("store").get(pk=device_id)
         return ticket_batch_ingest(device=device, raw_tickets=[body])[0].status
 
-    statuses, errors = run_in_threads(work)
+    statuses, errors = run_in_threads(work, THREADS)
     assert errors == []
     assert statuses == ["created"] * THREADS
     assert Product.objects.get(pk=shop.pasta.pk).stock_qty == 50 - THREADS
