@@ -366,7 +366,7 @@ def test_a_file_saved_by_excel_as_unicode_text_is_read(
     content = text.encode("utf-16")  # with its byte order mark, little-endian
     html = upload(alice_client, kind, "unicode.txt", content, 302 if kind == "products" else 200)
     pending = PendingImport.objects.get()
-    assert list(pending.rows[0].values()) == rows[1]
+    assert sorted(pending.rows[0].values()) == sorted(rows[1])  # JSONB does not keep key order
     if kind == "households":
         assert "1 ligne(s) valide(s)" in html and "Lefèvre" in html
 
