@@ -1,15 +1,14 @@
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 
 from cabas.gestion.audit.models import AuditEvent
 from cabas.gestion.beneficiaries import selectors, services
 from cabas.gestion.beneficiaries.models import MonthlySpending
 from tests.gestion.beneficiaries.factories import make_household
+from tests.gestion.concurrency import run_in_threads
 
 
 def test_spending_adds_up_per_month(world) -> None:
@@ -94,26 +93,14 @@ def test_twenty_concurrent_tickets_never_lose_an_increase() -> None:
     world = make_world()
     household = make_household(world.store_a)
     threads_count, per_thread = 20, 5
-    barrier = threading.Barrier(threads_count)
-    errors: list[BaseException] = []
 
     def sell() -> None:
-        try:
-            barrier.wait()
-            for _ in range(per_thread):
-                services.spending_add(
-                    store=world.store_a, household=household, month="2026-03", amount_cents=7
-                )
-        except BaseException as error:  # noqa: BLE001 - reported by the main thread
-            errors.append(error)
-        finally:
-            connections.close_all()
+        for _ in range(per_thread):
+            services.spending_add(
+                store=world.store_a, household=household, month="2026-03", amount_cents=7
+            )
 
-    threads = [threading.Thread(target=sell) for _ in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _results, errors = run_in_threads(sell, threads_count)
     assert not errors, errors
     row = MonthlySpending.objects.get(household=household, month="2026-03")
     assert row.spent_cents == threads_count * per_thread * 7, connection.vendor

@@ -191,13 +191,9 @@ def stock_movements_bulk_record(
     saved per ticket): the specs are checked before anything is written, and an error found
     later (a product or lot of another shop) aborts the caller's transaction.
     """
-    specs = list(specs)
+    specs = _checked_specs(specs, occurred_at)
     if not specs:
         return []
-    for spec in specs:
-        _check_spec(spec)
-    if timezone.is_naive(occurred_at):
-        raise ValueError("occurred_at must be timezone-aware")
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         movements, _rows = _bulk_record(
             store=store,
@@ -211,6 +207,16 @@ def stock_movements_bulk_record(
             instances=True,
         )
         return movements
+
+
+def _checked_specs(specs: Iterable[MovementSpec], occurred_at: datetime) -> list[MovementSpec]:
+    """The specs as a list, each checked, before anything is written."""
+    checked = list(specs)
+    for spec in checked:
+        _check_spec(spec)
+    if checked and timezone.is_naive(occurred_at):
+        raise ValueError("occurred_at must be timezone-aware")
+    return checked
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,13 +242,9 @@ def stock_movements_bulk_apply(
     a transaction: the same statements on the caller's ``cursor``, minus the ``RETURNING`` of
     the ids, and plain rows back instead of model instances (building them cost more than the
     statements on a 5-line ticket)."""
-    specs = list(specs)
+    specs = _checked_specs(specs, occurred_at)
     if not specs:
         return []
-    for spec in specs:
-        _check_spec(spec)
-    if timezone.is_naive(occurred_at):
-        raise ValueError("occurred_at must be timezone-aware")
     if connection.get_autocommit():
         raise RuntimeError("stock_movements_bulk_apply runs inside the caller's transaction")
     _movements, rows = _bulk_record(
