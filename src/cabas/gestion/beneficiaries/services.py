@@ -254,9 +254,11 @@ def _spending_upsert_sql(connection: Any) -> str | None:
             f"{updated} = VALUES({updated})"
         )
     else:
+        # RETURNING: the month's new total comes back with the upsert, no read after it.
         sql = insert + (
             f"ON CONFLICT ({quote('household_id')}, {quote('month')}) DO UPDATE SET "
-            f"{spent} = {table}.{spent} + excluded.{spent}, {updated} = excluded.{updated}"
+            f"{spent} = {table}.{spent} + excluded.{spent}, {updated} = excluded.{updated} "
+            f"RETURNING {spent}"
         )
     _SPENDING_UPSERTS[connection.vendor] = sql
     return sql
@@ -264,19 +266,22 @@ def _spending_upsert_sql(connection: Any) -> str | None:
 
 def spending_add(
     *, store: Store, household: Household, month: str, amount_cents: int, cursor: Any = None
-) -> None:
+) -> int | None:
     """Add `amount_cents` (negative for a refund) to the household's spending of `month`.
 
     One statement, an upsert that adds in the database: concurrent tickets of the same household
     never lose an increase, and no lock is held beyond the statement. It joins the caller's
     transaction (the ticket intake's, which may pass its own `cursor` of the default
     database), so it needs no atomic block of its own.
+
+    Returns the month's new total where the upsert gives it back in the same statement
+    (PostgreSQL and SQLite), else None: the caller reads it if it needs it.
     """
     parse_month(month)
     if household.store_id != store.pk:
         raise ValueError("The household belongs to another shop.")
     if amount_cents == 0:
-        return
+        return None
     connection = connections[router.db_for_write(MonthlySpending)]
     sql = _spending_upsert_sql(connection)
     if sql is None:  # pragma: no cover - other databases: an atomic add on the row
@@ -291,7 +296,7 @@ def spending_add(
                 MonthlySpending.objects.filter(pk=row.pk).update(
                     spent_cents=F("spent_cents") + amount_cents, updated_at=timezone.now()
                 )
-        return
+        return None
     params: list[Any] = [
         store.pk,
         household.pk,
@@ -299,11 +304,13 @@ def spending_add(
         amount_cents,
         connection.ops.adapt_datetimefield_value(timezone.now()),
     ]
+    returning = connection.vendor != "mysql"
     if cursor is not None and connection.alias == "default":
         cursor.execute(sql, params)
-        return
+        return int(cursor.fetchone()[0]) if returning else None
     with connection.cursor() as own:
         own.execute(sql, params)
+        return int(own.fetchone()[0]) if returning else None
 
 
 @transaction.atomic

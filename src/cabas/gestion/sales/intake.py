@@ -36,6 +36,7 @@ from cabas.gestion.beneficiaries.selectors import quotas_for_store, till_status
 from cabas.gestion.beneficiaries.services import spending_add
 from cabas.gestion.catalog.models import Category, Product
 from cabas.gestion.catalog.selectors import product_find_by_barcode, scale_layout_for
+from cabas.gestion.core.db import batched_cursor
 from cabas.gestion.pos.models import Device
 from cabas.gestion.sales.models import (
     DOCUMENT_TYPE,
@@ -612,6 +613,10 @@ def _store_ticket(prepared: _Prepared, cursor: Any) -> None:
                         )
                     )
     if prepared.quota_lines:
+        # An ORM read on its own cursor: the statements held back go first, in their order.
+        flush = getattr(cursor, "flush", None)
+        if flush is not None:
+            flush()
         anomalies.extend(_quota_anomalies(prepared, prepared.category_parents))
     _insert(cursor, TicketLine, prepared.lines)
     _insert(cursor, TicketPayment, prepared.payments)
@@ -619,11 +624,12 @@ def _store_ticket(prepared: _Prepared, cursor: Any) -> None:
     total = ticket["total_cents"]
     month = ticket["month"]
     if household is not None and total:
-        spending_add(
+        spent = spending_add(
             store=store, household=household, month=month, amount_cents=total, cursor=cursor
         )
         if total > 0:
-            spent = _month_spent(cursor, household.pk, month)
+            if spent is None:
+                spent = _month_spent(cursor, household.pk, month)
             budget = household.monthly_budget_cents
             if spent > budget:
                 anomalies.append(
@@ -710,7 +716,7 @@ def _store_with_retries(make: Callable[[], _Prepared]) -> None:
     for attempt in range(1, MAX_ATTEMPTS + 1):
         prepared = make()  # fresh rows each time: a rolled-back attempt leaves none behind
         try:
-            with transaction.atomic(), connection.cursor() as cursor:
+            with transaction.atomic(), batched_cursor() as cursor:
                 _store_ticket(prepared, cursor)
             return
         except OperationalError as error:

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from cabas.gestion.audit.services import audit_record
 from cabas.gestion.catalog.models import Category, Product
+from cabas.gestion.core.db import check_rowcount
 from cabas.gestion.stock.documents import COUNT_DOCUMENT, LOT_DOCUMENT, DocumentRef
 from cabas.gestion.stock.models import (
     KIND_SIGNS,
@@ -119,8 +120,11 @@ def _apply_levels(
     if product_deltas:
         sql, params = _add_case_sql(Product._meta.db_table, "stock_qty", product_deltas)
         cursor.execute(sql, [*params, store.pk, *map(int, product_deltas)])
-        if cursor.rowcount != len(product_deltas):
-            raise ValidationError(_("Un des produits n'existe pas dans cette épicerie."))
+        check_rowcount(
+            cursor,
+            len(product_deltas),
+            ValidationError(_("Un des produits n'existe pas dans cette épicerie.")),
+        )
     if lot_deltas:
         sql, params = _add_case_sql(Lot._meta.db_table, "quantity", lot_deltas)
         cursor.execute(sql, [*params, store.pk, *map(int, lot_deltas)])
