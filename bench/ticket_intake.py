@@ -27,6 +27,8 @@ from typing import Any
 
 import _stockdata
 
+from cabas.protocol.ids import new_id
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -102,11 +104,13 @@ def main() -> None:
     assert Ticket.objects.count() == before
 
     single = tickets[: max(50, len(tickets) // 10)]
-    replayed_single = [dict(t, id=str(uuid.uuid4())) for t in single]
+    replayed_single = [dict(t, id=str(new_id())) for t in single]
     started = time.perf_counter()
     for raw in replayed_single:
         ticket_batch_ingest(device=device, raw_tickets=[raw])
     one_by_one = time.perf_counter() - started
+
+    commit_ms = _commit_probe()
 
     n = len(tickets)
     rate, base_rate = n / intake, n / baseline
@@ -132,9 +136,31 @@ def main() -> None:
         f"(range {ratios[0]:.2f}-{ratios[-1]:.2f}; overall {rate / base_rate:.2f})"
     )
     print(
+        f"a bare durable commit (one-row insert) on this disk:  {commit_ms:7.2f} ms "
+        f"(at most {1000 / commit_ms:.0f} transactions/s, one after the other)"
+    )
+    print(
         f"replay (all duplicate, nothing written):              {n / replay:7.0f} tickets/s "
         f"({intake / replay:.1f}x faster than the first pass)"
     )
+
+
+def _commit_probe(count: int = 200) -> float:
+    """The median time of a one-row INSERT and its durable COMMIT on the same database: what
+    the disk allows, the floor under both the intake and the baseline."""
+    from django.db import connection, transaction
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_commit_probe (n integer)")
+    times = []
+    for n in range(count):
+        started = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("INSERT INTO bench_commit_probe (n) VALUES (%s)", [n])
+        times.append(time.perf_counter() - started)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_commit_probe")
+    return statistics.median(times) * 1000
 
 
 def _prepare(args: Any) -> dict[str, Any]:
@@ -273,7 +299,7 @@ def _ticket(shop: dict[str, Any]) -> dict[str, Any]:
         )
     total = sum(line["total_cents"] for line in lines)
     return {
-        "id": str(uuid.uuid4()),
+        "id": str(new_id()),  # as the till makes them (UUIDv7)
         "created_at": timezone.localtime().isoformat(),
         "cashier_id": shop["cashier_id"],
         "beneficiary_code": household.code if household else None,

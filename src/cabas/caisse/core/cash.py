@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +15,7 @@ from cabas.caisse.core.fsutil import atomic_write_json
 from cabas.caisse.core.outbox import Outbox
 from cabas.caisse.core.receipt import METHOD_LABELS, _euros, _row
 from cabas.protocol import PAYMENT_METHODS, CashSessionReport, MethodAmount, PaymentMethod
+from cabas.protocol.ids import new_id
 
 SESSION_OPEN = "open"
 SESSION_CLOSED = "closed"
@@ -52,7 +52,7 @@ class CashSessions:
         if opening_float_cents < 0:
             raise ValueError("Le fond de caisse ne peut pas être négatif.")
         report = CashSessionReport(
-            id=uuid.uuid4(),
+            id=new_id(),
             opened_at=self.now(),
             cashier_id=cashier_id,
             opening_float_cents=opening_float_cents,

@@ -4,7 +4,6 @@ parameter (Tk window, or a fake view in tests)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,6 +29,7 @@ from cabas.protocol import (
     Ticket,
     TicketLine,
 )
+from cabas.protocol.ids import new_id
 from cabas.rules.barcodes import decode_scale_code
 from cabas.rules.budget import BudgetState, month_of
 from cabas.rules.dates import sellability
@@ -634,7 +634,7 @@ class Till:
     ) -> Ticket:
         session = self.sessions.current()
         return Ticket(
-            id=uuid.uuid4(),
+            id=new_id(),
             created_at=self.now(),
             cashier_id=self.cashier.id if self.cashier else None,
             cash_session_id=session.id if session else None,

@@ -1,0 +1,116 @@
+"""`core.db`: statements held back and sent together on PostgreSQL, the plain cursor elsewhere."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+
+from cabas.gestion.core.db import BatchedCursor, batched_cursor, can_batch, check_rowcount
+
+pytestmark = pytest.mark.django_db
+
+needs_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="several statements per query: PostgreSQL only"
+)
+
+
+@pytest.fixture
+def table():
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE core_db_probe (id integer PRIMARY KEY, label text, at text)")
+    yield "core_db_probe"
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE core_db_probe")
+
+
+def count_round_trips():  # noqa: ANN201
+    calls: list[str] = []
+
+    def wrapper(execute, sql, params, many, context):  # noqa: ANN001, ANN202
+        if not sql.startswith(("SAVEPOINT", "RELEASE SAVEPOINT")):  # the test's own atomic
+            calls.append(sql)
+        return execute(sql, params, many, context)
+
+    return calls, connection.execute_wrapper(wrapper)
+
+
+def test_the_plain_cursor_outside_postgresql_and_the_batch_on_it():
+    with batched_cursor() as cursor:
+        assert isinstance(cursor, BatchedCursor) == can_batch()
+    assert can_batch() == (connection.vendor == "postgresql")
+
+
+@needs_postgres
+def test_statements_wait_until_a_result_is_read_then_go_in_one_query(table):
+    calls, wrapped = count_round_trips()
+    hostile = "l'épicerie \"; DROP TABLE core_db_probe; -- 100 % bio\\ \u00a0"
+    with wrapped, transaction.atomic(), batched_cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (id, label, at) VALUES (%s, %s, %s)", [1, hostile, None]
+        )
+        cursor.execute(
+            f"INSERT INTO {table} (id, label, at) VALUES (%s, %s, %s), (%s, %s, %s)",
+            [2, "", datetime(2026, 12, 2, 9, 30, tzinfo=UTC), 3, "x", str(uuid.UUID(int=7))],
+        )
+        assert calls == []
+        cursor.execute(f"SELECT id, label, at FROM {table} ORDER BY id")
+        rows = cursor.fetchall()
+        assert len(calls) == 1
+        cursor.execute(f"UPDATE {table} SET label = %s WHERE id > %s", ["y", 1])
+    assert len(calls) == 2  # the last statement went when the block ended
+    assert rows[0] == (1, hostile, None)
+    assert rows[1][0] == 2 and rows[1][2].startswith("2026-12-02")
+    assert rows[2] == (3, "x", str(uuid.UUID(int=7)))
+    with connection.cursor() as plain:
+        plain.execute(f"SELECT label FROM {table} ORDER BY id")
+        assert [label for (label,) in plain.fetchall()] == [hostile, "y", "y"]
+
+
+@needs_postgres
+def test_a_failing_statement_raises_as_the_plain_cursor_and_nothing_stays(table):
+    with pytest.raises(IntegrityError), transaction.atomic(), batched_cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} (id) VALUES (%s)", [1])
+        cursor.execute(f"INSERT INTO {table} (id) VALUES (%s)", [1])
+        cursor.execute(f"SELECT count(*) FROM {table}")
+        cursor.fetchone()
+    with connection.cursor() as plain:
+        plain.execute(f"SELECT count(*) FROM {table}")
+        assert plain.fetchone() == (0,)
+
+
+@needs_postgres
+def test_a_row_count_is_checked_when_the_batch_goes(table):
+    error = ValidationError("Un des produits n'existe pas dans cette épicerie.")
+    with pytest.raises(ValidationError), transaction.atomic(), batched_cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} (id) VALUES (%s), (%s)", [1, 2])
+        cursor.execute(f"UPDATE {table} SET label = %s WHERE id IN (%s, %s, %s)", ["z", 1, 2, 3])
+        check_rowcount(cursor, 3, error)
+        cursor.execute(f"SELECT 1 FROM {table}")
+        cursor.fetchall()
+    with transaction.atomic(), batched_cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} (id) VALUES (%s), (%s)", [1, 2])
+        cursor.execute(f"UPDATE {table} SET label = %s WHERE id IN (%s, %s)", ["z", 1, 2])
+        check_rowcount(cursor, 2, error)
+        assert cursor.rowcount == 2
+
+
+@needs_postgres
+def test_only_plain_placeholders_are_batched(table):
+    with transaction.atomic(), batched_cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {table} WHERE label LIKE 'a%%' AND id = %s", [1])
+        with pytest.raises(ValueError, match="placeholders"):
+            cursor.fetchall()
+        with pytest.raises(ValueError, match="more parameters"):
+            cursor.execute("SELECT %s", [1, 2])
+            cursor.flush()
+
+
+def test_a_plain_cursor_checks_its_row_count_at_once(table):
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} (id) VALUES (%s)", [1])
+        with pytest.raises(ValidationError):
+            check_rowcount(cursor, 2, ValidationError("non"))
