@@ -238,7 +238,10 @@ class RightsPeriod(StoreOwned):
 class MonthlySpending(StoreOwned):
     """What a household's acknowledged tickets spent in one month (the shop's time zone)."""
 
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="spendings")
+    # The unique (household, month) below serves the look-ups by household: no index of its own.
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="spendings", db_index=False
+    )
     month = models.CharField(_("mois"), max_length=7)
     spent_cents = models.IntegerField(_("dépensé"), default=0)
     # The till snapshot's deltas select on it as well as on Household.updated_at.

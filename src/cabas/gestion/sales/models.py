@@ -10,13 +10,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cabas.gestion.stores.models import StoreOwned
+from cabas.gestion.stores.models import StoreLedIndexes, StoreOwned
 
 DOCUMENT_TYPE = "sales.ticket"
 """How stock movements name a ticket (`document_id` is the ticket's UUID)."""
 
 
-class Ticket(StoreOwned):
+class Ticket(StoreLedIndexes):
     """A sale (or a refund) as a till sent it. The primary key is the till's UUID: the database
     refuses a second insert of the same id, which is what makes `POST tickets` idempotent."""
 
@@ -89,7 +89,7 @@ LINE_STATISTICS_COLUMNS = [
 """What the statistics read from a line (the covering index's payload)."""
 
 
-class TicketLine(StoreOwned):
+class TicketLine(StoreLedIndexes):
     """A line as sold: `quantity` in pieces or grams (negative in a refund), prices per piece or
     per kilo. `product` is null when the line named no product of this shop.
 
@@ -98,10 +98,6 @@ class TicketLine(StoreOwned):
     statistics over a year of lines read them from the lines' covering index on
     (store, created_at) instead of joining every line to its ticket."""
 
-    # The (store, created_at) index below serves every look-up by shop: no index of its own.
-    store = models.ForeignKey(
-        "stores.Store", on_delete=models.PROTECT, related_name="+", db_index=False
-    )
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveSmallIntegerField()
     product = models.ForeignKey(
@@ -202,7 +198,7 @@ class TicketPayment(StoreOwned):
         return f"{self.method} {self.amount_cents}"
 
 
-class Anomaly(StoreOwned):
+class Anomaly(StoreLedIndexes):
     """Something in a stored ticket the manager should look at. A sale that happened is never
     refused: it is stored, and flagged here."""
 

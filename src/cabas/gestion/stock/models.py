@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cabas.gestion.stores.models import StoreOwned
+from cabas.gestion.stores.models import StoreLedIndexes, StoreOwned
 
 
 class MovementKind(models.TextChoices):
@@ -125,7 +125,7 @@ class Lot(StoreOwned):
         return self.received_at.date()
 
 
-class StockMovement(StoreOwned):
+class StockMovement(StoreLedIndexes):
     """One change of stock. Append-only: no service, form or admin updates or deletes one; a
     mistake is undone by another movement."""
 
