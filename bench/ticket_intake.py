@@ -27,8 +27,6 @@ from typing import Any
 
 import _stockdata
 
-from cabas.protocol.ids import new_id
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -104,7 +102,7 @@ def main() -> None:
     assert Ticket.objects.count() == before
 
     single = tickets[: max(50, len(tickets) // 10)]
-    replayed_single = [dict(t, id=str(new_id())) for t in single]
+    replayed_single = [dict(t, id=str(uuid.uuid4())) for t in single]
     started = time.perf_counter()
     for raw in replayed_single:
         ticket_batch_ingest(device=device, raw_tickets=[raw])
@@ -301,7 +299,7 @@ def _ticket(shop: dict[str, Any]) -> dict[str, Any]:
         )
     total = sum(line["total_cents"] for line in lines)
     return {
-        "id": str(new_id()),  # as the till makes them (UUIDv7)
+        "id": str(uuid.uuid4()),
         "created_at": timezone.localtime().isoformat(),
         "cashier_id": shop["cashier_id"],
         "beneficiary_code": household.code if household else None,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 
 from cabas.gestion.core.db import BatchedCursor, batched_cursor, can_batch, check_rowcount
 
@@ -107,6 +107,15 @@ def test_only_plain_placeholders_are_batched(table):
         with pytest.raises(ValueError, match="more parameters"):
             cursor.execute("SELECT %s", [1, 2])
             cursor.flush()
+        with pytest.raises(ValueError, match="fewer parameters"):
+            cursor.execute("SELECT %s, %s", [1])
+            cursor.flush()
+
+
+@needs_postgres
+def test_a_value_the_database_cannot_take_raises_djangos_error(table):
+    with pytest.raises(DataError), transaction.atomic(), batched_cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} (id, label) VALUES (%s, %s)", [1, "nul \x00 here"])
 
 
 def test_a_plain_cursor_checks_its_row_count_at_once(table):

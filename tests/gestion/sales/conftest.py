@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -14,7 +15,6 @@ from cabas.gestion.catalog.models import Product
 from cabas.gestion.catalog.services import category_create, product_create
 from cabas.gestion.stock.services import lot_receive
 from cabas.gestion.stores.models import Store
-from cabas.protocol.ids import new_id
 from cabas.rules.pricing import FULL_RATE_BP, line_price
 from tests.gestion.beneficiaries.factories import make_household
 from tests.gestion.pos.conftest import Till, enroll_till, till_a, till_b  # noqa: F401
@@ -118,7 +118,7 @@ def ticket(
         )
     total = sum(line["total_cents"] for line in lines)
     body: dict[str, Any] = {
-        "id": ticket_id or str(new_id()),  # as a till makes them
+        "id": ticket_id or str(uuid.uuid4()),
         "created_at": created_at or timezone.localtime().isoformat(),
         "cashier_id": shop.cashier_id,
         "beneficiary_code": chosen.code if chosen else None,

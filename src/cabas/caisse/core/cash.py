@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +16,6 @@ from cabas.caisse.core.fsutil import atomic_write_json
 from cabas.caisse.core.outbox import Outbox
 from cabas.caisse.core.receipt import METHOD_LABELS, _euros, _row
 from cabas.protocol import PAYMENT_METHODS, CashSessionReport, MethodAmount, PaymentMethod
-from cabas.protocol.ids import new_id
 
 SESSION_OPEN = "open"
 SESSION_CLOSED = "closed"
@@ -52,7 +52,7 @@ class CashSessions:
         if opening_float_cents < 0:
             raise ValueError("Le fond de caisse ne peut pas être négatif.")
         report = CashSessionReport(
-            id=new_id(),
+            id=uuid.uuid4(),
             opened_at=self.now(),
             cashier_id=cashier_id,
             opening_float_cents=opening_float_cents,

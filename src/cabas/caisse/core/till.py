@@ -4,6 +4,7 @@ parameter (Tk window, or a fake view in tests)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,7 +30,6 @@ from cabas.protocol import (
     Ticket,
     TicketLine,
 )
-from cabas.protocol.ids import new_id
 from cabas.rules.barcodes import decode_scale_code
 from cabas.rules.budget import BudgetState, month_of
 from cabas.rules.dates import sellability
@@ -634,7 +634,7 @@ class Till:
     ) -> Ticket:
         session = self.sessions.current()
         return Ticket(
-            id=new_id(),
+            id=uuid.uuid4(),
             created_at=self.now(),
             cashier_id=self.cashier.id if self.cashier else None,
             cash_session_id=session.id if session else None,

@@ -236,6 +236,12 @@ def household_set_budget(
 _SPENDING_UPSERTS: dict[str, str] = {}
 
 
+def _upsert_returns(connection: Any) -> bool:
+    """Whether the upsert gives the new total back: PostgreSQL, and SQLite from 3.35 (MariaDB's
+    ``RETURNING`` does not follow ``ON DUPLICATE KEY UPDATE``)."""
+    return connection.vendor != "mysql" and connection.features.can_return_columns_from_insert
+
+
 def _spending_upsert_sql(connection: Any) -> str | None:
     """The upsert of one month's spending for this database, built once (None: no upsert)."""
     sql = _SPENDING_UPSERTS.get(connection.vendor)
@@ -254,12 +260,13 @@ def _spending_upsert_sql(connection: Any) -> str | None:
             f"{updated} = VALUES({updated})"
         )
     else:
-        # RETURNING: the month's new total comes back with the upsert, no read after it.
         sql = insert + (
             f"ON CONFLICT ({quote('household_id')}, {quote('month')}) DO UPDATE SET "
-            f"{spent} = {table}.{spent} + excluded.{spent}, {updated} = excluded.{updated} "
-            f"RETURNING {spent}"
+            f"{spent} = {table}.{spent} + excluded.{spent}, {updated} = excluded.{updated}"
         )
+        if _upsert_returns(connection):
+            # The month's new total comes back with the upsert, no read after it.
+            sql += f" RETURNING {spent}"
     _SPENDING_UPSERTS[connection.vendor] = sql
     return sql
 
@@ -304,7 +311,7 @@ def spending_add(
         amount_cents,
         connection.ops.adapt_datetimefield_value(timezone.now()),
     ]
-    returning = connection.vendor != "mysql"
+    returning = _upsert_returns(connection)
     if cursor is not None and connection.alias == "default":
         cursor.execute(sql, params)
         return int(cursor.fetchone()[0]) if returning else None

@@ -53,7 +53,9 @@ class BatchedCursor:
         statements, params, checks = self._statements, self._params, self._checks
         self._statements, self._params, self._checks = [], [], []
         cursor = self._cursor
-        cursor.execute(self._merged(statements, params))
+        with cursor.db.wrap_database_errors:  # a value the adapters refuse: Django's DataError
+            query = self._merged(statements, params)
+        cursor.execute(query)
         wanted = {index: (count, error) for index, count, error in checks}
         for index in range(len(statements)):
             if index and not cursor.nextset():  # pragma: no cover - the server skipped one
@@ -79,7 +81,9 @@ class BatchedCursor:
             parts = _parts(sql)
             merged.append(parts[0])
             for part in parts[1:]:
-                value = next(values)
+                value = next(values, _END)
+                if value is _END:
+                    raise ValueError("fewer parameters than placeholders in the batch")
                 merged.append("NULL" if value is None else literal(value).decode())
                 merged.append(part)
             merged.append(";\n")
@@ -136,11 +140,17 @@ def batched_cursor() -> Iterator[Any]:
         batched.flush()
 
 
+def flush_pending(cursor: Any) -> None:
+    """Send what ``cursor`` holds back (a :class:`BatchedCursor`; a plain cursor holds
+    nothing): before a read on another cursor, an ORM query, so that it runs after them."""
+    if isinstance(cursor, BatchedCursor):
+        cursor.flush()
+
+
 def check_rowcount(cursor: Any, count: int, error: Exception) -> None:
     """Raise ``error`` unless the statement just executed on ``cursor`` touched ``count``
     rows: at once on a plain cursor, when the batch is sent on a :class:`BatchedCursor`."""
-    expect = getattr(cursor, "expect_rowcount", None)
-    if expect is not None:
-        expect(count, error)
+    if isinstance(cursor, BatchedCursor):
+        cursor.expect_rowcount(count, error)
     elif cursor.rowcount != count:
         raise error

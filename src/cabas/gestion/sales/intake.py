@@ -36,7 +36,7 @@ from cabas.gestion.beneficiaries.selectors import quotas_for_store, till_status
 from cabas.gestion.beneficiaries.services import spending_add
 from cabas.gestion.catalog.models import Category, Product
 from cabas.gestion.catalog.selectors import product_find_by_barcode, scale_layout_for
-from cabas.gestion.core.db import batched_cursor
+from cabas.gestion.core.db import batched_cursor, flush_pending
 from cabas.gestion.pos.models import Device
 from cabas.gestion.sales.models import (
     DOCUMENT_TYPE,
@@ -614,9 +614,7 @@ def _store_ticket(prepared: _Prepared, cursor: Any) -> None:
                     )
     if prepared.quota_lines:
         # An ORM read on its own cursor: the statements held back go first, in their order.
-        flush = getattr(cursor, "flush", None)
-        if flush is not None:
-            flush()
+        flush_pending(cursor)
         anomalies.extend(_quota_anomalies(prepared, prepared.category_parents))
     _insert(cursor, TicketLine, prepared.lines)
     _insert(cursor, TicketPayment, prepared.payments)

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from cabas.gestion.audit.services import audit_record
 from cabas.gestion.catalog.models import Category, Product
-from cabas.gestion.core.db import check_rowcount
+from cabas.gestion.core.db import check_rowcount, flush_pending
 from cabas.gestion.stock.documents import COUNT_DOCUMENT, LOT_DOCUMENT, DocumentRef
 from cabas.gestion.stock.models import (
     KIND_SIGNS,
@@ -378,6 +378,7 @@ def _bulk_record(
     refunds: dict[int, list[tuple[int | None, int]]] = {}
     refunders = {s.product_id for s in specs if s.kind == MovementKind.REFUND and s.lot_id is None}
     if refund_of_document_id and refunders:
+        flush_pending(cursor)  # an ORM read: after what the caller's cursor holds back
         refunds = _refund_parts(store, document_type, refund_of_document_id, refunders)
 
     now = timezone.now()

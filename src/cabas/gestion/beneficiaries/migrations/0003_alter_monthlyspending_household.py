@@ -3,21 +3,36 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from cabas.gestion.core.schema import drop_own_index
+
 
 class Migration(migrations.Migration):
+    """The column keeps its foreign key; only its own index goes (see drop_own_index)."""
+
     dependencies = [
         ("beneficiaries", "0002_quota"),
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name="monthlyspending",
-            name="household",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="spendings",
-                to="beneficiaries.household",
-            ),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="monthlyspending",
+                    name="household",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="spendings",
+                        to="beneficiaries.household",
+                    ),
+                ),
+            ],
+            database_operations=[
+                drop_own_index(
+                    "beneficiaries_monthlyspending",
+                    "household_id",
+                    "beneficiaries_monthlyspending_household_id_7dc887fa",
+                ),
+            ],
         ),
     ]

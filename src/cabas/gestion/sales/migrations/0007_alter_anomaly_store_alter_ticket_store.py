@@ -3,32 +3,44 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from cabas.gestion.core.schema import drop_own_index
+
 
 class Migration(migrations.Migration):
+    """The column keeps its foreign key; only its own index goes (see drop_own_index)."""
+
     dependencies = [
         ("sales", "0006_ticketline_store_without_own_index"),
         ("stores", "0002_logo_checked_by_content"),
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name="anomaly",
-            name="store",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="stores.store",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="ticket",
-            name="store",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="stores.store",
-            ),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="anomaly",
+                    name="store",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="stores.store",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="ticket",
+                    name="store",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="stores.store",
+                    ),
+                ),
+            ],
+            database_operations=[
+                drop_own_index("sales_anomaly", "store_id", "sales_anomaly_store_id_6423dbd6"),
+                drop_own_index("sales_ticket", "store_id", "sales_ticket_store_id_733b7f64"),
+            ],
         ),
     ]

@@ -3,22 +3,35 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from cabas.gestion.core.schema import drop_own_index
+
 
 class Migration(migrations.Migration):
+    """The column keeps its foreign key; only its own index goes (see drop_own_index)."""
+
     dependencies = [
         ("stock", "0003_covering_ledger_index"),
         ("stores", "0002_logo_checked_by_content"),
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name="stockmovement",
-            name="store",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="stores.store",
-            ),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="stockmovement",
+                    name="store",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="stores.store",
+                    ),
+                ),
+            ],
+            database_operations=[
+                drop_own_index(
+                    "stock_stockmovement", "store_id", "stock_stockmovement_store_id_7a28137d"
+                ),
+            ],
         ),
     ]
