@@ -73,6 +73,19 @@ def _plausible_year(value: datetime) -> datetime:
 
 MIN_YEAR, MAX_YEAR = 2000, 2999
 
+
+def _without_nul(value: str) -> str:
+    # No database of the server stores a NUL in a text column (PostgreSQL refuses it): a text
+    # holding one is invalid here, so it goes to the quarantine instead of failing the insert.
+    if "\x00" in value:
+        raise PydanticCustomError("nul_character", "Le texte contient un caractère nul (\\0).")
+    return value
+
+
+# Marks a received string: ``Annotated[str, Field(max_length=…), NoNul]``.
+NoNul = AfterValidator(_without_nul)
+
+
 # An ISO 8601 date and time with its offset, as sent by a till (no Unix timestamps).
 Timestamp = Annotated[
     AwareDatetime, BeforeValidator(_require_iso_text), AfterValidator(_plausible_year)

@@ -12,6 +12,7 @@ from pydantic_core import PydanticCustomError
 from cabas.protocol._base import (
     MAX_CENTS,
     Cents,
+    NoNul,
     PaymentMethod,
     PositiveId,
     ReadModel,
@@ -66,7 +67,7 @@ class CashSessionReport(WriteModel):
     expected: list[MethodAmount] = []
     difference_cents: Cents = 0
     ticket_count: Annotated[StrictInt, Field(ge=0, le=MAX_CENTS)] = 0
-    note: Annotated[str, Field(max_length=2000)] = ""
+    note: Annotated[str, Field(max_length=2000), NoNul] = ""
 
     @property
     def is_closed(self) -> bool:

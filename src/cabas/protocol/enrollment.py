@@ -6,15 +6,15 @@ from typing import Annotated
 
 from pydantic import Field
 
-from cabas.protocol._base import ReadModel, WriteModel
+from cabas.protocol._base import NoNul, ReadModel, WriteModel
 
 
 class EnrollRequest(WriteModel):
     """Body of `POST enroll`: the code printed by `cabas create_enrollment_code` and a name for
     this till (shown on the server's till page)."""
 
-    code: Annotated[str, Field(min_length=1, max_length=64)]
-    name: Annotated[str, Field(min_length=1, max_length=100)]
+    code: Annotated[str, Field(min_length=1, max_length=64), NoNul]
+    name: Annotated[str, Field(min_length=1, max_length=100), NoNul]
 
 
 class StoreInfo(ReadModel):

@@ -13,6 +13,7 @@ from cabas.protocol._base import (
     MAX_QUANTITY,
     MAX_UNIT_PRICE_CENTS,
     Cents,
+    NoNul,
     PaymentMethod,
     PositiveId,
     ReadModel,
@@ -35,8 +36,8 @@ class TicketLine(WriteModel):
     `unit_price_cents` is per kilo); `full_price_cents` is the same line at the full price."""
 
     product_id: PositiveId | None = None
-    barcode: Annotated[str, Field(min_length=1, max_length=64)] | None = None
-    label: Annotated[str, Field(min_length=1, max_length=200)]
+    barcode: Annotated[str, Field(min_length=1, max_length=64), NoNul] | None = None
+    label: Annotated[str, Field(min_length=1, max_length=200), NoNul]
     quantity: Annotated[StrictInt, Field(ge=-MAX_QUANTITY, le=MAX_QUANTITY)]
     unit: Unit
     unit_price_cents: Annotated[StrictInt, Field(ge=0, le=MAX_UNIT_PRICE_CENTS)]
@@ -113,7 +114,7 @@ class Ticket(WriteModel):
     id: UUID
     created_at: Timestamp
     cashier_id: PositiveId | None = None
-    beneficiary_code: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    beneficiary_code: Annotated[str, Field(min_length=1, max_length=64), NoNul] | None = None
     cash_session_id: UUID | None = None
     lines: Annotated[list[TicketLine], Field(min_length=1, max_length=MAX_LINES_PER_TICKET)]
     payments: Annotated[list[Payment], Field(max_length=MAX_PAYMENTS_PER_TICKET)] = []

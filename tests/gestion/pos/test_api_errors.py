@@ -56,3 +56,13 @@ def test_the_openapi_document_is_served(world, client):
     paths = document["paths"]
     assert "/api/pos/v1/enroll" in paths
     assert "/api/pos/v1/cash-sessions" in paths
+
+
+def test_a_nul_character_in_a_text_is_invalid_not_a_server_error(world, client, till_a):
+    response = client.post(
+        API + "enroll",
+        data={"code": "ABCD-EFGH", "name": "Caisse\x00 1"},
+        content_type="application/json",
+    )
+    assert_error(response, 400, "invalid")
+    assert "caractère nul" in response.json()["error"]["message"]

@@ -127,3 +127,13 @@ def test_a_body_that_is_not_json_is_a_400(world, till_a):
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid"
     assert QuarantinedPayload.objects.get().raw == "{oops"
+
+
+def test_a_note_with_a_nul_character_is_rejected_and_kept_in_quarantine(world, till_a):
+    report = {**closing(opening(world)), "note": "Écart\x00 de caisse"}
+    response = till_a.post("cash-sessions", report)
+    assert response.status_code == 200
+    assert response.json()["status"] == "rejected"
+    assert response.json()["error"]["code"] == "invalid"
+    assert not CashSession.objects.exists()
+    assert QuarantinedPayload.objects.filter(object_id=report["id"]).exists()

@@ -409,3 +409,18 @@ def test_a_ticket_costs_a_handful_of_statements(shop_a, till_a):
     assert per_ticket == expected
     # Per batch: the ids already stored, products, categories, tariff, households, cashiers…
     assert one - per_ticket <= 12
+
+
+@pytest.mark.parametrize("field", ["label", "barcode", "beneficiary_code"])
+def test_a_nul_character_is_refused_as_invalid_and_kept_in_quarantine(shop_a, till_a, field):
+    body = ticket(shop_a, [(shop_a.pasta, 1)])
+    if field == "beneficiary_code":
+        body[field] = "CODE\x00X"
+    else:
+        body["lines"][0][field] = "Pâtes\x00"  # no database stores a NUL in a text column
+    results = send(till_a, body)
+    assert results[0]["status"] == "rejected"
+    assert results[0]["error"]["code"] == "invalid"
+    assert not Ticket.objects.filter(pk=body["id"]).exists()
+    kept = QuarantinedPayload.objects.get(object_id=body["id"])
+    assert "\x00" not in kept.raw and kept.reason == "invalid"
