@@ -84,6 +84,7 @@ def alice_client(client, world):  # type: ignore[no-untyped-def]
 
 # --- Real browser (Playwright driving Debian's Chromium) -------------------------------------
 
+import contextlib  # noqa: E402
 import re  # noqa: E402
 import shutil  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
@@ -176,3 +177,20 @@ def sign_in(page: object, username: str, password: str = PASSWORD) -> None:
 def _isolated_till_packages(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
     """No test sees the till packages of a developer's dist/ folder."""
     settings.CABAS_CAISSE_DIST_DIR = tmp_path_factory.mktemp("dist")
+
+
+@contextlib.contextmanager
+def statements_sent() -> Iterator[list[str]]:
+    """The statements the default database's driver is given inside the block, one per
+    ``execute`` (the savepoints of a test's own atomic blocks left out)."""
+    from django.db import connection
+
+    sent: list[str] = []
+
+    def wrapper(execute, sql, params, many, context):  # noqa: ANN001, ANN202
+        if not sql.startswith(("SAVEPOINT", "RELEASE SAVEPOINT")):
+            sent.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        yield sent

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, connection, transaction
 
 from cabas.gestion.core.db import BatchedCursor, batched_cursor, can_batch, check_rowcount
+from tests.conftest import statements_sent
 
 pytestmark = pytest.mark.django_db
 
@@ -27,17 +28,6 @@ def table():
         cursor.execute("DROP TABLE core_db_probe")
 
 
-def count_round_trips():  # noqa: ANN201
-    calls: list[str] = []
-
-    def wrapper(execute, sql, params, many, context):  # noqa: ANN001, ANN202
-        if not sql.startswith(("SAVEPOINT", "RELEASE SAVEPOINT")):  # the test's own atomic
-            calls.append(sql)
-        return execute(sql, params, many, context)
-
-    return calls, connection.execute_wrapper(wrapper)
-
-
 def test_the_plain_cursor_outside_postgresql_and_the_batch_on_it():
     with batched_cursor() as cursor:
         assert isinstance(cursor, BatchedCursor) == can_batch()
@@ -46,9 +36,8 @@ def test_the_plain_cursor_outside_postgresql_and_the_batch_on_it():
 
 @needs_postgres
 def test_statements_wait_until_a_result_is_read_then_go_in_one_query(table):
-    calls, wrapped = count_round_trips()
     hostile = "l'épicerie \"; DROP TABLE core_db_probe; -- 100 % bio\\ \u00a0"
-    with wrapped, transaction.atomic(), batched_cursor() as cursor:
+    with statements_sent() as calls, transaction.atomic(), batched_cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (id, label, at) VALUES (%s, %s, %s)", [1, hostile, None]
         )

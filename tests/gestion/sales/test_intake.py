@@ -17,6 +17,7 @@ from cabas.gestion.sales.models import Anomaly, QuarantinedPayload, Ticket, Tick
 from cabas.gestion.stock.models import Lot, StockMovement
 from cabas.gestion.stock.services import lot_receive
 from cabas.rules.budget import month_of
+from tests.conftest import statements_sent
 from tests.gestion.sales.conftest import ticket
 
 pytestmark = pytest.mark.django_db
@@ -389,14 +390,7 @@ def test_a_ticket_costs_a_handful_of_statements(shop_a, till_a):
 
     def sent(count: int) -> int:
         bodies = [ticket(shop_a, [(shop_a.pasta, 1), (shop_a.tomatoes, 200)]) for _ in range(count)]
-        calls: list[str] = []
-
-        def wrapper(execute, sql, params, many, context):  # noqa: ANN001, ANN202
-            if not sql.startswith(("SAVEPOINT", "RELEASE SAVEPOINT")):
-                calls.append(sql)
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(wrapper):
+        with statements_sent() as calls:
             results = ticket_batch_ingest(device=till_a.device, raw_tickets=bodies)
         assert {r.status for r in results} == {"created"}
         return len(calls)
