@@ -123,7 +123,9 @@ def load_context(store: Store, tickets: Sequence[WireTicket]) -> BatchContext:
     products = (
         {
             p.pk: p
-            for p in Product.objects.filter(store=store, pk__in=product_ids).only(
+            for p in Product.objects.filter(store=store, pk__in=product_ids)
+            .order_by()
+            .only(
                 "id",
                 "name",
                 "unit",
@@ -153,7 +155,7 @@ def load_context(store: Store, tickets: Sequence[WireTicket]) -> BatchContext:
             if match is not None:
                 products.setdefault(match.product.pk, match.product)
     categories = list(
-        Category.objects.filter(store=store).values_list("id", "parent_id", "rate_bp")
+        Category.objects.filter(store=store).order_by().values_list("id", "parent_id", "rate_bp")
     )
     context = BatchContext(
         store=store,
@@ -169,12 +171,14 @@ def load_context(store: Store, tickets: Sequence[WireTicket]) -> BatchContext:
             h.code: h
             for h in Household.objects.filter(
                 store=store, code__in=codes, anonymised_at__isnull=True
-            )
+            ).order_by()
         }
     cashier_ids = {t.cashier_id for t in tickets if t.cashier_id}
     if cashier_ids:
         context.cashiers = set(
-            Membership.objects.filter(store=store, pk__in=cashier_ids).values_list("pk", flat=True)
+            Membership.objects.filter(store=store, pk__in=cashier_ids)
+            .order_by()
+            .values_list("pk", flat=True)
         )
     if products:
         latest = max(t.created_at.astimezone(context.zone).date() for t in tickets)
@@ -182,7 +186,9 @@ def load_context(store: Store, tickets: Sequence[WireTicket]) -> BatchContext:
             lot_id: dlc
             for lot_id, dlc in Lot.objects.filter(
                 store=store, product_id__in=list(products), quantity__gt=0, dlc__lt=latest
-            ).values_list("id", "dlc")
+            )
+            .order_by()
+            .values_list("id", "dlc")
             if dlc is not None
         }
     if context.households:
@@ -190,7 +196,9 @@ def load_context(store: Store, tickets: Sequence[WireTicket]) -> BatchContext:
     refunded = {t.refund_of for t in tickets if t.refund_of}
     if refunded:
         context.known_refunded = set(
-            Ticket.objects.filter(store=store, pk__in=refunded).values_list("pk", flat=True)
+            Ticket.objects.filter(store=store, pk__in=refunded)
+            .order_by()
+            .values_list("pk", flat=True)
         )
     return context
 
@@ -757,7 +765,9 @@ def ticket_batch_ingest(*, device: Device, raw_tickets: Sequence[Any]) -> list[T
             pk: (print_, store_id)
             for pk, print_, store_id in Ticket.objects.filter(
                 pk__in=[wire.id for _i, wire, _f in parsed]
-            ).values_list("pk", "fingerprint", "store_id")
+            )
+            .order_by()
+            .values_list("pk", "fingerprint", "store_id")
         }
         if parsed
         else {}
