@@ -50,7 +50,7 @@ def main() -> None:
     from django.db import connection
 
     shop = _prepare(args)
-    print(f"database: {connection.vendor} ({url.split('@')[-1]})")
+    print(f"database: {connection.vendor} ({url.split('@')[-1]}){_durability()}")
     print(f"history: {shop['history']}")
 
     rounds = max(1, args.rounds)
@@ -141,6 +141,22 @@ def main() -> None:
         f"replay (all duplicate, nothing written):              {n / replay:7.0f} tickets/s "
         f"({intake / replay:.1f}x faster than the first pass)"
     )
+
+
+def _durability() -> str:
+    """How the timed commits reach the disk (SQLite: the journal and sync modes in force)."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return ""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        journal = cursor.fetchone()[0]
+        cursor.execute("PRAGMA synchronous")
+        sync = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}.get(cursor.fetchone()[0], "?")
+    if sync not in ("FULL", "EXTRA"):
+        raise SystemExit(f"commits are not durable here (synchronous={sync}): not a fair measure")
+    return f", journal_mode={journal}, synchronous={sync}"
 
 
 def _commit_probe(count: int = 200) -> float:
