@@ -1,11 +1,12 @@
-"""A till's tickets reach the manager's Ventes pages: the list, a ticket, the anomaly to
-handle, and the refused payload in the quarantine."""
+"""A till's tickets reach the manager's Ventes pages: the list, a ticket found by its receipt
+number, the anomaly to handle, and the refused payload in the quarantine."""
 
 from __future__ import annotations
 
 import pytest
 
 from cabas.gestion.beneficiaries.models import Household
+from cabas.protocol import receipt_number
 from tests.conftest import shot, sign_in
 from tests.gestion.pos.conftest import enroll_till
 from tests.gestion.sales.conftest import make_shop, ticket
@@ -34,28 +35,37 @@ def test_a_manager_reviews_what_the_tills_sent(browser_page, world) -> None:
     assert rows.filter(has_text="Caisse du matin").count() == 2
     shot(page, "01-tickets")
 
-    rows.filter(has_text="9,00").locator("a").first.click()
+    # A household comes back with its receipt: the manager types the number printed on it.
+    number = receipt_number(costly["id"])
+    page.get_by_label("N° du reçu").fill(f"Ticket {number.upper()}")
+    page.get_by_role("button", name="Filtrer").click()
+    page.wait_for_load_state()
+    assert rows.count() == 1
+    assert rows.first.locator("code").inner_text() == number
+    shot(page, "02-found-by-receipt-number")
+
+    rows.first.locator("a").first.click()
     page.wait_for_load_state()
     assert page.get_by_text("Lait").first.is_visible()
     assert page.get_by_text("Budget").first.is_visible()
-    shot(page, "02-ticket")
+    shot(page, "03-ticket")
 
     page.locator("nav.tabs").get_by_role("link", name="Anomalies à revoir").click()
     page.wait_for_load_state()
     budget = page.locator("table tbody tr").filter(has_text="Budget")
     assert budget.count() == 1
-    shot(page, "03-anomalies")
+    shot(page, "04-anomalies")
     budget.locator("button", has_text="Traitée").click()
     page.wait_for_load_state()
     assert page.locator("table tbody tr").filter(has_text="Budget").count() == 0
-    shot(page, "04-anomaly-handled")
+    shot(page, "05-anomaly-handled")
 
     page.locator("nav.tabs").get_by_role("link", name="Quarantaine").click()
     page.wait_for_load_state()
     refused = page.locator("table tbody tr").filter(has_text=broken["id"])
     assert refused.count() == 1
-    shot(page, "05-quarantine")
+    shot(page, "06-quarantine")
     refused.locator("a").last.click()
     page.wait_for_load_state()
     assert page.get_by_text("caractère nul").first.is_visible()
-    shot(page, "06-quarantined-ticket")
+    shot(page, "07-quarantined-ticket")

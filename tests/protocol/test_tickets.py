@@ -2,11 +2,15 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from uuid import UUID
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cabas.protocol import (
     MAX_TICKETS_PER_BATCH,
+    RECEIPT_NUMBER_LENGTH,
     PayloadInvalid,
     Ticket,
     TicketBatch,
@@ -18,6 +22,8 @@ from cabas.protocol import (
     parse_ticket,
     parse_ticket_batch,
     raw_ticket_id,
+    receipt_number,
+    receipt_number_digits,
 )
 from cabas.rules.money import line_total_cents
 
@@ -367,3 +373,17 @@ def test_a_time_in_an_implausible_year_is_refused_in_french() -> None:
             }
         )
     assert "invraisemblables" in str(caught.value.message)
+
+
+@given(st.uuids())
+def test_a_receipt_number_is_the_start_of_its_ticket_id(ticket_id: UUID) -> None:
+    number = receipt_number(ticket_id)
+    assert len(number) == RECEIPT_NUMBER_LENGTH
+    assert str(ticket_id).startswith(number)
+    assert receipt_number_digits(f"Ticket {number.upper()}") == number
+    assert receipt_number_digits(str(ticket_id)) == ticket_id.hex
+
+
+@pytest.mark.parametrize("text", ["", "abc", "12 3", "ghij1234", "0" * 33, "3f2a-9c1é"])
+def test_a_receipt_number_is_4_to_32_hex_digits(text: str) -> None:
+    assert receipt_number_digits(text) is None

@@ -68,6 +68,7 @@ from cabas.protocol.tickets import (
     MAX_LINES_PER_TICKET,
     MAX_PAYMENTS_PER_TICKET,
     MAX_TICKETS_PER_BATCH,
+    RECEIPT_NUMBER_LENGTH,
     Payment,
     Ticket,
     TicketBatch,
@@ -80,6 +81,8 @@ from cabas.protocol.tickets import (
     parse_ticket,
     parse_ticket_batch,
     raw_ticket_id,
+    receipt_number,
+    receipt_number_digits,
     ticket_fingerprint,
 )
 
@@ -98,6 +101,7 @@ __all__ = [
     "MAX_UNIT_PRICE_CENTS",
     "PAYMENT_METHODS",
     "PROTOCOL_VERSION",
+    "RECEIPT_NUMBER_LENGTH",
     "BeneficiaryItem",
     "BeneficiaryStatus",
     "CashSessionInvalid",
@@ -150,6 +154,8 @@ __all__ = [
     "parse_ticket_batch",
     "raw_cash_session_id",
     "raw_ticket_id",
+    "receipt_number",
+    "receipt_number_digits",
     "sign_package",
     "ticket_fingerprint",
     "validation_error_details",

@@ -196,6 +196,26 @@ def ticket_fingerprint(ticket: Ticket) -> str:
     return fingerprint(ticket)
 
 
+RECEIPT_NUMBER_LENGTH = 8
+"""A receipt names its ticket by this many first hex digits of the id: what a person reads out
+or types to find the sale again (a refund at the till, a question at the back office)."""
+
+
+def receipt_number(ticket_id: UUID | str) -> str:
+    """The ticket's number as printed on its receipt: the first hex digits of its id."""
+    return str(ticket_id)[:RECEIPT_NUMBER_LENGTH]
+
+
+def receipt_number_digits(text: str) -> str | None:
+    """The hex digits typed to find a ticket (its receipt number, or any longer start of its
+    id; dashes, spaces, case and a leading "Ticket" ignored), or None when they are not 4 to
+    32 hex digits."""
+    digits = text.strip().lower().removeprefix("ticket").replace("-", "").replace(" ", "")
+    if not 4 <= len(digits) <= 32 or any(c not in "0123456789abcdef" for c in digits):
+        return None
+    return digits
+
+
 class TicketInvalid(PayloadInvalid):
     """A ticket that does not follow the protocol: its result is `rejected` / `invalid`."""
 

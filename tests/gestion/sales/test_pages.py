@@ -63,6 +63,37 @@ def test_the_filters_narrow_the_list(world, shop_a, till_a, alice_client):
     assert "précède" in response.content.decode()
 
 
+def test_a_receipt_number_finds_its_ticket_in_this_shop_only(
+    world, shop_a, shop_b, till_a, till_b, alice_client
+):
+    ours = ticket(shop_a, [(shop_a.pasta, 2)], ticket_id="3f2a9c1e-0000-4000-8000-000000000001")
+    neighbour = ticket(shop_a, [(shop_a.milk, 1)], ticket_id="3f2a9c1f-0000-4000-8000-000000000002")
+    # Charlie's shop holds a ticket with the same receipt number: alice never sees it.
+    theirs = ticket(shop_b, [(shop_b.pasta, 1)], ticket_id="3f2a9c1e-ffff-4fff-bfff-ffffffffffff")
+    send(till_a, ours, neighbour)
+    send(till_b, theirs)
+    url = reverse("sales:ticket_list")
+
+    def found(number: str) -> list[str]:
+        response = alice_client.get(url, {"number": number})
+        assert response.status_code == 200
+        return [str(t.pk) for t in response.context["page"].object_list]
+
+    assert found("3f2a9c1e") == [ours["id"]]
+    assert found("Ticket 3F2A9C1E") == [ours["id"]]  # as read off the receipt
+    assert found(ours["id"]) == [ours["id"]]
+    assert sorted(found("3f2a9c")) == sorted([ours["id"], neighbour["id"]])
+    assert found("3f2a9c1e-ffff") == []
+    page = alice_client.get(url, {"number": "3f2a9c1e"}).content.decode()
+    assert "<code>3f2a9c1e</code>" in page
+    detail = alice_client.get(reverse("sales:ticket_detail", args=[ours["id"]])).content.decode()
+    assert "<code>3f2a9c1e</code>" in detail
+    for bad in ("3f2", "zzzz1234", "3f2a9c1e" * 5):
+        response = alice_client.get(url, {"number": bad})
+        assert response.status_code == 200
+        assert "numéro imprimé sur le reçu" in response.content.decode()
+
+
 def test_the_list_keeps_its_queries_few(
     world, shop_a, till_a, alice_client, django_assert_max_num_queries
 ):

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cabas.caisse.core.config import PrinterConfig
-from cabas.protocol import Ticket
+from cabas.protocol import Ticket, receipt_number
 from cabas.rules.money import format_euros
 from cabas.rules.quotas import format_quantity
 
@@ -82,7 +82,7 @@ def build_receipt(
         out.append(f"Client : {client_label}"[:width])
     if cashier_name:
         out.append(f"Caisse : {cashier_name}"[:width])
-    out.append(f"Ticket {str(ticket.id)[:8]}")
+    out.append(f"Ticket {receipt_number(ticket.id)}")
     out.append("Merci et à bientôt !".center(width))
     return Receipt(lines=out, savings_cents=savings, change_cents=change)
 

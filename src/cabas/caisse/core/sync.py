@@ -24,7 +24,7 @@ from cabas.caisse.core.fsutil import FileLock, LockBusy, atomic_write_json
 from cabas.caisse.core.outbox import CorruptFile, Outbox, read_ticket_payload
 from cabas.caisse.core.store import SnapshotStore, StoreError
 from cabas.caisse.core.transport import ServerRefused, Transport, TransportError
-from cabas.protocol import MAX_TICKETS_PER_BATCH, Snapshot
+from cabas.protocol import MAX_TICKETS_PER_BATCH, Snapshot, receipt_number
 
 log = logging.getLogger(__name__)
 
@@ -209,7 +209,7 @@ class SyncAgent:
                 report.rejected += 1
                 progress += 1
                 reason = outcome.error.message if outcome.error else "raison inconnue"
-                report.problems.append(f"Ticket {payload['id'][:8]} refusé : {reason}")
+                report.problems.append(f"Ticket {receipt_number(payload['id'])} refusé : {reason}")
         self.outbox.sync_folders(now=moment)
         return progress > 0
 

@@ -27,7 +27,14 @@ from cabas.caisse.core.receipt import METHOD_LABELS, Receipt
 from cabas.caisse.core.sync import SyncAgent, SyncReport, SyncStatus
 from cabas.caisse.core.till import CartSummary, StatusInfo, Till
 from cabas.caisse.core.view import Level
-from cabas.protocol import PAYMENT_METHODS, PaymentMethod, ProductItem, Snapshot, Ticket
+from cabas.protocol import (
+    PAYMENT_METHODS,
+    PaymentMethod,
+    ProductItem,
+    Snapshot,
+    Ticket,
+    receipt_number,
+)
 from cabas.rules.money import format_euros
 from cabas.rules.quotas import format_quantity
 
@@ -582,7 +589,7 @@ class TillWindow:
         self.receipt_text.insert("1.0", receipt.text)
         self.receipt_text.configure(state="disabled")
         self.show_message(
-            f"Ticket {str(ticket.id)[:8]} enregistré ({format_euros(ticket.total_cents)})."
+            f"Ticket {receipt_number(ticket.id)} enregistré ({format_euros(ticket.total_cents)})."
         )
         self.wake.set()  # send it now rather than in 10 s
 

@@ -7,9 +7,16 @@ from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.pos.models import Device
 from cabas.gestion.stores.models import Membership, Store
+from cabas.protocol import receipt_number_digits
 
 
 class TicketFilterForm(forms.Form):
+    number = forms.CharField(
+        label=_("N° du reçu"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"placeholder": "3f2a9c1e", "autocomplete": "off"}),
+    )
     start = forms.DateField(
         label=_("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -37,6 +44,20 @@ class TicketFilterForm(forms.Form):
         assert isinstance(cashier_field, forms.ChoiceField)
         device_field.choices = [("", _("Toutes")), *devices]
         cashier_field.choices = [("", _("Tous")), *cashiers]
+
+    def clean_number(self) -> str:
+        text = self.cleaned_data.get("number") or ""
+        if not text.strip():
+            return ""
+        digits = receipt_number_digits(text)
+        if digits is None:
+            raise forms.ValidationError(
+                _(
+                    "Tapez le numéro imprimé sur le reçu : au moins 4 chiffres ou lettres "
+                    "de a à f (par exemple 3f2a9c1e)."
+                )
+            )
+        return digits
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

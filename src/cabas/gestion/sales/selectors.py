@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from cabas.gestion.pos.models import CashSession
@@ -25,10 +27,26 @@ class TicketFilters:
     cashier_id: int | None = None
     household_code: str = ""
     with_anomalies: bool = False
+    id_prefix: str = ""
+    """Hex digits the ticket's id begins with: its receipt number
+    (`cabas.protocol.receipt_number_digits`)."""
 
 
 def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone)
+
+
+def _id_starts_with(digits: str) -> Q:
+    """The tickets whose id begins with these hex digits. Where ids sort as their hex digits do
+    (PostgreSQL's uuid, the char(32) of SQLite and MySQL), that is one range of the primary key;
+    MariaDB's own UUID type sorts by the last group first, so there it is a text match."""
+    if connection.vendor == "mysql" and connection.features.has_native_uuid_field:
+        # Matched against the id's text, which has its dashes (8-4-4-4-12).
+        cuts = [0, 8, 12, 16, 20, 32]
+        dashed = "-".join(digits[a:b] for a, b in itertools.pairwise(cuts) if digits[a:b])
+        return Q(pk__startswith=dashed)
+    pad = 32 - len(digits)
+    return Q(pk__gte=UUID(digits + "0" * pad), pk__lte=UUID(digits + "f" * pad))
 
 
 def store_tickets(store: Store, filters: TicketFilters | None = None) -> QuerySet[Ticket]:
@@ -37,6 +55,8 @@ def store_tickets(store: Store, filters: TicketFilters | None = None) -> QuerySe
     filters = filters or TicketFilters()
     zone = ZoneInfo(store.timezone)
     tickets = Ticket.objects.filter(store=store)
+    if filters.id_prefix:
+        tickets = tickets.filter(_id_starts_with(filters.id_prefix))
     if filters.start:
         tickets = tickets.filter(created_at__gte=_local_midnight(filters.start, zone))
     if filters.end:

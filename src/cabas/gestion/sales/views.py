@@ -55,6 +55,7 @@ def ticket_list(request: StoreRequest) -> HttpResponse:
             cashier_id=int(data["cashier"]) if data["cashier"] else None,
             household_code=data["household"],
             with_anomalies=data["anomalies"],
+            id_prefix=data["number"],
         )
     page = Paginator(store_tickets(store, filters), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -1,9 +1,11 @@
-"""Display of amounts and quantities in the sales pages (the rules' own French formats)."""
+"""Display of amounts, quantities and receipt numbers in the sales pages (the rules' and the
+protocol's own formats)."""
 
 from __future__ import annotations
 
 from django import template
 
+from cabas.protocol import receipt_number as protocol_receipt_number
 from cabas.rules.money import format_euros
 from cabas.rules.quotas import format_quantity
 
@@ -18,6 +20,12 @@ def euros(cents: int | None) -> str:
 @register.filter
 def qty(quantity: int, unit: str) -> str:
     return format_quantity(int(quantity), unit)  # type: ignore[arg-type]
+
+
+@register.filter
+def receipt_number(ticket_id: object) -> str:
+    """The number the till printed on the ticket's receipt."""
+    return protocol_receipt_number(str(ticket_id))
 
 
 @register.filter
