@@ -91,7 +91,11 @@ from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 CHROMIUM = os.environ.get("CABAS_CHROMIUM", "/usr/bin/chromium")
-OUTPUT_DIR = Path(__file__).resolve().parents[1] / "test-output"
+# Screenshots and files the tests leave to be looked at (CABAS_TEST_OUTPUT: another folder, as
+# CI gives each database pass its own).
+OUTPUT_DIR = Path(
+    os.environ.get("CABAS_TEST_OUTPUT") or Path(__file__).resolve().parents[1] / "test-output"
+)
 _SKIPPED_FOR_MISSING_TOOLS: dict[str, str] = {}
 
 

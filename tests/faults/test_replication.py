@@ -129,8 +129,9 @@ def test_reports_read_the_replica_and_a_fail_over_loses_nothing(tmp_path: Path) 
     if os.geteuid() != 0:
         pytest.fail("the replication drill starts database servers: run it as root (CI does)")
     # The database servers run as the postgres / mysql users, who cannot enter pytest's
-    # private temporary folder: their files go under the project's var/.
-    work = ROOT / "var" / "faults" / tmp_path.name
+    # private temporary folder: their files go under the project's var/, in a folder of this
+    # run's own (CI runs the PostgreSQL and MariaDB passes side by side).
+    work = ROOT / "var" / "faults" / f"{tmp_path.name}-{os.getpid()}"
     work.mkdir(parents=True, exist_ok=True)
     pair = Replication(work)
     server: FaultServer | None = None
