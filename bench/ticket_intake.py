@@ -8,6 +8,7 @@ range are printed with the absolute rates; then the replay of the same tickets (
     .venv/bin/python bench/ticket_intake.py                 # SQLite file (WAL, synchronous=FULL)
     .venv/bin/python bench/ticket_intake.py --small
     .venv/bin/python bench/ticket_intake.py --database-url postgres://postgres@127.0.0.1:5432/cabas_bench_intake
+    .venv/bin/python bench/ticket_intake.py --small --tills 2   # and two tills posting at once
 
 The shop starts with history (products, lots, stock movements, and tickets from a first
 untimed pass), so that query plans are those of a database in use.
@@ -37,6 +38,12 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=2_000)
     parser.add_argument("--batch", type=int, default=50, help="tickets per POST (1..100)")
     parser.add_argument("--rounds", type=int, default=10, help="alternating intake/raw chunks")
+    parser.add_argument(
+        "--tills",
+        type=int,
+        default=1,
+        help="also time this many tills posting at once (one thread and connection each)",
+    )
     args = parser.parse_args()
     if args.small:
         args.products, args.movements, args.tickets = 1_000, 20_000, 500
@@ -108,6 +115,7 @@ def main() -> None:
         ticket_batch_ingest(device=device, raw_tickets=[raw])
     one_by_one = time.perf_counter() - started
 
+    together = _tills_at_once(shop, args) if args.tills > 1 else None
     commit_ms = _commit_probe()
 
     n = len(tickets)
@@ -141,6 +149,72 @@ def main() -> None:
         f"replay (all duplicate, nothing written):              {n / replay:7.0f} tickets/s "
         f"({intake / replay:.1f}x faster than the first pass)"
     )
+    if together is not None:
+        ours, theirs = together
+        print(
+            f"{args.tills} tills posting at once (a thread each):        {ours:7.0f} tickets/s "
+            f"(raw SQL, {args.tills} threads: {theirs:.0f} /s)"
+        )
+
+
+def _tills_at_once(shop: dict[str, Any], args: Any) -> tuple[float, float]:
+    """Tickets per second when ``args.tills`` tills post at once, each from its own thread and
+    database connection (as the server's workers take them), then the raw SQL the same way."""
+    import threading
+
+    from django.db import connections
+
+    from cabas.gestion.pos.models import Device
+    from cabas.gestion.pos.services import device_enroll, enrollment_code_create
+    from cabas.gestion.sales.intake import ticket_batch_ingest
+
+    store = shop["store"]
+    devices = list(Device.objects.filter(store=store, revoked_at__isnull=True).order_by("pk"))
+    for number in range(len(devices), args.tills):
+        code = enrollment_code_create(store=store).code
+        device_enroll(code=code, name=f"Caisse de mesure {number + 1}")
+    devices = list(
+        Device.objects.filter(store=store, revoked_at__isnull=True)
+        .select_related("store")
+        .order_by("pk")[: args.tills]
+    )
+    per_till = max(args.batch, args.tickets // args.tills)
+
+    def timed(work: Any) -> float:
+        batches = [[_ticket(shop) for _ in range(per_till)] for _ in devices]
+        errors: list[BaseException] = []
+
+        def run(index: int) -> None:
+            try:
+                work(devices[index], batches[index])
+            except BaseException as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(len(devices))]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+        if errors:
+            raise errors[0]
+        return per_till * len(devices) / elapsed
+
+    def intake(device: Any, batch: list[dict[str, Any]]) -> None:
+        for start in range(0, len(batch), args.batch):
+            results = ticket_batch_ingest(
+                device=device, raw_tickets=batch[start : start + args.batch]
+            )
+            assert all(r.status == "created" for r in results), results[:3]
+
+    def raw(_device: Any, batch: list[dict[str, Any]]) -> None:
+        for ticket in batch:
+            _raw_sql_ticket(shop, ticket)
+
+    return timed(intake), timed(raw)
 
 
 def _durability() -> str:
