@@ -164,20 +164,9 @@ def _tills_at_once(shop: dict[str, Any], args: Any) -> tuple[float, float]:
 
     from django.db import connections
 
-    from cabas.gestion.pos.models import Device
-    from cabas.gestion.pos.services import device_enroll, enrollment_code_create
     from cabas.gestion.sales.intake import ticket_batch_ingest
 
-    store = shop["store"]
-    devices = list(Device.objects.filter(store=store, revoked_at__isnull=True).order_by("pk"))
-    for number in range(len(devices), args.tills):
-        code = enrollment_code_create(store=store).code
-        device_enroll(code=code, name=f"Caisse de mesure {number + 1}")
-    devices = list(
-        Device.objects.filter(store=store, revoked_at__isnull=True)
-        .select_related("store")
-        .order_by("pk")[: args.tills]
-    )
+    devices = _devices(shop["store"], args.tills)
     per_till = max(args.batch, args.tickets // args.tills)
 
     def timed(work: Any) -> float:
@@ -215,6 +204,19 @@ def _tills_at_once(shop: dict[str, Any], args: Any) -> tuple[float, float]:
             _raw_sql_ticket(shop, ticket)
 
     return timed(intake), timed(raw)
+
+
+def _devices(store: Any, count: int) -> list[Any]:
+    """The shop's first ``count`` tills (enrolled through the service if missing), with their
+    shop loaded, as the API's authentication gives them."""
+    from cabas.gestion.pos.models import Device
+    from cabas.gestion.pos.services import device_enroll, enrollment_code_create
+
+    tills = Device.objects.filter(store=store, revoked_at__isnull=True)
+    for number in range(tills.count(), count):
+        code = enrollment_code_create(store=store).code
+        device_enroll(code=code, name=f"Caisse de mesure {number + 1}")
+    return list(tills.select_related("store").order_by("pk")[:count])
 
 
 def _durability() -> str:
@@ -257,8 +259,6 @@ def _prepare(args: Any) -> dict[str, Any]:
     from cabas.gestion.beneficiaries import codes
     from cabas.gestion.beneficiaries.models import Household
     from cabas.gestion.catalog.models import Product
-    from cabas.gestion.pos.models import Device
-    from cabas.gestion.pos.services import device_enroll, enrollment_code_create
     from cabas.gestion.sales.intake import load_context
     from cabas.gestion.sales.models import Ticket
     from cabas.gestion.stock.models import StockMovement
@@ -273,11 +273,7 @@ def _prepare(args: Any) -> dict[str, Any]:
         _drop_sales(store)
     bench = _stockdata.ensure_stock_data(products=args.products, movements=movements)
     store = bench.store
-    device = Device.objects.filter(store=store, revoked_at__isnull=True).first()
-    if device is None:
-        code = enrollment_code_create(store=store).code
-        device = device_enroll(code=code, name="Caisse de mesure").device
-    device = Device.objects.select_related("store").get(pk=device.pk)
+    device = _devices(store, 1)[0]
     if Household.objects.filter(store=store).count() < 300:
         today = store_today(store)
         with transaction.atomic():

@@ -3,6 +3,8 @@ protocol's own formats)."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django import template
 
 from cabas.protocol import receipt_number as protocol_receipt_number
@@ -23,9 +25,9 @@ def qty(quantity: int, unit: str) -> str:
 
 
 @register.filter
-def receipt_number(ticket_id: object) -> str:
+def receipt_number(ticket_id: UUID | str) -> str:
     """The number the till printed on the ticket's receipt."""
-    return protocol_receipt_number(str(ticket_id))
+    return protocol_receipt_number(ticket_id)
 
 
 @register.filter
