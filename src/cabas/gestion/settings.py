@@ -42,7 +42,7 @@ INSTALLED_APPS = [
     "cabas.gestion.sales",
     "cabas.gestion.reports",
     "cabas.gestion.purchasing",
-    "django.contrib.admin",
+    "cabas.gestion.accounts.admin_site.PlatformAdminConfig",  # the admin behind two factors
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "cabas.gestion.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -20,6 +20,15 @@ def _login(client, username: str, password: str, ip: str = "10.0.0.1"):  # noqa:
     )
 
 
+def _emailed_code(address: str) -> str:
+    """The set-up code of the last e-mail sent to `address`."""
+    sent = [message for message in mail.outbox if address in message.to]
+    assert sent, "no set-up code was e-mailed"
+    found = re.search(r"^\s+(\d{8})$", sent[-1].body, re.MULTILINE)
+    assert found, sent[-1].body
+    return found.group(1)
+
+
 class TestLogin:
     def test_it_signs_a_manager_in_and_shows_the_shop(self, client, world) -> None:
         response = _login(client, "alice", PASSWORD)
@@ -113,12 +122,16 @@ class TestTwoFactor:
         assert response["Location"].startswith(reverse("accounts:otp"))
         page = client.get(reverse("accounts:otp"))
         assert "<svg" in page.content.decode()
+        email_code = _emailed_code("bob@example.org")
         device = TOTPDevice.objects.get(user=world.bob, confirmed=False)
-        bad = client.post(reverse("accounts:otp"), {"token": "000000"})
+        bad = client.post(reverse("accounts:otp"), {"email_code": email_code, "token": "000000"})
         assert "pas valable" in bad.content.decode()
         device.refresh_from_db()
         device.throttle_reset()  # as if the person waited the few seconds django-otp asks
-        good = client.post(reverse("accounts:otp"), {"token": f"{totp(device.bin_key):06d}"})
+        good = client.post(
+            reverse("accounts:otp"),
+            {"email_code": email_code, "token": f"{totp(device.bin_key):06d}"},
+        )
         assert good.status_code == 302
         assert client.get(reverse("core:home")).status_code == 200
 

@@ -32,6 +32,20 @@ class TestPeople:
         assert "Épicerie A" in mail.outbox[0].subject
         assert "/reinitialiser/" in mail.outbox[0].body
 
+    def test_the_welcome_email_shows_the_shop_name_and_the_username_as_typed(
+        self, alice_client, world, django_capture_on_commit_callbacks
+    ) -> None:
+        world.store_a.name = "L'Épi d'Or"
+        world.store_a.save(update_fields=["name"])
+        with django_capture_on_commit_callbacks(execute=True):
+            alice_client.post(
+                reverse("stores:person_add"),
+                {"username": "yann", "email": "yann@example.org", "role": Role.STOCK},
+            )
+        assert "L'Épi d'Or" in mail.outbox[0].subject
+        assert "&#x27;" not in mail.outbox[0].subject + mail.outbox[0].body
+        assert "Votre identifiant : yann" in mail.outbox[0].body
+
     def test_the_manager_changes_a_role_and_it_is_audited(self, world) -> None:
         membership = world.store_a.memberships.get(user=world.bob)
         membership_update(membership=membership, actor=world.alice, role=Role.STOCK)

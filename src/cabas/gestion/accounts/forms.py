@@ -16,3 +16,15 @@ class TokenForm(forms.Form):
 
     def clean_token(self) -> str:
         return self.cleaned_data["token"].strip()
+
+
+class SetupForm(TokenForm):
+    """Setting up a first authenticator: the code e-mailed to the account, then the app's."""
+
+    email_code = forms.RegexField(
+        label=_("Code reçu par e-mail (8 chiffres)"),
+        regex=r"^\s*\d{8}\s*$",
+        error_messages={"invalid": _("Saisissez les 8 chiffres du code reçu par e-mail.")},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    field_order = ["email_code", "token"]

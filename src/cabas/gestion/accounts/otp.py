@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import io
+import secrets
+from datetime import datetime, timedelta
 
 import qrcode
 import qrcode.image.svg
+from django.core.mail import send_mail
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cabas.gestion.accounts.models import User
@@ -30,3 +38,68 @@ def qr_svg(url: str) -> str:
     buffer = io.BytesIO()
     image.save(buffer)
     return buffer.getvalue().decode()
+
+
+# Setting up a first authenticator needs more than the password: a code sent to the account's
+# e-mail address, so that a password thief cannot bind their own phone to the account.
+SETUP_SESSION_KEY = "cabas_otp_setup"
+SETUP_CODE_MINUTES = 30
+SETUP_CODE_TRIES = 5
+
+
+def manual_key(device: TOTPDevice) -> str:
+    """The secret as authenticator apps accept it typed by hand: base32, in groups of four."""
+    key = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
+
+
+def _digest(code: str) -> str:
+    return salted_hmac("cabas.otp.setup", code).hexdigest()
+
+
+def setup_code_send(*, request: HttpRequest, user: User) -> None:
+    """E-mail a fresh single-use code to the person and remember its digest in the session."""
+    code = f"{secrets.randbelow(10**8):08d}"
+    expires = timezone.now() + timedelta(minutes=SETUP_CODE_MINUTES)
+    request.session[SETUP_SESSION_KEY] = {
+        "digest": _digest(code),
+        "expires": expires.isoformat(),
+        "tries": 0,
+    }
+    context = {"user": user, "code": code, "minutes": SETUP_CODE_MINUTES}
+    send_mail(
+        subject=render_to_string("accounts/otp_setup_subject.txt", context).strip(),
+        message=render_to_string("accounts/otp_setup_email.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+def setup_code_pending(request: HttpRequest) -> bool:
+    state = request.session.get(SETUP_SESSION_KEY)
+    return bool(state) and datetime.fromisoformat(state["expires"]) > timezone.now()
+
+
+def setup_code_check(request: HttpRequest, code: str) -> bool:
+    """Whether `code` is the one e-mailed; five wrong tries or the delay spend it."""
+    state = request.session.get(SETUP_SESSION_KEY)
+    if not state or datetime.fromisoformat(state["expires"]) <= timezone.now():
+        return False
+    if constant_time_compare(state["digest"], _digest(code.strip())):
+        return True
+    state["tries"] += 1
+    if state["tries"] >= SETUP_CODE_TRIES:
+        del request.session[SETUP_SESSION_KEY]
+    else:
+        request.session[SETUP_SESSION_KEY] = state
+    return False
+
+
+def setup_code_spend(request: HttpRequest) -> None:
+    request.session.pop(SETUP_SESSION_KEY, None)
+
+
+def email_hint(email: str) -> str:
+    """The address the code went to, partly hidden: «a•••@example.org»."""
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}•••@{domain}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import cast
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -14,9 +15,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cabas.gestion.accounts import otp
-from cabas.gestion.accounts.forms import TokenForm
+from cabas.gestion.accounts.forms import SetupForm, TokenForm
 from cabas.gestion.accounts.models import User
 from cabas.gestion.audit.services import audit_record
 from cabas.gestion.stores.selectors import request_membership
@@ -29,7 +31,8 @@ class LoginView(auth_views.LoginView):
     def get_success_url(self) -> str:
         # Someone with an authenticator app always confirms with it, shop rule or not.
         if otp.confirmed_device(self.request.user) is not None:  # type: ignore[arg-type]
-            return f"{reverse_lazy('accounts:otp')}?next={self.get_redirect_url() or '/'}"
+            query = urlencode({"next": self.get_redirect_url() or "/"})
+            return f"{reverse_lazy('accounts:otp')}?{query}"
         return super().get_success_url()
 
 
@@ -48,34 +51,67 @@ def otp_view(request: HttpRequest) -> HttpResponse:
     if user.is_verified():  # type: ignore[attr-defined]  # added by OTPMiddleware
         return redirect(_next_url(request))
     confirmed = otp.confirmed_device(user)
-    setting_up = confirmed is None
-    device = otp.pending_device(user) if confirmed is None else confirmed
+    if confirmed is None:
+        return _otp_setup(request, user)
     form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        allowed, _why = device.verify_is_allowed()
-        if not allowed:
-            # django-otp doubles the wait after each wrong code: guessing is hopeless.
-            form.add_error("token", _("Trop d'essais : patientez quelques secondes et réessayez."))
-        elif device.verify_token(form.cleaned_data["token"]):
-            if setting_up:
-                device.confirmed = True
-                device.save(update_fields=["confirmed"])
-                membership = request_membership(request)
-                audit_record(
-                    store=membership.store if membership else None,
-                    actor=user,
-                    action="accounts.otp_enabled",
-                    target=user,
-                )
-                messages.success(request, _("La double authentification est activée."))
+    if request.method == "POST" and form.is_valid() and _token_accepted(form, confirmed):
+        otp_login(request, confirmed)
+        return redirect(_next_url(request))
+    context = {"form": form, "setting_up": False, "next": _next_url(request)}
+    return render(request, "accounts/otp.html", context)
+
+
+def _token_accepted(form: TokenForm, device: TOTPDevice) -> bool:
+    allowed, _why = device.verify_is_allowed()
+    if not allowed:
+        # django-otp doubles the wait after each wrong code: guessing is hopeless.
+        form.add_error("token", _("Trop d'essais : patientez quelques secondes et réessayez."))
+        return False
+    if not device.verify_token(form.cleaned_data["token"]):
+        form.add_error("token", _("Ce code n'est pas valable. Réessayez avec le code affiché."))
+        return False
+    return True
+
+
+def _otp_setup(request: HttpRequest, user: User) -> HttpResponse:
+    """A first authenticator: the code e-mailed to the account, then the app's code."""
+    context: dict[str, object] = {"setting_up": True, "next": _next_url(request)}
+    if not user.email:
+        context["no_email"] = True
+        return render(request, "accounts/otp.html", context)
+    resend = request.method == "POST" and "resend" in request.POST
+    if resend or not otp.setup_code_pending(request):
+        otp.setup_code_send(request=request, user=user)
+        if resend:
+            messages.info(request, _("Un nouveau code vous a été envoyé par e-mail."))
+    device = otp.pending_device(user)
+    form = SetupForm(request.POST if request.method == "POST" and not resend else None)
+    if form.is_bound and form.is_valid():
+        if not otp.setup_code_check(request, form.cleaned_data["email_code"]):
+            form.add_error(
+                "email_code",
+                _("Ce code reçu par e-mail n’est pas valable ou a expiré : demandez-en un autre."),
+            )
+        elif _token_accepted(form, device):
+            otp.setup_code_spend(request)
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            membership = request_membership(request)
+            audit_record(
+                store=membership.store if membership else None,
+                actor=user,
+                action="accounts.otp_enabled",
+                target=user,
+            )
+            messages.success(request, _("La double authentification est activée."))
             otp_login(request, device)
             return redirect(_next_url(request))
-        else:
-            form.add_error("token", _("Ce code n'est pas valable. Réessayez avec le code affiché."))
-    context = {"form": form, "setting_up": setting_up, "next": _next_url(request)}
-    if setting_up:
-        context["qr_svg"] = otp.qr_svg(device.config_url)
-        context["secret"] = device.key
+    context |= {
+        "form": form,
+        "email_hint": otp.email_hint(user.email),
+        "qr_svg": otp.qr_svg(device.config_url),
+        "secret": otp.manual_key(device),
+    }
     return render(request, "accounts/otp.html", context)
 
 

@@ -7,7 +7,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from cabas.gestion.core.dashboard import dashboard
-from cabas.gestion.stores.decorators import needs_second_factor
 from cabas.gestion.stores.selectors import request_membership
 
 
@@ -16,8 +15,6 @@ def home(request: HttpRequest) -> HttpResponse:
     membership = request_membership(request)
     if membership is None:
         return redirect("stores:choose")
-    if needs_second_factor(request):
-        return redirect("accounts:otp")
     return render(
         request,
         "core/home.html",

@@ -1,5 +1,6 @@
-"""The one gate of every shop page: signed in, a shop chosen, two factors if the shop asks, the role
-allowed. It puts `request.store` and `request.membership` on the request for the view."""
+"""The gate of every shop page: signed in, a shop chosen, the role allowed; it puts `request.store`
+and `request.membership` on the request for the view. The second factor is asked before any page
+(`accounts.middleware.SecondFactorMiddleware`)."""
 
 from __future__ import annotations
 
@@ -28,13 +29,6 @@ class StoreRequest(HttpRequest):
     user: User
 
 
-def needs_second_factor(request: HttpRequest) -> bool:
-    membership = request_membership(request)
-    if membership is None or not membership.store.require_2fa:
-        return False
-    return not request.user.is_verified()  # type: ignore[union-attr]
-
-
 def store_view(perm: str) -> Callable[[View], View]:
     """Decorate a view of the current shop that needs the capability `perm`."""
 
@@ -46,8 +40,6 @@ def store_view(perm: str) -> Callable[[View], View]:
             membership = request_membership(request)
             if membership is None:
                 return redirect("stores:choose")
-            if needs_second_factor(request):
-                return redirect("accounts:otp")
             if not membership.has_perm(perm):
                 raise PermissionDenied
             request.store = membership.store  # type: ignore[attr-defined]
