@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
@@ -21,17 +22,40 @@ def _check(extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+PRODUCTION = {
+    "CABAS_ENV": "production",
+    "CABAS_SECRET_KEY": "k2P-9vQz_Lm4xR7tW1nB8cY3dF6gH0jS5aE-uIoZ_wqXyTr2-Nv8",
+    "CABAS_ALLOWED_HOSTS": "cabas.example.org",
+    "CABAS_PACKAGE_SIGNING_KEY": base64.b64encode(bytes(range(32))).decode(),
+    "CABAS_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+}
+
+
 def test_production_settings_pass_the_deploy_check(tmp_path) -> None:
-    result = _check(
-        {
-            "CABAS_ENV": "production",
-            "CABAS_SECRET_KEY": "k2P-9vQz_Lm4xR7tW1nB8cY3dF6gH0jS5aE-uIoZ_wqXyTr2-Nv8",
-            "CABAS_ALLOWED_HOSTS": "cabas.example.org",
-            "CABAS_VAR_DIR": str(tmp_path),
-        }
-    )
+    result = _check(PRODUCTION | {"CABAS_VAR_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_without_a_signing_key_fails_the_deploy_check(tmp_path) -> None:
+    env = PRODUCTION | {"CABAS_VAR_DIR": str(tmp_path)}
+    del env["CABAS_PACKAGE_SIGNING_KEY"]
+    result = _check(env)
+    assert result.returncode != 0
+    assert "cabas.E003" in result.stderr + result.stdout
+
+
+def test_production_with_a_malformed_signing_key_fails_the_deploy_check(tmp_path) -> None:
+    result = _check(PRODUCTION | {"CABAS_VAR_DIR": str(tmp_path), "CABAS_PACKAGE_SIGNING_KEY": "x"})
+    assert result.returncode != 0
+    assert "cabas.E004" in result.stderr + result.stdout
+
+
+def test_production_with_mail_that_goes_nowhere_fails_the_deploy_check(tmp_path) -> None:
+    console = "django.core.mail.backends.console.EmailBackend"
+    result = _check(PRODUCTION | {"CABAS_VAR_DIR": str(tmp_path), "CABAS_EMAIL_BACKEND": console})
+    assert result.returncode != 0
+    assert "cabas.E005" in result.stderr + result.stdout
 
 
 def test_production_refuses_to_start_without_a_real_secret(tmp_path) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import Error, Tags, register
+from django.core.exceptions import ImproperlyConfigured
 
 
 @register(Tags.security, deploy=True)
@@ -18,5 +19,47 @@ def csp_forbids_inline_script(app_configs: Any, **kwargs: Any) -> list[Error]:
     if any(source in ("'unsafe-inline'", "'unsafe-eval'", "*") for source in script_src):
         errors.append(
             Error("The Content-Security-Policy allows inline or foreign script.", id="cabas.E002")
+        )
+    return errors
+
+
+# Mail that goes nowhere: password resets, set-up codes of the second factor and purchase orders
+# would be lost without anyone knowing.
+_NOWHERE_EMAIL_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+}
+
+
+@register(Tags.security, deploy=True)
+def production_has_what_it_needs(app_configs: Any, **kwargs: Any) -> list[Error]:
+    if not settings.PRODUCTION:
+        return []
+    errors = []
+    if not settings.CABAS_PACKAGE_SIGNING_KEY:
+        errors.append(
+            Error(
+                "CABAS_PACKAGE_SIGNING_KEY is not set: tills could not be enrolled or updated.",
+                hint="Set it to the base64 of a 32-byte Ed25519 private key (docs/operations.md).",
+                id="cabas.E003",
+            )
+        )
+    else:
+        from cabas.gestion.pos.packages import signing_key
+
+        try:
+            signing_key()
+        except ImproperlyConfigured as exc:
+            errors.append(Error(str(exc), id="cabas.E004"))
+    if settings.EMAIL_BACKEND in _NOWHERE_EMAIL_BACKENDS:
+        errors.append(
+            Error(
+                f"CABAS_EMAIL_BACKEND is {settings.EMAIL_BACKEND}: no e-mail would leave.",
+                hint="Use django.core.mail.backends.smtp.EmailBackend and the CABAS_EMAIL_* "
+                "settings.",
+                id="cabas.E005",
+            )
         )
     return errors
