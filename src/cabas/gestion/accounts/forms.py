@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -28,3 +30,9 @@ class SetupForm(TokenForm):
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )
     field_order = ["email_code", "token"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The e-mailed code comes first on the page: the cursor starts there.
+        self.fields["token"].widget.attrs.pop("autofocus", None)
+        self.fields["email_code"].widget.attrs["autofocus"] = True
