@@ -198,3 +198,12 @@ def statements_sent() -> Iterator[list[str]]:
 
     with connection.execute_wrapper(wrapper):
         yield sent
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Each test starts with the per-address counters (and any other cached value) at zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

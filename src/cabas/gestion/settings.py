@@ -174,6 +174,12 @@ AXES_FAILURE_LIMIT = env_int("CABAS_AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("CABAS_AXES_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Per address, whatever the username (a shop's team shares one address: these are generous):
+# sign-in attempts, password-reset requests and till enrolments, each per window.
+CABAS_THROTTLE_WINDOW_SECONDS = env_int("CABAS_THROTTLE_WINDOW_SECONDS", 600)
+CABAS_THROTTLE_LOGINS_PER_IP = env_int("CABAS_THROTTLE_LOGINS_PER_IP", 60)
+CABAS_THROTTLE_PASSWORD_RESETS_PER_IP = env_int("CABAS_THROTTLE_PASSWORD_RESETS_PER_IP", 10)
+CABAS_THROTTLE_ENROLLMENTS_PER_IP = env_int("CABAS_THROTTLE_ENROLLMENTS_PER_IP", 20)
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env_int("CABAS_PROXY_COUNT", 0)
 AXES_ENABLE_ACCESS_FAILURE_LOG = True

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import cast
+import math
+from typing import Any, cast
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -21,12 +23,44 @@ from cabas.gestion.accounts import otp
 from cabas.gestion.accounts.forms import SetupForm, TokenForm
 from cabas.gestion.accounts.models import User
 from cabas.gestion.audit.services import audit_record
+from cabas.gestion.core.throttle import throttle_hit
 from cabas.gestion.stores.selectors import request_membership
 
 
-class LoginView(auth_views.LoginView):
+def throttled(request: HttpRequest, retry_after: int) -> HttpResponse:
+    response = render(
+        request,
+        "accounts/throttled.html",
+        {"minutes": max(1, math.ceil(retry_after / 60))},
+        status=429,
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+class ThrottledPostMixin:
+    """Per-address limit on the form's POSTs (`throttle_scope`, `throttle_setting`)."""
+
+    throttle_scope = ""
+    throttle_setting = ""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        retry_after = throttle_hit(
+            scope=self.throttle_scope,
+            request=request,
+            limit=getattr(settings, self.throttle_setting),
+            per_seconds=settings.CABAS_THROTTLE_WINDOW_SECONDS,
+        )
+        if retry_after is not None:
+            return throttled(request, retry_after)
+        return super().post(request, *args, **kwargs)  # type: ignore[misc, no-any-return]
+
+
+class LoginView(ThrottledPostMixin, auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+    throttle_scope = "login"
+    throttle_setting = "CABAS_THROTTLE_LOGINS_PER_IP"
 
     def get_success_url(self) -> str:
         # Someone with an authenticator app always confirms with it, shop rule or not.
@@ -122,3 +156,8 @@ def account_view(request: HttpRequest) -> HttpResponse:
         "accounts/account.html",
         {"has_device": otp.confirmed_device(request.user) is not None},  # type: ignore[arg-type]
     )
+
+
+class PasswordResetView(ThrottledPostMixin, auth_views.PasswordResetView):
+    throttle_scope = "password_reset"
+    throttle_setting = "CABAS_THROTTLE_PASSWORD_RESETS_PER_IP"

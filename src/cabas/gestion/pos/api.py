@@ -12,6 +12,7 @@ import json
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.urls import reverse
@@ -20,6 +21,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from cabas import __version__
+from cabas.gestion.core.throttle import throttle_hit
 from cabas.gestion.pos import packages
 from cabas.gestion.pos.auth import DeviceBearer, request_device
 from cabas.gestion.pos.services import EnrollmentRefused, cash_session_report, device_enroll
@@ -198,11 +200,21 @@ def _on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.post(
     "enroll",
     auth=None,
-    response={201: EnrollResponse, 400: ErrorBody, 413: ErrorBody},
+    response={201: EnrollResponse, 400: ErrorBody, 413: ErrorBody, 429: ErrorBody},
     summary="Join a shop with a single-use enrolment code",
     operation_id="enroll",
 )
 def enroll(request: HttpRequest, payload: EnrollRequest) -> Any:
+    retry_after = throttle_hit(
+        scope="enroll",
+        request=request,
+        limit=settings.CABAS_THROTTLE_ENROLLMENTS_PER_IP,
+        per_seconds=settings.CABAS_THROTTLE_WINDOW_SECONDS,
+    )
+    if retry_after is not None:  # guessing codes from one address
+        response = error_response(request, "rate_limited")
+        response["Retry-After"] = str(retry_after)
+        return response
     try:
         enrolled = device_enroll(code=payload.code, name=payload.name)
     except EnrollmentRefused as refused:
