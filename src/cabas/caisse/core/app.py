@@ -56,13 +56,18 @@ class TillContext:
         clock = now or (lambda: datetime.now(zone))
         outbox = Outbox(data, tz)
         if transport is None:
-            transport = HttpTransport(
-                config.server_url,
-                token=config.token,
-                proxy=config.proxy,
-                timeout=config.timeout_seconds,
-                pending=outbox.pending_count,
-            )
+            try:
+                transport = HttpTransport(
+                    config.server_url,
+                    token=config.token,
+                    proxy=config.proxy,
+                    timeout=config.timeout_seconds,
+                    pending=outbox.pending_count,
+                )
+            except ValueError as refused:  # e.g. a till enrolled on plain http before
+                raise NotEnrolled(
+                    f"{refused} Rattachez de nouveau la caisse avec l'adresse en https://."
+                ) from refused
         return cls(
             data=data,
             config=config,

@@ -57,10 +57,62 @@ class Transport(Protocol):
     def download(self, url: str, target: Path, *, max_bytes: int) -> str: ...
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of ``url``, the port filled in: what must match for the token to go."""
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number
+        port = -1
+    return scheme, (parts.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme)
+
+
+def check_server_url(url: str) -> None:
+    """Refuse what would send the till's token in clear or to nowhere: only https, or http to
+    this computer itself (a technician's test server)."""
+    scheme, host, port = origin(url)
+    if scheme not in ("http", "https") or not host or port == -1:
+        raise ValueError("L'adresse du serveur doit être de la forme https://nom-du-serveur.")
+    if scheme == "http" and host not in _LOOPBACK_HOSTS and not host.startswith("127."):
+        raise ValueError(
+            "L'adresse du serveur doit commencer par https:// : en http, le jeton de la caisse "
+            "et les ventes circuleraient en clair."
+        )
+
+
+class _TokenKeepingRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect, but the token goes only to the origin it was meant for, and never
+    from https down to http."""
+
+    def redirect_request(  # type: ignore[override]
+        self,
+        req: urllib.request.Request,
+        fp: Any,
+        code: int,
+        msg: str,
+        headers: Any,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        old, new = origin(req.full_url), origin(newurl)
+        if old[0] == "https" and new[0] != "https":
+            return None  # the 3xx itself is then the answer: an error, not a downgrade
+        redirected = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if redirected is not None and new != old:
+            redirected.remove_header("Authorization")
+        return redirected
+
+
 def build_opener(proxy: str | None) -> urllib.request.OpenerDirector:
     """An opener that goes through ``proxy`` when given, else the system's proxies."""
     proxies = {"http": proxy, "https": proxy} if proxy else urllib.request.getproxies()
-    return urllib.request.build_opener(urllib.request.ProxyHandler(proxies))
+    return urllib.request.build_opener(
+        urllib.request.ProxyHandler(proxies), _TokenKeepingRedirects()
+    )
 
 
 class HttpTransport:
@@ -74,8 +126,7 @@ class HttpTransport:
         pending: Callable[[], int] | None = None,
         version: str = cabas.__version__,
     ) -> None:
-        if urllib.parse.urlsplit(server_url).scheme not in ("http", "https"):
-            raise ValueError("L'adresse du serveur doit commencer par https:// (ou http://).")
+        check_server_url(server_url)
         self.base = server_url.rstrip("/") + API_PREFIX
         self.server_url = server_url.rstrip("/")
         self.token = token
@@ -189,7 +240,7 @@ class HttpTransport:
         if urllib.parse.urlsplit(absolute).scheme not in ("http", "https"):
             raise TransportError("Adresse de téléchargement invalide.")
         headers = {"User-Agent": f"cabas-caisse/{self.version}"}
-        if self.token and absolute.startswith(self.server_url):
+        if self.token and origin(absolute) == origin(self.server_url):
             headers["Authorization"] = f"Bearer {self.token}"
         digest = hashlib.sha256()
         size = 0
