@@ -25,6 +25,7 @@ from cabas.gestion.core.forms import (
     BoundedMonthField,
     check_date_bounds,
 )
+from tests.gestion.beneficiaries.factories import make_household
 
 DATE_MESSAGE = "Choisissez une date entre 2000 et 2100."
 MONTH_MESSAGE = "Choisissez un mois entre 2000 et 2100."
@@ -59,6 +60,19 @@ def test_a_date_at_the_calendars_edge_is_refused_in_french(
     response = alice_client.get(f"{reverse(name)}?{query}")
     assert response.status_code == 200
     assert message in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("start", ["0001-01-01", "9999-12-31"])
+def test_rights_opened_at_the_calendars_edge_are_refused_in_french(
+    alice_client, world, start: str
+) -> None:
+    household = make_household(world.store_a)
+    url = reverse("beneficiaries:admit", args=[household.pk])
+    response = alice_client.post(url, {"start": start, "months": "6"})
+    assert response.status_code == 200
+    assert DATE_MESSAGE in response.content.decode()
+    assert not household.periods.exists()
 
 
 @pytest.mark.django_db
