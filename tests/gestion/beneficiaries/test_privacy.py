@@ -4,15 +4,19 @@ from datetime import date, timedelta
 from io import StringIO
 
 from django.core.management import call_command
+from django.utils import timezone
 
 from cabas.gestion.audit.models import AuditEvent
 from cabas.gestion.beneficiaries import selectors, services
+from cabas.gestion.beneficiaries.imports import HouseholdImporter
 from cabas.gestion.beneficiaries.models import (
     Household,
     HouseholdAccessLog,
     HouseholdMember,
     MonthlySpending,
 )
+from cabas.gestion.core import imports
+from cabas.gestion.core.models import PendingImport
 from tests.gestion.beneficiaries.factories import make_household
 
 
@@ -157,3 +161,27 @@ def test_a_manager_anonymises_a_household_on_request_once_its_rights_are_over(
     assert over.anonymised_at is not None and over.last_name == ""
     assert AuditEvent.objects.get(action="household.anonymised").actor == world.alice
     assert client.get(reverse("beneficiaries:detail", args=[over.pk])).status_code == 404
+
+
+def test_the_purge_drops_the_household_files_imports_no_longer_need(world) -> None:
+    importer = HouseholdImporter(store=world.store_a, actor=world.alice)
+    content = "Nom;Prénom;Téléphone;Ressources;Notes\nMartin;Jules;0600000000;850;suivi\n".encode()
+    waiting = imports.pending_import_create(importer=importer, filename="f.csv", content=content)
+    applied = imports.pending_import_create(importer=importer, filename="g.csv", content=content)
+    PendingImport.objects.filter(pk=waiting.pk).update(
+        created_at=timezone.now() - timedelta(days=2)
+    )
+    PendingImport.objects.filter(pk=applied.pk).update(status=PendingImport.Status.APPLIED)
+
+    out = StringIO()
+    call_command("purge_beneficiaries", "--dry-run", stdout=out)
+    assert "2 fichier(s) d'import seraient effacés" in out.getvalue()
+    assert PendingImport.objects.count() == 2
+
+    out = StringIO()
+    call_command("purge_beneficiaries", stdout=out)
+    assert "epicerie-a : 2 fichier(s) d'import effacé(s)" in out.getvalue()
+    assert list(PendingImport.objects.values_list("filename", "rows")) == [("g.csv", [])]
+    out = StringIO()
+    call_command("purge_beneficiaries", stdout=out)
+    assert "0 fichier(s) d'import effacés" in out.getvalue()

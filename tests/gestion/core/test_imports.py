@@ -4,10 +4,13 @@ many times (or however fast) "Importer" is clicked."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from cabas.gestion.beneficiaries.imports import HouseholdImporter
 from cabas.gestion.beneficiaries.models import Household
@@ -174,3 +177,63 @@ def test_the_same_file_confirmed_from_several_threads_at_once_is_applied_once(ki
     assert len(errors) == THREADS - 1
     assert count() == applied[0] == (1 if kind == "products" else 2)
     assert PendingImport.objects.get().applied_count == applied[0]
+
+
+# --- the household file is not kept -------------------------------------------------------
+
+
+def test_an_applied_household_file_keeps_its_count_but_not_its_cells(world, alice_client):
+    page = alice_client.post(reverse("beneficiaries:import"), {"file": file("f.csv", HOUSEHOLDS)})
+    assert PendingImport.objects.get().rows  # kept while the file waits for its confirmation
+    assert "Martin" in page.content.decode()
+    applied = alice_client.post(reverse("beneficiaries:import"), {"action": "all"}, follow=True)
+    assert "2 foyer(s) importé(s)." in messages_of(applied)
+    pending = PendingImport.objects.get()
+    assert pending.status == PendingImport.Status.APPLIED
+    assert (pending.applied_count, pending.filename, pending.rows) == (2, "f.csv", [])
+    assert Household.objects.count() == 2
+
+
+def test_a_product_file_applied_through_its_preview_page_keeps_no_cells(world, alice_client):
+    shops_with_rayons(world)
+    alice_client.post(reverse("catalog:import_upload"), {"file": file("p.csv", PRODUCTS)})
+    confirm_url = reverse("catalog:import_confirm", args=[PendingImport.objects.get().pk])
+    response = alice_client.post(confirm_url, {"action": "valid"}, follow=True)
+    assert "1 produit créé ou modifié." in messages_of(response)
+    pending = PendingImport.objects.get()
+    assert (pending.status, pending.applied_count, pending.rows) == ("applied", 1, [])
+
+
+def test_a_cancelled_household_file_keeps_no_cells(world, alice_client):
+    alice_client.post(reverse("beneficiaries:import"), {"file": file("f.csv", HOUSEHOLDS)})
+    alice_client.post(reverse("beneficiaries:import"), {"action": "cancel"})
+    pending = PendingImport.objects.get()
+    assert (pending.status, pending.rows) == (PendingImport.Status.CANCELLED, [])
+    assert not Household.objects.exists()
+
+
+def test_the_purge_deletes_unconfirmed_files_after_a_day_and_empties_finished_ones(world):
+    importer = HouseholdImporter(store=world.store_a, actor=world.alice)
+    other_shop = HouseholdImporter(store=world.store_b, actor=world.charlie)
+
+    def upload(into: HouseholdImporter) -> PendingImport:
+        return imports.pending_import_create(
+            importer=into, filename="f.csv", content=HOUSEHOLDS.encode()
+        )
+
+    old, fresh, elsewhere = upload(importer), upload(importer), upload(other_shop)
+    # An import finished before the cells were emptied on the spot still holds them.
+    finished = upload(importer)
+    PendingImport.objects.filter(pk=finished.pk).update(status=PendingImport.Status.APPLIED)
+    a_day_ago = timezone.now() - imports.KEEP - timedelta(minutes=1)
+    PendingImport.objects.filter(pk__in=[old.pk, elsewhere.pk]).update(created_at=a_day_ago)
+
+    assert imports.pending_imports_purge(store=world.store_a, dry_run=True) == 2
+    assert PendingImport.objects.count() == 4
+    assert imports.pending_imports_purge(store=world.store_a) == 2
+    assert not PendingImport.objects.filter(pk=old.pk).exists()
+    assert PendingImport.objects.get(pk=finished.pk).rows == []
+    assert PendingImport.objects.get(pk=fresh.pk).rows  # still waiting, less than a day old
+    assert PendingImport.objects.filter(pk=elsewhere.pk).exists()  # another shop's, untouched
+    assert imports.pending_imports_purge(store=world.store_a) == 0
+    assert imports.pending_imports_purge() == 1  # all shops: the other shop's old file

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.beneficiaries.models import Household, Quota
 from cabas.gestion.catalog.models import Category, Product
+from cabas.gestion.core.forms import BIRTH_MIN_YEAR, BoundedDateField, BoundedMonthField
 from cabas.gestion.stores.models import Store
 from cabas.rules.budget import BudgetScale
 
@@ -72,6 +73,12 @@ class HouseholdForm(forms.ModelForm):
         required=False,
         help_text=_("Laisser vide pour appliquer les taux de l'épicerie."),
     )
+    birth_date = BoundedDateField(
+        label=_("Date de naissance"),
+        required=False,
+        widget=DATE_WIDGET,
+        min_year=BIRTH_MIN_YEAR,
+    )
 
     class Meta:
         model = Household
@@ -94,18 +101,18 @@ class HouseholdForm(forms.ModelForm):
             "rate_bp",
             "notes",
         ]
-        widgets = {"birth_date": DATE_WIDGET, "notes": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
 
 class AdmissionForm(forms.Form):
-    start = forms.DateField(label=_("Début des droits"), widget=DATE_WIDGET)
+    start = BoundedDateField(label=_("Début des droits"), widget=DATE_WIDGET)
     months = forms.TypedChoiceField(label=_("Durée"), choices=DURATIONS, coerce=int, initial=3)
 
 
 class HouseholdCreateForm(HouseholdForm):
     """Registration: the file, the first admission and the notice."""
 
-    start = forms.DateField(label=_("Début des droits"), widget=DATE_WIDGET)
+    start = BoundedDateField(label=_("Début des droits"), widget=DATE_WIDGET)
     months = forms.TypedChoiceField(label=_("Durée"), choices=DURATIONS, coerce=int, initial=3)
     monthly_budget_cents = EurosField(
         label=_("Budget mensuel (€)"),
@@ -119,7 +126,12 @@ class HouseholdCreateForm(HouseholdForm):
 
 class MemberForm(forms.Form):
     first_name = forms.CharField(label=_("Prénom"), max_length=100)
-    birth_date = forms.DateField(label=_("Date de naissance"), required=False, widget=DATE_WIDGET)
+    birth_date = BoundedDateField(
+        label=_("Date de naissance"),
+        required=False,
+        widget=DATE_WIDGET,
+        min_year=BIRTH_MIN_YEAR,
+    )
     is_adult = forms.BooleanField(label=_("Adulte"), required=False)
 
 
@@ -140,11 +152,7 @@ class BudgetForm(forms.Form):
 
 
 class SpendingCorrectionForm(forms.Form):
-    month = forms.RegexField(
-        regex=r"^\d{4}-(0[1-9]|1[0-2])$",
-        label=_("Mois (AAAA-MM)"),
-        error_messages={"invalid": _("Mois attendu sous la forme AAAA-MM.")},
-    )
+    month = BoundedMonthField(label=_("Mois (AAAA-MM)"), widget=forms.TextInput())
     delta_cents = EurosField(label=_("Correction (€, négative pour retirer)"), min_euros=None)
     reason = forms.CharField(label=_("Motif"), max_length=300)
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from cabas.gestion.accounts.models import User
 from cabas.gestion.beneficiaries import services
 from cabas.gestion.beneficiaries.models import Household
+from cabas.gestion.core.forms import BIRTH_MIN_YEAR, MIN_YEAR, check_date_bounds
 from cabas.gestion.core.imports import Importer
 from cabas.gestion.stores.models import Store
 
@@ -55,12 +56,17 @@ _TEXT = {
 }
 
 
-def parse_date(text: str, what: str) -> date:
+def parse_date(text: str, what: str, *, min_year: int = MIN_YEAR) -> date:
+    """A date of the file, its year within ``min_year``..2100 (as the back office's forms)."""
     for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d/%m/%y"):
         try:
-            return datetime.strptime(text, pattern).date()  # noqa: DTZ007 - a calendar date
+            day = datetime.strptime(text, pattern).date()  # noqa: DTZ007 - a calendar date
         except ValueError:
             continue
+        try:
+            return check_date_bounds(day, min_year=min_year)
+        except ValidationError as error:
+            raise ValidationError(f"{what} : {' '.join(error.messages)}") from None
     raise ValidationError(
         _("%(what)s : « %(v)s » n'est pas une date (JJ/MM/AAAA).") % {"what": what, "v": text}
     )
@@ -131,7 +137,9 @@ class HouseholdImporter(Importer):
 
         def birth() -> None:
             if row.get("date_de_naissance"):
-                born = parse_date(row["date_de_naissance"], _("Date de naissance"))
+                born = parse_date(
+                    row["date_de_naissance"], _("Date de naissance"), min_year=BIRTH_MIN_YEAR
+                )
                 if born > date.today():  # noqa: DTZ011 - a calendar date, no time zone needed
                     raise ValidationError(_("La date de naissance est dans le futur."))
                 data["birth_date"] = born.isoformat()

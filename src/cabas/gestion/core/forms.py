@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+from typing import Any
+
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +22,72 @@ def apply_validation_error(form: forms.BaseForm, error: ValidationError) -> None
         form.add_error(None, error)
 
 
+# Every date a person types is kept within these years: the calendar's edges (0001-01-01,
+# 9999-12-31) overflow the day arithmetic, the time zones and some databases.
+MIN_YEAR = 2000
+MAX_YEAR = 2100
+# A birth date may be older than the shop's own dates.
+BIRTH_MIN_YEAR = 1900
+
+DATE_BOUNDS_MESSAGE = _("Choisissez une date entre %(min_year)s et %(max_year)s.")
+MONTH_BOUNDS_MESSAGE = _("Choisissez un mois entre %(min_year)s et %(max_year)s.")
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def check_date_bounds(day: date, *, min_year: int = MIN_YEAR, max_year: int = MAX_YEAR) -> date:
+    """``day`` when its year is within the bounds; otherwise a ValidationError (French)."""
+    if not min_year <= day.year <= max_year:
+        raise ValidationError(
+            DATE_BOUNDS_MESSAGE,
+            code="date_bounds",
+            params={"min_year": min_year, "max_year": max_year},
+        )
+    return day
+
+
+class BoundedDateField(forms.DateField):
+    """A date field that refuses years outside ``min_year``..``max_year`` (2000–2100)."""
+
+    def __init__(
+        self, *, min_year: int = MIN_YEAR, max_year: int = MAX_YEAR, **kwargs: Any
+    ) -> None:
+        self.min_year, self.max_year = min_year, max_year
+        super().__init__(**kwargs)
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if isinstance(value, date):
+            check_date_bounds(value, min_year=self.min_year, max_year=self.max_year)
+
+
+class BoundedMonthField(forms.CharField):
+    """A month ``"YYYY-MM"`` (the value stays that text), its year within 2000–2100."""
+
+    default_error_messages = {"invalid": _("Mois attendu au format AAAA-MM.")}
+
+    def __init__(
+        self, *, min_year: int = MIN_YEAR, max_year: int = MAX_YEAR, **kwargs: Any
+    ) -> None:
+        self.min_year, self.max_year = min_year, max_year
+        kwargs.setdefault("widget", forms.TextInput(attrs={"type": "month"}))
+        kwargs.setdefault("max_length", 7)
+        super().__init__(**kwargs)
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value in self.empty_values:
+            return
+        match = _MONTH.fullmatch(value)
+        if match is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        if not self.min_year <= int(match.group(1)) <= self.max_year:
+            raise ValidationError(
+                MONTH_BOUNDS_MESSAGE,
+                code="month_bounds",
+                params={"min_year": self.min_year, "max_year": self.max_year},
+            )
+
+
 class ImportUploadForm(forms.Form):
     """The file of an import (see cabas.gestion.core.imports, which reads and checks it)."""
 
@@ -31,4 +101,14 @@ class ImportUploadForm(forms.Form):
         self.fields["file"].help_text = help_text
 
 
-__all__ = ["NON_FIELD_ERRORS", "ImportUploadForm", "apply_validation_error"]
+__all__ = [
+    "BIRTH_MIN_YEAR",
+    "MAX_YEAR",
+    "MIN_YEAR",
+    "NON_FIELD_ERRORS",
+    "BoundedDateField",
+    "BoundedMonthField",
+    "ImportUploadForm",
+    "apply_validation_error",
+    "check_date_bounds",
+]

@@ -4,6 +4,11 @@ validate every line with French messages naming the line, show the result, then 
 all lines (only when every line is valid) or the valid lines only, in one transaction. Nothing
 is written before the person confirms, and a file is applied at most once.
 
+The file's cells (for households: names, phones, incomes, notes) are kept only while the file
+waits: applying or cancelling it empties them (the import keeps its file name, status and
+count), and :func:`pending_imports_purge` deletes files left unconfirmed for a day (each
+upload and the nightly ``purge_beneficiaries`` call it).
+
 An app describes its import with an :class:`Importer` (columns, one-line validation, apply).
 Its views call :func:`upload` and :func:`confirm` (a preview page of its own, as the
 catalogue's), or :func:`import_step` (upload, preview and confirmation on one page, as the
@@ -38,7 +43,7 @@ MAX_COLUMNS = 40
 MAX_CELL_CHARS = 5000
 MAX_XLSX_UNCOMPRESSED = 40 * 1024 * 1024
 KEEP = timedelta(days=1)
-"""How long an unconfirmed file waits before the next upload clears it."""
+"""How long an unconfirmed file waits before it is deleted (next upload or nightly purge)."""
 
 
 class ImportFileError(ValueError):
@@ -350,11 +355,7 @@ def pending_import_create(*, importer: Importer, filename: str, content: bytes) 
             )
             % {"c": ", ".join(missing)}
         )
-    PendingImport.objects.filter(
-        store=importer.store,
-        status=PendingImport.Status.PENDING,
-        created_at__lt=timezone.now() - KEEP,
-    ).delete()
+    pending_imports_purge(store=importer.store)
     actor = importer.actor
     return PendingImport.objects.create(
         store=importer.store,
@@ -401,7 +402,8 @@ def pending_import_apply(*, importer: Importer, pending: PendingImport, valid_on
     locked.status = PendingImport.Status.APPLIED
     locked.applied_count = applied
     locked.applied_at = timezone.now()
-    locked.save(update_fields=["status", "applied_count", "applied_at"])
+    locked.rows = []  # the household file is not kept once applied; the count stays
+    locked.save(update_fields=["status", "applied_count", "applied_at", "rows"])
     if importer.audit_action:
         audit_record(
             store=importer.store,
@@ -417,7 +419,34 @@ def pending_import_apply(*, importer: Importer, pending: PendingImport, valid_on
 @transaction.atomic
 def pending_import_cancel(*, pending: PendingImport) -> None:
     updated = PendingImport.objects.filter(pk=pending.pk, status=PendingImport.Status.PENDING)
-    updated.update(status=PendingImport.Status.CANCELLED)
+    updated.update(status=PendingImport.Status.CANCELLED, rows=[])
+
+
+def pending_imports_purge(
+    *, store: Store | None = None, now: datetime | None = None, dry_run: bool = False
+) -> int:
+    """Drop the files' cells that imports no longer need (of one shop, or of all): delete the
+    files left unconfirmed for more than :data:`KEEP`, and empty the cells still held by
+    applied or cancelled imports (those finished before they were emptied on the spot).
+    Returns how many imports were deleted or emptied; ``dry_run`` only counts them."""
+    imports = (
+        PendingImport.objects.all() if store is None else PendingImport.objects.filter(store=store)
+    )
+    stale = imports.filter(
+        status=PendingImport.Status.PENDING, created_at__lt=(now or timezone.now()) - KEEP
+    )
+    finished = [
+        pk
+        for pk, rows in imports.exclude(status=PendingImport.Status.PENDING).values_list(
+            "pk", "rows"
+        )
+        if rows
+    ]
+    if dry_run:
+        return stale.count() + len(finished)
+    deleted, _by_model = stale.delete()
+    emptied = PendingImport.objects.filter(pk__in=finished).update(rows=[])
+    return deleted + emptied
 
 
 # --- the views' two steps -------------------------------------------------------------------

@@ -13,8 +13,10 @@ from cabas.gestion.stores.models import StoreOwned
 class PendingImport(StoreOwned):
     """An uploaded spreadsheet between its preview and its confirmation.
 
-    The raw cells are kept (not the verdicts): confirming validates them again against the
-    shop's data as it is then. Pending imports older than a day are cleared on the next upload.
+    The raw cells are kept (not the verdicts) while the file waits: confirming validates them
+    again against the shop's data as it is then. Applying or cancelling the file empties
+    ``rows`` (the name, status and count stay); files left unconfirmed for a day are deleted
+    (see ``cabas.gestion.core.imports.pending_imports_purge``).
     """
 
     class Status(models.TextChoices):
@@ -29,7 +31,8 @@ class PendingImport(StoreOwned):
     )
     filename = models.CharField(max_length=200)
     rows = models.JSONField(default=list)
-    """The file's lines as {column key: text}, header excluded."""
+    """The file's lines as {column key: text}, header excluded; empty once applied or
+    cancelled."""
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     applied_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

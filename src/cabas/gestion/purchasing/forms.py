@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.catalog.models import Product
+from cabas.gestion.core.forms import BoundedDateField
 from cabas.gestion.purchasing.models import WEEKDAYS, OrderState, Supplier, SupplierKind
 from cabas.gestion.purchasing.services import SUPPLIER_FIELDS
 from cabas.gestion.stores.models import Store
@@ -122,7 +123,7 @@ class OrderCreateForm(forms.Form):
 
 
 class OrderEditForm(forms.Form):
-    expected_on = forms.DateField(
+    expected_on = BoundedDateField(
         label=_("Livraison souhaitée le"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

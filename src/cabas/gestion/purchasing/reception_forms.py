@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.catalog.models import Product
+from cabas.gestion.core.forms import BoundedDateField
 from cabas.gestion.purchasing.forms import ProductChoiceField, active_products
 from cabas.gestion.purchasing.models import PurchaseOrderLine, Supplier, SupplierKind
 from cabas.gestion.purchasing.receiving import ReceivedLine
@@ -31,8 +32,8 @@ class ReceivedLineForm(forms.Form):
         required=False,
         help_text=_("Unités, ou grammes pour un produit au kilo."),
     )
-    dlc = forms.DateField(label=_("DLC"), required=False, widget=DATE_WIDGET)
-    ddm = forms.DateField(label=_("DDM"), required=False, widget=DATE_WIDGET)
+    dlc = BoundedDateField(label=_("DLC"), required=False, widget=DATE_WIDGET)
+    ddm = BoundedDateField(label=_("DDM"), required=False, widget=DATE_WIDGET)
     damaged_note = forms.CharField(label=_("Abîmé / remarque"), max_length=200, required=False)
 
     def __init__(self, *args: Any, products: Any = None, **kwargs: Any) -> None:

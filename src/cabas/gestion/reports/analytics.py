@@ -42,6 +42,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cabas.gestion.catalog.models import Category, Origin, Product, Unit
+from cabas.gestion.core.forms import check_date_bounds
 from cabas.gestion.core.routers import reporting_database
 from cabas.gestion.reports.periods import Period
 from cabas.gestion.reports.tables import Column, Kind, Table
@@ -634,7 +635,7 @@ def payments_by_method(store: Store, period: Period) -> Table:
 
 def drill_bounds(dimension: str, value: str, period: Period) -> tuple[datetime, datetime] | None:
     """For a time dimension, the instants of the row's day/week/month (within the period)."""
-    day = date.fromisoformat(value)
+    day = check_date_bounds(date.fromisoformat(value))  # ValidationError past 2000–2100
     zone = period.zone
     if dimension == "day":
         first, after = day, day + timedelta(days=1)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.catalog.models import Origin
 from cabas.gestion.catalog.selectors import category_choices
+from cabas.gestion.core.forms import BoundedDateField, BoundedMonthField
 from cabas.gestion.reports import analytics
 from cabas.gestion.reports.periods import MAX_DAYS, Period, month_period, store_today
 from cabas.gestion.reports.statistics import StatisticDefinition, parse_definition
@@ -48,8 +49,8 @@ CUSTOMER_CHOICES = [
 
 
 class PeriodForm(forms.Form):
-    date_from = forms.DateField(label=_("Du"), widget=DateInput())
-    date_to = forms.DateField(label=_("Au"), widget=DateInput())
+    date_from = BoundedDateField(label=_("Du"), widget=DateInput())
+    date_to = BoundedDateField(label=_("Au"), widget=DateInput())
 
     def __init__(self, data: Any, *, store: Store, **kwargs: Any) -> None:
         self.store = store
@@ -90,7 +91,7 @@ class SalesForm(PeriodForm):
 
 
 class StockForm(forms.Form):
-    day = forms.DateField(label=_("Stock au soir du"), widget=DateInput())
+    day = BoundedDateField(label=_("Stock au soir du"), widget=DateInput())
     idle_days = forms.IntegerField(
         label=_("Sans vente depuis (jours)"), min_value=7, max_value=365, initial=60
     )
@@ -118,13 +119,7 @@ class ActivityForm(forms.Form):
         choices=[("month", _("Mensuel")), ("year", _("Annuel"))],
         initial="month",
     )
-    month = forms.RegexField(
-        label=_("Mois"),
-        regex=r"^\d{4}-(0[1-9]|1[0-2])$",
-        required=False,
-        widget=forms.TextInput(attrs={"type": "month"}),
-        error_messages={"invalid": _("Mois attendu au format AAAA-MM.")},
-    )
+    month = BoundedMonthField(label=_("Mois"), required=False)
     year = forms.IntegerField(label=_("Année"), min_value=2000, max_value=2100, required=False)
 
     def __init__(self, data: Any, *, store: Store, **kwargs: Any) -> None:
@@ -176,8 +171,8 @@ class StatisticForm(forms.Form):
         label=_("puis par"), choices=[("", _("(aucun)")), *DIMENSION_CHOICES], required=False
     )
     period = forms.ChoiceField(label=_("Période"), choices=PERIOD_CHOICES)
-    date_from = forms.DateField(label=_("Du"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("Au"), required=False, widget=DateInput())
+    date_from = BoundedDateField(label=_("Du"), required=False, widget=DateInput())
+    date_to = BoundedDateField(label=_("Au"), required=False, widget=DateInput())
     categories = forms.TypedMultipleChoiceField(
         label=_("Rayons"), coerce=int, required=False, help_text=_("Aucun : tous les rayons.")
     )

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cabas.gestion.core.forms import BoundedDateField
 from cabas.gestion.pos.models import Device
 from cabas.gestion.stores.models import Membership, Store
 from cabas.protocol import receipt_number_digits
@@ -17,10 +18,10 @@ class TicketFilterForm(forms.Form):
         max_length=40,
         widget=forms.TextInput(attrs={"placeholder": "3f2a9c1e", "autocomplete": "off"}),
     )
-    start = forms.DateField(
+    start = BoundedDateField(
         label=_("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    end = forms.DateField(
+    end = BoundedDateField(
         label=_("Au"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     device = forms.ChoiceField(label=_("Caisse"), required=False)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.catalog.models import Category, Product
 from cabas.gestion.catalog.selectors import product_find_by_barcode
+from cabas.gestion.core.forms import BoundedDateField
 from cabas.gestion.stock.models import LossCause, LotOrigin, MovementKind
 from cabas.gestion.stores.models import Store
 
@@ -67,7 +68,7 @@ class LotReceiveForm(ProductCodeForm):
         ],
         required=False,
     )
-    date = forms.DateField(
+    date = BoundedDateField(
         label=_("Date limite"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     origin = forms.ChoiceField(label=_("Provenance"), choices=LotOrigin.choices)

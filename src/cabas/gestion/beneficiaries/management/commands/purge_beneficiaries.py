@@ -1,6 +1,9 @@
 """`cabas purge_beneficiaries [--dry-run]`: anonymise the households whose rights ended more
 than the shop's delay ago (24 months unless the shop set another). Safe to run every night: an
-anonymised household is never touched again."""
+anonymised household is never touched again.
+
+It also drops the household files (and product files) imports no longer need: the cells of
+applied or cancelled imports, and the files left unconfirmed for more than a day."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from cabas.gestion.beneficiaries.models import Household
 from cabas.gestion.beneficiaries.selectors import store_today
 from cabas.gestion.beneficiaries.services import household_anonymise, households_to_anonymise
+from cabas.gestion.core.imports import pending_imports_purge
 from cabas.gestion.stores.models import Store
 
 
@@ -27,7 +31,7 @@ class Command(BaseCommand):
         stores = Store.objects.order_by("slug")
         if store:
             stores = stores.filter(slug=store)
-        total = 0
+        total = files = 0
         for shop in stores:
             due = list(
                 households_to_anonymise(shop, store_today(shop)).values_list("pk", flat=True)
@@ -41,5 +45,12 @@ class Command(BaseCommand):
             if count:
                 verb = "à anonymiser" if dry_run else "anonymisé(s)"
                 self.stdout.write(f"{shop.slug} : {count} foyer(s) {verb}")
+            dropped = pending_imports_purge(store=shop, dry_run=dry_run)
+            files += dropped
+            if dropped:
+                verb = "à effacer" if dry_run else "effacé(s)"
+                self.stdout.write(f"{shop.slug} : {dropped} fichier(s) d'import {verb}")
+        verb = "seraient effacés" if dry_run else "effacés"
+        self.stdout.write(f"{files} fichier(s) d'import {verb}.")
         verb = "seraient anonymisés" if dry_run else "anonymisés"
         self.stdout.write(self.style.SUCCESS(f"{total} foyer(s) {verb}."))

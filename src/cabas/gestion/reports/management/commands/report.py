@@ -7,10 +7,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from cabas.gestion.core.forms import check_date_bounds
 from cabas.gestion.reports import analytics
 from cabas.gestion.reports.activity import DEFINITIONS, activity_report, report_tables
 from cabas.gestion.reports.exports import tables_to_csv, tables_to_pdf, tables_to_xlsx
@@ -25,12 +27,16 @@ FORMATS = ("csv", "xlsx", "pdf")
 
 def _date(value: str, option: str) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise CommandError(
             _("Date invalide pour %(option)s : « %(value)s » (attendu AAAA-MM-JJ).")
             % {"option": option, "value": value}
         ) from None
+    try:
+        return check_date_bounds(day)
+    except ValidationError as error:
+        raise CommandError(f"{option} : {' '.join(error.messages)}") from None
 
 
 class Command(BaseCommand):
