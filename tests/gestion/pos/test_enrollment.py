@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from cabas.gestion.pos.models import Device, EnrollmentCode
 from cabas.gestion.pos.services import (
+    code_digest,
     device_revoke,
     enrollment_code_create,
     normalize_code,
@@ -50,10 +51,18 @@ def test_only_hashes_of_codes_and_tokens_are_stored(world, client):
     answer = enroll(client, code).json()
     record = EnrollmentCode.objects.get()
     assert normalize_code(code) not in record.code_hash
-    assert record.code_hash == secret_hash(normalize_code(code))
+    # Keyed with the server's secret: the plain SHA-256 a stolen database could test is not it.
+    assert record.code_hash != secret_hash(normalize_code(code))
+    assert record.code_hash == code_digest(code)
     device = Device.objects.get()
     assert answer["token"] not in device.token_hash
     assert device.token_hash == secret_hash(answer["token"])
+
+
+def test_a_code_stored_under_another_server_key_is_unknown(world, client, settings):
+    code = enrollment_code_create(store=world.store_a).code
+    settings.SECRET_KEY = "another-server-key-" + "x" * 40
+    assert enroll(client, code).status_code == 400
 
 
 def test_the_code_may_be_typed_in_lower_case_without_dashes(world, client):

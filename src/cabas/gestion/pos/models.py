@@ -18,8 +18,9 @@ from cabas.gestion.stores.models import StoreOwned
 
 
 class EnrollmentCode(StoreOwned):
-    """A single-use code, valid 24 h, with which one till joins the shop. Only its SHA-256 is
-    kept (the code has 60 random bits and lives a day: a slow hash would add nothing)."""
+    """A single-use code, valid 24 h, with which one till joins the shop. Only its HMAC with the
+    server's key is kept (`services.code_digest`; the code has 60 random bits and lives a day: a
+    slow hash would add nothing, a keyed one keeps a stolen database from testing codes)."""
 
     code_hash = models.CharField(max_length=64, unique=True)
     hint = models.CharField(_("début du code"), max_length=8, blank=True)

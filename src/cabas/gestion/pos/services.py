@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from cabas.gestion.audit.services import audit_record
@@ -48,6 +49,14 @@ def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+def code_digest(code: str) -> str:
+    """HMAC-SHA256 of a normalised enrolment code with the server's key: a copy of the database
+    alone (a backup, a replica) does not let anyone test codes offline, hint or not."""
+    return salted_hmac(
+        "cabas.pos.enrollment-code", normalize_code(code), algorithm="sha256"
+    ).hexdigest()
+
+
 def normalize_code(code: str) -> str:
     """The code as stored: upper case, without spaces or dashes (people type it either way)."""
     return "".join(ch for ch in code.upper() if ch.isalnum())
@@ -74,7 +83,7 @@ def enrollment_code_create(*, store: Store, actor: Any = None) -> NewCode:
     code = _new_code()
     record = EnrollmentCode.objects.create(
         store=store,
-        code_hash=secret_hash(normalize_code(code)),
+        code_hash=code_digest(code),
         hint=code[:4],
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
         expires_at=timezone.now() + CODE_VALIDITY,
@@ -98,7 +107,7 @@ def device_enroll(*, code: str, name: str) -> Enrolled:
     record = (
         EnrollmentCode.objects.select_for_update()
         .select_related("store")
-        .filter(code_hash=secret_hash(normalize_code(code)))
+        .filter(code_hash=code_digest(code))
         .first()
     )
     if record is None or not record.store.is_active:
