@@ -20,7 +20,7 @@ from cabas.gestion.catalog.spreadsheets import ProductImporter
 from cabas.gestion.core import imports
 from cabas.gestion.core.models import PendingImport
 from cabas.gestion.stores.permissions import Role
-from cabas.gestion.stores.services import person_add
+from cabas.gestion.stores.services import invitation_accept, person_add
 from tests.conftest import make_world
 from tests.gestion.concurrency import run_in_threads
 
@@ -34,14 +34,16 @@ def shops_with_rayons(world) -> None:  # type: ignore[no-untyped-def]
 
 
 def alice_in_both_shops(world, client):  # type: ignore[no-untyped-def]
-    """alice manages shop B as well (her exact e-mail), and works in shop A for now."""
-    person_add(
+    """alice manages shop B as well (invited with her exact e-mail, she accepted), and works in
+    shop A for now."""
+    invitation = person_add(
         store=world.store_b,
         actor=world.charlie,
         username="alice",
         email="alice@example.org",
         role=Role.MANAGER,
     )
+    invitation_accept(token=invitation.token(), user=world.alice)
     client.force_login(world.alice)
     client.post(reverse("stores:choose"), {"store": world.store_a.pk})
     return client

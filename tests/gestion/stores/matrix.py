@@ -24,6 +24,12 @@ ROWS = [
         object_of_shop_a(MANAGER_ONLY),
         kwargs=lambda w: {"membership_id": w.store_a.memberships.get(user=w.bob).pk},
     ),
+    # An invitation link that is not one: signed in or not, nobody joins anything.
+    Row(
+        "stores:invitation",
+        answers(manager=400, stock=400, cashier=400, other=400),
+        kwargs=lambda w: {"token": "not-a-signed-invitation"},
+    ),
     # Sign-in pages: open to all; a signed-in person is sent on from the login page.
     Row("accounts:login", answers(anonymous=200, manager=302, stock=302, cashier=302, other=302)),
     Row(

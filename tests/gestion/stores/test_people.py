@@ -10,7 +10,12 @@ from django.urls import reverse
 from cabas.gestion.audit.models import AuditEvent
 from cabas.gestion.stores.models import Membership
 from cabas.gestion.stores.permissions import Role
-from cabas.gestion.stores.services import membership_update, person_add
+from cabas.gestion.stores.services import (
+    Invitation,
+    invitation_accept,
+    membership_update,
+    person_add,
+)
 
 
 class TestPeople:
@@ -71,26 +76,74 @@ class TestPeople:
         membership.refresh_from_db()
         assert membership.role == Role.MANAGER
 
-    def test_an_existing_account_joins_a_second_shop_only_with_its_exact_email(self, world) -> None:
-        with pytest.raises(ValidationError, match="déjà pris"):
-            person_add(store=world.store_b, actor=world.charlie, username="bob", role=Role.CASHIER)
-        person_add(
+    def test_an_existing_account_joins_another_shop_only_by_accepting_an_invitation(
+        self, world, client
+    ) -> None:
+        invitation = person_add(
             store=world.store_b,
             actor=world.charlie,
             username="bob",
             email="bob@example.org",
             role=Role.CASHIER,
         )
-        assert world.bob.memberships.count() == 2
+        assert isinstance(invitation, Invitation)
+        assert world.bob.memberships.count() == 1  # nothing until bob says yes
+        client.force_login(world.bob)
+        url = reverse("stores:invitation", kwargs={"token": invitation.token()})
+        assert "Épicerie B" in client.get(url).content.decode()
+        assert client.post(url).status_code == 302
+        assert world.bob.memberships.filter(store=world.store_b, is_active=True).exists()
 
-    def test_a_person_in_two_shops_switches_between_them(self, client, world) -> None:
-        person_add(
+    def test_an_invitation_is_for_the_invited_account_only(self, world, client) -> None:
+        invitation = person_add(
             store=world.store_b,
             actor=world.charlie,
             username="bob",
             email="bob@example.org",
             role=Role.MANAGER,
         )
+        assert isinstance(invitation, Invitation)
+        client.force_login(world.diane)
+        url = reverse("stores:invitation", kwargs={"token": invitation.token()})
+        assert client.post(url).status_code == 400
+        assert not world.diane.memberships.filter(store=world.store_b).exists()
+        tampered = invitation.token()[:-2] + "xx"
+        client.force_login(world.bob)
+        bad = client.post(reverse("stores:invitation", kwargs={"token": tampered}))
+        assert bad.status_code == 400
+        assert "pas valable" in bad.content.decode()
+
+    def test_adding_a_taken_username_says_the_same_whatever_the_email(
+        self, world, client, django_capture_on_commit_callbacks
+    ) -> None:
+        client.force_login(world.charlie)
+        answers = []
+        for email in ("wrong@example.org", "bob@example.org"):
+            with django_capture_on_commit_callbacks(execute=True):
+                response = client.post(
+                    reverse("stores:person_add"),
+                    {"username": "bob", "email": email, "role": Role.CASHIER},
+                    follow=True,
+                )
+            page = response.content.decode()
+            answers.append(page[page.index("<main") :].replace(email, "…"))
+        assert answers[0] == answers[1]
+        assert "déjà pris" not in answers[0]
+        # Only the real owner of the account got the invitation, at the account's own address.
+        assert [m.to for m in mail.outbox] == [["bob@example.org"]]
+        assert "/invitation/" in mail.outbox[0].body
+        assert world.bob.memberships.count() == 1
+
+    def test_a_person_in_two_shops_switches_between_them(self, client, world) -> None:
+        invitation = person_add(
+            store=world.store_b,
+            actor=world.charlie,
+            username="bob",
+            email="bob@example.org",
+            role=Role.MANAGER,
+        )
+        assert isinstance(invitation, Invitation)
+        invitation_accept(token=invitation.token(), user=world.bob)
         client.force_login(world.bob)
         assert client.get(reverse("core:home"))["Location"] == reverse("stores:choose")
         client.post(reverse("stores:choose"), {"store": world.store_b.pk})

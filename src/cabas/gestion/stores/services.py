@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
+
 from django.contrib.auth.password_validation import validate_password
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
@@ -74,8 +78,12 @@ def person_add(
     last_name: str = "",
     email: str = "",
     password: str | None = None,
-) -> Membership:
-    """Give someone a role in the shop: a new account, or an existing one whose e-mail matches."""
+) -> Membership | Invitation | None:
+    """Give someone a role in the shop: a new account at once; an account that exists already
+    (of another shop: usernames are the platform's) only through an invitation that its owner
+    accepts (returned, for the caller to e-mail after the commit). None when the username is
+    taken without this e-mail address: the caller answers as for an invitation, so that no one
+    learns which usernames exist."""
     if role not in Role.values:
         raise ValidationError({"role": _("Rôle inconnu.")})
     user = User.objects.filter(username__iexact=username).first()
@@ -95,21 +103,31 @@ def person_add(
             target=user,
             changes={"username": [None, user.username]},
         )
-    elif not email or user.email.lower() != email.lower():
-        raise ValidationError(
-            {
-                "username": _(
-                    "Cet identifiant est déjà pris. Pour ajouter une personne qui a déjà "
-                    "un compte, saisissez aussi son adresse e-mail exacte."
-                )
-            }
+        return _membership_open(store=store, actor=actor, user=user, role=role)
+    existing = Membership.objects.filter(store=store, user=user).first()
+    if existing is not None and existing.is_active:
+        raise ValidationError({"username": _("Cette personne fait déjà partie de l'épicerie.")})
+    if existing is not None and email and user.email.lower() == email.lower():
+        # Someone who left this very shop comes back: nothing is revealed about other shops.
+        return _membership_open(store=store, actor=actor, user=user, role=role)
+    if email and user.email.lower() == email.lower():
+        # An account of another shop joins only if its owner accepts (the e-mailed invitation).
+        audit_record(
+            store=store,
+            actor=actor,
+            action="person.invited",
+            target=user,
+            changes={"role": [None, role]},
         )
+        return Invitation(store=store, user=user, role=role)
+    return None
+
+
+def _membership_open(*, store: Store, actor: User | None, user: User, role: str) -> Membership:
     membership, created = Membership.objects.get_or_create(
         store=store, user=user, defaults={"role": role}
     )
     if not created:
-        if membership.is_active:
-            raise ValidationError({"username": _("Cette personne fait déjà partie de l'épicerie.")})
         membership_update(membership=membership, actor=actor, role=role, is_active=True)
     else:
         audit_record(
@@ -120,6 +138,46 @@ def person_add(
             changes={"role": [None, role]},
         )
     return membership
+
+
+INVITATION_SALT = "cabas.stores.invitation"
+INVITATION_MAX_AGE = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """An account of another shop asked to join `store` with `role`: sent by e-mail, signed."""
+
+    store: Store
+    user: User
+    role: str
+
+    def token(self) -> str:
+        return signing.dumps(
+            {"store": self.store.pk, "user": self.user.pk, "role": self.role}, salt=INVITATION_SALT
+        )
+
+
+def invitation_read(token: str, *, user: User) -> Invitation:
+    """The invitation a token carries, for this signed-in person only; ValidationError else."""
+    try:
+        data = signing.loads(token, salt=INVITATION_SALT, max_age=INVITATION_MAX_AGE)
+        store = Store.objects.get(pk=data["store"], is_active=True)
+        role = str(data["role"])
+    except (signing.BadSignature, Store.DoesNotExist, KeyError, TypeError):
+        raise ValidationError(_("Cette invitation n'est pas valable ou a expiré.")) from None
+    if data.get("user") != user.pk or role not in Role.values:
+        raise ValidationError(_("Cette invitation n'est pas valable ou a expiré."))
+    return Invitation(store=store, user=user, role=role)
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, user: User) -> Membership:
+    invitation = invitation_read(token, user=user)
+    existing = Membership.objects.filter(store=invitation.store, user=user).first()
+    if existing is not None and existing.is_active:
+        return existing
+    return _membership_open(store=invitation.store, actor=user, user=user, role=invitation.role)
 
 
 @transaction.atomic

@@ -14,4 +14,5 @@ urlpatterns = [
     path("parametres/equipe/<int:membership_id>/", views.person_edit, name="person_edit"),
     path("parametres/journal/", views.audit_log, name="audit_log"),
     path("parametres/logo/", views.store_logo, name="logo"),
+    path("invitation/<str:token>/", views.invitation_accept, name="invitation"),
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -11,7 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from cabas.gestion.accounts.services import account_send_welcome
+from cabas.gestion.accounts.models import User
+from cabas.gestion.accounts.services import account_send_welcome, invitation_send
 from cabas.gestion.audit.selectors import store_audit_events
 from cabas.gestion.core.forms import apply_validation_error
 from cabas.gestion.stores import services
@@ -51,7 +54,7 @@ def person_add(request: StoreRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            membership = services.person_add(
+            added = services.person_add(
                 store=request.store,
                 actor=request.user,
                 username=data["username"],
@@ -64,12 +67,25 @@ def person_add(request: StoreRequest) -> HttpResponse:
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
-            user = membership.user
-            if not data["password"]:
-                account_send_welcome(user=user, request=request, store=request.store)
-            messages.success(
-                request, _("%(name)s fait maintenant partie de l'épicerie.") % {"name": user}
-            )
+            if isinstance(added, Membership):
+                if not data["password"]:
+                    account_send_welcome(user=added.user, request=request, store=request.store)
+                messages.success(
+                    request,
+                    _("%(name)s fait maintenant partie de l'épicerie.") % {"name": added.user},
+                )
+            else:
+                if added is not None:
+                    invitation_send(invitation=added, request=request)
+                # One answer whether the account exists or not: usernames stay private.
+                messages.info(
+                    request,
+                    _(
+                        "Cet identifiant correspond déjà à un compte. Si l'adresse e-mail saisie "
+                        "est la sienne, cette personne a reçu une invitation à rejoindre "
+                        "l'épicerie : elle apparaîtra dans l'équipe quand elle l'aura acceptée."
+                    ),
+                )
             return redirect("stores:people")
     return render(request, "stores/person_add.html", {"form": form})
 
@@ -143,3 +159,24 @@ def audit_log(request: StoreRequest) -> HttpResponse:
     events = store_audit_events(request.store, action_prefix=request.GET.get("action", ""))
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "stores/audit_log.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The invited person, signed in with the invited account, joins the shop by a click."""
+    user = cast(User, request.user)
+    try:
+        invitation = services.invitation_read(token, user=user)
+    except ValidationError as error:
+        return render(request, "stores/invitation.html", {"error": error.messages[0]}, status=400)
+    if request.method == "POST":
+        membership = services.invitation_accept(token=token, user=user)
+        request.session[SESSION_KEY] = membership.store_id
+        messages.success(
+            request,
+            _("Vous faites maintenant partie de l'épicerie %(store)s.")
+            % {"store": membership.store.name},
+        )
+        return redirect("core:home")
+    return render(request, "stores/invitation.html", {"invitation": invitation})
