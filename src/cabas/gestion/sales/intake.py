@@ -225,7 +225,7 @@ class _Prepared:
 @dataclass(slots=True)
 class _RefundClaim:
     """A line of a refund, as the till sent it (quantity and amount positive);
-    what it puts back in stock and gives back to the budget is capped in :func:`_store_ticket`."""
+    what it puts back in stock and gives back to the budget is capped by :func:`_refund_capped`."""
 
     position: int
     key: tuple[str, Any]
@@ -728,8 +728,8 @@ def _refund_capped(prepared: _Prepared, cursor: Any) -> int:
         .values_list("product_ref", "barcode", "label", "quantity", "total_cents")
     ):
         key = _line_key(product_ref, barcode, label)
-        # Sold lines count up, refunded lines down: what is left is never below zero, as if
-        # each earlier refund had been capped in turn (which it was).
+        # Sold lines count up, refunded lines down, uncapped: what is left, taken as zero when
+        # below, is what capping each earlier refund in turn left (which is what they did).
         left_qty[key] = left_qty.get(key, 0) + quantity
         left_cents[key] = left_cents.get(key, 0) + cents
     given_back = 0
