@@ -5,13 +5,14 @@ the anomalies the manager should review.
 The path of a ticket is kept to a handful of statements, whatever its number of lines:
 
 - per batch, reads only: one SELECT of the ids already stored (with their fingerprints), then
-  the products, categories, tariff, households, cashiers, lots past their DLC and refunded
-  tickets the batch names (one query each, skipped when the batch names none);
+  the products, categories, tariff, households, cashiers and lots past their DLC the batch
+  names (one query each, skipped when the batch names none);
 - per created ticket, one transaction: INSERT of the ticket (the unique primary key decides:
   never check-then-insert), one INSERT of its lines, one of its payments, the stock batch
   (`stock_movements_bulk_record`: lots FOR UPDATE, one UPDATE of the levels, one INSERT of
   the movements, one UPDATE of the lots), one upsert of the spending and one SELECT of it,
-  one INSERT of the anomalies if any;
+  one INSERT of the anomalies if any; a refund adds two reads, once its INSERT is sent: its
+  original ticket FOR UPDATE, then the lines of the original and of its earlier refunds;
 - a ticket already stored costs nothing but its share of the first SELECT.
 """
 
@@ -60,6 +61,7 @@ from cabas.protocol import (
     error_info,
     parse_ticket,
     raw_ticket_id,
+    receipt_number,
     ticket_fingerprint,
 )
 from cabas.rules.budget import month_of
@@ -86,7 +88,6 @@ class BatchContext:
     households: dict[str, Household] = field(default_factory=dict)
     cashiers: set[int] = field(default_factory=set)
     expired_lots: dict[int, date] = field(default_factory=dict)
-    known_refunded: set[UUID] = field(default_factory=set)
     quotas: list[QuotaRule] = field(default_factory=list)
 
     def category_path(self, category_id: int | None) -> list[int]:
@@ -193,13 +194,6 @@ def load_context(store: Store, tickets: Sequence[WireTicket]) -> BatchContext:
         }
     if context.households:
         context.quotas = quotas_for_store(store)
-    refunded = {t.refund_of for t in tickets if t.refund_of}
-    if refunded:
-        context.known_refunded = set(
-            Ticket.objects.filter(store=store, pk__in=refunded)
-            .order_by()
-            .values_list("pk", flat=True)
-        )
     return context
 
 
@@ -224,6 +218,20 @@ class _Prepared:
     quotas: list[QuotaRule]
     quota_lines: list[QuotaLine]
     category_parents: dict[int, int | None]
+    refund_claims: list[_RefundClaim] | None = None
+    """A refund: its lines, whose effects are capped when it is stored."""
+
+
+@dataclass(slots=True)
+class _RefundClaim:
+    """A line of a refund, as the till sent it (quantity and amount positive);
+    what it puts back in stock and gives back to the budget is capped by :func:`_refund_capped`."""
+
+    position: int
+    key: tuple[str, Any]
+    product_id: int | None
+    quantity: int
+    cents: int
 
 
 def _anomaly(kind: str, message: str, line: int | None = None, **details: Any) -> Row:
@@ -283,17 +291,12 @@ def prepare(
                 cashier_id=wire.cashier_id,
             )
         )
-    if wire.refund_of is not None and wire.refund_of not in context.known_refunded:
-        anomalies.append(
-            _anomaly(
-                Kind.REFUND_ORIGINAL_UNKNOWN,
-                "Remboursement d'un ticket que le serveur ne connaît pas (encore).",
-                refund_of=str(wire.refund_of),
-            )
-        )
     ticket_id = wire.id
     lines: list[Row] = []
     specs: list[MovementSpec] = []
+    # A refund's movements are made when it is stored, capped at what is left to refund of
+    # the original, read then (it may be stored earlier in this very batch).
+    refund_claims: list[_RefundClaim] | None = [] if wire.refund_of is not None else None
     quota_lines: list[QuotaLine] = []
     with_quotas = household is not None and bool(context.quotas)
     # A card the server does not know is flagged once; its lines are checked at the card
@@ -303,6 +306,16 @@ def prepare(
     for position, line in enumerate(wire.lines, start=1):
         full_price += line.full_price_cents
         product = _line_product(context, line)
+        if refund_claims is not None:
+            refund_claims.append(
+                _RefundClaim(
+                    position,
+                    _line_key(line.product_id, line.barcode, line.label),
+                    product.pk if product is not None else None,
+                    -line.quantity,
+                    -line.total_cents,
+                )
+            )
         if product is None:
             if line.product_id is not None:
                 anomalies.append(
@@ -324,7 +337,7 @@ def prepare(
                         barcode=line.barcode,
                     )
                 )
-        else:
+        elif refund_claims is None:
             specs.append(
                 MovementSpec(product_id=product.pk, quantity=-line.quantity, kind=MovementKind.SALE)
                 if line.quantity > 0
@@ -332,6 +345,7 @@ def prepare(
                     product_id=product.pk, quantity=-line.quantity, kind=MovementKind.REFUND
                 )
             )
+        if product is not None:
             price = _price_anomaly(context, product, line, position, with_card, household)
             if price is not None:
                 anomalies.append(price)
@@ -403,7 +417,18 @@ def prepare(
         context.quotas,
         quota_lines,
         context.category_parents,
+        refund_claims,
     )
+
+
+def _line_key(product_ref: int | None, barcode: str | None, label: str) -> tuple[str, Any]:
+    """What matches a refund line with its original line: the product the till named, else
+    the barcode, else the label."""
+    if product_ref is not None:
+        return ("product", product_ref)
+    if barcode:
+        return ("barcode", barcode)
+    return ("label", label)
 
 
 def _price_anomaly(
@@ -594,6 +619,9 @@ def _store_ticket(prepared: _Prepared, cursor: Any) -> None:
     # The primary key decides: a concurrent or earlier copy makes this raise IntegrityError.
     _insert(cursor, Ticket, [ticket])
     anomalies = prepared.anomalies
+    spending = ticket["total_cents"]
+    if prepared.refund_claims is not None:
+        spending = _refund_capped(prepared, cursor)
     # Stock before the lines: on InnoDB a line's foreign key takes a shared lock on its product,
     # which the stock UPDATE would then have to upgrade, deadlocking two tills selling it.
     if prepared.specs:
@@ -627,7 +655,7 @@ def _store_ticket(prepared: _Prepared, cursor: Any) -> None:
     _insert(cursor, TicketLine, prepared.lines)
     _insert(cursor, TicketPayment, prepared.payments)
     household = prepared.household
-    total = ticket["total_cents"]
+    total = spending
     month = ticket["month"]
     if household is not None and total:
         spent = spending_add(
@@ -653,6 +681,85 @@ def _store_ticket(prepared: _Prepared, cursor: Any) -> None:
             anomaly["store_id"] = store.pk
             anomaly["ticket_id"] = ticket_id
         _insert(cursor, Anomaly, anomalies)
+
+
+def _refund_capped(prepared: _Prepared, cursor: Any) -> int:
+    """Cap a refund at what is left to refund of its original: add the refund's stock
+    movements (what it puts back, per line naming a product; none for a line with nothing left)
+    and its anomalies for the rest, and return what it gives back to the budget (≤ 0).
+
+    Two statements: the original, locked, then the original's lines and those of its earlier
+    refunds (the refunds already stored, in this batch or another, whatever their ids). A
+    refund of a ticket this shop does not have is flagged and not capped."""
+    refund_of = prepared.ticket["refund_of"]
+    claims = prepared.refund_claims or []
+    flush_pending(cursor)  # ORM reads: after the refund's own INSERT
+    # Locks the original: two refunds of it stored at once (two tills, two batches) would
+    # otherwise both read the same quantity left and both give it back.
+    original = (
+        Ticket.objects.select_for_update()
+        .filter(pk=refund_of, store=prepared.store)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if original is None:
+        prepared.anomalies.append(
+            _anomaly(
+                Kind.REFUND_ORIGINAL_UNKNOWN,
+                "Remboursement d'un ticket que le serveur ne connaît pas (encore).",
+                refund_of=str(refund_of),
+            )
+        )
+        prepared.specs.extend(
+            MovementSpec(product_id=c.product_id, quantity=c.quantity, kind=MovementKind.REFUND)
+            for c in claims
+            if c.product_id is not None
+        )
+        return int(prepared.ticket["total_cents"])
+    left_qty: dict[tuple[str, Any], int] = {}
+    left_cents: dict[tuple[str, Any], int] = {}
+    for product_ref, barcode, label, quantity, cents in (
+        TicketLine.objects.filter(
+            models.Q(ticket_id=refund_of)
+            | models.Q(ticket__in=Ticket.objects.filter(refund_of=refund_of).values("pk")),
+            store=prepared.store,
+        )
+        .order_by()
+        .values_list("product_ref", "barcode", "label", "quantity", "total_cents")
+    ):
+        key = _line_key(product_ref, barcode, label)
+        # Sold lines count up, refunded lines down, uncapped: what is left, taken as zero when
+        # below, is what capping each earlier refund in turn left (which is what they did).
+        left_qty[key] = left_qty.get(key, 0) + quantity
+        left_cents[key] = left_cents.get(key, 0) + cents
+    given_back = 0
+    for claim in claims:
+        qty = max(0, min(claim.quantity, left_qty.get(claim.key, 0)))
+        cents = max(0, min(claim.cents, left_cents.get(claim.key, 0)))
+        left_qty[claim.key] = left_qty.get(claim.key, 0) - qty
+        left_cents[claim.key] = left_cents.get(claim.key, 0) - cents
+        given_back += cents
+        if qty > 0 and claim.product_id is not None:
+            prepared.specs.append(
+                MovementSpec(product_id=claim.product_id, quantity=qty, kind=MovementKind.REFUND)
+            )
+        if qty < claim.quantity or cents < claim.cents:
+            prepared.anomalies.append(
+                _anomaly(
+                    Kind.REFUND_EXCEEDS_SALE,
+                    f"Remboursement supérieur à la vente : ligne {claim.position}, "
+                    f"{claim.quantity} remboursé(s) pour {qty} restant à rembourser "
+                    f"({format_euros(claim.cents)} pour {format_euros(cents)}) du ticket "
+                    f"{receipt_number(refund_of)}.",
+                    claim.position,
+                    refund_of=str(refund_of),
+                    refunded_qty=claim.quantity,
+                    capped_qty=qty,
+                    refunded_cents=claim.cents,
+                    capped_cents=cents,
+                )
+            )
+    return -given_back
 
 
 _SPENT_SQL: dict[str, str] = {}

@@ -214,6 +214,7 @@ class Anomaly(StoreLedIndexes):
         DLC_PASSED = "dlc_passed", _("DLC dépassée")
         CASHIER_UNKNOWN = "cashier_unknown", _("caissier inconnu")
         REFUND_ORIGINAL_UNKNOWN = "refund_original_unknown", _("ticket remboursé inconnu")
+        REFUND_EXCEEDS_SALE = "refund_exceeds_sale", _("remboursement supérieur à la vente")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="anomalies")
     line_position = models.PositiveSmallIntegerField(_("ligne"), null=True, blank=True)
