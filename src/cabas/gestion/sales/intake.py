@@ -786,12 +786,16 @@ def ticket_batch_ingest(*, device: Device, raw_tickets: Sequence[Any]) -> list[T
                         context, device, w, p, received_at
                     )
                 )
-            except IntegrityError:
+            except IntegrityError as error:
                 known = (
                     Ticket.objects.filter(pk=wire.id).values_list("fingerprint", "store_id").first()
                 )
-                if known is None:  # not our primary key: a real error
-                    raise
+                if known is None:  # not our primary key: a real error, this ticket's alone
+                    results[index] = _failed(device, raw_tickets[index], ident, error, quarantine)
+                    continue
+            except Exception as error:  # noqa: BLE001 - one ticket never fails its batch
+                results[index] = _failed(device, raw_tickets[index], ident, error, quarantine)
+                continue
             else:
                 results[index] = TicketResult(id=ident, status="created")
                 stored[wire.id] = (print_, store.pk)
@@ -809,6 +813,30 @@ def ticket_batch_ingest(*, device: Device, raw_tickets: Sequence[Any]) -> list[T
         with transaction.atomic():
             QuarantinedPayload.objects.bulk_create(quarantine)
     return [result for result in results if result is not None]
+
+
+FAILED_MESSAGE = (
+    "Le serveur n'a pas pu enregistrer ce ticket (erreur interne) : il est gardé en "
+    "quarantaine pour le responsable."
+)
+
+
+def _failed(
+    device: Device,
+    raw: Any,
+    ident: str,
+    error: Exception,
+    quarantine: list[QuarantinedPayload],
+) -> TicketResult:
+    """A ticket whose storing failed unexpectedly (a bug, or a database refusing a value):
+    rolled back alone, logged with its traceback for the operators, rejected and quarantined,
+    and the rest of the batch goes on."""
+    logger.exception("ticket %s of device %s could not be stored", ident, device.pk, exc_info=error)
+    info = error_info("server_error", FAILED_MESSAGE)
+    quarantine.append(
+        _quarantined(device, raw, ident, info.code, info.message, {"error": type(error).__name__})
+    )
+    return TicketResult(id=ident, status="rejected", error=info)
 
 
 def _quarantined(

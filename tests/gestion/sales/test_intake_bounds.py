@@ -1,0 +1,126 @@
+"""No payload makes `POST tickets` answer 5xx (issue 15, item 5): out-of-range integers and
+lone surrogates reject their ticket alone, and an unexpected error in one ticket too."""
+
+from __future__ import annotations
+
+import pytest
+
+from cabas.gestion.sales import intake
+from cabas.gestion.sales.models import QuarantinedPayload, Ticket
+from tests.gestion.sales.conftest import ticket
+
+pytestmark = pytest.mark.django_db
+
+OUT_OF_RANGE = [2**63, -(2**63) - 1, 2**64, 0, -1]
+
+
+def post(till, tickets):  # noqa: ANN001, ANN201
+    response = till.post("tickets", {"tickets": tickets})  # json.dumps: "\ud800" as an escape
+    assert response.status_code == 200, response.content
+    return response.json()["results"]
+
+
+def _check_alone(shop, till, bad):  # noqa: ANN001, ANN202
+    good = ticket(shop, [(shop.pasta, 1)])
+    after = ticket(shop, [(shop.milk, 1)])
+    results = post(till, [good, bad, after])
+    assert [r["status"] for r in results] == ["created", "rejected", "created"]
+    assert results[1]["error"]["code"] == "invalid"
+    assert Ticket.objects.filter(pk__in=[good["id"], after["id"]]).count() == 2
+    assert not Ticket.objects.filter(pk=bad["id"]).exists()
+    kept = QuarantinedPayload.objects.get(object_id=bad["id"])
+    assert kept.kind == "ticket" and kept.reason == "invalid"
+    return kept
+
+
+@pytest.mark.parametrize("value", OUT_OF_RANGE)
+@pytest.mark.parametrize("field", ["cashier_id", "product_id"])
+def test_an_id_out_of_the_columns_range_rejects_its_ticket_alone(shop_a, till_a, field, value):
+    bad = ticket(shop_a, [(shop_a.pasta, 2)])
+    if field == "cashier_id":
+        bad["cashier_id"] = value
+    else:
+        bad["lines"][0]["product_id"] = value
+    _check_alone(shop_a, till_a, bad)
+
+
+@pytest.mark.parametrize(
+    "field", ["quantity", "unit_price_cents", "full_price_cents", "total_cents", "amount_cents"]
+)
+@pytest.mark.parametrize("value", [2**63, -(2**63) - 1, 10**40])
+def test_a_huge_amount_rejects_its_ticket_alone(shop_a, till_a, field, value):
+    bad = ticket(shop_a, [(shop_a.pasta, 2)])
+    if field == "amount_cents":
+        bad["payments"][0]["amount_cents"] = value
+    else:
+        bad["lines"][0][field] = value
+    _check_alone(shop_a, till_a, bad)
+
+
+def test_the_largest_ids_are_accepted_and_flagged_unknown(shop_a, till_a):
+    body = ticket(shop_a, [(shop_a.pasta, 1)], cashier_id=2**63 - 1)
+    body["lines"][0]["product_id"] = 2**63 - 1
+    assert post(till_a, [body])[0]["status"] == "created"
+    stored = Ticket.objects.get(pk=body["id"])
+    assert stored.cashier_ref == 2**63 - 1 and stored.lines.get().product_ref == 2**63 - 1
+
+
+@pytest.mark.parametrize("field", ["label", "barcode", "beneficiary_code", "id", "created_at"])
+@pytest.mark.parametrize("surrogate", ["\ud800", "\udfff", "a\udc00b"])
+def test_a_lone_surrogate_rejects_its_ticket_alone_and_is_kept_escaped(
+    shop_a, till_a, field, surrogate
+):
+    bad = ticket(shop_a, [(shop_a.pasta, 1)])
+    if field in ("label", "barcode"):
+        bad["lines"][0][field] = "Pâtes" + surrogate
+    elif field == "id":
+        bad["id"] = bad["id"] + surrogate
+    else:
+        bad[field] = bad[field] + surrogate if bad[field] else surrogate
+    good = ticket(shop_a, [(shop_a.milk, 1)])
+    results = post(till_a, [bad, good])
+    assert [r["status"] for r in results] == ["rejected", "created"]
+    assert results[0]["error"]["code"] == "invalid"
+    kept = QuarantinedPayload.objects.get(kind="ticket")
+    kept.raw.encode("utf-8")  # storable: the surrogate is kept as its escape
+    assert f"\\u{ord(surrogate[-1] if len(surrogate) == 1 else surrogate[1]):04x}" in kept.raw
+    assert kept.object_id.encode("utf-8")
+
+
+def test_a_body_that_is_not_utf8_json_is_never_a_5xx(shop_a, till_a):
+    for body in (
+        b'{"tickets": [{"label": "\xed\xa0\x80"}]}',  # a surrogate encoded in UTF-8 bytes
+        b'{"tickets": ["\\ud800"]}',
+        b'{"tickets": "\\ud800',
+        b'{"\\udfff": 1}',
+        b"\xff",
+    ):
+        response = till_a.post("tickets", body)
+        assert response.status_code < 500, response.content
+        assert response.status_code in (200, 400), response.content
+    for kept in QuarantinedPayload.objects.all():
+        kept.raw.encode("utf-8")
+        kept.message.encode("utf-8")
+
+
+def test_an_unexpected_error_in_one_ticket_rejects_it_alone(shop_a, till_a, monkeypatch, caplog):
+    good = ticket(shop_a, [(shop_a.pasta, 1)])
+    bad = ticket(shop_a, [(shop_a.milk, 1)])
+    after = ticket(shop_a, [(shop_a.pasta, 1)])
+    real = intake._store_ticket
+
+    def broken(prepared, cursor):  # noqa: ANN001, ANN202
+        if str(prepared.ticket["id"]) == bad["id"]:
+            real(prepared, cursor)  # half written, then a bug: all of it rolls back
+            raise ZeroDivisionError("a bug")
+        return real(prepared, cursor)
+
+    monkeypatch.setattr(intake, "_store_ticket", broken)
+    with caplog.at_level("ERROR", logger="cabas.gestion.sales.intake"):
+        results = post(till_a, [good, bad, after])
+    assert [r["status"] for r in results] == ["created", "rejected", "created"]
+    assert results[1]["error"]["code"] == "server_error"
+    assert not Ticket.objects.filter(pk=bad["id"]).exists()
+    kept = QuarantinedPayload.objects.get(object_id=bad["id"])
+    assert kept.reason == "server_error" and kept.details == {"error": "ZeroDivisionError"}
+    assert any(r.exc_info and r.exc_info[0] is ZeroDivisionError for r in caplog.records)
