@@ -124,3 +124,37 @@ def test_an_unexpected_error_in_one_ticket_rejects_it_alone(shop_a, till_a, monk
     kept = QuarantinedPayload.objects.get(object_id=bad["id"])
     assert kept.reason == "server_error" and kept.details == {"error": "ZeroDivisionError"}
     assert any(r.exc_info and r.exc_info[0] is ZeroDivisionError for r in caplog.records)
+
+
+def test_a_ticket_that_makes_the_batchs_reads_fail_is_rejected_alone(shop_a, till_a, monkeypatch):
+    good = ticket(shop_a, [(shop_a.pasta, 1)])
+    bad = ticket(shop_a, [(shop_a.milk, 1)], cashier_id=4242)
+    real = intake.load_context
+
+    def fragile(store, tickets):  # noqa: ANN001, ANN202
+        if any(t.cashier_id == 4242 for t in tickets):
+            raise OverflowError("a value the database cannot take")
+        return real(store, tickets)
+
+    monkeypatch.setattr(intake, "load_context", fragile)
+    results = post(till_a, [bad, good])
+    assert [r["status"] for r in results] == ["rejected", "created"]
+    assert results[0]["error"]["code"] == "server_error"
+    assert QuarantinedPayload.objects.get().object_id == bad["id"]
+
+
+def test_a_bug_in_the_checks_of_one_ticket_rejects_it_alone(shop_a, till_a, monkeypatch):
+    good = ticket(shop_a, [(shop_a.pasta, 1)])
+    bad = ticket(shop_a, [(shop_a.milk, 1)])
+    real = intake.parse_ticket
+
+    def buggy(raw):  # noqa: ANN001, ANN202
+        if raw["id"] == bad["id"]:
+            raise KeyError("a bug")
+        return real(raw)
+
+    monkeypatch.setattr(intake, "parse_ticket", buggy)
+    results = post(till_a, [bad, good])
+    assert [r["status"] for r in results] == ["rejected", "created"]
+    assert results[0] == {"id": bad["id"], "status": "rejected", "error": results[0]["error"]}
+    assert results[0]["error"]["code"] == "server_error"

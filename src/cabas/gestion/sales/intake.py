@@ -757,6 +757,9 @@ def ticket_batch_ingest(*, device: Device, raw_tickets: Sequence[Any]) -> list[T
                 _quarantined(device, raw, ident, info.code, info.message, info.details)
             )
             continue
+        except Exception as error:  # noqa: BLE001 - a bug in the checks: this ticket alone
+            results[index] = _failed(device, raw, raw_ticket_id(raw), error, quarantine)
+            continue
         parsed.append((index, wire, ticket_fingerprint(wire)))
 
     # A read, safe to do first: the primary key still decides for the tickets not seen here.
@@ -773,17 +776,18 @@ def ticket_batch_ingest(*, device: Device, raw_tickets: Sequence[Any]) -> list[T
         else {}
     )
     fresh = [(i, w, f) for i, w, f in parsed if w.id not in stored]
-    context = load_context(store, [w for _i, w, _f in fresh]) if fresh else None
+    context = _batch_context(store, [w for _i, w, _f in fresh]) if fresh else None
     received_at = timezone.now()
     for index, wire, print_ in parsed:
         ident = str(wire.id)
         known = stored.get(wire.id)
         if known is None:
-            assert context is not None
             try:
+                # The batch's context, or this ticket's own when reading the batch's failed.
+                own = context if context is not None else load_context(store, [wire])
                 _store_with_retries(
-                    lambda w=wire, p=print_: prepare(  # type: ignore[misc]
-                        context, device, w, p, received_at
+                    lambda w=wire, p=print_, c=own: prepare(  # type: ignore[misc]
+                        c, device, w, p, received_at
                     )
                 )
             except IntegrityError as error:
@@ -815,6 +819,16 @@ def ticket_batch_ingest(*, device: Device, raw_tickets: Sequence[Any]) -> list[T
     return [result for result in results if result is not None]
 
 
+def _batch_context(store: Store, tickets: Sequence[WireTicket]) -> BatchContext | None:
+    """The batch's context, or None when reading it fails unexpectedly (logged): each ticket
+    then reads its own, so that the one that makes the read fail is rejected alone."""
+    try:
+        return load_context(store, tickets)
+    except Exception:  # noqa: BLE001 - one ticket never fails its batch
+        logger.exception("reading the context of a batch of %d tickets failed", len(tickets))
+        return None
+
+
 FAILED_MESSAGE = (
     "Le serveur n'a pas pu enregistrer ce ticket (erreur interne) : il est gardé en "
     "quarantaine pour le responsable."
@@ -824,7 +838,7 @@ FAILED_MESSAGE = (
 def _failed(
     device: Device,
     raw: Any,
-    ident: str,
+    ident: str | None,
     error: Exception,
     quarantine: list[QuarantinedPayload],
 ) -> TicketResult:
