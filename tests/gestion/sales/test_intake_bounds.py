@@ -3,11 +3,23 @@ lone surrogates reject their ticket alone, and an unexpected error in one ticket
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cabas.gestion.sales import intake
 from cabas.gestion.sales.models import QuarantinedPayload, Ticket
 from tests.gestion.sales.conftest import ticket
+from tests.protocol.test_ticket_properties import (
+    INT_FIELDS,
+    LINE_INT_FIELDS,
+    LINE_TEXT_FIELDS,
+    TEXT_FIELDS,
+    WIRE_INTEGERS,
+    WIRE_TEXTS,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -158,3 +170,30 @@ def test_a_bug_in_the_checks_of_one_ticket_rejects_it_alone(shop_a, till_a, monk
     assert [r["status"] for r in results] == ["rejected", "created"]
     assert results[0] == {"id": bad["id"], "status": "rejected", "error": results[0]["error"]}
     assert results[0]["error"]["code"] == "server_error"
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_no_ticket_on_the_wire_makes_post_tickets_a_5xx(shop_a, till_a, data):
+    bad = ticket(shop_a, [(shop_a.pasta, 1), (shop_a.milk, 2)])
+    for _ in range(data.draw(st.integers(1, 3))):
+        on_line = data.draw(st.booleans())
+        target = data.draw(st.sampled_from(bad["lines"])) if on_line else bad
+        ints = LINE_INT_FIELDS if on_line else (*INT_FIELDS, "id")
+        texts = LINE_TEXT_FIELDS if on_line else (*TEXT_FIELDS, "id", "created_at")
+        if data.draw(st.booleans()):
+            target[data.draw(st.sampled_from(ints))] = data.draw(WIRE_INTEGERS)
+        else:
+            target[data.draw(st.sampled_from(texts))] = data.draw(WIRE_TEXTS)
+    good = ticket(shop_a, [(shop_a.milk, 1)])
+    response = till_a.post("tickets", json.dumps({"tickets": [bad, good]}))
+    assert response.status_code == 200, response.content
+    results = response.json()["results"]
+    assert results[1] == {"id": good["id"], "status": "created", "error": None}
+    assert results[0]["status"] in ("created", "rejected")
+    if results[0]["status"] == "rejected":
+        assert results[0]["error"]["code"] in ("invalid", "id_conflict")
