@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cabas.gestion.pos import services
 from cabas.gestion.pos.models import CashSession
 from cabas.gestion.sales.models import QuarantinedPayload
 from tests.gestion.pos.test_cash_sessions import closing, opening
+from tests.protocol.test_ticket_properties import WIRE_INTEGERS, WIRE_TEXTS
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +88,47 @@ def test_an_unexpected_error_rejects_the_report_and_keeps_it(world, till_a, monk
     assert body["id"] is not None
     assert QuarantinedPayload.objects.get().details == {"error": "ZeroDivisionError"}
     assert any(r.exc_info and r.exc_info[0] is ZeroDivisionError for r in caplog.records)
+
+
+@pytest.mark.parametrize("field", ["code", "name"])
+@pytest.mark.parametrize("bad", ["\ud800", "a\udfff", "x\x00"])
+def test_an_enrolment_with_a_lone_surrogate_or_nul_is_a_400(world, client, field, bad):
+    from cabas.gestion.pos.models import Device, EnrollmentCode
+    from cabas.gestion.pos.services import enrollment_code_create
+    from tests.gestion.pos.conftest import API
+
+    body = {"code": enrollment_code_create(store=world.store_a).code, "name": "Caisse"}
+    body[field] = body[field] + bad
+    response = client.post(API + "enroll", data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "invalid"
+    assert not Device.objects.exists() and EnrollmentCode.objects.filter(used_at=None).exists()
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_no_report_on_the_wire_makes_post_cash_sessions_a_5xx(world, till_a, data):
+    report = closing(opening(world)) if data.draw(st.booleans()) else opening(world)
+    for _ in range(data.draw(st.integers(1, 3))):
+        if data.draw(st.booleans()):
+            field = data.draw(
+                st.sampled_from(
+                    [
+                        "cashier_id",
+                        "closing_cashier_id",
+                        "opening_float_cents",
+                        "difference_cents",
+                        "ticket_count",
+                    ]
+                )
+            )
+            report[field] = data.draw(WIRE_INTEGERS)
+        else:
+            report[data.draw(st.sampled_from(["note", "id", "opened_at"]))] = data.draw(WIRE_TEXTS)
+    response = till_a.post("cash-sessions", json.dumps(report))
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] in ("created", "rejected", "duplicate", "updated")
