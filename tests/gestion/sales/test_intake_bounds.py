@@ -197,3 +197,18 @@ def test_no_ticket_on_the_wire_makes_post_tickets_a_5xx(shop_a, till_a, data):
     assert results[0]["status"] in ("created", "rejected")
     if results[0]["status"] == "rejected":
         assert results[0]["error"]["code"] in ("invalid", "id_conflict")
+
+
+def test_a_quarantine_that_cannot_be_written_at_once_is_written_one_by_one(
+    shop_a, till_a, monkeypatch, caplog
+):
+    bad = [ticket(shop_a, [(shop_a.pasta, 1)], total_cents=1) for _ in range(2)]
+
+    def refused(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise ValueError("refused")
+
+    monkeypatch.setattr(QuarantinedPayload.objects, "bulk_create", refused)
+    results = post(till_a, bad)
+    assert [r["status"] for r in results] == ["rejected", "rejected"]
+    assert QuarantinedPayload.objects.count() == 2
+    assert any("one by one" in r.getMessage() for r in caplog.records)

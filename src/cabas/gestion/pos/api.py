@@ -143,15 +143,18 @@ def _quarantine_request(
     from cabas.gestion.sales.services import quarantine_payload
 
     kind = "cash_session" if request.path.endswith("/cash-sessions") else "batch"
-    quarantine_payload(
-        device=device,
-        kind=kind,
-        raw=request.body.decode("utf-8", "replace"),
-        reason=code,
-        message=message,
-        details=details,
-        object_id=object_id,
-    )
+    try:
+        quarantine_payload(
+            device=device,
+            kind=kind,
+            raw=request.body.decode("utf-8", "replace"),
+            reason=code,
+            message=message,
+            details=details,
+            object_id=object_id,
+        )
+    except Exception:  # noqa: BLE001 - the refusal is answered all the same, never a 5xx
+        logger.exception("a refused %s of device %s could not be quarantined", kind, device.pk)
 
 
 @api.exception_handler(AuthenticationError)

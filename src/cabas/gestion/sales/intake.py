@@ -814,9 +814,27 @@ def ticket_batch_ingest(*, device: Device, raw_tickets: Sequence[Any]) -> list[T
                 _quarantined(device, raw_tickets[index], ident, info.code, info.message, None)
             )
     if quarantine:
+        _keep(quarantine)
+    return [result for result in results if result is not None]
+
+
+def _keep(quarantine: list[QuarantinedPayload]) -> None:
+    """Store the batch's refused tickets in one statement; should that fail (a value the
+    database still refuses), one by one, logging those it cannot keep: their results are
+    answered all the same, and the till keeps them in its Rejetes/ folder."""
+    try:
         with transaction.atomic():
             QuarantinedPayload.objects.bulk_create(quarantine)
-    return [result for result in results if result is not None]
+        return
+    except Exception:  # noqa: BLE001 - the answer matters more than the copy
+        logger.exception("the quarantine of %d tickets failed: one by one", len(quarantine))
+    for row in quarantine:
+        row.pk = None
+        try:
+            with transaction.atomic():
+                row.save(force_insert=True)
+        except Exception:  # noqa: BLE001
+            logger.exception("ticket %s could not be kept in the quarantine", row.object_id)
 
 
 def _batch_context(store: Store, tickets: Sequence[WireTicket]) -> BatchContext | None:
