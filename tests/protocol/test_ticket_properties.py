@@ -134,3 +134,61 @@ def test_a_line_total_off_by_one_cent_is_always_rejected(raw, data):
         assert exc.message.startswith("Ticket invalide : ")
     else:
         raise AssertionError("a wrong line total was accepted")
+
+
+# Anything a JSON body can hold where the till puts an integer or a text: integers far past
+# 64 bits, lone surrogates ("\ud800" on the wire), NUL.
+WIRE_INTEGERS = st.integers() | st.sampled_from(
+    [2**31, 2**63 - 1, 2**63, -(2**63), -(2**63) - 1, 2**64, 10**40, -(10**40)]
+)
+WIRE_TEXTS = st.text(st.characters(), max_size=80) | st.sampled_from(
+    ["\ud800", "a\udfffb", "\udc00\ud800", "\x00"]
+)
+INT_FIELDS = ("cashier_id", "total_cents")
+LINE_INT_FIELDS = ("product_id", "quantity", "unit_price_cents", "full_price_cents", "total_cents")
+TEXT_FIELDS = ("beneficiary_code",)
+LINE_TEXT_FIELDS = ("label", "barcode")
+INT64 = range(-(2**63), 2**63)
+
+
+def _storable(value: Any) -> None:
+    """What a column of the server can hold: signed 64-bit integers, UTF-8 texts without NUL."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        assert value in INT64, value
+    elif isinstance(value, str):
+        value.encode("utf-8")  # no lone surrogate
+        assert "\x00" not in value
+    elif isinstance(value, dict):
+        for item in value.values():
+            _storable(item)
+    elif isinstance(value, list):
+        for item in value:
+            _storable(item)
+
+
+@settings(max_examples=300)
+@given(raw_tickets(), st.data())
+def test_any_integer_or_text_on_the_wire_is_refused_or_storable(raw, data):
+    payload = json.loads(Ticket.model_validate(raw).model_dump_json())
+    for _ in range(data.draw(st.integers(1, 3))):
+        where = data.draw(st.sampled_from(["ticket", "line"]))
+        target = payload if where == "ticket" else data.draw(st.sampled_from(payload["lines"]))
+        fields = (
+            (INT_FIELDS, TEXT_FIELDS) if where == "ticket" else (LINE_INT_FIELDS, LINE_TEXT_FIELDS)
+        )
+        if data.draw(st.booleans()):
+            target[data.draw(st.sampled_from(fields[0]))] = data.draw(WIRE_INTEGERS)
+        else:
+            target[data.draw(st.sampled_from(fields[1]))] = data.draw(WIRE_TEXTS)
+    # Through the wire's JSON: a lone surrogate goes as its "\ud800" escape.
+    received = json.loads(json.dumps(payload))
+    try:
+        ticket = parse_ticket(received)
+    except TicketInvalid as exc:
+        json.dumps(exc.details)  # the details can be answered
+        return
+    _storable(ticket.model_dump(mode="json"))
+    _storable(ticket.change_cents)
+    _storable(sum(line.full_price_cents for line in ticket.lines))

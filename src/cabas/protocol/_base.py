@@ -28,6 +28,9 @@ MAX_CENTS = 1_000_000_000  # 10 million euros
 MAX_QUANTITY = 1_000_000  # a million pieces, or a tonne in grams
 MAX_UNIT_PRICE_CENTS = 10_000_000  # 100,000 euros per piece or per kilo
 MAX_BASIS_POINTS = 10_000  # 100 %
+# Ids the till names (products, cashiers) are kept as signed 64-bit columns: a larger one could
+# not even be looked up (OverflowError), so it is refused with the ticket.
+MAX_ID = 2**63 - 1
 
 PaymentMethod = Literal["cash", "card", "cheque", "voucher", "other"]
 PAYMENT_METHODS: tuple[PaymentMethod, ...] = ("cash", "card", "cheque", "voucher", "other")
@@ -77,6 +80,8 @@ MIN_YEAR, MAX_YEAR = 2000, 2999
 def _without_nul(value: str) -> str:
     # No database of the server stores a NUL in a text column (PostgreSQL refuses it): a text
     # holding one is invalid here, so it goes to the quarantine instead of failing the insert.
+    # A lone surrogate (a "\\ud800" of the JSON, that no UTF-8 can encode) never gets this far:
+    # pydantic refuses it as `string_unicode` in every str field.
     if "\x00" in value:
         raise PydanticCustomError("nul_character", "Le texte contient un caractère nul (\\0).")
     return value
@@ -93,5 +98,5 @@ Timestamp = Annotated[
 
 # Integers received from a till are strict: "12", 12.0 or true are not cents.
 Cents = Annotated[StrictInt, Field(ge=-MAX_CENTS, le=MAX_CENTS)]
-PositiveId = Annotated[StrictInt, Field(ge=1)]
+PositiveId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 BasisPoints = Annotated[int, Field(ge=0, le=MAX_BASIS_POINTS)]

@@ -145,15 +145,18 @@ def _quarantine_request(
     from cabas.gestion.sales.services import quarantine_payload
 
     kind = "cash_session" if request.path.endswith("/cash-sessions") else "batch"
-    quarantine_payload(
-        device=device,
-        kind=kind,
-        raw=request.body.decode("utf-8", "replace"),
-        reason=code,
-        message=message,
-        details=details,
-        object_id=object_id,
-    )
+    try:
+        quarantine_payload(
+            device=device,
+            kind=kind,
+            raw=request.body.decode("utf-8", "replace"),
+            reason=code,
+            message=message,
+            details=details,
+            object_id=object_id,
+        )
+    except Exception:  # noqa: BLE001 - the refusal is answered all the same, never a 5xx
+        logger.exception("a refused %s of device %s could not be quarantined", kind, device.pk)
 
 
 @api.exception_handler(AuthenticationError)
@@ -235,7 +238,23 @@ def enroll(request: HttpRequest, payload: EnrollRequest) -> Any:
     operation_id="report_cash_session",
 )
 def report_cash_session(request: HttpRequest, payload: CashSessionReport) -> Any:
-    return 200, cash_session_report(device=request_device(request), report=payload)
+    device = request_device(request)
+    try:
+        return 200, cash_session_report(device=device, report=payload)
+    except Exception as error:  # noqa: BLE001 - a report is rejected, never a 5xx
+        # A bug or a database refusing a value: the till would resend the report forever.
+        # Logged with its traceback for the operators, kept in the quarantine, rejected.
+        logger.exception("cash session %s of device %s could not be stored", payload.id, device.pk)
+        info = error_info("server_error", CASH_SESSION_FAILED, {"error": type(error).__name__})
+        ident = str(payload.id)
+        _quarantine_request(request, info.code, info.message, info.details, object_id=ident)
+        return 200, CashSessionResult(id=ident, status="rejected", error=info)
+
+
+CASH_SESSION_FAILED = (
+    "Le serveur n'a pas pu enregistrer cette session de caisse (erreur interne) : elle est "
+    "gardée en quarantaine pour le responsable."
+)
 
 
 @api.get(

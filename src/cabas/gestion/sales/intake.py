@@ -864,6 +864,9 @@ def ticket_batch_ingest(*, device: Device, raw_tickets: Sequence[Any]) -> list[T
                 _quarantined(device, raw, ident, info.code, info.message, info.details)
             )
             continue
+        except Exception as error:  # noqa: BLE001 - a bug in the checks: this ticket alone
+            results[index] = _failed(device, raw, raw_ticket_id(raw), error, quarantine)
+            continue
         parsed.append((index, wire, ticket_fingerprint(wire)))
 
     # A read, safe to do first: the primary key still decides for the tickets not seen here.
@@ -880,25 +883,30 @@ def ticket_batch_ingest(*, device: Device, raw_tickets: Sequence[Any]) -> list[T
         else {}
     )
     fresh = [(i, w, f) for i, w, f in parsed if w.id not in stored]
-    context = load_context(store, [w for _i, w, _f in fresh]) if fresh else None
+    context = _batch_context(store, [w for _i, w, _f in fresh]) if fresh else None
     received_at = timezone.now()
     for index, wire, print_ in parsed:
         ident = str(wire.id)
         known = stored.get(wire.id)
         if known is None:
-            assert context is not None
             try:
+                # The batch's context, or this ticket's own when reading the batch's failed.
+                own = context if context is not None else load_context(store, [wire])
                 _store_with_retries(
-                    lambda w=wire, p=print_: prepare(  # type: ignore[misc]
-                        context, device, w, p, received_at
+                    lambda w=wire, p=print_, c=own: prepare(  # type: ignore[misc]
+                        c, device, w, p, received_at
                     )
                 )
-            except IntegrityError:
+            except IntegrityError as error:
                 known = (
                     Ticket.objects.filter(pk=wire.id).values_list("fingerprint", "store_id").first()
                 )
-                if known is None:  # not our primary key: a real error
-                    raise
+                if known is None:  # not our primary key: a real error, this ticket's alone
+                    results[index] = _failed(device, raw_tickets[index], ident, error, quarantine)
+                    continue
+            except Exception as error:  # noqa: BLE001 - one ticket never fails its batch
+                results[index] = _failed(device, raw_tickets[index], ident, error, quarantine)
+                continue
             else:
                 results[index] = TicketResult(id=ident, status="created")
                 stored[wire.id] = (print_, store.pk)
@@ -913,9 +921,61 @@ def ticket_batch_ingest(*, device: Device, raw_tickets: Sequence[Any]) -> list[T
                 _quarantined(device, raw_tickets[index], ident, info.code, info.message, None)
             )
     if quarantine:
+        _keep(quarantine)
+    return [result for result in results if result is not None]
+
+
+def _keep(quarantine: list[QuarantinedPayload]) -> None:
+    """Store the batch's refused tickets in one statement; should that fail (a value the
+    database still refuses), one by one, logging those it cannot keep: their results are
+    answered all the same, and the till keeps them in its Rejetes/ folder."""
+    try:
         with transaction.atomic():
             QuarantinedPayload.objects.bulk_create(quarantine)
-    return [result for result in results if result is not None]
+        return
+    except Exception:  # noqa: BLE001 - the answer matters more than the copy
+        logger.exception("the quarantine of %d tickets failed: one by one", len(quarantine))
+    for row in quarantine:
+        row.pk = None
+        try:
+            with transaction.atomic():
+                row.save(force_insert=True)
+        except Exception:  # noqa: BLE001
+            logger.exception("ticket %s could not be kept in the quarantine", row.object_id)
+
+
+def _batch_context(store: Store, tickets: Sequence[WireTicket]) -> BatchContext | None:
+    """The batch's context, or None when reading it fails unexpectedly (logged): each ticket
+    then reads its own, so that the one that makes the read fail is rejected alone."""
+    try:
+        return load_context(store, tickets)
+    except Exception:  # noqa: BLE001 - one ticket never fails its batch
+        logger.exception("reading the context of a batch of %d tickets failed", len(tickets))
+        return None
+
+
+FAILED_MESSAGE = (
+    "Le serveur n'a pas pu enregistrer ce ticket (erreur interne) : il est gardé en "
+    "quarantaine pour le responsable."
+)
+
+
+def _failed(
+    device: Device,
+    raw: Any,
+    ident: str | None,
+    error: Exception,
+    quarantine: list[QuarantinedPayload],
+) -> TicketResult:
+    """A ticket whose storing failed unexpectedly (a bug, or a database refusing a value):
+    rolled back alone, logged with its traceback for the operators, rejected and quarantined,
+    and the rest of the batch goes on."""
+    logger.exception("ticket %s of device %s could not be stored", ident, device.pk, exc_info=error)
+    info = error_info("server_error", FAILED_MESSAGE)
+    quarantine.append(
+        _quarantined(device, raw, ident, info.code, info.message, {"error": type(error).__name__})
+    )
+    return TicketResult(id=ident, status="rejected", error=info)
 
 
 def _quarantined(

@@ -4,6 +4,7 @@ of tickets itself is `cabas.gestion.sales.intake`."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,11 +24,20 @@ def _raw_text(raw: Any) -> str:
     return _without_nul(json.dumps(raw, ensure_ascii=False, default=str)[:MAX_RAW_CHARS])
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
 def _without_nul(value: Any) -> Any:
-    """PostgreSQL text and jsonb cannot hold a NUL character: keep it visible as the escape
-    "\\u0000" (what the JSON on the wire said), in strings at any depth."""
+    """PostgreSQL text and jsonb cannot hold a NUL character, and no database can encode a
+    lone surrogate (a "\\ud800" of the JSON, that no UTF-8 can hold): keep them visible as
+    their escapes "\\u0000", "\\ud800" (what the JSON on the wire said), in strings at any
+    depth."""
     if isinstance(value, str):
-        return value.replace("\x00", "\\u0000")
+        return _UNSTORABLE.sub(_escape, value)
     if isinstance(value, dict):
         return {_without_nul(key): _without_nul(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
