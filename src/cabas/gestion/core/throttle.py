@@ -1,5 +1,6 @@
 """Per-address limits on the doors a stranger can knock at without an account (signing in,
-password reset, a till's enrolment): a fixed window counted in Django's cache."""
+password reset, a till's enrolment), and per-key ones (a till's invalid bodies): a fixed
+window counted in Django's cache."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 
-def throttle_hit(*, scope: str, request: HttpRequest, limit: int, per_seconds: int) -> int | None:
-    """Count one request of this address in `scope`; past `limit` in the window, the seconds
-    left before it ends (for Retry-After), else None. The address is read as django-axes reads
-    it (CABAS_PROXY_COUNT), so that a proxy in front does not make everyone one address."""
-    address = get_client_ip_address(request) or "unknown"
+def throttle_hit(
+    *, scope: str, request: HttpRequest, limit: int, per_seconds: int, key: str | None = None
+) -> int | None:
+    """Count one request of this address (or of `key`, say a till's id) in `scope`; past
+    `limit` in the window, the seconds left before it ends (for Retry-After), else None. The
+    address is read as django-axes reads it (CABAS_PROXY_COUNT), so that a proxy in front does
+    not make everyone one address."""
+    address = key if key is not None else (get_client_ip_address(request) or "unknown")
     now = time.time()
     window = int(now // per_seconds)
     key = f"cabas:throttle:{scope}:{address}:{window}"
