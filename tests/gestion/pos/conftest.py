@@ -50,3 +50,10 @@ def till_a(world):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def till_b(world):  # type: ignore[no-untyped-def]
     return enroll_till(world.store_b, "Caisse B")
+
+
+@pytest.fixture(autouse=True)
+def _no_quarantine_rate_limit(settings):  # type: ignore[no-untyped-def]
+    # The fuzzers send hundreds of invalid bodies from one till; the per-till limit itself is
+    # tested in tests/gestion/sales/test_quarantine_bounds.py.
+    settings.CABAS_QUARANTINE_RATE_PER_MINUTE = 1_000_000

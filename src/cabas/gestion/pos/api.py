@@ -64,8 +64,8 @@ api = NinjaAPI(
     docs_url=None,
 )
 
-# Errors every authenticated call may answer.
-AUTH_ERRORS: dict[int, Any] = {400: ErrorBody, 401: ErrorBody, 413: ErrorBody}
+# Errors every authenticated write call may answer (429: too many invalid bodies from a till).
+AUTH_ERRORS: dict[int, Any] = {400: ErrorBody, 401: ErrorBody, 413: ErrorBody, 429: ErrorBody}
 
 
 def error_response(
@@ -96,8 +96,32 @@ def _validation_details(errors: list[dict[str, Any]]) -> tuple[str, dict[str, An
     return f"La requête est invalide : {text}.", {"errors": entries}
 
 
+def _invalid_body_throttled(request: HttpRequest) -> HttpResponse | None:
+    """A till sending invalid bodies past CABAS_QUARANTINE_RATE_PER_MINUTE: answered 429
+    `rate_limited` with Retry-After, and nothing is quarantined. Only invalid bodies count:
+    valid tickets are never held back by this."""
+    device = getattr(request, "auth", None)
+    if device is None or request.method != "POST" or request.path.endswith("/enroll"):
+        return None
+    retry_after = throttle_hit(
+        scope="quarantine",
+        request=request,
+        limit=settings.CABAS_QUARANTINE_RATE_PER_MINUTE,
+        per_seconds=60,
+        key=str(device.pk),
+    )
+    if retry_after is None:
+        return None
+    response = error_response(request, "rate_limited")
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 @api.exception_handler(NinjaValidationError)
 def _on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    throttled = _invalid_body_throttled(request)
+    if throttled is not None:
+        return throttled
     if request.path.endswith("/cash-sessions") and getattr(request, "auth", None) is not None:
         try:
             raw = json.loads(request.body)
@@ -121,7 +145,7 @@ def _on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Htt
 
 def _rejected_cash_session(request: HttpRequest, raw: Any) -> HttpResponse:
     """A malformed cash session report: answered 200 `rejected`/`invalid` (docs/protocol.md),
-    like a ticket of a batch, and kept whole in the quarantine."""
+    like a ticket of a batch, and kept (bounded) in the quarantine."""
     try:
         parse_cash_session(raw)
     except CashSessionInvalid as invalid:
@@ -138,7 +162,8 @@ def _rejected_cash_session(request: HttpRequest, raw: Any) -> HttpResponse:
 def _quarantine_request(
     request: HttpRequest, code: str, message: str, details: Any, object_id: str | None = None
 ) -> None:
-    """Keep a refused body of a till's write call whole, for the manager."""
+    """Keep a refused body of a till's write call (its first bytes, hash and size), for the
+    manager."""
     device = getattr(request, "auth", None)
     if device is None or request.method != "POST" or request.path.endswith("/enroll"):
         return
@@ -149,7 +174,7 @@ def _quarantine_request(
         quarantine_payload(
             device=device,
             kind=kind,
-            raw=request.body.decode("utf-8", "replace"),
+            raw=request.body,
             reason=code,
             message=message,
             details=details,
@@ -174,6 +199,9 @@ def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc.__cause__, RequestDataTooBig):
         return error_response(request, "payload_too_large")
     if exc.status_code == 400:  # ninja could not parse the body
+        throttled = _invalid_body_throttled(request)
+        if throttled is not None:
+            return throttled
         message = "La requête est invalide : le corps n'est pas du JSON valide."
         _quarantine_request(request, "invalid", message, None)
         return error_response(request, "invalid", message)

@@ -847,7 +847,7 @@ def ticket_batch_ingest(*, device: Device, raw_tickets: Sequence[Any]) -> list[T
     """Store a batch of raw tickets of one till; one result per ticket, in the batch's order.
 
     Each ticket is validated alone and stored in its own transaction, so one bad ticket never
-    blocks the others; tickets that cannot be stored are kept whole in the quarantine.
+    blocks the others; tickets that cannot be stored are kept (bounded) in the quarantine.
     """
     store = device.store
     results: list[TicketResult | None] = [None] * len(raw_tickets)
@@ -928,20 +928,26 @@ def ticket_batch_ingest(*, device: Device, raw_tickets: Sequence[Any]) -> list[T
 def _keep(quarantine: list[QuarantinedPayload]) -> None:
     """Store the batch's refused tickets in one statement; should that fail (a value the
     database still refuses), one by one, logging those it cannot keep: their results are
-    answered all the same, and the till keeps them in its Rejetes/ folder."""
+    answered all the same, and the till keeps them in its Rejetes/ folder. Then the per-till
+    quota (the oldest rows past it are erased)."""
+    from cabas.gestion.sales.services import quarantine_trim
+
     try:
         with transaction.atomic():
             QuarantinedPayload.objects.bulk_create(quarantine)
-        return
     except Exception:  # noqa: BLE001 - the answer matters more than the copy
         logger.exception("the quarantine of %d tickets failed: one by one", len(quarantine))
-    for row in quarantine:
-        row.pk = None
-        try:
-            with transaction.atomic():
-                row.save(force_insert=True)
-        except Exception:  # noqa: BLE001
-            logger.exception("ticket %s could not be kept in the quarantine", row.object_id)
+        for row in quarantine:
+            row.pk = None
+            try:
+                with transaction.atomic():
+                    row.save(force_insert=True)
+            except Exception:  # noqa: BLE001
+                logger.exception("ticket %s could not be kept in the quarantine", row.object_id)
+    try:
+        quarantine_trim(device_ids=[row.device_id for row in quarantine])
+    except Exception:  # noqa: BLE001 - the answer matters more than the quota
+        logger.exception("the quarantine quota could not be applied")
 
 
 def _batch_context(store: Store, tickets: Sequence[WireTicket]) -> BatchContext | None:

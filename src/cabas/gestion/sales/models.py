@@ -241,8 +241,11 @@ class Anomaly(StoreLedIndexes):
 
 
 class QuarantinedPayload(StoreOwned):
-    """A payload a till sent that could not be stored as a ticket (or a cash session): kept
-    whole, with the reason, for the manager to read. Never deleted by the server."""
+    """A payload a till sent that could not be stored as a ticket (or a cash session): its first
+    CABAS_QUARANTINE_KEEP_BYTES bytes (`truncated` past them), the SHA-256 and size of the
+    whole, with the reason, for the manager to read. Bounded: at most
+    CABAS_QUARANTINE_PER_DEVICE rows per till (the oldest go first), and `cabas
+    purge_quarantine` erases those older than CABAS_QUARANTINE_RETENTION_DAYS."""
 
     class Kind(models.TextChoices):
         TICKET = "ticket", _("ticket")
@@ -258,6 +261,9 @@ class QuarantinedPayload(StoreOwned):
     message = models.TextField(_("message"))
     details = models.JSONField(_("détails"), null=True, blank=True)
     raw = models.TextField(_("contenu reçu"))
+    truncated = models.BooleanField(_("tronqué"), default=False)
+    body_sha256 = models.CharField(_("empreinte SHA-256"), max_length=64, blank=True, default="")
+    body_size = models.PositiveBigIntegerField(_("taille (octets)"), default=0)
     received_at = models.DateTimeField(_("reçu le"), auto_now_add=True)
     reviewed_at = models.DateTimeField(_("vu le"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
@@ -270,6 +276,7 @@ class QuarantinedPayload(StoreOwned):
         ordering = ["-received_at", "-id"]
         indexes = [
             models.Index(fields=["store", "-received_at"], name="sales_quarantine_recent"),
+            models.Index(fields=["device", "received_at"], name="sales_quarantine_device"),
         ]
 
     def __str__(self) -> str:

@@ -3,11 +3,15 @@ of tickets itself is `cabas.gestion.sales.intake`."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import re
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,13 +19,26 @@ from cabas.gestion.audit.services import audit_record
 from cabas.gestion.pos.models import Device
 from cabas.gestion.sales.models import Anomaly, QuarantinedPayload
 
-MAX_RAW_CHARS = 5_000_000
+logger = logging.getLogger(__name__)
 
 
-def _raw_text(raw: Any) -> str:
-    if isinstance(raw, str):
-        return _without_nul(raw[:MAX_RAW_CHARS])
-    return _without_nul(json.dumps(raw, ensure_ascii=False, default=str)[:MAX_RAW_CHARS])
+def _raw_body(raw: Any) -> tuple[str, bool, str, int]:
+    """The bounded copy of a refused body (its first CABAS_QUARANTINE_KEEP_BYTES bytes, cut on
+    a character), whether it was cut, and the SHA-256 and size in bytes of the whole: the
+    bytes the till sent, or the UTF-8 of the text or of the JSON of a parsed value (its NULs
+    and lone surrogates escaped first, see `_without_nul`)."""
+    if isinstance(raw, bytes):
+        body = raw
+    else:
+        text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
+        body = _without_nul(text).encode("utf-8")
+    cut = max(0, settings.CABAS_QUARANTINE_KEEP_BYTES)
+    truncated = len(body) > cut
+    if truncated:  # never in the middle of a character: back to its first byte
+        while cut > 0 and body[cut] & 0xC0 == 0x80:
+            cut -= 1
+    copy = body[:cut].decode("utf-8", "replace")
+    return _without_nul(copy), truncated, hashlib.sha256(body).hexdigest(), len(body)
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -55,7 +72,9 @@ def quarantine_row(
     details: Any = None,
     object_id: str | None = None,
 ) -> QuarantinedPayload:
-    """The (unsaved) quarantine row of a refused payload, kept whole and storable anywhere."""
+    """The (unsaved) quarantine row of a refused payload: a bounded copy with the hash and size
+    of the whole, storable anywhere."""
+    copy, truncated, sha256, size = _raw_body(raw)
     return QuarantinedPayload(
         store_id=device.store_id,
         device=device,
@@ -64,7 +83,10 @@ def quarantine_row(
         reason=reason[:40],
         message=_without_nul(message),
         details=_without_nul(details),
-        raw=_raw_text(raw),
+        raw=copy,
+        truncated=truncated,
+        body_sha256=sha256,
+        body_size=size,
     )
 
 
@@ -78,7 +100,7 @@ def quarantine_payload(
     details: Any = None,
     object_id: str | None = None,
 ) -> QuarantinedPayload:
-    """Keep a refused payload whole (its own transaction: it must survive whatever else)."""
+    """Keep a refused payload (its own transaction: it must survive whatever else)."""
     row = quarantine_row(
         device=device,
         kind=kind,
@@ -90,6 +112,7 @@ def quarantine_payload(
     )
     with transaction.atomic():
         row.save()
+    quarantine_trim(device_ids=[device.pk])
     return row
 
 
@@ -98,6 +121,36 @@ def quarantine_many(*, device: Device, items: Sequence[QuarantinedPayload]) -> N
     if items:
         with transaction.atomic():
             QuarantinedPayload.objects.bulk_create(items)
+        quarantine_trim(device_ids=[device.pk])
+
+
+def quarantine_trim(*, device_ids: Sequence[Any]) -> int:
+    """The per-till quota: past CABAS_QUARANTINE_PER_DEVICE rows of a till, its oldest are
+    erased (logged, and said on the quarantine page). The number erased."""
+    limit = max(1, settings.CABAS_QUARANTINE_PER_DEVICE)
+    erased = 0
+    for device_id in set(device_ids):
+        rows = QuarantinedPayload.objects.filter(device_id=device_id)
+        old = list(rows.order_by("-received_at", "-id").values_list("pk", flat=True)[limit:])
+        if old:
+            erased += QuarantinedPayload.objects.filter(pk__in=old).delete()[0]
+            logger.warning(
+                "quarantine of device %s over its quota of %d: %d oldest erased",
+                device_id,
+                limit,
+                len(old),
+            )
+    return erased
+
+
+def quarantine_purge(*, now: Any = None, dry_run: bool = False) -> int:
+    """Erase the quarantined payloads older than CABAS_QUARANTINE_RETENTION_DAYS, seen by the
+    manager or not (`cabas purge_quarantine`, nightly). The number erased (or due)."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.CABAS_QUARANTINE_RETENTION_DAYS)
+    due = QuarantinedPayload.objects.filter(received_at__lt=cutoff)
+    if dry_run:
+        return due.count()
+    return due.delete()[0]
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -116,7 +117,18 @@ def anomaly_handle(request: StoreRequest, anomaly_id: int) -> HttpResponse:
 @store_view(Perm.SALES_REVIEW)
 def quarantine_list(request: StoreRequest) -> HttpResponse:
     page = Paginator(store_quarantine(request.store), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "sales/quarantine_list.html", _context(request, "quarantine", page=page))
+    return render(
+        request,
+        "sales/quarantine_list.html",
+        _context(
+            request,
+            "quarantine",
+            page=page,
+            per_device=settings.CABAS_QUARANTINE_PER_DEVICE,
+            retention_days=settings.CABAS_QUARANTINE_RETENTION_DAYS,
+            keep_bytes=settings.CABAS_QUARANTINE_KEEP_BYTES,
+        ),
+    )
 
 
 @store_view(Perm.SALES_REVIEW)
