@@ -140,3 +140,36 @@ def test_the_list_tells_the_manager_the_bounds(alice_client, settings):
     settings.CABAS_QUARANTINE_RETENTION_DAYS = 45
     text = alice_client.get(reverse("sales:quarantine_list")).content.decode()
     assert "123 envois au plus par caisse" in text and "45 jours" in text
+
+
+def test_the_migration_bounds_the_rows_kept_whole_before(till_a, settings):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("cabas.gestion.sales.migrations.0009_quarantine_bounded")
+    settings.CABAS_QUARANTINE_KEEP_BYTES = 10
+    whole = "é" * 100
+    old = QuarantinedPayload.objects.create(
+        store_id=till_a.device.store_id,
+        device=till_a.device,
+        kind="batch",
+        reason="invalid",
+        message="x",
+        raw=whole,
+    )
+    small = QuarantinedPayload.objects.create(
+        store_id=till_a.device.store_id,
+        device=till_a.device,
+        kind="batch",
+        reason="invalid",
+        message="x",
+        raw="{}",
+    )
+    migration._bound_existing(apps, None)
+    old.refresh_from_db()
+    small.refresh_from_db()
+    assert old.truncated and old.raw == "é" * 5
+    assert old.body_size == 200
+    assert old.body_sha256 == hashlib.sha256(whole.encode()).hexdigest()
+    assert not small.truncated and small.raw == "{}" and small.body_size == 2
