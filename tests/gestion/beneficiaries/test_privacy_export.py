@@ -205,3 +205,28 @@ def test_a_manager_of_another_shop_cannot_export_the_household(world, client, sh
     client.force_login(world.charlie)
     response = client.get(reverse("beneficiaries:export", args=[shop_a.household.pk]))
     assert response.status_code == 404
+
+
+def test_the_migration_rewrites_old_messages_without_the_name(world, shop_a, till_a):
+    from importlib import import_module
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    from cabas.gestion.sales import services as sales_services
+
+    migration = import_module("cabas.gestion.sales.migrations.0008_anomaly_messages_without_names")
+    assert [(p.pattern, r) for p, r in migration.NAMED_MESSAGES] == [
+        (p.pattern, r)
+        for p, r in sales_services._NAMED_MESSAGES  # noqa: SLF001
+    ]
+    over_budget_and_suspended(shop_a, till_a)
+    Anomaly.objects.filter(kind="beneficiary_suspended").update(
+        message="Vente au foyer DUPONT M. dont les droits sont suspendus."
+    )
+    migration.rewrite(apps, SimpleNamespace(connection=connection))
+    assert "DUPONT" not in texts(Anomaly.objects.all()).upper()
+    assert Anomaly.objects.filter(
+        message="Vente à un foyer dont les droits sont suspendus."
+    ).exists()
