@@ -147,7 +147,7 @@ def test_the_migration_bounds_the_rows_kept_whole_before(till_a, settings):
 
     from django.apps import apps
 
-    migration = import_module("cabas.gestion.sales.migrations.0009_quarantine_bounded")
+    migration = import_module("cabas.gestion.sales.migrations.0010_quarantine_bounded")
     settings.CABAS_QUARANTINE_KEEP_BYTES = 10
     whole = "é" * 100
     old = QuarantinedPayload.objects.create(

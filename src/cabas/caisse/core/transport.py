@@ -89,7 +89,7 @@ class _TokenKeepingRedirects(urllib.request.HTTPRedirectHandler):
     """Follows a redirect, but the token goes only to the origin it was meant for, and never
     from https down to http."""
 
-    def redirect_request(  # type: ignore[override]
+    def redirect_request(
         self,
         req: urllib.request.Request,
         fp: Any,

@@ -77,7 +77,7 @@ def setup_code_send(*, request: HttpRequest, user: User) -> None:
 
 def setup_code_pending(request: HttpRequest) -> bool:
     state = request.session.get(SETUP_SESSION_KEY)
-    return bool(state) and datetime.fromisoformat(state["expires"]) > timezone.now()
+    return state is not None and datetime.fromisoformat(state["expires"]) > timezone.now()
 
 
 def setup_code_check(request: HttpRequest, code: str) -> bool:

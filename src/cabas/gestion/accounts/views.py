@@ -53,7 +53,7 @@ class ThrottledPostMixin:
         )
         if retry_after is not None:
             return throttled(request, retry_after)
-        return super().post(request, *args, **kwargs)  # type: ignore[misc, no-any-return]
+        return super().post(request, *args, **kwargs)  # type: ignore[misc]
 
 
 class LoginView(ThrottledPostMixin, auth_views.LoginView):

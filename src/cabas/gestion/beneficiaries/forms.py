@@ -82,25 +82,7 @@ class HouseholdForm(forms.ModelForm):
 
     class Meta:
         model = Household
-        fields = [
-            "last_name",
-            "first_name",
-            "birth_date",
-            "phone",
-            "email",
-            "address",
-            "postal_code",
-            "commune",
-            "adults",
-            "children",
-            "referrer_service",
-            "referrer_name",
-            "referrer_contact",
-            "income_cents",
-            "charges_cents",
-            "rate_bp",
-            "notes",
-        ]
+        fields = [*Household.PERSONAL_FIELDS, *Household.FILE_FIELDS]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
 

@@ -94,6 +94,30 @@ class Household(StoreOwned):
     """A household referred to the shop. `code` is what its client card encodes; `label` is all
     the till and the cashiers see of its name."""
 
+    PERSONAL_FIELDS = (
+        "last_name",
+        "first_name",
+        "birth_date",
+        "phone",
+        "email",
+        "address",
+        "postal_code",
+        "commune",
+        "referrer_service",
+        "referrer_name",
+        "referrer_contact",
+        "income_cents",
+        "charges_cents",
+        "notes",
+    )
+    """The one list of the household's personal fields: the file's form, the access-request
+    export and the anonymisation all derive from it, and the audit trail records only that
+    they changed, never their values."""
+    KEPT_FOR_STATISTICS = ("commune", "referrer_service")
+    """Personal fields the anonymisation keeps (statistics); it blanks the others."""
+    FILE_FIELDS = ("adults", "children", "rate_bp")
+    """The other fields of the file's form (audited with their values)."""
+
     code = models.CharField(_("code de la carte"), max_length=16)
     label = models.CharField(_("nom court"), max_length=40)
     # The reference person.
@@ -161,6 +185,11 @@ class Household(StoreOwned):
     def __str__(self) -> str:
         return self.label
 
+    @classmethod
+    def anonymised_fields(cls) -> tuple[str, ...]:
+        """The personal fields the anonymisation blanks."""
+        return tuple(f for f in cls.PERSONAL_FIELDS if f not in cls.KEPT_FOR_STATISTICS)
+
     @property
     def size(self) -> int:
         return self.adults + self.children
@@ -180,6 +209,10 @@ class Household(StoreOwned):
 
 
 class HouseholdMember(StoreOwned):
+    PERSONAL_FIELDS = ("first_name", "birth_date", "is_adult")
+    """A member's personal fields: the members' form, the export (the anonymisation deletes
+    the rows)."""
+
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
     first_name = models.CharField(_("prénom"), max_length=100)
     birth_date = models.DateField(_("date de naissance"), null=True, blank=True)

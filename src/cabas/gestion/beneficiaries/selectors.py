@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
@@ -15,11 +16,14 @@ from cabas.gestion.beneficiaries import codes
 from cabas.gestion.beneficiaries.models import (
     BeneficiarySettings,
     Household,
+    HouseholdMember,
     MonthlySpending,
     Quota,
     RetiredCode,
 )
 from cabas.gestion.catalog.models import Category, Product
+from cabas.gestion.core.models import PendingImport
+from cabas.gestion.sales.models import Anomaly, Ticket
 from cabas.gestion.stores.models import Store
 from cabas.rules.budget import BudgetState, month_of
 from cabas.rules.pricing import Tariff
@@ -198,51 +202,86 @@ def household_spending_history(household: Household, limit: int = 12) -> list[Mo
     return list(MonthlySpending.objects.filter(household=household).order_by("-month")[:limit])
 
 
+EXPORT_FIELDS = (
+    "code",
+    "label",
+    *Household.PERSONAL_FIELDS,
+    *Household.FILE_FIELDS,
+    "monthly_budget_cents",
+    "privacy_accepted_at",
+    "card_issued_at",
+    "created_at",
+    "updated_at",
+)
+"""The household's fields in the access-request export (its personal fields all in)."""
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    return value
+
+
+def _import_copies(household: Household) -> list[dict[str, Any]]:
+    """The rows of the shop's household imports that name this household (same surname and
+    first name), as the imports still hold them."""
+    # The importer's module imports the services, which import this module.
+    from cabas.gestion.beneficiaries.imports import HouseholdImporter
+
+    surname = " ".join(household.last_name.split()).casefold()
+    first_name = household.first_name.strip().casefold()
+    copies = []
+    pending = PendingImport.objects.filter(store_id=household.store_id, kind=HouseholdImporter.name)
+    for found in pending.order_by("created_at", "pk"):
+        for number, row in enumerate(found.rows or [], 1):
+            if not isinstance(row, dict):
+                continue
+            if (
+                " ".join(str(row.get("nom", "")).split()).casefold() == surname
+                and str(row.get("prenom", "")).strip().casefold() == first_name
+            ):
+                copies.append(
+                    {
+                        "file": found.filename,
+                        "status": found.status,
+                        "uploaded_at": _plain(found.created_at),
+                        "row": number,
+                        "cells": row,
+                    }
+                )
+    return copies
+
+
 def household_export(household: Household) -> dict[str, Any]:
-    """Everything the shop holds about a household, for a right-of-access request."""
-    fields = (
-        "code",
-        "label",
-        "last_name",
-        "first_name",
-        "birth_date",
-        "phone",
-        "email",
-        "address",
-        "postal_code",
-        "commune",
-        "adults",
-        "children",
-        "referrer_service",
-        "referrer_name",
-        "referrer_contact",
-        "income_cents",
-        "charges_cents",
-        "notes",
-        "monthly_budget_cents",
-        "rate_bp",
-        "privacy_accepted_at",
-        "card_issued_at",
-        "created_at",
-        "updated_at",
+    """Everything the shop holds about a household, for a right-of-access request: its file,
+    members, rights, spending, tickets with their lines and anomalies, retired card codes,
+    the copies of it in household imports, and who opened the file."""
+    tickets = (
+        Ticket.objects.filter(store_id=household.store_id, household=household)
+        .select_related("device")
+        .prefetch_related("lines", "payments")
+        .order_by("created_at", "pk")
     )
-
-    def plain(value: Any) -> Any:
-        return value.isoformat() if isinstance(value, date | datetime) else value
-
+    anomalies = (
+        Anomaly.objects.filter(store_id=household.store_id, ticket__household=household)
+        .select_related("ticket")
+        .order_by("created_at", "pk")
+    )
     return {
         "store": household.store.name,
-        "household": {field: plain(getattr(household, field)) for field in fields},
+        "household": {field: _plain(getattr(household, field)) for field in EXPORT_FIELDS},
         "members": [
-            {"first_name": m.first_name, "birth_date": plain(m.birth_date), "is_adult": m.is_adult}
+            {field: _plain(getattr(m, field)) for field in HouseholdMember.PERSONAL_FIELDS}
             for m in household.members.all()
         ],
         "rights_periods": [
             {
-                "start": plain(p.start),
-                "end": plain(p.end),
-                "suspended_at": plain(p.suspended_at),
-                "resumed_at": plain(p.resumed_at),
+                "start": _plain(p.start),
+                "end": _plain(p.end),
+                "suspended_at": _plain(p.suspended_at),
+                "resumed_at": _plain(p.resumed_at),
                 "suspension_reason": p.suspension_reason,
             }
             for p in household.periods.all()
@@ -251,8 +290,55 @@ def household_export(household: Household) -> dict[str, Any]:
             {"month": s.month, "spent_cents": s.spent_cents}
             for s in household.spendings.order_by("month")
         ],
+        "tickets": [
+            {
+                "id": str(t.pk),
+                "created_at": _plain(t.created_at),
+                "till": t.device.name,
+                "card_code": t.beneficiary_code,
+                "month": t.month,
+                "refund_of": _plain(t.refund_of),
+                "total_cents": t.total_cents,
+                "full_price_cents": t.full_price_cents,
+                "change_cents": t.change_cents,
+                "lines": [
+                    {
+                        "position": line.position,
+                        "label": line.label,
+                        "barcode": line.barcode,
+                        "quantity": line.quantity,
+                        "unit": line.unit,
+                        "unit_price_cents": line.unit_price_cents,
+                        "full_price_cents": line.full_price_cents,
+                        "total_cents": line.total_cents,
+                    }
+                    for line in t.lines.all()
+                ],
+                "payments": [
+                    {"method": p.method, "amount_cents": p.amount_cents} for p in t.payments.all()
+                ],
+            }
+            for t in tickets
+        ],
+        "anomalies": [
+            {
+                "ticket": str(a.ticket_id),
+                "kind": a.kind,
+                "message": a.message,
+                "details": a.details,
+                "created_at": _plain(a.created_at),
+                "handled_at": _plain(a.handled_at),
+                "handled_note": a.handled_note,
+            }
+            for a in anomalies
+        ],
+        "retired_card_codes": [
+            {"code": r.code, "retired_at": _plain(r.retired_at)}
+            for r in RetiredCode.objects.filter(household=household).order_by("retired_at", "pk")
+        ],
+        "import_copies": _import_copies(household),
         "file_accesses": [
-            {"at": plain(a.at), "by": str(a.user), "action": a.action}
+            {"at": _plain(a.at), "by": str(a.user), "action": a.action}
             for a in household.accesses.select_related("user")
         ],
     }

@@ -33,26 +33,13 @@ from cabas.gestion.beneficiaries.models import (
     RightsPeriod,
 )
 from cabas.gestion.beneficiaries.selectors import beneficiary_settings
+from cabas.gestion.sales.models import Anomaly
+from cabas.gestion.sales.services import anomalies_scrub_names
 from cabas.gestion.stores.models import Store
 from cabas.rules.budget import BudgetScale, parse_month
 from cabas.rules.pricing import Tariff
 
-PERSONAL_FIELDS = (
-    "last_name",
-    "first_name",
-    "birth_date",
-    "phone",
-    "email",
-    "address",
-    "postal_code",
-    "commune",
-    "referrer_service",
-    "referrer_name",
-    "referrer_contact",
-    "income_cents",
-    "charges_cents",
-    "notes",
-)
+PERSONAL_FIELDS = Household.PERSONAL_FIELDS
 """Fields whose values never go into the audit trail (only the fact that they changed)."""
 AUDITED_VALUE_FIELDS = ("adults", "children", "monthly_budget_cents", "rate_bp")
 HOUSEHOLD_FIELDS = PERSONAL_FIELDS + AUDITED_VALUE_FIELDS
@@ -645,32 +632,28 @@ def household_anonymise(
     if household.anonymised_at is not None:
         return False
     when = when or timezone.now()
+    names = (household.label, household.last_name, household.first_name)
     RetiredCode.objects.get_or_create(
         store_id=household.store_id, code=household.code, defaults={"household": household}
     )
     # A code out of the card alphabet: it can never be scanned or generated again.
     household.code = f"ANON{household.pk}"
     household.label = ANONYMOUS_LABEL
-    for field in (
-        "last_name",
-        "first_name",
-        "phone",
-        "email",
-        "address",
-        "postal_code",
-        "referrer_name",
-        "referrer_contact",
-        "notes",
-    ):
-        setattr(household, field, "")
-    household.birth_date = None
-    household.income_cents = household.charges_cents = None
+    for field in Household.anonymised_fields():
+        nullable = getattr(Household._meta.get_field(field), "null", False)
+        setattr(household, field, None if nullable else "")
     household.privacy_accepted_by = None
     household.anonymised_at = when
     household.save()
     HouseholdMember.objects.filter(household=household).delete()
     HouseholdAccessLog.objects.filter(household=household).delete()
     RightsPeriod.objects.filter(household=household).update(suspension_reason="", created_by=None)
+    # Anomalies written before the pages showed the name at display time carry it in their
+    # text, and a reviewer's note may name the household.
+    anomalies_scrub_names(
+        anomalies=Anomaly.objects.filter(store_id=household.store_id, ticket__household=household),
+        names=names,
+    )
     # The audit trail keeps what happened, not who it happened to.
     AuditEvent.objects.filter(
         target_type=household._meta.label_lower, target_id=str(household.pk)

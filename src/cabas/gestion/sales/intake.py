@@ -272,14 +272,14 @@ def prepare(
                 anomalies.append(
                     _anomaly(
                         Kind.BENEFICIARY_SUSPENDED,
-                        f"Vente au foyer {household.label} dont les droits sont suspendus.",
+                        "Vente à un foyer dont les droits sont suspendus.",
                     )
                 )
             elif status == "expired":
                 anomalies.append(
                     _anomaly(
                         Kind.BENEFICIARY_EXPIRED,
-                        f"Vente au foyer {household.label} dont les droits ne sont pas ouverts.",
+                        "Vente à un foyer dont les droits ne sont pas ouverts.",
                     )
                 )
     known_cashier = wire.cashier_id is not None and wire.cashier_id in context.cashiers
@@ -669,7 +669,7 @@ def _store_ticket(prepared: _Prepared, cursor: Any) -> None:
                 anomalies.append(
                     _anomaly(
                         Kind.BUDGET_EXCEEDED,
-                        f"Budget du foyer {household.label} dépassé : {format_euros(spent)} "
+                        f"Budget du foyer dépassé : {format_euros(spent)} "
                         f"dépensés en {month} pour {format_euros(budget)}.",
                         budget_cents=budget,
                         spent_cents=spent,

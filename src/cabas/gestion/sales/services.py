@@ -7,7 +7,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -15,11 +15,61 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from cabas.gestion.audit.models import AuditEvent
 from cabas.gestion.audit.services import audit_record
 from cabas.gestion.pos.models import Device
 from cabas.gestion.sales.models import Anomaly, QuarantinedPayload
 
 logger = logging.getLogger(__name__)
+
+# The messages the intake wrote with the household's short name in them, before the name was
+# left to the pages (which show the ticket's household as it is at display time).
+_NAMED_MESSAGES = (
+    (
+        re.compile(r"^Vente au foyer .+ dont les droits sont suspendus\.$", re.DOTALL),
+        "Vente à un foyer dont les droits sont suspendus.",
+    ),
+    (
+        re.compile(r"^Vente au foyer .+ dont les droits ne sont pas ouverts\.$", re.DOTALL),
+        "Vente à un foyer dont les droits ne sont pas ouverts.",
+    ),
+    (re.compile(r"^Budget du foyer .+? dépassé : ", re.DOTALL), "Budget du foyer dépassé : "),
+)
+
+
+def message_without_name(message: str) -> str:
+    """An anomaly's message in today's wording, without the household's name the intake
+    used to write in it."""
+    for pattern, replacement in _NAMED_MESSAGES:
+        message = pattern.sub(replacement, message, count=1)
+    return message
+
+
+def _without_names(text: str, names: Sequence[str]) -> str:
+    for name in names:
+        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", "…", text, flags=re.IGNORECASE)
+    return text
+
+
+def anomalies_scrub_names(*, anomalies: Iterable[Anomaly], names: Iterable[str]) -> int:
+    """Remove `names` (a household's short name, surname, first name…) from the stored text
+    of `anomalies` (message, reviewer's note) and of their audit entries. Returns how many
+    anomalies changed."""
+    # The longest first: the short name "DUPONT M." before the surname "Dupont".
+    cleaned = sorted({" ".join(n.split()) for n in names if n.strip()}, key=len, reverse=True)
+    changed = []
+    for anomaly in anomalies:
+        message = _without_names(message_without_name(anomaly.message), cleaned)
+        note = _without_names(anomaly.handled_note, cleaned)
+        if (message, note) != (anomaly.message, anomaly.handled_note):
+            anomaly.message, anomaly.handled_note = message, note
+            changed.append(anomaly)
+    Anomaly.objects.bulk_update(changed, ["message", "handled_note"], batch_size=500)
+    for anomaly in changed:
+        AuditEvent.objects.filter(
+            target_type=Anomaly._meta.label_lower, target_id=str(anomaly.pk)
+        ).update(target_repr=anomaly.message[:200], reason=anomaly.handled_note[:300])
+    return len(changed)
 
 
 def _raw_body(raw: Any) -> tuple[str, bool, str, int]:

@@ -28,7 +28,7 @@ def _bound_existing(apps, schema_editor):  # noqa: ANN001, ANN202
 class Migration(migrations.Migration):
     dependencies = [
         ("pos", "0001_initial"),
-        ("sales", "0008_anomaly_refund_exceeds_sale"),
+        ("sales", "0009_anomaly_messages_without_names"),
         ("stores", "0002_logo_checked_by_content"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
