@@ -50,3 +50,13 @@ def till_a(world):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def till_b(world):  # type: ignore[no-untyped-def]
     return enroll_till(world.store_b, "Caisse B")
+
+
+@pytest.fixture(autouse=True)
+def _empty_snapshot_cache():  # type: ignore[no-untyped-def]
+    """Each test starts with no cached snapshot answer (the cache lives in the process)."""
+    from django.core.cache import caches
+
+    caches["snapshots"].clear()
+    yield
+    caches["snapshots"].clear()
