@@ -31,11 +31,13 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--products", type=int, default=20_000)
     parser.add_argument("--households", type=int, default=10_000)
-    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--requests", type=int, default=None, help="default 200 (--small: 40)")
     parser.add_argument("--threads", type=int, default=5, help="requests served at once")
     args = parser.parse_args()
     if args.small:
-        args.products, args.households, args.requests = 2_000, 1_000, 40
+        args.products, args.households = 2_000, 1_000
+    if args.requests is None:
+        args.requests = 40 if args.small else 200
     if args.database_url:
         os.environ["BENCH_DATABASE_URL"] = args.database_url
     os.environ.setdefault("CABAS_DEBUG", "false")
