@@ -155,3 +155,38 @@ def test_the_version_changes_with_the_day(world, shop_a):
     with mock.patch("django.utils.timezone.now", return_value=datetime(2026, 3, 2, 10, tzinfo=UTC)):
         tuesday = snapshot_cache.data_version(world.store_a)
     assert monday != tuesday
+
+
+def test_concurrent_misses_in_one_worker_build_once(settings):
+    import threading
+    import time
+
+    from cabas.gestion.pos.snapshot import BuiltSnapshot
+
+    settings.CABAS_SNAPSHOT_CACHE_SECONDS = 60
+    calls = []
+
+    def slow_build(store, since):  # noqa: ANN001, ANN202
+        calls.append(since)
+        time.sleep(0.2)
+        return BuiltSnapshot(body=b'{"full":true}', etag='"e"', full=True)
+
+    store = Store(pk=999_999, slug="x", name="X", timezone="Europe/Paris")
+    answers = []
+    with (
+        mock.patch.object(snapshot_cache, "data_version", return_value="v1"),
+        mock.patch.object(snapshot_cache, "build_snapshot", side_effect=slow_build),
+    ):
+        threads = [
+            threading.Thread(
+                target=lambda: answers.append(snapshot_cache.snapshot_body(store, None, False))
+            )
+            for _ in range(5)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(calls) == 1 and len(answers) == 5
+    assert {answer.body for answer in answers} == {b'{"full":true}'}
+    assert not snapshot_cache._building

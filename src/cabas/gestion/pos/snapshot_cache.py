@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import threading
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -57,6 +58,8 @@ from cabas.gestion.stores.models import Membership, Store
 from cabas.rules.budget import month_of
 
 CACHE_ALIAS = "snapshots"
+_building: dict[str, threading.Lock] = {}
+_building_guard = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,19 @@ def snapshot_body(store: Store, since: str | None, gzipped: bool) -> SnapshotBod
     found = cache.get(key)
     if isinstance(found, SnapshotBody):
         return found
-    answer = _encode(store, since, gzipped)
-    if len(answer.body) <= settings.CABAS_SNAPSHOT_CACHE_MAX_BYTES:
-        cache.set(key, answer, settings.CABAS_SNAPSHOT_CACHE_SECONDS)
-    return answer
+    # Threads of one worker missing the same entry at once wait for one build.
+    with _building_guard:
+        lock = _building.setdefault(key, threading.Lock())
+    try:
+        with lock:
+            found = cache.get(key)
+            if isinstance(found, SnapshotBody):
+                return found
+            answer = _encode(store, since, gzipped)
+            if len(answer.body) <= settings.CABAS_SNAPSHOT_CACHE_MAX_BYTES:
+                cache.set(key, answer, settings.CABAS_SNAPSHOT_CACHE_SECONDS)
+            return answer
+    finally:
+        with _building_guard:
+            if _building.get(key) is lock:
+                del _building[key]
