@@ -284,6 +284,19 @@ CABAS_PACKAGE_SIGNING_KEY = env_str("CABAS_PACKAGE_SIGNING_KEY")
 # A snapshot cursor looks this many seconds back, so that a change committed by a transaction
 # that started before the snapshot was read is not missed by the next delta.
 CABAS_SNAPSHOT_CURSOR_MARGIN = env_int("CABAS_SNAPSHOT_CURSOR_MARGIN", 60)
+# Snapshot answers are cached per shop, cursor and encoding in each worker's memory (see
+# cabas.gestion.pos.snapshot_cache): 0 seconds turns the cache off.
+CABAS_SNAPSHOT_CACHE_SECONDS = env_int("CABAS_SNAPSHOT_CACHE_SECONDS", 60)
+CABAS_SNAPSHOT_CACHE_MAX_BYTES = env_int("CABAS_SNAPSHOT_CACHE_MAX_BYTES", 8 * 1024 * 1024)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "snapshots": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "cabas-snapshots",
+        "TIMEOUT": CABAS_SNAPSHOT_CACHE_SECONDS,
+        "OPTIONS": {"MAX_ENTRIES": env_int("CABAS_SNAPSHOT_CACHE_ENTRIES", 16)},
+    },
+}
 
 # Outside production, WhiteNoise serves straight from the apps' static folders (no collectstatic).
 WHITENOISE_USE_FINDERS = not PRODUCTION

@@ -57,3 +57,13 @@ def _no_quarantine_rate_limit(settings):  # type: ignore[no-untyped-def]
     # The fuzzers send hundreds of invalid bodies from one till; the per-till limit itself is
     # tested in tests/gestion/sales/test_quarantine_bounds.py.
     settings.CABAS_QUARANTINE_RATE_PER_MINUTE = 1_000_000
+
+
+@pytest.fixture(autouse=True)
+def _empty_snapshot_cache():  # type: ignore[no-untyped-def]
+    """Each test starts with no cached snapshot answer (the cache lives in the process)."""
+    from django.core.cache import caches
+
+    caches["snapshots"].clear()
+    yield
+    caches["snapshots"].clear()

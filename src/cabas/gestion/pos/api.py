@@ -7,7 +7,6 @@ ninja's own validation, authentication and not-found errors.
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 from typing import Any
@@ -25,7 +24,7 @@ from cabas.gestion.core.throttle import throttle_hit
 from cabas.gestion.pos import packages
 from cabas.gestion.pos.auth import DeviceBearer, request_device
 from cabas.gestion.pos.services import EnrollmentRefused, cash_session_report, device_enroll
-from cabas.gestion.pos.snapshot import build_snapshot
+from cabas.gestion.pos.snapshot_cache import snapshot_body
 from cabas.gestion.sales.intake import ticket_batch_ingest
 from cabas.protocol import (
     ERROR_HTTP_STATUS,
@@ -292,17 +291,16 @@ CASH_SESSION_FAILED = (
     operation_id="snapshot",
 )
 def snapshot(request: HttpRequest, since: str | None = None) -> Any:
-    built = build_snapshot(request_device(request).store, since)
+    gzipped = "gzip" in request.headers.get("Accept-Encoding", "").lower()
+    built = snapshot_body(request_device(request).store, since, gzipped)
     if built.etag in _etags(request.headers.get("If-None-Match", "")):
         response = HttpResponse(status=304)
         response["ETag"] = built.etag
         return response
-    body = built.body
     response = HttpResponse(content_type="application/json")
-    if "gzip" in request.headers.get("Accept-Encoding", "").lower():
-        body = gzip.compress(body, compresslevel=6)
+    if built.gzipped:
         response["Content-Encoding"] = "gzip"
-    response.content = body
+    response.content = built.body
     response["ETag"] = built.etag
     response["Vary"] = "Accept-Encoding, Authorization"
     response["Cache-Control"] = "private, no-cache"
