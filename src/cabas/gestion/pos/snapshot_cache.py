@@ -86,7 +86,7 @@ def _marks() -> dict[str, Subquery]:
         Household: "updated_at",
         MonthlySpending: "updated_at",
         RetiredCode: "retired_at",
-        Ticket: "pk",
+        Ticket: "received_at",  # its key is a UUID: no MAX() on PostgreSQL, and unordered
         Quota: "updated_at",
         BeneficiarySettings: "updated_at",
         Membership: "updated_at",
@@ -96,7 +96,19 @@ def _marks() -> dict[str, Subquery]:
     for model, field in changed.items():
         name = model._meta.label_lower.replace(".", "_")
         found[f"v_{name}_last"] = _per_store(model, Max(field))
-    for model in (Product, Barcode, Category, Lot, Household, Quota, Membership, CashierProfile):
+    # Counts catch deletions, and tickets of one batch that share their received_at.
+    counted = (
+        Product,
+        Barcode,
+        Category,
+        Lot,
+        Household,
+        Quota,
+        Membership,
+        CashierProfile,
+        Ticket,
+    )
+    for model in counted:
         name = model._meta.label_lower.replace(".", "_")
         found[f"v_{name}_rows"] = _per_store(model, Count("pk"))
     return found
