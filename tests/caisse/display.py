@@ -22,8 +22,10 @@ def no_display(reason: str) -> None:
     pytest.skip(reason)
 
 
-def start_display() -> tuple[str, subprocess.Popen[bytes] | None]:
-    if os.environ.get("DISPLAY"):
+def start_display(screen: str | None = None) -> tuple[str, subprocess.Popen[bytes] | None]:
+    """The X display to use: DISPLAY if set, else a new Xvfb; a new Xvfb of `screen` (WxH)
+    when a size is asked for."""
+    if os.environ.get("DISPLAY") and screen is None:
         return os.environ["DISPLAY"], None
     xvfb = shutil.which("Xvfb")
     if xvfb is None:
@@ -33,7 +35,7 @@ def start_display() -> tuple[str, subprocess.Popen[bytes] | None]:
             continue
         display = f":{number}"
         process = subprocess.Popen(
-            [xvfb, display, "-screen", "0", SCREEN + "x24", "-nolisten", "tcp"],
+            [xvfb, display, "-screen", "0", (screen or SCREEN) + "x24", "-nolisten", "tcp"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -1,44 +1,35 @@
 """``cabas-caisse``: the launcher and the till's commands (enroll, sync, status, resend,
-configure). Every command takes ``--data-dir DIR``."""
+configure, window). Every command takes ``--data-dir DIR``, before or after its name."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import os
-import platform
 import signal
-import subprocess
 import sys
 import threading
-import time
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import cabas
+from cabas.caisse.core import runtime as runtimes
 from cabas.caisse.core.app import NotEnrolled, TillContext
 from cabas.caisse.core.config import (
     DataDir,
     PrinterConfig,
-    TillConfig,
     default_data_dir,
     load_config,
     save_config,
 )
+from cabas.caisse.core.enrol import EnrolError, enrol
+from cabas.caisse.core.launcher import launch_newest
+from cabas.caisse.core.setup import SetupError, read_setup
 from cabas.caisse.core.store import StoreError
 from cabas.caisse.core.sync import SYNC_INTERVAL_SECONDS, SyncReport, SyncStatus
-from cabas.caisse.core.transport import HttpTransport, ServerRefused, TransportError
-from cabas.caisse.core.updater import (
-    Updater,
-    decode_public_key,
-    package_path,
-    shipped_public_key,
-    version_key,
-)
-
-# A package that exits with an error this soon after start is considered broken.
-BROKEN_START_SECONDS = 15.0
+from cabas.caisse.core.transport import ServerRefused
+from cabas.caisse.core.updater import Updater, decode_public_key
 
 
 def _print(text: str) -> None:
@@ -61,51 +52,39 @@ def _report_line(report: SyncReport) -> str:
 
 
 def cmd_enroll(args: argparse.Namespace) -> int:
-    data = DataDir(Path(args.data_dir)).ensure()
-    existing = load_config(data)
-    if existing is not None and not args.force:
-        _print(
-            f"Cette caisse est déjà rattachée à « {existing.store.name} » ({existing.server_url}). "
-            "Ajoutez --force pour la rattacher à nouveau."
-        )
-        return 1
-    public_key = args.public_key or shipped_public_key()
-    if public_key:
+    data = DataDir(Path(args.data_dir))
+    server = args.server
+    if not server:
+        runtime = runtimes.current()
         try:
-            decode_public_key(public_key)
-        except ValueError as exc:
+            setup = read_setup(runtime.archive, runtime.setup_public_key)
+        except SetupError as exc:
             _print(str(exc))
             return 2
+        if setup is None:
+            _print("Indiquez l'adresse du serveur : --server https://…")
+            return 2
+        server = setup.server_url
     try:
-        transport = HttpTransport(args.server, proxy=args.proxy)
-        answer = transport.enroll(args.code, args.name or platform.node() or "Caisse")
-    except ValueError as exc:
-        _print(str(exc))
-        return 2
-    except ServerRefused as exc:
-        _print(f"Enrôlement refusé : {exc.message}")
-        return 1
-    except TransportError as exc:
-        _print(f"Enrôlement impossible : {exc}")
-        return 1
-    # The key the till trusts for updates: given on the command line, else shipped in this
-    # package, else the one the server gives at enrolment (over the same HTTPS channel).
-    public_key = public_key or answer.package_public_key
-    config = TillConfig(
-        server_url=args.server.rstrip("/"),
-        device_id=answer.device_id,
-        token=answer.token,
-        till_name=args.name or platform.node() or "Caisse",
-        store=answer.store,
-        proxy=args.proxy,
-        public_key=public_key,
-        key_store="file" if args.no_keyring else "auto",
-    )
-    save_config(data, config)
-    _print(f"Caisse rattachée à « {answer.store.name} ». Dossier de données : {data.root}")
-    ctx = TillContext.open(data.root)
-    report = ctx.agent().run_once()
-    _print(f"Première synchronisation — {_report_line(report)}")
+        enrolled = enrol(
+            data,
+            server=server,
+            code=args.code,
+            name=args.name,
+            proxy=args.proxy,
+            public_key=args.public_key,
+            key_store="file" if args.no_keyring else "auto",
+            force=args.force,
+        )
+    except EnrolError as exc:
+        if exc.kind == "already":
+            _print(f"{exc.message} Ajoutez --force pour la rattacher à nouveau.")
+            return 1
+        _print(exc.message)
+        return 2 if exc.kind == "invalid" else 1
+    store = enrolled.config.store.name
+    _print(f"Caisse rattachée à « {store} ». Dossier de données : {data.root}")
+    _print(f"Première synchronisation — {_report_line(enrolled.report)}")
     return 0
 
 
@@ -237,10 +216,22 @@ def cmd_configure(args: argparse.Namespace) -> int:
     return 0
 
 
+def _updater(ctx: TillContext, runtime: runtimes.Runtime) -> Updater:
+    return Updater(
+        ctx.data,
+        ctx.config,
+        ctx.transport,
+        cabas.__version__,
+        platform=runtime.platform,
+        dependencies=runtime.dependencies,
+    )
+
+
 def _window(ctx: TillContext, notice: str = "") -> int:
     from cabas.caisse.ui.app import run_window
 
-    return run_window(ctx, notice=notice)
+    runtime = runtimes.current()
+    return run_window(ctx, notice=notice, updater=_updater(ctx, runtime))
 
 
 def cmd_window(args: argparse.Namespace) -> int:
@@ -250,63 +241,120 @@ def cmd_window(args: argparse.Namespace) -> int:
     return _window(ctx, notice=getattr(args, "notice", "") or "")
 
 
-def _run_package(data: DataDir, version: str, notice: str) -> int | None:
-    """Start an installed package; None when it failed at once (broken package)."""
-    path = package_path(data, version)
-    command = [sys.executable, str(path), "--data-dir", str(data.root), "window"]
-    if notice:
-        command += ["--notice", notice]
-    started = time.monotonic()
-    code = subprocess.call(command)  # noqa: S603 - our own verified package
-    if code != 0 and time.monotonic() - started < BROKEN_START_SECONDS:
-        return None
-    return code
+def _first_start(data: DataDir, runtime: runtimes.Runtime) -> bool:
+    """The first-start window: the volunteer types the enrolment code. True once enrolled."""
+    try:
+        setup = read_setup(runtime.archive, runtime.setup_public_key)
+    except SetupError as exc:
+        from cabas.caisse.ui.enrol import show_error
+
+        show_error(str(exc))
+        return False
+    from cabas.caisse.ui.enrol import run_first_start
+
+    return run_first_start(data, setup=setup, launcher=runtime.archive)
 
 
 def cmd_launch(args: argparse.Namespace) -> int:
-    """The launcher: update if a newer signed version exists, then start the till."""
+    """The launcher (a double-click on the downloaded file): the first start asks to join a
+    shop; then the newest installed version that starts opens, the update check running behind
+    its window."""
+    data = DataDir(Path(args.data_dir))
+    runtime = runtimes.current()
+    if load_config(data) is None:
+        if args.no_start or not _first_start(data, runtime):
+            if args.no_start:
+                _print("Cette caisse n'est rattachée à aucune épicerie (commande « enroll »).")
+            return 1
     ctx = _open(args)
     if ctx is None:
         return 1
-    updater = Updater(ctx.data, ctx.config, ctx.transport, cabas.__version__)
-    outcome = updater.check_and_install()
-    _print(outcome.message)
-    notice = outcome.message if (outcome.refused or outcome.installed is None) else ""
+    updater = _updater(ctx, runtime)
     if args.no_start:
-        return 0 if not outcome.refused else 3
-    current = updater.current_version()
-    if current != cabas.__version__:
-        for version in (current, ctx.config.previous_version):
-            if not version or not package_path(ctx.data, version).exists():
-                continue
-            try:
-                if version_key(version) <= version_key(cabas.__version__):
-                    continue
-            except ValueError:
-                continue
-            code = _run_package(ctx.data, version, notice)
-            if code is not None:
-                return code
-            notice = f"La version {version} n'a pas pu démarrer : version précédente lancée."
-            _print(notice)
-    return _window(ctx, notice=notice)
+        outcome = updater.check_and_install()
+        _print(outcome.message)
+        return 3 if outcome.refused else 0
+    return launch_newest(
+        ctx.data,
+        ctx.config,
+        runtime,
+        updater,
+        getattr(args, "notice", "") or "",
+        own_window=lambda notice: _window(ctx, notice=notice),
+        say=_print,
+    )
+
+
+# argparse's own words, in French (the till's command line is for French technicians).
+_ARGPARSE_FR = {
+    "usage: ": "utilisation : ",
+    "positional arguments": "arguments",
+    "options": "options",
+    "optional arguments": "options",
+    "show this help message and exit": "afficher cette aide et quitter",
+    "show program's version number and exit": "afficher la version et quitter",
+    "%(prog)s: error: %(message)s\n": "%(prog)s : erreur : %(message)s\n",
+    "the following arguments are required: %s": "arguments obligatoires manquants : %s",
+    "unrecognized arguments: %s": "arguments inconnus : %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": (
+        "choix invalide : %(value)r (choisir parmi %(choices)s)"
+    ),
+    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s : %(message)s",
+    "invalid %(type)s value: %(value)r": "valeur invalide (%(type)s) : %(value)r",
+    "expected one argument": "une valeur est attendue",
+    "expected at least one argument": "au moins une valeur est attendue",
+    "expected at most one argument": "au plus une valeur est attendue",
+    "ambiguous option: %(option)s could match %(matches)s": (
+        "option ambiguë : %(option)s peut désigner %(matches)s"
+    ),
+    "not allowed with argument %s": "incompatible avec l'argument %s",
+    "one of the arguments %s is required": "l'un des arguments %s est obligatoire",
+    "unexpected option string: %s": "option inattendue : %s",
+}
+
+
+def _french(text: str) -> str:
+    return _ARGPARSE_FR.get(text, text)
+
+
+def _french_n(singular: str, plural: str, count: int) -> str:
+    if singular == "expected %s argument":
+        return "%s valeur attendue" if count == 1 else "%s valeurs attendues"
+    return singular if count == 1 else plural
+
+
+def _global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """Options every command takes, before or after its name. On the commands themselves the
+    default is SUPPRESS, so that a value given before the command is not overwritten."""
+    default_dir = os.environ.get("CABAS_CAISSE_DATA_DIR") or str(default_data_dir())
+    parser.add_argument(
+        "--data-dir",
+        default=default_dir if defaults else argparse.SUPPRESS,
+        help="dossier des données de la caisse (par défaut : le dossier de l'utilisateur)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
+    argparse._ = _french  # type: ignore[attr-defined]
+    argparse.ngettext = _french_n  # type: ignore[attr-defined]
     parser = argparse.ArgumentParser(
         prog="cabas-caisse", description="La caisse Cabas (épiceries sociales et solidaires)."
     )
-    parser.add_argument(
-        "--data-dir",
-        default=os.environ.get("CABAS_CAISSE_DATA_DIR") or str(default_data_dir()),
-        help="dossier des données de la caisse (par défaut : le dossier de l'utilisateur)",
-    )
+    _global_options(parser, defaults=True)
     parser.add_argument("--version", action="version", version=cabas.__version__)
     parser.add_argument("--no-start", action="store_true", help="mettre à jour sans démarrer")
-    sub = parser.add_subparsers(dest="command")
+    parser.add_argument("--notice", default="", help=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", title="commandes", metavar="COMMANDE")
 
-    enroll = sub.add_parser("enroll", help="rattacher ce poste à une épicerie")
-    enroll.add_argument("--server", required=True, help="adresse du serveur, https://…")
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        found = sub.add_parser(name, help=help_text, description=help_text)
+        _global_options(found, defaults=False)
+        return found
+
+    enroll = command("enroll", "rattacher ce poste à une épicerie")
+    enroll.add_argument(
+        "--server", help="adresse du serveur, https://… (par défaut : celle du fichier téléchargé)"
+    )
     enroll.add_argument("--code", required=True, help="code d'enrôlement à usage unique")
     enroll.add_argument("--name", help="nom de cette caisse (par défaut : nom du poste)")
     enroll.add_argument("--proxy", help="proxy HTTP(S) de l'épicerie, http://hôte:port")
@@ -315,30 +363,32 @@ def build_parser() -> argparse.ArgumentParser:
     enroll.add_argument("--force", action="store_true", help="rattacher à nouveau")
     enroll.set_defaults(func=cmd_enroll)
 
-    sync = sub.add_parser("sync", help="synchroniser (toutes les 10 s, ou une fois)")
-    sync.add_argument("--once", action="store_true")
-    sync.add_argument("--interval", type=float, default=SYNC_INTERVAL_SECONDS)
+    sync = command("sync", "synchroniser (toutes les 10 s, ou une fois)")
+    sync.add_argument("--once", action="store_true", help="une seule fois")
+    sync.add_argument(
+        "--interval", type=float, default=SYNC_INTERVAL_SECONDS, help="secondes entre deux"
+    )
     sync.set_defaults(func=cmd_sync)
 
-    status = sub.add_parser("status", help="tickets en attente, refusés, dernière synchro")
+    status = command("status", "tickets en attente, refusés, dernière synchro")
     status.set_defaults(func=cmd_status)
 
-    resend = sub.add_parser("resend", help="renvoyer le journal (après une restauration)")
+    resend = command("resend", "renvoyer le journal (après une restauration)")
     resend.add_argument("--since", required=True, help="date AAAA-MM-JJ")
     resend.set_defaults(func=cmd_resend)
 
-    configure = sub.add_parser("configure", help="proxy, imprimante, clé de mise à jour")
+    configure = command("configure", "proxy, imprimante, clé de mise à jour")
     configure.add_argument("--proxy", help="proxy http://hôte:port (vide : celui du système)")
     configure.add_argument("--printer", choices=["usb", "network", "file", "none"])
     configure.add_argument("--usb-vendor", help="identifiant USB du fabricant (hex)")
     configure.add_argument("--usb-product", help="identifiant USB du produit (hex)")
-    configure.add_argument("--host")
-    configure.add_argument("--port", type=int, default=9100)
+    configure.add_argument("--host", help="adresse de l'imprimante réseau")
+    configure.add_argument("--port", type=int, default=9100, help="port de l'imprimante réseau")
     configure.add_argument("--path", help="fichier de l'imprimante, ex. /dev/usb/lp0")
-    configure.add_argument("--public-key")
+    configure.add_argument("--public-key", help="clé publique (base64) des mises à jour")
     configure.set_defaults(func=cmd_configure)
 
-    window = sub.add_parser("window", help="la fenêtre de caisse, sans mise à jour")
+    window = command("window", "la fenêtre de caisse, sans passer par le lanceur")
     window.add_argument("--notice", default="", help=argparse.SUPPRESS)
     window.set_defaults(func=cmd_window)
     return parser

@@ -276,11 +276,16 @@ LOGGING = {
 
 CABAS_DEMO_PASSWORD = env_str("CABAS_DEMO_PASSWORD")
 
-# Till packages: where `cabas build_caisse` writes them and the server finds them, and the
-# Ed25519 key that signs them (base64 of the 32 raw private bytes; outside production a key is
-# generated into var/ when unset).
+# Till packages: where `cabas build_caisse` writes them and the server finds them; the Ed25519
+# release key that signs them at build time (base64 of the 32 raw private bytes; for the build
+# machine, not the web server; outside production a key is generated into var/ when unset) and
+# its public half, which the web server needs (docs/operations.md).
 CABAS_CAISSE_DIST_DIR = Path(env_str("CABAS_CAISSE_DIST_DIR", str(BASE_DIR / "dist")))
 CABAS_PACKAGE_SIGNING_KEY = env_str("CABAS_PACKAGE_SIGNING_KEY")
+CABAS_PACKAGE_PUBLIC_KEY = env_str("CABAS_PACKAGE_PUBLIC_KEY")
+# The address tills downloaded from the Caisse page will use (default: the address the page was
+# opened at), e.g. https://cabas.example.org.
+CABAS_PUBLIC_URL = env_str("CABAS_PUBLIC_URL")
 # A snapshot cursor looks this many seconds back, so that a change committed by a transaction
 # that started before the snapshot was read is not missed by the next delta.
 CABAS_SNAPSHOT_CURSOR_MARGIN = env_int("CABAS_SNAPSHOT_CURSOR_MARGIN", 60)

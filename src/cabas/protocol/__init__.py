@@ -44,8 +44,12 @@ from cabas.protocol.errors import (
     validation_error_details,
 )
 from cabas.protocol.packages import (
+    BundleFile,
     LatestPackage,
+    SignedFile,
     package_signing_message,
+    read_setup_comment,
+    setup_comment,
     sign_package,
     verify_package_signature,
 )
@@ -117,6 +121,10 @@ __all__ = [
     "ErrorBody",
     "ErrorInfo",
     "LatestPackage",
+    "BundleFile",
+    "SignedFile",
+    "read_setup_comment",
+    "setup_comment",
     "MethodAmount",
     "PayloadInvalid",
     "Payment",

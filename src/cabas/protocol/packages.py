@@ -7,7 +7,15 @@ The signed message binds the version to the file's digest and names its purpose:
 
 where `sha256` is the lower-case hex SHA-256 of the package file. `signature` is the 64-byte
 Ed25519 signature of that message, in standard base64 with padding. The public key is 32 raw
-bytes (shipped with the till, base64 in its configuration).
+bytes (shipped with the till, base64 in its configuration). The same scheme signs the code-only
+package and each platform's bundle (`bundles`), at build time, with the release key.
+
+A bundle downloaded from the *Caisse* page carries its *setup* in the zip archive's comment: the
+server's address and the package key, signed at download time by the server's setup key (whose
+public half the bundle was built with), so that a download edited afterwards is refused:
+
+    comment   = SETUP_MAGIC + b"\n" + payload + b"\n" + base64(signature) + b"\n"
+    signature = Ed25519(SETUP_DOMAIN + b"\n" + payload)     payload: compact JSON (UTF-8)
 """
 
 from __future__ import annotations
@@ -28,13 +36,22 @@ ED25519_PUBLIC_KEY_BYTES = 32
 VERSION_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z.+!_-]{0,63}$"
 
 
-class LatestPackage(ReadModel):
-    """Answer of `GET caisse/latest`. `url` is absolute, or a path on the same server."""
+SETUP_DOMAIN = b"cabas-caisse-setup-v1"
+SETUP_MAGIC = b"CABAS-SETUP-1"
+# Platforms a bundle is built for (`windows-x86_64`, `macos-arm64`, `linux-x86_64`...).
+PLATFORM_PATTERN = r"^[a-z0-9]{1,16}-[a-z0-9_]{1,16}$"
+# Which dependencies a code-only package needs: a digest of the till's requirements.
+DEPENDENCIES_PATTERN = r"^[0-9a-f]{16,64}$"
 
-    version: Annotated[str, Field(pattern=VERSION_PATTERN)]
+
+class SignedFile(ReadModel):
+    """A file of a release: where to download it, its digest and the release key's signature of
+    (version, digest)."""
+
     url: Annotated[str, Field(min_length=1, max_length=2000)]
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
     signature: str
+    size: Annotated[int, Field(ge=0, le=2**40)] | None = None
 
     @field_validator("signature")
     @classmethod
@@ -43,8 +60,28 @@ class LatestPackage(ReadModel):
             raise ValueError("La signature doit faire 64 octets (Ed25519), encodée en base64.")
         return value
 
+
+class BundleFile(SignedFile):
+    """One platform's self-contained bundle (the code and its dependencies)."""
+
+    platform: Annotated[str, Field(pattern=PLATFORM_PATTERN)]
+
+
+class LatestPackage(SignedFile):
+    """Answer of `GET caisse/latest`: the code-only package (`url`, `sha256`, `signature`), the
+    requirements it runs with (`dependencies`) and the platform bundles, for a till whose
+    dependencies differ. `url` is absolute, or a path on the same server. Tills before 0.2
+    read only the code package's fields."""
+
+    version: Annotated[str, Field(pattern=VERSION_PATTERN)]
+    dependencies: Annotated[str, Field(pattern=DEPENDENCIES_PATTERN)] | None = None
+    bundles: Annotated[list[BundleFile], Field(max_length=32)] = []
+
     def signed_message(self) -> bytes:
         return package_signing_message(self.version, self.sha256)
+
+    def bundle_for(self, platform: str) -> BundleFile | None:
+        return next((b for b in self.bundles if b.platform == platform), None)
 
 
 def package_signing_message(version: str, sha256: str) -> bytes:
@@ -65,26 +102,68 @@ def sign_package(version: str, sha256: str, private_key: bytes) -> str:
 
     Needs `cryptography` (installed with the [server] and [caisse] extras).
     """
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    key = Ed25519PrivateKey.from_private_bytes(private_key)
-    signature = key.sign(package_signing_message(version, sha256))
-    return base64.b64encode(signature).decode("ascii")
+    return _sign(private_key, package_signing_message(version, sha256))
 
 
-def verify_package_signature(package: LatestPackage, public_key: bytes) -> bool:
-    """Whether `package.signature` is a valid signature of its version and sha256 by the
-    32-byte raw Ed25519 `public_key`. The updater must also check the downloaded file's
-    SHA-256 against `package.sha256` before installing it.
+def verify_package_signature(
+    package: LatestPackage, public_key: bytes, file: SignedFile | None = None
+) -> bool:
+    """Whether the signature of `file` (by default the code package itself) is a valid
+    signature of `package.version` and the file's sha256 by the 32-byte raw Ed25519
+    `public_key`. The updater must also check the downloaded file's SHA-256 against the
+    signed one before installing it.
 
     Needs `cryptography` (installed with the [server] and [caisse] extras).
     """
+    signed = file or package
+    message = package_signing_message(package.version, signed.sha256)
+    return _verify(public_key, signed.signature, message)
+
+
+def _verify(public_key: bytes, signature: str, message: bytes) -> bool:
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-    key = Ed25519PublicKey.from_public_bytes(public_key)
     try:
-        key.verify(decode_signature(package.signature), package.signed_message())
-    except InvalidSignature:
+        key = Ed25519PublicKey.from_public_bytes(public_key)
+        key.verify(decode_signature(signature), message)
+    except (InvalidSignature, ValueError):
         return False
     return True
+
+
+def _sign(private_key: bytes, message: bytes) -> str:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    signature = Ed25519PrivateKey.from_private_bytes(private_key).sign(message)
+    return base64.b64encode(signature).decode("ascii")
+
+
+def setup_comment(payload: bytes, private_key: bytes) -> bytes:
+    """The zip comment that carries a download's setup, signed with the server's setup key."""
+    signature = _sign(private_key, SETUP_DOMAIN + b"\n" + payload).encode("ascii")
+    return b"\n".join((SETUP_MAGIC, payload, signature, b""))
+
+
+def read_setup_comment(comment: bytes, public_key: bytes) -> bytes | None:
+    """The setup payload of a zip comment; None when there is none; ValueError (French) when
+    it is there but does not verify (the download was altered)."""
+    if not comment.startswith(SETUP_MAGIC + b"\n"):
+        return None
+    parts = comment.split(b"\n")
+    if len(parts) != 4 or parts[3] != b"":
+        raise ValueError("Les réglages de ce fichier de caisse sont illisibles.")
+    payload, signature = parts[1], parts[2]
+    try:
+        signature_text = signature.decode("ascii")
+    except UnicodeDecodeError:
+        signature_text = ""
+    if not signature_text or not _verify(
+        public_key, signature_text, SETUP_DOMAIN + b"\n" + payload
+    ):
+        raise ValueError(
+            "Ce fichier de caisse a été modifié après son téléchargement : l'adresse du serveur "
+            "qu'il contient n'est pas fiable. Téléchargez à nouveau la caisse depuis la page "
+            "« Caisse » de la gestion."
+        )
+    return payload

@@ -131,7 +131,15 @@ class TillConfig(BaseModel):
     public_key: str | None = None
     """Base64 of the 32-byte Ed25519 key that signs till packages."""
     installed_version: str | None = None
+    installed_file: str | None = None
+    """The file of the installed version in ``versions/`` (a code package or a bundle)."""
     previous_version: str | None = None
+    previous_file: str | None = None
+    good_version: str | None = None
+    """The newest version that has opened its window once: kept until a newer one has."""
+    good_file: str | None = None
+    broken_versions: list[str] = []
+    """Versions that failed to start: not started nor installed again."""
     printer: PrinterConfig | None = None
     key_store: Literal["auto", "file"] = "auto"
     timeout_seconds: float = 20.0

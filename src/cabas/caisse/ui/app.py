@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
+import time
 import tkinter as tk
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -21,11 +22,14 @@ from tkinter import font as tkfont
 from tkinter import ttk
 from typing import Any
 
+import cabas
 from cabas.caisse.core.app import TillContext
 from cabas.caisse.core.catalog import Catalog
+from cabas.caisse.core.launcher import signal_ready
 from cabas.caisse.core.receipt import METHOD_LABELS, Receipt
 from cabas.caisse.core.sync import SyncAgent, SyncReport, SyncStatus
 from cabas.caisse.core.till import CartSummary, StatusInfo, Till
+from cabas.caisse.core.updater import Updater
 from cabas.caisse.core.view import Level
 from cabas.protocol import (
     PAYMENT_METHODS,
@@ -1001,6 +1005,9 @@ class TillWindow:
                     self.till.update_link(report.state, last, report.message)
                     for problem in report.problems:
                         self.show_message(problem, "error")
+                elif kind == "message":
+                    text, level = payload
+                    self.show_message(text, level)
                 elif kind == "catalog":
                     catalog, generated_at = payload
                     self.till.replace_catalog(catalog, generated_at, datetime.now(UTC))
@@ -1019,12 +1026,51 @@ class TillWindow:
 
 
 def run_window(
-    ctx: TillContext, *, notice: str = "", on_ready: Callable[[TillWindow], None] | None = None
+    ctx: TillContext,
+    *,
+    notice: str = "",
+    on_ready: Callable[[TillWindow], None] | None = None,
+    updater: Updater | None = None,
 ) -> int:
-    """Open the till window from local data, start the sync agent, run until closed."""
+    """Open the till window from local data, start the sync agent and (behind the window,
+    whatever the network does) the update check, run until closed."""
     window = TillWindow(ctx, notice=notice)
     window.start_sync()
-    if on_ready is not None:
-        window.root.after_idle(lambda: on_ready(window))
+
+    def ready() -> None:
+        signal_ready(cabas.__version__)
+        if updater is not None:
+            start_update_check(
+                updater, lambda text, level: window.events.put(("message", (text, level)))
+            )
+        if on_ready is not None:
+            on_ready(window)
+
+    window.root.after_idle(ready)
     window.root.mainloop()
     return 0
+
+
+UPDATE_RETRY_SECONDS = (60.0, 300.0, 1800.0)
+
+
+def start_update_check(updater: Updater, say: Callable[[str, Level], None]) -> threading.Thread:
+    """Check for an update in a thread; a download that fails is tried again later. Only news
+    worth a cashier's attention is shown: an installed version, a refused one."""
+
+    def run() -> None:
+        for delay in (0.0, *UPDATE_RETRY_SECONDS):
+            time.sleep(delay)
+            outcome = updater.check_and_install()
+            if outcome.installed:
+                say(outcome.message, "info")
+                return
+            if outcome.refused:
+                say(outcome.message, "error")
+                return
+            if not outcome.message.startswith(("Mise à jour impossible", "Mise à jour non")):
+                return
+
+    thread = threading.Thread(target=run, name="cabas-update", daemon=True)
+    thread.start()
+    return thread

@@ -21,7 +21,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from cabas import __version__
 from cabas.gestion.core.throttle import throttle_hit
-from cabas.gestion.pos import packages
+from cabas.gestion.pos import keys, packages
 from cabas.gestion.pos.auth import DeviceBearer, request_device
 from cabas.gestion.pos.services import EnrollmentRefused, cash_session_report, device_enroll
 from cabas.gestion.pos.snapshot_cache import snapshot_body
@@ -29,6 +29,7 @@ from cabas.gestion.sales.intake import ticket_batch_ingest
 from cabas.protocol import (
     ERROR_HTTP_STATUS,
     MAX_TICKETS_PER_BATCH,
+    BundleFile,
     CashSessionInvalid,
     CashSessionReport,
     CashSessionResult,
@@ -254,7 +255,7 @@ def enroll(request: HttpRequest, payload: EnrollRequest) -> Any:
         device_id=str(enrolled.device.pk),
         token=enrolled.token,
         store=StoreInfo(slug=store.slug, name=store.name, timezone=store.timezone),
-        package_public_key=packages.public_key_b64(),
+        package_public_key=keys.public_key_b64(),
     )
 
 
@@ -325,50 +326,83 @@ def send_tickets(request: HttpRequest, payload: TicketBatch) -> Any:
 @api.get(
     "caisse/latest",
     response={200: LatestPackage, 401: ErrorBody, 404: ErrorBody},
-    summary="The newest signed till package",
+    summary="The newest signed release: the code package and the platform bundles",
     operation_id="latest_package",
 )
 def latest_package(request: HttpRequest) -> Any:
-    info = packages.latest_package()
-    if info is None:
+    release = packages.latest_release()
+    if release is None:
         return 404, error_body("not_found", "Aucun paquet de caisse n'est disponible.")
-    url = request.build_absolute_uri(
-        reverse(f"{API_NAMESPACE}:package_file", kwargs={"version": info.version})
-    )
+
+    def url(file: packages.PackageFile) -> str:
+        return request.build_absolute_uri(
+            reverse(f"{API_NAMESPACE}:package_download", kwargs={"name": file.name})
+        )
+
+    code = release.code
     return 200, LatestPackage(
-        version=info.version, url=url, sha256=info.sha256, signature=info.signature
+        version=release.version,
+        url=url(code),
+        sha256=code.sha256,
+        signature=code.signature,
+        size=code.size,
+        dependencies=release.dependencies,
+        bundles=[
+            BundleFile(
+                platform=slug, url=url(f), sha256=f.sha256, signature=f.signature, size=f.size
+            )
+            for slug, f in release.bundles.items()
+        ],
     )
+
+
+_PACKAGE_FILE = {
+    "responses": {
+        "200": {
+            "description": "The package (a Python zip application)",
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    }
+}
+
+
+def _package_response(file: packages.PackageFile | None) -> Any:
+    if file is None:
+        return 404, error_body("not_found", "Ce paquet de caisse n'existe pas.")
+    response = FileResponse(
+        file.path.open("rb"),
+        as_attachment=True,
+        filename=file.name,
+        content_type="application/octet-stream",
+    )
+    response["X-Cabas-Sha256"] = file.sha256
+    return response
+
+
+@api.get(
+    "caisse/paquets/{name}",
+    response={200: None, 401: ErrorBody, 404: ErrorBody},
+    summary="Download a file of a release (code package or bundle)",
+    operation_id="package_download",
+    url_name="package_download",
+    openapi_extra=_PACKAGE_FILE,
+)
+def package_download(request: HttpRequest, name: str) -> Any:
+    return _package_response(packages.find_file(name))
 
 
 @api.get(
     "caisse/{version}.pyz",
     response={200: None, 401: ErrorBody, 404: ErrorBody},
-    summary="Download a till package",
+    summary="Download a code package (the address tills before 0.2 use)",
     operation_id="package_file",
     url_name="package_file",
-    openapi_extra={
-        "responses": {
-            "200": {
-                "description": "The package (a Python zip application)",
-                "content": {
-                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-                },
-            }
-        }
-    },
+    openapi_extra=_PACKAGE_FILE,
 )
 def package_file(request: HttpRequest, version: str) -> Any:
-    info = packages.find_package(version)
-    if info is None:
-        return 404, error_body("not_found", "Ce paquet de caisse n'existe pas.")
-    response = FileResponse(
-        info.path.open("rb"),
-        as_attachment=True,
-        filename=info.path.name,
-        content_type="application/octet-stream",
-    )
-    response["X-Cabas-Sha256"] = info.sha256
-    return response
+    return _package_response(packages.find_file(packages.code_package_name(version)))
 
 
 def api_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:

@@ -1,5 +1,7 @@
-"""Till packages: building `dist/cabas-caisse-<version>.pyz` from the source tree, the server's
-Ed25519 signing key, and the newest package the server offers (`GET caisse/latest`).
+"""The till packages this server offers: the releases `cabas build_caisse` left in the dist
+folder (see `release`), each file served only while it matches the digest and the release key's
+signature written at build time; the platforms a bundle exists for, and which one a visitor's
+browser runs on.
 
 The signature scheme is `cabas.protocol.packages` (shared with the till's updater).
 """
@@ -7,94 +9,139 @@ The signature scheme is `cabas.protocol.packages` (shared with the till's update
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
-import os
+import json
+import logging
 import re
-import shutil
-import tempfile
-import threading
-import zipapp
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 
-from cabas.protocol.packages import VERSION_PATTERN, sign_package
+from cabas.gestion.pos.keys import public_key_b64
+from cabas.protocol.packages import VERSION_PATTERN, package_signing_message
+
+logger = logging.getLogger(__name__)
 
 PACKAGE_PREFIX = "cabas-caisse-"
-PACKAGE_SUFFIX = ".pyz"
-# What the till's package carries: its own code and what it shares with the server.
-PACKAGE_MODULES = ("cabas/caisse", "cabas/protocol", "cabas/rules")
-# Inside the package: the base64 public key the updater trusts for the next versions.
-PUBLIC_KEY_MEMBER = "cabas/caisse/package_public_key.txt"
-MAX_PACKAGE_BYTES = 1024 * 1024
+MAX_CODE_PACKAGE_BYTES = 1024 * 1024
 _VERSION = re.compile(VERSION_PATTERN)
-_FILE = re.compile(rf"^{re.escape(PACKAGE_PREFIX)}(?P<version>.+){re.escape(PACKAGE_SUFFIX)}$")
+_MANIFEST = re.compile(rf"^{re.escape(PACKAGE_PREFIX)}(?P<version>.+)\.json$")
 
 
-def _raw_private_key(key: Ed25519PrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.Raw,
-        serialization.PrivateFormat.Raw,
-        serialization.NoEncryption(),
-    )
+@dataclass(frozen=True)
+class Platform:
+    slug: str
+    label: str
+    system: str  # "windows", "macos" or "linux": what the Caisse page matches a browser to
+    uv_platform: str
+    suffix: str
+    extract_root: str
+    """Where shiv extracts the dependencies at the first start: the user's data folder."""
+    wheel_platforms: tuple[str, ...]
+    """Platform tags a binary wheel of this bundle may carry (prefixes)."""
+    extension_marks: tuple[str, ...]
+    """What every binary module's file name of this platform contains."""
 
 
-_key_lock = threading.Lock()
+PLATFORMS: dict[str, Platform] = {
+    p.slug: p
+    for p in (
+        Platform(
+            "windows-x86_64",
+            "Windows (64 bits)",
+            "windows",
+            "x86_64-pc-windows-msvc",
+            ".pyzw",
+            "~/AppData/Local/Cabas/paquets",
+            ("win_amd64",),
+            ("win_amd64", ".pyd"),
+        ),
+        Platform(
+            "macos-arm64",
+            "macOS (puce Apple M1, M2…)",
+            "macos",
+            "aarch64-apple-darwin",
+            ".pyz",
+            "~/Library/Application Support/Cabas/paquets",
+            ("macosx_",),
+            ("darwin", ".dylib"),
+        ),
+        Platform(
+            "macos-x86_64",
+            "macOS (processeur Intel)",
+            "macos",
+            "x86_64-apple-darwin",
+            ".pyz",
+            "~/Library/Application Support/Cabas/paquets",
+            ("macosx_",),
+            ("darwin", ".dylib"),
+        ),
+        Platform(
+            "linux-x86_64",
+            "Linux (64 bits, PC)",
+            "linux",
+            "x86_64-manylinux_2_28",
+            ".pyz",
+            "~/.local/share/Cabas/paquets",
+            ("manylinux", "musllinux"),
+            ("x86_64", "x86-64", "amd64"),
+        ),
+        Platform(
+            "linux-aarch64",
+            "Linux (ARM 64 bits, Raspberry Pi 4 et 5)",
+            "linux",
+            "aarch64-manylinux_2_28",
+            ".pyz",
+            "~/.local/share/Cabas/paquets",
+            ("manylinux", "musllinux"),
+            ("aarch64",),
+        ),
+    )  # fmt: skip
+}
 
 
-def signing_key() -> bytes:
-    """The 32-byte raw Ed25519 private key: `CABAS_PACKAGE_SIGNING_KEY` (base64), else (outside
-    production) a key generated once into var/."""
-    configured = settings.CABAS_PACKAGE_SIGNING_KEY
-    if configured:
-        try:
-            raw = base64.b64decode(configured, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise ImproperlyConfigured("CABAS_PACKAGE_SIGNING_KEY must be base64") from exc
-        if len(raw) != 32:
-            raise ImproperlyConfigured("CABAS_PACKAGE_SIGNING_KEY must hold 32 raw bytes")
-        return raw
-    if settings.PRODUCTION:
-        raise ImproperlyConfigured("CABAS_PACKAGE_SIGNING_KEY must be set in production")
-    path = Path(settings.VAR_DIR) / "package-signing-key"
-    with _key_lock:
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            encoded = base64.b64encode(_raw_private_key(Ed25519PrivateKey.generate()))
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(encoded + b"\n")
-        return base64.b64decode(path.read_bytes().strip())
+def code_package_name(version: str) -> str:
+    return f"{PACKAGE_PREFIX}{version}.pyz"
 
 
-def public_key_b64() -> str:
-    """The base64 raw public key that tills trust (shown on the Caisse page, sent at enrolment
-    and shipped inside every package)."""
-    key = Ed25519PrivateKey.from_private_bytes(signing_key()).public_key()
-    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return base64.b64encode(raw).decode("ascii")
+def bundle_name(version: str, platform: Platform) -> str:
+    return f"{PACKAGE_PREFIX}{version}-{platform.slug}{platform.suffix}"
+
+
+def manifest_path(folder: Path, version: str) -> Path:
+    return folder / f"{PACKAGE_PREFIX}{version}.json"
 
 
 def dist_dir() -> Path:
     return Path(settings.CABAS_CAISSE_DIST_DIR)
 
 
-def package_name(version: str) -> str:
-    return f"{PACKAGE_PREFIX}{version}{PACKAGE_SUFFIX}"
-
-
 @dataclass(frozen=True)
-class PackageInfo:
+class PackageFile:
     version: str
     path: Path
+    kind: str
+    platform: Platform | None
     sha256: str
     signature: str
     size: int
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+@dataclass(frozen=True)
+class Release:
+    version: str
+    dependencies: str | None
+    code: PackageFile
+    bundles: dict[str, PackageFile] = field(default_factory=dict)
+
+    def bundle_for(self, slug: str) -> PackageFile | None:
+        return self.bundles.get(slug)
 
 
 def _version_key(version: str) -> tuple[tuple[int, int | str], ...]:
@@ -102,91 +149,169 @@ def _version_key(version: str) -> tuple[tuple[int, int | str], ...]:
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
+_digests: dict[tuple[str, int, int, int, int], str] = {}
 
 
-_cache: dict[tuple[str, int, int, str], PackageInfo] = {}
-
-
-def package_info(path: Path, version: str) -> PackageInfo:
-    """Digest and signature of a package file (cached while the file does not change)."""
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file, read again whenever it may have changed (size, times, inode)."""
     stat = path.stat()
-    key = (str(path), stat.st_mtime_ns, stat.st_size, public_key_b64())
-    info = _cache.get(key)
-    if info is None:
-        sha = _sha256(path)
-        info = PackageInfo(
-            version, path, sha, sign_package(version, sha, signing_key()), stat.st_size
+    key = (str(path), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+    digest = _digests.get(key)
+    if digest is None:
+        sha = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 16), b""):
+                sha.update(block)
+        digest = _digests[key] = sha.hexdigest()
+    return digest
+
+
+def _signature_holds(version: str, sha256: str, signature: str, public_key: bytes) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(
+            base64.b64decode(signature, validate=True), package_signing_message(version, sha256)
         )
-        _cache[key] = info
-    return info
+    except (InvalidSignature, ValueError):
+        return False
+    return True
 
 
-def available_packages() -> dict[str, Path]:
-    """Version -> file of every package in the dist folder."""
-    found: dict[str, Path] = {}
+def _checked(folder: Path, version: str, entry: dict[str, object]) -> PackageFile | None:
+    """The file of a manifest entry, if it is there, unchanged and signed by the release key."""
+    name = str(entry.get("name", ""))
+    if "/" in name or "\\" in name or not name.startswith(PACKAGE_PREFIX):
+        return None
+    path = folder / name
+    sha256, signature = str(entry.get("sha256", "")), str(entry.get("signature", ""))
+    if not path.is_file():
+        return None
+    if file_digest(path) != sha256:
+        logger.error("till package %s does not match its digest: not served", path)
+        return None
+    if not _signature_holds(version, sha256, signature, base64.b64decode(public_key_b64())):
+        logger.error("till package %s is not signed by the release key: not served", path)
+        return None
+    slug = entry.get("platform")
+    platform = PLATFORMS.get(str(slug)) if slug else None
+    kind = "bundle" if platform else "code"
+    return PackageFile(version, path, kind, platform, sha256, signature, path.stat().st_size)
+
+
+def read_release(folder: Path, version: str) -> Release | None:
+    """A version's release, with only the files that check out; None without a code package."""
+    try:
+        manifest = json.loads(manifest_path(folder, version).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or manifest.get("version") != version:
+        return None
+    code, bundles = None, {}
+    for entry in manifest.get("files", []):
+        if not isinstance(entry, dict):
+            continue
+        checked = _checked(folder, version, entry)
+        if checked is None:
+            continue
+        if checked.platform is not None:
+            bundles[checked.platform.slug] = checked
+        elif entry.get("kind") == "code":
+            code = checked
+    if code is None:
+        return None
+    dependencies = manifest.get("dependencies")
+    return Release(version, str(dependencies) if dependencies else None, code, bundles)
+
+
+def available_versions() -> list[str]:
+    """Every version with a manifest in the dist folder, newest first."""
     folder = dist_dir()
     if not folder.is_dir():
-        return found
+        return []
+    found = []
     for entry in folder.iterdir():
-        match = _FILE.match(entry.name)
-        if match and entry.is_file() and _VERSION.match(match.group("version")):
-            found[match.group("version")] = entry
-    return found
+        match = _MANIFEST.match(entry.name)
+        if match and _VERSION.match(match.group("version")):
+            found.append(match.group("version"))
+    return sorted(found, key=_version_key, reverse=True)
 
 
-def latest_package() -> PackageInfo | None:
-    """The newest package in the dist folder, signed with this server's key; None if none."""
-    packages = available_packages()
-    if not packages:
+def latest_release() -> Release | None:
+    """The newest release whose code package checks out; None if none."""
+    for version in available_versions():
+        release = read_release(dist_dir(), version)
+        if release is not None:
+            return release
+    return None
+
+
+def find_file(name: str) -> PackageFile | None:
+    """A file of any release, by its name, if it checks out."""
+    for version in available_versions():
+        prefix = f"{PACKAGE_PREFIX}{version}"
+        if name == f"{prefix}.pyz" or name.startswith(f"{prefix}-"):
+            release = read_release(dist_dir(), version)
+            if release is None:
+                continue
+            for candidate in (release.code, *release.bundles.values()):
+                if candidate.name == name:
+                    return candidate
+    return None
+
+
+_SYSTEMS = (
+    ("windows", re.compile(r"Windows NT|Win64|Windows", re.IGNORECASE)),
+    ("macos", re.compile(r"Macintosh|Mac OS X", re.IGNORECASE)),
+    ("linux", re.compile(r"Linux|X11|CrOS", re.IGNORECASE)),
+)
+
+
+def platform_of(user_agent: str) -> Platform | None:
+    """The bundle a browser's User-Agent most likely wants (None for phones and the unknown).
+    A Mac's browser does not tell Apple chips from Intel ones: Apple chips are the default."""
+    if re.search(r"Android|iPhone|iPad", user_agent, re.IGNORECASE):
         return None
-    version = max(packages, key=_version_key)
-    return package_info(packages[version], version)
+    for system, pattern in _SYSTEMS:
+        if pattern.search(user_agent):
+            if system == "windows":
+                return PLATFORMS["windows-x86_64"]
+            if system == "macos":
+                return PLATFORMS["macos-arm64"]
+            if re.search(r"aarch64|arm64", user_agent, re.IGNORECASE):
+                return PLATFORMS["linux-aarch64"]
+            return PLATFORMS["linux-x86_64"]
+    return None
 
 
-def find_package(version: str) -> PackageInfo | None:
-    path = available_packages().get(version)
-    return None if path is None else package_info(path, version)
+_EOCD = b"PK\x05\x06"
+_EOCD_SIZE = 22
+_CHUNK = 1 << 16
 
 
-def build_package(*, source_root: Path, version: str, output_dir: Path) -> PackageInfo:
-    """Build `cabas-caisse-<version>.pyz` from `source_root` (the folder holding `cabas/`) with
-    zipapp: the till's code, the protocol, the rules, the public key, and a __main__ that runs
-    `cabas.caisse.cli:main`. Raises ValueError when the tree is incomplete or too large."""
-    if not _VERSION.match(version):
-        raise ValueError(f"invalid version: {version!r}")
-    missing = [m for m in PACKAGE_MODULES if not (source_root / m).is_dir()]
-    if missing:
-        raise ValueError(f"missing from the source tree: {', '.join(missing)}")
-    output_dir.mkdir(parents=True, exist_ok=True)
-    target = output_dir / package_name(version)
-    temporary = output_dir / f".{target.name}.tmp"
-    with tempfile.TemporaryDirectory() as staging_name:
-        staging = Path(staging_name)
-        (staging / "cabas").mkdir()
-        shutil.copy2(source_root / "cabas" / "__init__.py", staging / "cabas" / "__init__.py")
-        for module in PACKAGE_MODULES:
-            shutil.copytree(
-                source_root / module,
-                staging / module,
-                ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo"),
-            )
-        (staging / PUBLIC_KEY_MEMBER).write_text(public_key_b64() + "\n", encoding="ascii")
-        zipapp.create_archive(
-            staging,
-            temporary,
-            interpreter="/usr/bin/env python3",
-            main="cabas.caisse.cli:main",
-            compressed=True,
-        )
-    size = temporary.stat().st_size
-    if size > MAX_PACKAGE_BYTES:
-        temporary.unlink()
-        raise ValueError(f"package too large: {size} bytes (at most {MAX_PACKAGE_BYTES})")
-    os.replace(temporary, target)
-    return package_info(target, version)
+def with_setup(file: PackageFile, comment: bytes) -> tuple[int, Iterator[bytes]]:
+    """The bytes of a bundle with `comment` as its zip archive's comment (the download's signed
+    setup), streamed; and their length. ValueError when the file is not a zip without comment
+    (as the build makes them)."""
+    size = file.path.stat().st_size
+    with file.path.open("rb") as handle:
+        handle.seek(size - _EOCD_SIZE)
+        tail = handle.read(_EOCD_SIZE)
+    if len(tail) != _EOCD_SIZE or not tail.startswith(_EOCD) or tail[-2:] != b"\x00\x00":
+        raise ValueError(f"{file.name} does not end with a zip directory without comment")
+    if len(comment) > 0xFFFF:
+        raise ValueError("setup too long for a zip comment")
+
+    def chunks() -> Iterator[bytes]:
+        remaining = size - 2
+        with file.path.open("rb") as handle:
+            while remaining > 0:
+                block = handle.read(min(_CHUNK, remaining))
+                if not block:
+                    raise OSError(f"{file.name} shrank while it was sent")
+                remaining -= len(block)
+                yield block
+        yield len(comment).to_bytes(2, "little") + comment
+
+    return size + len(comment), chunks()

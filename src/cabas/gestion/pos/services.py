@@ -4,6 +4,7 @@ the contact a till reports, and the cash sessions tills send."""
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,6 +17,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from cabas.gestion.audit.services import audit_record
+from cabas.gestion.pos import keys
 from cabas.gestion.pos.models import CashierProfile, CashSession, Device, EnrollmentCode
 from cabas.gestion.stores.models import Membership, Store
 from cabas.protocol import (
@@ -26,6 +28,7 @@ from cabas.protocol import (
     error_info,
 )
 from cabas.protocol.canonical import canonical_value
+from cabas.protocol.packages import setup_comment
 from cabas.rules.pins import hash_pin
 
 CODE_VALIDITY = timedelta(hours=24)
@@ -271,3 +274,16 @@ def cash_session_report(*, device: Device, report: CashSessionReport) -> CashSes
 
 def _conflict(ident: str) -> CashSessionResult:
     return CashSessionResult(id=ident, status="rejected", error=error_info("id_conflict"))
+
+
+def download_setup(*, server_url: str, store: Store) -> bytes:
+    """The signed setup written into a bundle downloaded from the Caisse page: this server's
+    address and the package key (docs/protocol.md, « Réglages du fichier téléchargé »)."""
+    payload = {
+        "server_url": server_url,
+        "package_public_key": keys.public_key_b64(),
+        "store_name": store.name,
+        "issued_at": timezone.now().isoformat(timespec="seconds"),
+    }
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return setup_comment(text, keys.setup_key())

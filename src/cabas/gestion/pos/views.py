@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cabas.gestion.pos import packages, services
+from cabas.gestion.pos import keys, packages, services
 from cabas.gestion.pos.forms import CashierPinForm, DeviceRenameForm
 from cabas.gestion.pos.models import Device
 from cabas.gestion.pos.selectors import (
@@ -22,18 +25,30 @@ from cabas.gestion.stores.models import Membership
 from cabas.gestion.stores.permissions import Perm
 
 
+def _server_url(request: StoreRequest) -> str:
+    return settings.CABAS_PUBLIC_URL.rstrip("/") or request.build_absolute_uri("/").rstrip("/")
+
+
 def _home_context(request: StoreRequest) -> dict[str, object]:
     can_manage = request.membership.has_perm(Perm.TILL_MANAGE)
+    release = packages.latest_release()
+    detected = packages.platform_of(request.headers.get("User-Agent", ""))
+    bundles = list(release.bundles.values()) if release else []
+    # The visitor's system first, then the others in the table's order.
+    order = list(packages.PLATFORMS)
+    bundles.sort(key=lambda f: (f.platform != detected, order.index(f.platform.slug)))  # type: ignore[union-attr]
     context: dict[str, object] = {
         "section": "pos",
-        "package": packages.latest_package(),
-        "server_url": request.build_absolute_uri("/").rstrip("/"),
+        "release": release,
+        "bundles": bundles,
+        "detected": detected if any(f.platform == detected for f in bundles) else None,
+        "server_url": _server_url(request),
         "can_manage": can_manage,
     }
     if can_manage:
         context["devices"] = list(store_devices(request.store))
         context["codes"] = list(store_pending_codes(request.store))
-        context["public_key"] = packages.public_key_b64()
+        context["public_key"] = keys.public_key_b64()
     return context
 
 
@@ -43,17 +58,31 @@ def home(request: StoreRequest) -> HttpResponse:
 
 
 @store_view(Perm.TILL_USE)
-def download(request: StoreRequest) -> HttpResponse | FileResponse:
-    info = packages.latest_package()
-    if info is None:
+def download(request: StoreRequest) -> HttpResponseBase:
+    """The till to put on a computer: a platform's bundle, its setup (this server's address,
+    signed) written into it; or the code-only package for technicians."""
+    release = packages.latest_release()
+    if release is None:
         messages.error(request, _("Aucune version de la caisse n'est disponible sur ce serveur."))
         return redirect("pos:home")
-    return FileResponse(
-        info.path.open("rb"),
-        as_attachment=True,
-        filename=info.path.name,
-        content_type="application/octet-stream",
-    )
+    slug = request.GET.get("plateforme", "")
+    if not slug:
+        return FileResponse(
+            release.code.path.open("rb"),
+            as_attachment=True,
+            filename=release.code.name,
+            content_type="application/octet-stream",
+        )
+    bundle = release.bundle_for(slug)
+    if bundle is None:
+        messages.error(request, _("Cette version de la caisse n'existe pas pour ce système."))
+        return redirect("pos:home")
+    comment = services.download_setup(server_url=_server_url(request), store=request.store)
+    size, chunks = packages.with_setup(bundle, comment)
+    response = StreamingHttpResponse(chunks, content_type="application/octet-stream")
+    response["Content-Length"] = str(size)
+    response["Content-Disposition"] = content_disposition_header(True, bundle.name) or ""
+    return response
 
 
 @store_view(Perm.TILL_MANAGE)
