@@ -13,22 +13,25 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.server: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[server,caisse]'
+	$(BIN)/pip install --quiet -e '.[server,caisse,release]'
 	@touch $@
 
 $(VENV)/.dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[server,caisse,postgres,dev]'
+	$(BIN)/pip install --quiet -e '.[server,caisse,release,postgres,dev]'
 	@touch $@ $(VENV)/.server
 
 run: $(VENV)/.server
 	$(BIN)/cabas migrate --noinput
 	$(BIN)/cabas demo --password '$(DEMO_PASSWORD)'
-	@$(BIN)/cabas build_caisse >/dev/null  # the till package the Caisse page offers
+	@echo "La caisse pour cet ordinateur (la première fois, une minute : ses bibliothèques sont téléchargées)…"
+	@$(BIN)/cabas build_caisse --host-platform --if-changed >/dev/null \
+	  || $(BIN)/cabas build_caisse --code-only >/dev/null  # what the Caisse page offers
 	@echo ""
 	@echo "La gestion : http://$(HOST)/  (Ctrl+C pour arrêter)"
 	$(BIN)/cabas runserver $(HOST)
 
 test: $(VENV)/.dev
+	$(BIN)/cabas build_caisse --fetch-only >/dev/null  # the bundles' wheels, for the tests
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
@@ -47,7 +50,8 @@ faults: $(VENV)/.dev
 	    tests/faults $(PYTEST_ARGS) || exit 1; \
 	done
 
-# The till package, signed with CABAS_PACKAGE_SIGNING_KEY (or the development key in var/).
+# The till's release, signed with CABAS_PACKAGE_SIGNING_KEY (or the development key in var/):
+# the code package and one bundle per platform, into dist/ (docs/caisse.md).
 caisse: $(VENV)/.server
 	$(BIN)/cabas build_caisse
 

@@ -4,7 +4,6 @@ kept in build/test-bundles between the suite's runs on the three databases."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -18,10 +17,11 @@ from cabas.gestion.pos.release import (
     BuiltFile,
     build_bundle,
     build_code_package,
+    dependencies_digest,
     fetch_sites,
+    source_digest,
     till_requirements,
     write_manifest,
-    dependencies_digest,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,14 +31,7 @@ SOURCE = Path(cabas.__file__).parent.parent
 
 
 def _source_digest() -> str:
-    digest = hashlib.sha256()
-    for module in ("caisse", "protocol", "rules"):
-        for path in sorted((SOURCE / "cabas" / module).rglob("*.py")):
-            digest.update(path.relative_to(SOURCE).as_posix().encode())
-            digest.update(path.read_bytes())
-    digest.update((SOURCE / "cabas" / "__init__.py").read_bytes())
-    digest.update(keys.public_key_b64().encode() + keys.setup_public_key_b64().encode())
-    return digest.hexdigest()[:16]
+    return source_digest(SOURCE, keys.public_key_b64(), keys.setup_public_key_b64())
 
 
 def sites_for(slug: str) -> dict[str, Path]:

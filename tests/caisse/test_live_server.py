@@ -183,7 +183,7 @@ def test_the_agent_killed_at_random_moments_loses_nothing_and_stores_nothing_twi
 def test_updates_from_the_server_tampered_or_older_are_refused(
     enrolled, shop, network, settings, tmp_path
 ):
-    from cabas.gestion.pos.packages import build_package
+    from cabas.gestion.pos.release import build_package
 
     settings.CABAS_CAISSE_DIST_DIR = tmp_path / "dist"
     source = Path(cabas.__file__).resolve().parents[1]

@@ -39,6 +39,7 @@ from pathlib import Path
 from cabas.gestion.pos.packages import (
     MAX_CODE_PACKAGE_BYTES,
     PLATFORMS,
+    PackageFile,
     Platform,
     bundle_name,
     code_package_name,
@@ -99,6 +100,49 @@ def dependencies_digest(requirements: Iterable[str]) -> str:
     whose requirements did not change is offered as code only."""
     text = "\n".join(sorted(r.replace(" ", "").lower() for r in requirements))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def source_digest(source_root: Path, *keys: str) -> str:
+    """A digest of the till's source files (and of the keys a build embeds): a release built
+    from the same digest need not be built again."""
+    digest = hashlib.sha256()
+    paths = [source_root / "cabas" / "__init__.py"]
+    for module in PACKAGE_MODULES:
+        paths += sorted((source_root / module).rglob("*.py"))
+    for path in paths:
+        digest.update(path.relative_to(source_root).as_posix().encode())
+        digest.update(path.read_bytes())
+    for key in keys:
+        digest.update(key.encode())
+    return digest.hexdigest()[:16]
+
+
+def host_platform() -> Platform | None:
+    """The platform of the machine this runs on, if a bundle is built for it."""
+    import platform as _platform
+
+    machine = _platform.machine().lower()
+    arch = {"amd64": "x86_64", "x86_64": "x86_64", "arm64": "aarch64", "aarch64": "aarch64"}
+    system = {"win32": "windows", "darwin": "macos"}.get(sys.platform, "linux")
+    cpu = arch.get(machine, machine)
+    if system == "macos" and cpu == "aarch64":
+        cpu = "arm64"
+    return PLATFORMS.get(f"{system}-{cpu}")
+
+
+def is_built(output_dir: Path, version: str, digest: str, platforms: Sequence[Platform]) -> bool:
+    """Whether the release in `output_dir` was built from `digest` with these bundles."""
+    try:
+        manifest = json.loads(manifest_path(output_dir, version).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    names = {str(entry.get("name")) for entry in manifest.get("files", [])}
+    wanted = {code_package_name(version)} | {bundle_name(version, p) for p in platforms}
+    return (
+        manifest.get("source") == digest
+        and wanted <= names
+        and all((output_dir / name).is_file() for name in wanted)
+    )
 
 
 def sha256_of(path: Path) -> str:
@@ -177,12 +221,17 @@ def _uv(*args: str) -> None:
         raise ValueError(f"uv {' '.join(args[:2])} failed:\n{result.stderr.strip()[-2000:]}")
 
 
+def canonical_name(name: str) -> str:
+    """A distribution's name as PEP 503 compares them (`jaraco.classes` = `jaraco-classes`)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def _pins(lock: Path) -> dict[str, str]:
     pins = {}
     for line in lock.read_text(encoding="utf-8").splitlines():
         match = _PIN.match(line.strip())
         if match:
-            pins[match.group(1).lower().replace("_", "-")] = match.group(2)
+            pins[canonical_name(match.group(1))] = match.group(2)
     return pins
 
 
@@ -240,14 +289,23 @@ def _wheel_tags(site: Path) -> dict[str, dict[str, object]]:
             for line in wheel.read_text(encoding="utf-8").splitlines()
             if line.startswith("Tag:")
         ]
-        found[meta["Name"].lower().replace("_", "-")] = {"version": meta["Version"], "tags": tags}
+        found[canonical_name(meta["Name"])] = {"version": meta["Version"], "tags": tags}
     return found
+
+
+_BINARY = (".so", ".pyd", ".dylib", ".dll")
 
 
 def _merge_sites(sites: dict[str, Path], staging: Path) -> dict[str, dict[str, object]]:
     """Copy every site into `staging` (one site-packages) and describe what came from where.
-    A file present in two sites must be the same, except the dist-info records of the wheels
-    built per Python version (the first is kept; bundle.json lists every version's tags)."""
+    A file present in two sites must be the same, except:
+    - the dist-info records of the wheels built per Python version;
+    - binaries of the same name built separately for each version: a stable-ABI module
+      (cryptography's `_rust.pyd` in its cp311-abi3 and cp314-abi3 wheels) or a library a
+      wheel carries (Pillow's `.dylibs/`). The lowest version's is kept: stable-ABI modules
+      run on every later Python, and the libraries are the same release of the same code.
+    Any other difference (Python code, data) stops the build. bundle.json lists every
+    version's wheel tags."""
     packages: dict[str, dict[str, object]] = {}
     seen: dict[str, str] = {}
     for python, site in sites.items():
@@ -263,7 +321,8 @@ def _merge_sites(sites: dict[str, Path], staging: Path) -> dict[str, dict[str, o
             digest = hashlib.sha256(data).hexdigest()
             if relative in seen:
                 if seen[relative] != digest and ".dist-info/" not in relative:
-                    raise ValueError(f"{relative} differs between Python versions")
+                    if not relative.endswith(_BINARY) and ".so." not in relative:
+                        raise ValueError(f"{relative} differs between Python versions")
                 continue
             seen[relative] = digest
             destination = staging / relative
@@ -327,7 +386,7 @@ def build_bundle(
 
 def write_manifest(
     output_dir: Path, version: str, files: Sequence[BuiltFile], *, public_key: str,
-    dependencies: str,
+    dependencies: str, source: str | None = None,
 ) -> Path:  # fmt: skip
     """Write (crash-safely) the manifest of a version, keeping the entries of files built
     earlier for the same version that are still there unchanged."""
@@ -349,6 +408,7 @@ def write_manifest(
         "version": version,
         "dependencies": dependencies,
         "public_key": public_key,
+        "source": source,
         "files": sorted(entries.values(), key=lambda e: str(e["name"])),
     }
     temporary = path.with_name(f".{path.name}.tmp")
@@ -404,5 +464,28 @@ def build_release(
     manifest = write_manifest(
         output_dir, version, files, public_key=public_key,
         dependencies=dependencies_digest(requirements),
+        source=source_digest(source_root, public_key, setup_public_key),
     )  # fmt: skip
     return BuiltRelease(version, manifest, files)
+
+
+def build_package(*, source_root: Path, version: str, output_dir: Path) -> PackageFile:
+    """A code-only release (no bundle) signed with this installation's release key: what a
+    developer or a test publishes in a second."""
+    from cabas.gestion.pos import keys
+
+    requirements = till_requirements()
+    built = build_release(
+        source_root=source_root,
+        version=version,
+        output_dir=output_dir,
+        platforms=[],
+        sites_cache=output_dir,
+        signing_key=keys.signing_key(),
+        public_key=keys.public_key_b64(),
+        setup_public_key=keys.setup_public_key_b64(),
+        requirements=requirements,
+    )
+    code = built.files[0]
+    path = output_dir / code.name
+    return PackageFile(version, path, "code", None, code.sha256, code.signature, code.size)

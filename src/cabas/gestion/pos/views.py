@@ -42,6 +42,7 @@ def _home_context(request: StoreRequest) -> dict[str, object]:
         "release": release,
         "bundles": bundles,
         "detected": detected if any(f.platform == detected for f in bundles) else None,
+        "first_system": bundles[0].platform.system if bundles else None,  # type: ignore[union-attr]
         "server_url": _server_url(request),
         "can_manage": can_manage,
     }

@@ -15,7 +15,10 @@ from cabas.gestion.pos.packages import PLATFORMS, dist_dir
 from cabas.gestion.pos.release import (
     build_release,
     fetch_sites,
+    host_platform,
+    is_built,
     platforms_named,
+    source_digest,
     till_requirements,
 )
 
@@ -50,6 +53,16 @@ class Command(BaseCommand):
             help="build the bundle of this platform only (repeatable; default: all)",
         )
         parser.add_argument(
+            "--host-platform",
+            action="store_true",
+            help="build the bundle of this machine's platform only",
+        )
+        parser.add_argument(
+            "--if-changed",
+            action="store_true",
+            help="do nothing when dist/ already holds this source's release",
+        )
+        parser.add_argument(
             "--code-only", action="store_true", help="build the code package only (no bundle)"
         )
         parser.add_argument(
@@ -70,7 +83,18 @@ class Command(BaseCommand):
         output = Path(options["output"]) if options["output"] else dist_dir()
         cache = Path(options["sites_cache"]) if options["sites_cache"] else default_sites_cache()
         try:
-            platforms = platforms_named(options["platform"] or PLATFORMS)
+            if options["host_platform"]:
+                host = host_platform()
+                platforms = [host] if host else []
+            else:
+                platforms = platforms_named(options["platform"] or PLATFORMS)
+            if options["code_only"]:
+                platforms = []
+            if options["if_changed"]:
+                digest = source_digest(source, keys.public_key_b64(), keys.setup_public_key_b64())
+                if is_built(output, options["package_version"], digest, platforms):
+                    self.stdout.write(f"up to date: {output}")
+                    return
             if options["fetch_only"]:
                 for platform in platforms:
                     fetch_sites(platform, till_requirements(), cache)
@@ -80,7 +104,7 @@ class Command(BaseCommand):
                 source_root=source,
                 version=options["package_version"],
                 output_dir=output,
-                platforms=[] if options["code_only"] else platforms,
+                platforms=platforms,
                 sites_cache=cache,
                 signing_key=keys.signing_key(),
                 public_key=keys.public_key_b64(),
