@@ -128,7 +128,7 @@ def main() -> None:
             tmp = Path(folder)
             files = build_all(tmp / "dist")
             print("1. sizes")
-            for name, path in files.items():
+            for path in files.values():
                 print(f"   {path.name:45} {path.stat().st_size / 1e6:7.2f} MB")
             code_size = files["code"].stat().st_size
             row("1. code-only update", f"{code_size / 1e3:.0f} KB", "-", "< 1 MB",
