@@ -4,6 +4,7 @@ parameter (Tk window, or a fake view in tests)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from cabas.protocol import (
 )
 from cabas.rules.barcodes import decode_scale_code
 from cabas.rules.budget import BudgetState, month_of
+from cabas.rules.cards import normalize_card_code
 from cabas.rules.dates import sellability
 from cabas.rules.money import GRAMS_PER_KG, UNIT_KG, format_euros, line_total_cents, round_cents
 from cabas.rules.pins import verify_pin
@@ -39,6 +41,8 @@ from cabas.rules.pricing import RateDecision, full_price_decision
 from cabas.rules.quotas import Quota, QuotaExceeded, QuotaKey, QuotaLine, check_quotas
 
 MAX_PIECES_PER_LINE = 999
+# "3*" (a quantity for the next scan), optionally followed at once by the code: "3*3571…".
+QUANTITY_STAR = re.compile(r"(\d{1,3})\s*\*\s*(\S*)")
 MAX_GRAMS_PER_LINE = 100_000
 
 STATUS_LABELS = {
@@ -222,11 +226,16 @@ class Till:
         code = code.strip()
         if not code or not self._require_cashier():
             return
-        if code.endswith("*") and code[:-1].isdigit():
-            self.set_pending_quantity(int(code[:-1]))
-            return
-        if code in self.catalog.beneficiaries:
-            self.set_client(code)
+        star = QUANTITY_STAR.fullmatch(code)
+        if star is not None:
+            # "3*" alone, or "3*" typed and then the scan in the same field ("3*3571…").
+            self.set_pending_quantity(int(star[1]))
+            if self.pending_quantity != int(star[1]) or not star[2]:
+                return
+            code = star[2]
+        card = normalize_card_code(code)
+        if card in self.catalog.beneficiaries:
+            self.set_client(card)
             return
         scale = decode_scale_code(code, self.catalog.layout)
         if scale is not None and scale.value > 0:
@@ -374,7 +383,9 @@ class Till:
         )
 
     def set_client(self, code: str) -> None:
-        client = self.catalog.beneficiaries.get(code)
+        """A household card, scanned or typed as printed (``6rx5v-9p569`` finds ``6RX5V9P569``,
+        the same normalisation as the server's)."""
+        client = self.catalog.beneficiaries.get(normalize_card_code(code))
         if client is None:
             self.view.show_message(f"Carte inconnue : {code}.", "error")
             return
