@@ -301,6 +301,13 @@ class Outbox:
                 except (CorruptFile, OSError):
                     continue
 
+    def has_ticket(self, ticket_id: UUID) -> bool:
+        """Whether this till already holds a ticket with this id (waiting, refused, or in the
+        journal)."""
+        name = f"{ticket_id}.json"
+        folders = [self.data.ventes, self.data.rejetes, *self._journal_days()]
+        return any((folder / name).exists() for folder in folders)
+
     def find_ticket(self, text: str) -> Ticket | None:
         """A ticket by its full id, or by the first characters printed on the receipt."""
         text = text.strip().lower()

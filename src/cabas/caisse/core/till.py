@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from cabas.caisse.core.cart import CartLine
 from cabas.caisse.core.cash import CashSessions
 from cabas.caisse.core.catalog import Catalog
+from cabas.caisse.core.draft import DraftStore
 from cabas.caisse.core.outbox import Outbox, PendingEntry, TicketNotSaved
 from cabas.caisse.core.receipt import METHOD_LABELS, Receipt, build_receipt
 from cabas.caisse.core.view import TillView
@@ -141,6 +142,7 @@ class Till:
         fetched_at: datetime | None = None,
         now: Callable[[], datetime] | None = None,
         print_receipt: Callable[[Receipt], None] | None = None,
+        draft: DraftStore | None = None,
     ) -> None:
         self.view = view
         self.catalog = catalog
@@ -167,6 +169,13 @@ class Till:
         self.link_state = "unknown"
         self.last_sync: datetime | None = None
         self.link_message = ""
+        # The sale in progress on disk (resumed after a crash); its id is the ticket's id.
+        self.draft = draft
+        self.sale_id = uuid.uuid4()
+        self._draft_found = draft.load() if draft is not None else None
+        self._draft_ready = False  # nothing is written before the old draft was offered
+        if draft is not None:
+            draft.state = self._draft_state
 
     # -- data --------------------------------------------------------------------------------
     def replace_catalog(
@@ -193,6 +202,7 @@ class Till:
             return False
         self.cashier = cashier
         self.view.show_message(f"Bonjour {cashier.name} !")
+        self._offer_draft()
         self._show()
         return True
 
@@ -362,6 +372,7 @@ class Till:
             self._after_change("", quiet=True)
 
     def cancel_sale(self) -> None:
+        self.sale_id = uuid.uuid4()
         self.lines.clear()
         self.payments.clear()
         self.client = None
@@ -540,10 +551,125 @@ class Till:
             quota_problems=self._quota_problems(),
         )
 
-    def _show(self) -> CartSummary:
+    def _show(self, *, durable: bool = False) -> CartSummary:
         summary = self.summary()
+        self._keep_draft(summary, durable=durable)
         self.view.show_cart(summary)
         return summary
+
+    # -- the sale in progress, kept on disk ---------------------------------------------------
+    def _keep_draft(self, summary: CartSummary, *, durable: bool = False) -> None:
+        """The cart changed: a scan only marks the draft (its writer thread reads the cart
+        and writes it); a payment (``durable``) is on disk before the screen shows it."""
+        draft = self.draft
+        if draft is None or not self._draft_ready:
+            return
+        if durable:
+            draft.flush()
+        else:
+            draft.touch()
+
+    def _draft_state(self) -> dict[str, Any] | None:
+        """The sale in progress as the draft keeps it (read by the draft's writer thread: a
+        change made while it reads is followed by another write)."""
+        lines, payments, client = list(self.lines), list(self.payments), self.client
+        if not lines and not payments:
+            return None
+        return {
+            "sale_id": str(self.sale_id),
+            "cashier_id": self.cashier.id if self.cashier else None,
+            "beneficiary_code": client.code if client else None,
+            "total_cents": sum(line.price.total_cents for line in lines),
+            "paid_cents": sum(payment.amount_cents for payment in payments),
+            "lines": [
+                {
+                    "product_id": line.product_id,
+                    "barcode": line.barcode,
+                    "label": line.label,
+                    "unit": line.unit,
+                    "quantity": line.quantity,
+                    "full_unit_price_cents": line.full_unit_price_cents,
+                }
+                for line in lines
+            ],
+            "payments": [payment.model_dump(mode="json") for payment in payments],
+        }
+
+    def _offer_draft(self) -> None:
+        """At the first sign-in: a sale interrupted by a crash is offered again."""
+        found, self._draft_found = self._draft_found, None
+        self._draft_ready = True
+        if found is None or self.draft is None:
+            return
+        try:
+            sale_id = uuid.UUID(str(found.get("sale_id")))
+        except ValueError:
+            sale_id = None
+        if sale_id is None or self.outbox.has_ticket(sale_id) or not found.get("lines"):
+            # Paid and saved just before the crash (or empty): nothing to resume.
+            self.draft.flush()
+            return
+        count = len(found["lines"])
+        total = format_euros(int(found.get("total_cents") or 0))
+        paid = int(found.get("paid_cents") or 0)
+        question = (
+            f"Une vente a été interrompue (arrêt de la caisse) : {count} ligne(s), {total}"
+            + (f", dont {format_euros(paid)} DÉJÀ PAYÉS" if paid else "")
+            + ". La reprendre ?"
+        )
+        if not self.view.confirm(question):
+            self.draft.flush()
+            self.view.show_message(
+                "Vente interrompue abandonnée"
+                + (f" : rendez les {format_euros(paid)} déjà payés." if paid else "."),
+                "warning" if paid else "info",
+            )
+            return
+        self._restore_draft(sale_id, found)
+
+    def _restore_draft(self, sale_id: uuid.UUID, found: Mapping[str, Any]) -> None:
+        self.sale_id = sale_id
+        code = found.get("beneficiary_code")
+        self.client = self.catalog.beneficiaries.get(code) if isinstance(code, str) else None
+        self.lines = []
+        for raw in found.get("lines") or []:
+            try:
+                product = self.catalog.products.get(raw["product_id"] or -1)
+                self.lines.append(
+                    CartLine(
+                        product=product,
+                        barcode=raw.get("barcode"),
+                        label=str(raw["label"]),
+                        unit=UNIT_KG if raw["unit"] == UNIT_KG else "piece",
+                        quantity=int(raw["quantity"]),
+                        full_unit_price_cents=int(raw["full_unit_price_cents"]),
+                        decision=(self._decision(product) if product else full_price_decision()),
+                        warning=self._dlc_warning(product) if product else "",
+                    )
+                )
+            except (KeyError, TypeError, ValueError):
+                continue
+        self.payments = []
+        for raw in found.get("payments") or []:
+            try:
+                self.payments.append(Payment.model_validate(raw))
+            except ValidationError:
+                continue
+        # Money was taken after the questions of the payment: they are not asked again.
+        self._checkout_confirmed = bool(self.payments)
+        self._refresh_budget()
+        message = f"Vente reprise : {len(self.lines)} ligne(s)."
+        if self.payments:
+            paid = sum(p.amount_cents for p in self.payments)
+            message += f" Déjà payé : {format_euros(paid)}."
+        if isinstance(code, str) and self.client is None:
+            message += f" La carte {code} n'est plus dans les données : plein tarif."
+        self.view.show_message(message, "warning" if self.payments else "info")
+
+    def close(self) -> None:
+        """The window closes: the newest state of the sale in progress goes to disk."""
+        if self.draft is not None:
+            self.draft.flush()
 
     def _after_change(self, warning: str, *, quiet: bool = False) -> None:
         self._checkout_confirmed = False
@@ -600,11 +726,11 @@ class Till:
             Payment(method=method, amount_cents=amount, tendered_cents=tendered_cents)
         )
         if amount < remaining:
+            self._show(durable=True)  # money was taken: on disk before it is shown
             self.view.show_message(
                 f"{METHOD_LABELS[method]} : {format_euros(amount)}. Reste "
                 f"{format_euros(remaining - amount)} à payer."
             )
-            self._show()
             return None
         return self._finish(summary)
 
@@ -641,11 +767,15 @@ class Till:
         return True
 
     def _build_ticket(
-        self, lines: list[TicketLine], payments: list[Payment], **extra: Any
+        self,
+        lines: list[TicketLine],
+        payments: list[Payment],
+        ticket_id: uuid.UUID | None = None,
+        **extra: Any,
     ) -> Ticket:
         session = self.sessions.current()
         return Ticket(
-            id=uuid.uuid4(),
+            id=ticket_id or uuid.uuid4(),
             created_at=self.now(),
             cashier_id=self.cashier.id if self.cashier else None,
             cash_session_id=session.id if session else None,
@@ -660,6 +790,8 @@ class Till:
             ticket = self._build_ticket(
                 [line.to_ticket_line() for line in self.lines],
                 list(self.payments),
+                # The draft's id: a draft left by a crash after this write is known as paid.
+                ticket_id=self.sale_id,
                 beneficiary_code=self.client.code if self.client else None,
             )
         except ValidationError as exc:
@@ -684,6 +816,8 @@ class Till:
             cashier_name=self.cashier.name if self.cashier else "",
             client_label=client_label,
         )
+        if not ticket.is_refund:
+            self.sale_id = uuid.uuid4()
         self.lines.clear()
         self.payments.clear()
         self.client = None

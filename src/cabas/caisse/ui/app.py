@@ -1013,6 +1013,7 @@ class TillWindow:
     def quit(self) -> None:
         if self.till.lines and not self.confirm("Une vente est en cours. Quitter quand même ?"):
             return
+        self.till.close()  # the sale in progress, if any, is resumed at the next start
         self.stop.set()
         self.wake.set()
         self.root.destroy()
