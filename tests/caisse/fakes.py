@@ -43,6 +43,7 @@ def make_snapshot(
     cursor: str = "c1",
     generated_at: datetime | None = None,
     extra_products: list[dict[str, Any]] | None = None,
+    cash_session_required: bool = False,
 ) -> Snapshot:
     items = [
         {
@@ -81,7 +82,8 @@ def make_snapshot(
             "cursor": cursor,
             "generated_at": (generated_at or datetime(2026, 11, 12, 8, 5, tzinfo=UTC)).isoformat(),
             "full": full,
-            "store": STORE,
+            # Off by default here: most core tests are about something else than the session.
+            "store": {**STORE, "cash_session_required": cash_session_required},
             "tariff": {
                 "shop_rate_bp": 3000,
                 "category_rates_bp": {"2": 2000},
@@ -141,6 +143,10 @@ class FakeView:
     answer: bool = True
     paid: list[tuple[Any, Any]] = field(default_factory=list)
     statuses: list[Any] = field(default_factory=list)
+    session_asks: int = 0
+
+    def ask_open_session(self) -> None:
+        self.session_asks += 1
 
     def show_cart(self, summary: Any) -> None:
         self.carts.append(summary)

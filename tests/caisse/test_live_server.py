@@ -84,6 +84,8 @@ def sell(ctx: TillContext, shop, count: int, *, client: bool = True) -> list[str
     view = FakeView()
     till = ctx.till(view)
     assert till.sign_in(shop.cashier_id, "2468"), view.messages
+    if ctx.sessions.current() is None:
+        assert till.open_session(0) is not None  # the shop requires a cash session
     ids = []
     for _ in range(count):
         if client:
@@ -138,6 +140,11 @@ def test_enrol_sell_offline_come_back_online_every_ticket_once(enrolled, shop, n
 
 def test_a_server_that_commits_then_drops_the_connection(enrolled, shop, network):
     ctx = TillContext.open(enrolled)
+    # The shop requires a cash session: its opening report is sent first, so that the
+    # connection dropped below is the tickets' one.
+    till = ctx.till(FakeView())
+    assert till.sign_in(shop.cashier_id, "2468") and till.open_session(0) is not None
+    assert ctx.agent().run_once(pull=False).state == "online"
     ids = sell(ctx, shop, 3)
     network.mode = DROP_AFTER_ANSWER
     report = ctx.agent().run_once(pull=False)

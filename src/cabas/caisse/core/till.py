@@ -204,7 +204,25 @@ class Till:
         self.view.show_message(f"Bonjour {cashier.name} !")
         self._offer_draft()
         self._show()
+        if self.session_required and self.sessions.current() is None:
+            self.view.ask_open_session()
         return True
+
+    @property
+    def session_required(self) -> bool:
+        """The shop's setting (from the snapshot): no sale outside an open cash session, so
+        that every ticket is in a Z report."""
+        return self.catalog.snapshot.store.cash_session_required
+
+    def _require_session(self) -> bool:
+        if not self.session_required or self.sessions.current() is not None:
+            return True
+        self.view.show_message(
+            "La caisse n'est pas ouverte : ouvrez la session de caisse (F10, fond de caisse) "
+            "avant de vendre.",
+            "error",
+        )
+        return False
 
     def sign_out(self) -> None:
         if self.lines:
@@ -234,7 +252,7 @@ class Till:
         """A code from the scanner (or typed + Enter): a client card, a weighed/priced label
         or a product barcode."""
         code = code.strip()
-        if not code or not self._require_cashier():
+        if not code or not self._require_cashier() or not self._require_session():
             return
         star = QUANTITY_STAR.fullmatch(code)
         if star is not None:
@@ -268,7 +286,7 @@ class Till:
 
     def add_product(self, product_id: int, quantity: int | None = None) -> None:
         """A product chosen by name search."""
-        if not self._require_cashier():
+        if not self._require_cashier() or not self._require_session():
             return
         product = self.catalog.products.get(product_id)
         if product is None:
@@ -282,6 +300,8 @@ class Till:
         self._add(product, product.barcodes[0] if product.barcodes else None, quantity)
 
     def add_weighed(self, product_id: int, grams: int) -> None:
+        if not self._require_cashier() or not self._require_session():
+            return
         if not 1 <= grams <= MAX_GRAMS_PER_LINE:
             self.view.show_message("Poids invalide (en grammes, jusqu'à 100 kg).", "error")
             return
@@ -700,7 +720,7 @@ class Till:
         ``amount_cents`` defaults to what remains; for cash, ``tendered_cents`` above what
         remains pays the rest and gives the change.
         """
-        if not self._require_cashier():
+        if not self._require_cashier() or not self._require_session():
             return None
         summary = self.summary()
         if not self.lines:
@@ -737,7 +757,7 @@ class Till:
     def begin_payment(self) -> bool:
         """Asked when the cashier opens the payment: the budget and quota questions come
         before any money is taken. False when the cashier declines."""
-        if not self._require_cashier():
+        if not self._require_cashier() or not self._require_session():
             return False
         if not self.lines:
             self.view.show_message("Le panier est vide.", "error")

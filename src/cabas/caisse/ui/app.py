@@ -926,6 +926,25 @@ class TillWindow:
             self._show_report(self.till.z_report.lines, "Rapport Z — clôture de la caisse")
         return "break"
 
+    def ask_open_session(self) -> None:
+        # After the sign-in has drawn the sale screen (the core asks from sign_in).
+        self.root.after_idle(self._open_session_at_sign_in)
+
+    def _open_session_at_sign_in(self) -> None:
+        if self.till.cashier is None or self.ctx.sessions.current() is not None:
+            return
+        cents = self._ask_amount(
+            "Ouverture de caisse",
+            "La caisse n'est pas ouverte.\nFond de caisse (en euros) ? (Échap : plus tard)",
+        )
+        if cents is None:
+            self.show_message(
+                "Caisse non ouverte : les ventes sont refusées jusqu'à l'ouverture (F10).",
+                "warning",
+            )
+        else:
+            self.till.open_session(cents)
+
     def x_report(self) -> str:
         report = self.till.x_report()
         if report is not None:

@@ -253,7 +253,12 @@ def enroll(request: HttpRequest, payload: EnrollRequest) -> Any:
     return 201, EnrollResponse(
         device_id=str(enrolled.device.pk),
         token=enrolled.token,
-        store=StoreInfo(slug=store.slug, name=store.name, timezone=store.timezone),
+        store=StoreInfo(
+            slug=store.slug,
+            name=store.name,
+            timezone=store.timezone,
+            cash_session_required=store.cash_session_required,
+        ),
         package_public_key=packages.public_key_b64(),
     )
 
