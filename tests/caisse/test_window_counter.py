@@ -7,7 +7,7 @@ import pytest
 
 from tests.caisse.conftest import NOW
 from tests.caisse.fakes import FakeView, ean, make_snapshot
-from tests.caisse.test_window import KeyboardDriver, display  # noqa: F401
+from tests.caisse.test_window import KeyboardDriver
 
 FOLDER = "test_window_counter"
 
@@ -30,7 +30,7 @@ def close_window(window) -> None:  # noqa: ANN001
 
 
 @pytest.mark.display
-def test_signing_in_asks_for_the_float_when_the_session_is_closed(display, ctx):  # noqa: F811
+def test_signing_in_asks_for_the_float_when_the_session_is_closed(display, ctx):
     ctx.store.save(make_snapshot(cash_session_required=True), fetched_at=NOW)
     window = open_window(ctx)
     drive = KeyboardDriver(window, display, FOLDER)
@@ -57,7 +57,7 @@ def test_signing_in_asks_for_the_float_when_the_session_is_closed(display, ctx):
 
 
 @pytest.mark.display
-def test_a_sale_interrupted_by_a_crash_is_offered_at_the_next_sign_in(display, ctx):  # noqa: F811
+def test_a_sale_interrupted_by_a_crash_is_offered_at_the_next_sign_in(display, ctx):
     before = ctx.till(FakeView(), now=lambda: NOW)
     assert before.sign_in(7, "1234")
     before.scan("B0001")
@@ -80,4 +80,46 @@ def test_a_sale_interrupted_by_a_crash_is_offered_at_the_next_sign_in(display, c
         "4-vente-reprise"
     )
     drive.run()
+    close_window(window)
+
+
+@pytest.mark.display
+def test_a_refund_by_keyboard_then_a_reprint(display, ctx):
+    from cabas.protocol import receipt_number
+
+    before = ctx.till(FakeView(), now=lambda: NOW)
+    assert before.sign_in(7, "1234")
+    before.scan(ean("376000000002"))
+    sale = before.add_payment("card")
+    assert sale is not None
+    window = open_window(ctx)
+    drive = KeyboardDriver(window, display, FOLDER)
+
+    def proposed() -> None:
+        assert window.dialog is not None
+        texts = [w.cget("text") for w in window.dialog.winfo_children() if hasattr(w, "cget")]
+        assert any("Carte bancaire" in str(t) for t in texts), texts
+
+    def refunded_in_cash() -> None:
+        refunds = [t for t in window.till.todays_tickets() if t.is_refund]
+        assert len(refunds) == 1 and refunds[0].refund_of == sale.id
+        assert [(p.method, p.amount_cents) for p in refunds[0].payments] == [("cash", -200)]
+
+    (
+        drive.type("1234")
+        .key("F9")
+        .type(receipt_number(sale.id))
+        .key("Return")  # the only line
+        .key("Return")  # all of it
+        .check(proposed)
+        .shot("5-remboursement-moyens")
+        .key("F1", "Return")
+        .check(refunded_in_cash)
+        .key("F6")
+        .shot("6-duplicata")
+        .check(lambda: None)
+        .key("Return")
+    )
+    drive.run()
+    assert "DUPLICATA" in window.receipt_text.get("1.0", "end")
     close_window(window)

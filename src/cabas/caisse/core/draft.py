@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,12 +35,17 @@ State = Callable[[], dict[str, Any] | None]
 class DraftStore:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.state: State = lambda: None
+        self._state: Callable[[], State | None] = lambda: None
         self._io = threading.Lock()  # one write at a time
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._written: bytes | None = None  # what the file holds (None: no file)
         self.error: OSError | None = None
+
+    def attach(self, state: Callable[[], dict[str, Any] | None]) -> None:
+        """The method that gives the sale's state (``Till._draft_state``), held weakly: the
+        writer thread must not keep a closed till (and its window) alive."""
+        self._state = weakref.WeakMethod(state)
 
     def load(self) -> dict[str, Any] | None:
         """The draft left by the previous run, or None (missing, damaged or foreign: the
@@ -75,8 +81,11 @@ class DraftStore:
 
     def _write(self) -> None:
         with self._io:
+            state = self._state()
+            if state is None:
+                return  # the till is gone
             try:
-                data = self.state()
+                data = state()
                 if data is None:
                     if self._written is not None or self.path.exists():
                         self.path.unlink(missing_ok=True)

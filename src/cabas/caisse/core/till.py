@@ -19,7 +19,8 @@ from cabas.caisse.core.cart import CartLine
 from cabas.caisse.core.cash import CashSessions
 from cabas.caisse.core.catalog import Catalog
 from cabas.caisse.core.draft import DraftStore
-from cabas.caisse.core.outbox import Outbox, PendingEntry, TicketNotSaved
+from cabas.caisse.core.lookup import LookupFailed
+from cabas.caisse.core.outbox import Outbox, PendingEntry, TicketNotSaved, refunded_by_line
 from cabas.caisse.core.receipt import METHOD_LABELS, Receipt, build_receipt
 from cabas.caisse.core.view import TillView
 from cabas.protocol import (
@@ -31,6 +32,8 @@ from cabas.protocol import (
     ProductItem,
     Ticket,
     TicketLine,
+    TicketLookup,
+    receipt_number,
 )
 from cabas.rules.barcodes import decode_scale_code
 from cabas.rules.budget import BudgetState, month_of
@@ -143,6 +146,7 @@ class Till:
         now: Callable[[], datetime] | None = None,
         print_receipt: Callable[[Receipt], None] | None = None,
         draft: DraftStore | None = None,
+        lookup: Callable[[str], TicketLookup | None] | None = None,
     ) -> None:
         self.view = view
         self.catalog = catalog
@@ -169,13 +173,17 @@ class Till:
         self.link_state = "unknown"
         self.last_sync: datetime | None = None
         self.link_message = ""
+        # Asks the server for a ticket made on another till of the shop (to refund it).
+        self.lookup = lookup
+        self._server_refunds: dict[uuid.UUID, list[Ticket]] = {}
+        self.last_ticket: Ticket | None = None
         # The sale in progress on disk (resumed after a crash); its id is the ticket's id.
         self.draft = draft
         self.sale_id = uuid.uuid4()
         self._draft_found = draft.load() if draft is not None else None
         self._draft_ready = False  # nothing is written before the old draft was offered
         if draft is not None:
-            draft.state = self._draft_state
+            draft.attach(self._draft_state)
 
     # -- data --------------------------------------------------------------------------------
     def replace_catalog(
@@ -836,6 +844,7 @@ class Till:
             cashier_name=self.cashier.name if self.cashier else "",
             client_label=client_label,
         )
+        self.last_ticket = ticket
         if not ticket.is_refund:
             self.sale_id = uuid.uuid4()
         self.lines.clear()
@@ -862,30 +871,60 @@ class Till:
             return False
         return True
 
-    # -- refunds -----------------------------------------------------------------------------
+    # -- refunds ---------------------------------------------------------------------------
     def find_ticket(self, reference: str) -> Ticket | None:
+        """A past sale by its receipt number: on this till, else on the server (a sale made
+        on another till of the shop), with the refunds the server knows of it."""
         ticket = self.outbox.find_ticket(reference)
-        if ticket is None:
+        if ticket is not None or self.lookup is None:
+            if ticket is None:
+                self.view.show_message(
+                    f"Ticket « {reference} » introuvable sur cette caisse (30 derniers jours).",
+                    "error",
+                )
+            return ticket
+        try:
+            found = self.lookup(reference)
+        except LookupFailed as exc:
             self.view.show_message(
-                f"Ticket « {reference} » introuvable sur cette caisse (30 derniers jours).",
+                f"Ticket « {reference} » introuvable sur cette caisse, et le serveur ne répond "
+                f"pas ({exc}) : réessayez quand la caisse est en ligne.",
                 "error",
             )
-        return ticket
+            return None
+        if found is None:
+            self.view.show_message(
+                f"Ticket « {reference} » introuvable sur cette caisse et sur le serveur de "
+                "l'épicerie.",
+                "error",
+            )
+            return None
+        self._server_refunds[found.ticket.id] = list(found.refunds)
+        return found.ticket
 
-    def refund(
-        self,
-        original: Ticket,
-        quantities: Mapping[int, int],
-        method: PaymentMethod = "cash",
-    ) -> Ticket | None:
-        """Refund some lines of a past ticket: ``quantities`` maps line index -> quantity
-        (pieces, or grams) to give back."""
-        if not self._require_cashier():
-            return None
-        if original.is_refund:
-            self.view.show_message("On ne rembourse pas un remboursement.", "error")
-            return None
-        already = self.outbox.refunded_quantities(original.id)
+    def refund_split(self, original: Ticket, amount_cents: int) -> dict[PaymentMethod, int]:
+        """How ``amount_cents`` (> 0) goes back by default: to the original's methods, in
+        proportion to what each paid (all of it for a whole refund; the cents left by the
+        rounding go to the method that paid most); cash when the original paid nothing."""
+        paid: dict[PaymentMethod, int] = {}
+        for payment in original.payments:
+            paid[payment.method] = paid.get(payment.method, 0) + payment.amount_cents
+        paid = {method: cents for method, cents in paid.items() if cents > 0}
+        total = sum(paid.values())
+        if total <= 0:
+            return {"cash": amount_cents}
+        split = {method: amount_cents * cents // total for method, cents in paid.items()}
+        biggest = max(paid, key=lambda method: paid[method])
+        split[biggest] += amount_cents - sum(split.values())
+        return {method: cents for method, cents in split.items() if cents}
+
+    def refund_lines(
+        self, original: Ticket, quantities: Mapping[int, int]
+    ) -> list[TicketLine] | None:
+        """The refund's lines for these quantities (line index -> pieces or grams), or None
+        (with the reason shown) when one gives back more than is left."""
+        known = [*self.outbox.refunds_of(original.id), *self._server_refunds.get(original.id, [])]
+        already = refunded_by_line(original, known)
         lines: list[TicketLine] = []
         for index, quantity in sorted(quantities.items()):
             if quantity <= 0:
@@ -914,15 +953,72 @@ class Till:
                     total_cents=total,
                 )
             )
+        return lines
+
+    def refund(
+        self,
+        original: Ticket,
+        quantities: Mapping[int, int],
+        payments: Mapping[PaymentMethod, int] | None = None,
+    ) -> Ticket | None:
+        """Refund some lines of a past ticket: ``quantities`` maps line index -> quantity
+        (pieces, or grams) to give back; ``payments`` how much goes back by each method
+        (positive cents adding up to the refund), by default ``refund_split``."""
+        if not self._require_cashier() or not self._require_session():
+            return None
+        if original.is_refund:
+            self.view.show_message("On ne rembourse pas un remboursement.", "error")
+            return None
+        lines = self.refund_lines(original, quantities)
+        if lines is None:
+            return None
         if not lines:
             self.view.show_message("Rien à rembourser.", "error")
             return None
-        amount = sum(line.total_cents for line in lines)
-        payments = [Payment(method=method, amount_cents=amount)] if amount else []
+        amount = -sum(line.total_cents for line in lines)
+        split = dict(payments) if payments is not None else self.refund_split(original, amount)
+        if any(cents < 0 for cents in split.values()) or sum(split.values()) != amount:
+            self.view.show_message(
+                f"Les moyens de remboursement doivent faire {format_euros(amount)}.", "error"
+            )
+            return None
+        given = [
+            Payment(method=method, amount_cents=-cents) for method, cents in split.items() if cents
+        ]
         ticket = self._build_ticket(
-            lines, payments, beneficiary_code=original.beneficiary_code, refund_of=original.id
+            lines, given, beneficiary_code=original.beneficiary_code, refund_of=original.id
         )
         return self._save(ticket, client_label="")
+
+    # -- receipts of the day -------------------------------------------------------------------
+    def todays_tickets(self) -> list[Ticket]:
+        """This till's tickets of today (the shop's date), newest first."""
+        return self.outbox.tickets_of_day(self.now().date())
+
+    def reprint(self, ticket: Ticket | None = None) -> Receipt | None:
+        """A duplicate of a receipt (by default the last ticket of this till), printed when
+        there is a printer; the receipt is returned to be shown."""
+        if ticket is None:
+            ticket = self.last_ticket
+        if ticket is None:
+            day = self.todays_tickets()
+            ticket = day[0] if day else None
+        if ticket is None:
+            self.view.show_message("Aucun ticket à réimprimer aujourd'hui.", "warning")
+            return None
+        client = self.catalog.beneficiaries.get(ticket.beneficiary_code or "")
+        cashier = self.catalog.cashiers.get(ticket.cashier_id or 0)
+        receipt = build_receipt(
+            ticket,
+            shop_name=self.shop_name,
+            tz=self.tz,
+            cashier_name=cashier.name if cashier else "",
+            client_label=client.label if client and not ticket.is_refund else "",
+            duplicate=True,
+        )
+        if self._print(receipt):
+            self.view.show_message(f"Duplicata du ticket {receipt_number(ticket.id)} imprimé.")
+        return receipt
 
     # -- cash session ------------------------------------------------------------------------
     def open_session(self, opening_float_cents: int) -> CashSessionReport | None:
