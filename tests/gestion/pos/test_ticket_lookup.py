@@ -57,3 +57,13 @@ def test_a_number_that_is_not_one_is_refused(till_a):
     response = till_a.get("tickets/xyz")
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid"
     assert till_a.get("tickets/0123abcd").status_code == 404
+
+
+def test_the_lookup_takes_a_few_queries_whatever_the_ticket(
+    world, shop_a, till_a, django_assert_max_num_queries
+):
+    sale = sent(till_a, ticket(shop_a, [(shop_a.pasta, 1), (shop_a.milk, 2)]))
+    till_a.get(f"tickets/{receipt_number(sale['id'])}")  # the device's contact is recorded
+    with django_assert_max_num_queries(6):
+        response = till_a.get(f"tickets/{receipt_number(sale['id'])}")
+    assert response.status_code == 200
