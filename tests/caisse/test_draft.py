@@ -27,6 +27,7 @@ def test_a_cart_and_a_payment_entered_survive_a_crash(ctx, till, view):
     saved = json.loads(ctx.data.draft_file.read_text())
     assert saved["payments"][0]["amount_cents"] == 20 and len(saved["lines"]) == 2
 
+    assert ctx.till(FakeView(), now=lambda: NOW).interrupted_sale_waiting
     again, seen = restart(ctx)
     question = seen.questions[-1]
     assert "interrompue" in question and "2 ligne(s)" in question and "DÉJÀ PAYÉS" in question

@@ -67,6 +67,8 @@ def test_a_sale_interrupted_by_a_crash_is_offered_at_the_next_sign_in(display, c
     window = open_window(ctx)
     drive = KeyboardDriver(window, display, FOLDER)
 
+    assert "identifiez-vous pour la reprendre" in window.message_var.get()
+
     def offered() -> None:
         assert window.dialog is not None and window.dialog.title() == "Confirmation"
 

@@ -623,6 +623,11 @@ class Till:
             "payments": [payment.model_dump(mode="json") for payment in payments],
         }
 
+    @property
+    def interrupted_sale_waiting(self) -> bool:
+        """A sale interrupted by a crash will be offered at the sign-in."""
+        return bool(self._draft_found and self._draft_found.get("lines"))
+
     def _offer_draft(self) -> None:
         """At the first sign-in: a sale interrupted by a crash is offered again."""
         found, self._draft_found = self._draft_found, None

@@ -179,6 +179,10 @@ class TillWindow:
         self.show_status(self.till.status())
         if notice:
             self.show_message(notice, "warning")
+        elif self.till.interrupted_sale_waiting:
+            self.show_message(
+                "Une vente a été interrompue : identifiez-vous pour la reprendre.", "warning"
+            )
         self.root.after(POLL_MS, self._poll)
 
     # -- layout ------------------------------------------------------------------------------
