@@ -106,6 +106,7 @@ class NullView:
 
     def show_paid(self, ticket, receipt): ...
     def show_status(self, status): ...
+    def ask_open_session(self): ...
 
 
 def data_dir(root: Path, server_url: str = "http://127.0.0.1:9", token: str = "t") -> Path:
@@ -243,6 +244,8 @@ def bench_local(tmp: Path, products: int, households: int) -> None:
 
     # 2. scan -> line in the core
     till.sign_in(1, "1234")
+    if till.sessions.current() is None:
+        till.open_session(0)  # sales are refused outside a cash session
     till.scan("B000042")
     pieces = [p.id for p in till.catalog.products.values() if p.unit == "piece"]
     codes = [ean(pieces[(i * 7919) % len(pieces)]) for i in range(2000)]
@@ -435,6 +438,8 @@ def bench_drain(tmp: Path, server_url: str | None, code: str | None, count: int)
         if till.cashier is None:
             print("5. no cashier in the server's snapshot: not measured")
             return
+        if till.sessions.current() is None:
+            till.open_session(0)  # sales are refused outside a cash session
         # The backlog: one real sale per product through the till, then copies with new
         # ids written straight into Ventes/ (setting up is not what is measured).
         import uuid

@@ -39,3 +39,25 @@ def till(ctx, view):
     till = ctx.till(view, now=lambda: NOW)
     assert till.sign_in(7, "1234")
     return till
+
+
+@pytest.fixture(scope="session")
+def display():
+    """One X display for every window test of the run: Tk keeps its connections to a display
+    for the life of the process, so a second Xvfb after the first one stopped would make
+    Xlib end the test process."""
+    import os
+
+    from tests.caisse.display import start_display
+
+    name, process = start_display()
+    previous = os.environ.get("DISPLAY")
+    os.environ["DISPLAY"] = name
+    yield name
+    if previous is None:
+        os.environ.pop("DISPLAY", None)
+    else:
+        os.environ["DISPLAY"] = previous
+    if process is not None:
+        process.terminate()
+        process.wait(10)

@@ -18,6 +18,7 @@ from cabas.protocol import (
     StoreInfo,
     TicketBatchResult,
     TicketInvalid,
+    TicketLookup,
     cash_session_outcome,
     parse_cash_session,
     parse_ticket,
@@ -43,6 +44,7 @@ def make_snapshot(
     cursor: str = "c1",
     generated_at: datetime | None = None,
     extra_products: list[dict[str, Any]] | None = None,
+    cash_session_required: bool = False,
 ) -> Snapshot:
     items = [
         {
@@ -81,7 +83,8 @@ def make_snapshot(
             "cursor": cursor,
             "generated_at": (generated_at or datetime(2026, 11, 12, 8, 5, tzinfo=UTC)).isoformat(),
             "full": full,
-            "store": STORE,
+            # Off by default here: most core tests are about something else than the session.
+            "store": {**STORE, "cash_session_required": cash_session_required},
             "tariff": {
                 "shop_rate_bp": 3000,
                 "category_rates_bp": {"2": 2000},
@@ -141,6 +144,10 @@ class FakeView:
     answer: bool = True
     paid: list[tuple[Any, Any]] = field(default_factory=list)
     statuses: list[Any] = field(default_factory=list)
+    session_asks: int = 0
+
+    def ask_open_session(self) -> None:
+        self.session_asks += 1
 
     def show_cart(self, summary: Any) -> None:
         self.carts.append(summary)
@@ -171,6 +178,7 @@ class FakeServer:
     def __init__(self, snapshot: Snapshot | None = None) -> None:
         self.snapshot_value = snapshot or make_snapshot()
         self.tickets: dict[str, str] = {}
+        self.received: dict[str, Any] = {}
         self.stored: list[str] = []
         self.sessions: dict[str, Any] = {}
         self.online = True
@@ -213,6 +221,7 @@ class FakeServer:
             key, fp = str(ticket.id), ticket_fingerprint(ticket)
             if key not in self.tickets:
                 self.tickets[key] = fp
+                self.received[key] = ticket
                 self.stored.append(key)
                 results.append({"id": key, "status": "created"})
             elif self.tickets[key] == fp:
@@ -238,6 +247,16 @@ class FakeServer:
             self.sessions[str(parsed.id)] = parsed
         status = "rejected" if outcome == "id_conflict" else outcome
         return CashSessionResult.model_validate({"id": str(parsed.id), "status": status})
+
+    def lookup_ticket(self, digits: str) -> TicketLookup | None:
+        """`GET tickets/{number}` of this one shop (the ids' hex digits, dashes left out)."""
+        self._check()
+        found = [t for t in self.received.values() if t.id.hex.startswith(digits)]
+        found = [t for t in found if t.refund_of is None]
+        if not found:
+            return None
+        refunds = [t for t in self.received.values() if t.refund_of == found[0].id]
+        return TicketLookup(ticket=found[0], refunds=refunds)
 
     def latest_package(self) -> LatestPackage | None:
         self._check()

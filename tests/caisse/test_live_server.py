@@ -84,6 +84,8 @@ def sell(ctx: TillContext, shop, count: int, *, client: bool = True) -> list[str
     view = FakeView()
     till = ctx.till(view)
     assert till.sign_in(shop.cashier_id, "2468"), view.messages
+    if ctx.sessions.current() is None:
+        assert till.open_session(0) is not None  # the shop requires a cash session
     ids = []
     for _ in range(count):
         if client:
@@ -138,6 +140,11 @@ def test_enrol_sell_offline_come_back_online_every_ticket_once(enrolled, shop, n
 
 def test_a_server_that_commits_then_drops_the_connection(enrolled, shop, network):
     ctx = TillContext.open(enrolled)
+    # The shop requires a cash session: its opening report is sent first, so that the
+    # connection dropped below is the tickets' one.
+    till = ctx.till(FakeView())
+    assert till.sign_in(shop.cashier_id, "2468") and till.open_session(0) is not None
+    assert ctx.agent().run_once(pull=False).state == "online"
     ids = sell(ctx, shop, 3)
     network.mode = DROP_AFTER_ANSWER
     report = ctx.agent().run_once(pull=False)
@@ -209,3 +216,48 @@ def test_updates_from_the_server_tampered_or_older_are_refused(
     config = load_config(ctx.data)
     outcome = Updater(ctx.data, config, ctx.transport, cabas.__version__).check_and_install()
     assert outcome.refused and "plus ancienne" in outcome.message
+
+
+def enrol(root: Path, store, url: str) -> TillContext:  # noqa: ANN001
+    from cabas.gestion.pos.services import enrollment_code_create
+
+    code = enrollment_code_create(store=store).code
+    args = ["--data-dir", str(root), "enroll", "--server", url, "--code", code]
+    assert caisse_main([*args, "--name", root.name, "--no-keyring"]) == 0
+    return TillContext.open(root)
+
+
+def test_a_sale_of_another_till_is_refunded_here_but_not_in_another_shop(
+    enrolled, shop, network, world, tmp_path
+):
+    from cabas.gestion.pos.services import cashier_pin_set
+    from cabas.gestion.sales.models import Ticket
+    from cabas.protocol import receipt_number
+    from tests.gestion.sales.conftest import make_shop
+
+    first = TillContext.open(enrolled)
+    sale_id = sell(first, shop, 1)[0]
+    assert first.agent().run_once().state == "online"
+    number = receipt_number(sale_id)
+
+    second = enrol(tmp_path / "Caisse2", shop.store, network.url)
+    view = FakeView()
+    till = second.till(view)
+    assert till.sign_in(shop.cashier_id, "2468") and till.open_session(0) is not None
+    original = till.find_ticket(number)
+    assert original is not None and str(original.id) == sale_id, view.messages
+    refund = till.refund(original, {0: 1})
+    assert refund is not None and refund.payments[0].method == "cash"
+    assert second.agent().run_once().state == "online"
+    assert Ticket.objects.filter(refund_of=sale_id, store=shop.store).count() == 1
+
+    # Charlie's shop, on the same server: alice's ticket does not exist for its tills.
+    charlie = world.store_b.memberships.get(user=world.charlie)
+    cashier_pin_set(membership=charlie, actor=world.charlie, pin="1357")
+    make_shop(world.store_b, charlie.pk, "B ")
+    other = enrol(tmp_path / "CaisseB", world.store_b, network.url)
+    seen = FakeView()
+    till_b = other.till(seen)
+    assert till_b.sign_in(charlie.pk, "1357"), seen.messages
+    assert till_b.find_ticket(number) is None
+    assert "introuvable sur cette caisse et sur le serveur" in seen.texts("error")[-1]

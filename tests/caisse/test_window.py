@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 
 from cabas.rules.barcodes import encode_scale_code, lookup_code
-from tests.caisse.display import screenshot, start_display
+from tests.caisse.display import screenshot
 from tests.caisse.fakes import ean
 
 KEYSYMS = {"*": "asterisk", ",": "comma", ".": "period", " ": "space", "-": "minus"}
@@ -101,23 +101,6 @@ class KeyboardDriver:
         if self.error is not None:
             raise self.error
         assert self.finished, "the keyboard script did not finish in time"
-
-
-@pytest.fixture(scope="module")
-def display():
-    import os
-
-    name, process = start_display()
-    previous = os.environ.get("DISPLAY")
-    os.environ["DISPLAY"] = name
-    yield name
-    if previous is None:
-        os.environ.pop("DISPLAY", None)
-    else:
-        os.environ["DISPLAY"] = previous
-    if process is not None:
-        process.terminate()
-        process.wait(10)
 
 
 @pytest.mark.display

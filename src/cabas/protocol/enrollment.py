@@ -23,6 +23,10 @@ class StoreInfo(ReadModel):
     slug: str
     name: str
     timezone: str
+    # Whether the till refuses to sell outside an open cash session (the shop's setting).
+    # Optional: added after the first draft of v1; an older server sends nothing and the
+    # till then requires a session, an older till ignores it.
+    cash_session_required: bool = True
 
 
 class EnrollResponse(ReadModel):

@@ -295,3 +295,13 @@ class TicketBatchResult(ReadModel):
     """Answer of `POST tickets`: one result per ticket, in the order of the batch."""
 
     results: list[TicketResult]
+
+
+class TicketLookup(ReadModel):
+    """Answer of `GET tickets/{number}`: a ticket of the till's shop as the server stored it
+    (found by its receipt number, whichever till of the shop made it) and the refunds of it
+    the server knows, so that a till can refund a sale made on another one without giving
+    back more than was sold."""
+
+    ticket: Ticket
+    refunds: list[Ticket] = []

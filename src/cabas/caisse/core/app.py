@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 from cabas.caisse.core.cash import CashSessions
 from cabas.caisse.core.catalog import Catalog
 from cabas.caisse.core.config import DataDir, TillConfig, load_config
+from cabas.caisse.core.draft import DraftStore
+from cabas.caisse.core.lookup import lookup_ticket
 from cabas.caisse.core.outbox import Outbox
 from cabas.caisse.core.receipt import Receipt, open_printer, print_receipt
 from cabas.caisse.core.store import SnapshotStore
@@ -138,4 +140,6 @@ class TillContext:
             fetched_at=fetched_at,
             now=now,
             print_receipt=self.printer(),
+            draft=DraftStore(self.data.draft_file),
+            lookup=lambda reference: lookup_ticket(self.transport, reference),
         )

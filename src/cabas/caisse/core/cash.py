@@ -38,13 +38,26 @@ class CashSessions:
         self.outbox = outbox
         self.tz = tz
         self.now = now
+        self._cached: tuple[tuple[int, int, int], CashSessionReport] | None = None
 
     def current(self) -> CashSessionReport | None:
+        # Asked at every scan when the shop requires a session: read again only when the
+        # file changed (a stat, not a parse).
+        try:
+            info = self.data.session_file.stat()
+        except FileNotFoundError:
+            self._cached = None
+            return None
+        stamp = (info.st_mtime_ns, info.st_ino, info.st_size)
+        if self._cached is not None and self._cached[0] == stamp:
+            return self._cached[1]
         try:
             raw = json.loads(self.data.session_file.read_text("utf-8"))
         except FileNotFoundError:
             return None
-        return CashSessionReport.model_validate(raw)
+        report = CashSessionReport.model_validate(raw)
+        self._cached = (stamp, report)
+        return report
 
     def open(self, *, cashier_id: int | None, opening_float_cents: int) -> CashSessionReport:
         if self.current() is not None:
@@ -58,6 +71,7 @@ class CashSessions:
             opening_float_cents=opening_float_cents,
         )
         payload = report.model_dump(mode="json")
+        self._cached = None
         atomic_write_json(self.data.session_file, payload)
         self._queue(report, "1-open")
         return report
@@ -115,6 +129,7 @@ class CashSessions:
             note=note,
         )
         self._queue(closed, "2-close")
+        self._cached = None
         self.data.session_file.unlink()
         return closed
 

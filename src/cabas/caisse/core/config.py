@@ -78,6 +78,11 @@ class DataDir:
     def session_file(self) -> Path:
         return self.root / "session.json"
 
+    @property
+    def draft_file(self) -> Path:
+        """The sale in progress (not a ticket until paid), kept to resume it after a crash."""
+        return self.root / "vente-en-cours.json"
+
     def ensure(self) -> DataDir:
         for folder in (
             self.root,

@@ -13,12 +13,13 @@ import contextlib
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from cabas.caisse.core.config import DataDir
 from cabas.caisse.core.fsutil import atomic_write_bytes, atomic_write_json, durable_move, fsync_dir
@@ -301,6 +302,13 @@ class Outbox:
                 except (CorruptFile, OSError):
                     continue
 
+    def has_ticket(self, ticket_id: UUID) -> bool:
+        """Whether this till already holds a ticket with this id (waiting, refused, or in the
+        journal)."""
+        name = f"{ticket_id}.json"
+        folders = [self.data.ventes, self.data.rejetes, *self._journal_days()]
+        return any((folder / name).exists() for folder in folders)
+
     def find_ticket(self, text: str) -> Ticket | None:
         """A ticket by its full id, or by the first characters printed on the receipt."""
         text = text.strip().lower()
@@ -320,6 +328,10 @@ class Outbox:
                         return None
         return None
 
+    def refunds_of(self, original_id: UUID) -> list[Ticket]:
+        """The refunds of a ticket made on this till (waiting or in the journal)."""
+        return [t for t in self.iter_known_tickets() if t.refund_of == original_id]
+
     def refunded_quantities(self, original_id: UUID) -> dict[int, int]:
         """Quantity already refunded per line index of a ticket (refunds known locally, lines
         matched by product and barcode)."""
@@ -330,17 +342,45 @@ class Outbox:
                 original = ticket
             elif ticket.refund_of == original_id:
                 refunds.append(ticket)
-        result: dict[int, int] = {}
         if original is None:
-            return result
-        for refund in refunds:
-            for line in refund.lines:
-                for index, sold in enumerate(original.lines):
-                    if (sold.product_id, sold.barcode, sold.label) == (
-                        line.product_id,
-                        line.barcode,
-                        line.label,
-                    ):
-                        result[index] = result.get(index, 0) + (-line.quantity)
-                        break
-        return result
+            return {}
+        return refunded_by_line(original, refunds)
+
+    def tickets_of_day(self, day: date) -> list[Ticket]:
+        """This till's tickets made on ``day`` (the shop's date), newest first."""
+        zone = ZoneInfo(self.tz)
+        # Journal folders are named after the day of the server's acknowledgement (UTC): a
+        # ticket of ``day`` was acknowledged that day (UTC, so maybe the day before) or later.
+        first = (day - timedelta(days=1)).isoformat()
+        folders = [self.data.ventes] + [f for f in self._journal_days() if f.name >= first]
+        found: dict[UUID, Ticket] = {}
+        for folder in folders:
+            for entry in _ticket_files(folder):
+                try:
+                    ticket = read_ticket_file(Path(entry.path))
+                except (CorruptFile, OSError):
+                    continue
+                if ticket.created_at.astimezone(zone).date() == day:
+                    found[ticket.id] = ticket
+        return sorted(found.values(), key=lambda t: t.created_at, reverse=True)
+
+
+def refunded_by_line(original: Ticket, refunds: Iterable[Ticket]) -> dict[int, int]:
+    """Quantity already given back per line index of ``original`` by these refunds (each
+    counted once; lines matched by product, barcode and label)."""
+    result: dict[int, int] = {}
+    seen: set[UUID] = set()
+    for refund in refunds:
+        if refund.id in seen or refund.refund_of != original.id:
+            continue
+        seen.add(refund.id)
+        for line in refund.lines:
+            for index, sold in enumerate(original.lines):
+                if (sold.product_id, sold.barcode, sold.label) == (
+                    line.product_id,
+                    line.barcode,
+                    line.label,
+                ):
+                    result[index] = result.get(index, 0) + (-line.quantity)
+                    break
+    return result

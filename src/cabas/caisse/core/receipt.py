@@ -51,11 +51,16 @@ def build_receipt(
     cashier_name: str = "",
     client_label: str = "",
     width: int = 42,
+    duplicate: bool = False,
 ) -> Receipt:
     when = ticket.created_at.astimezone(ZoneInfo(tz))
     out = [shop_name.center(width)[:width], when.strftime("%d/%m/%Y %H:%M").center(width)]
+    if duplicate:
+        out.append("DUPLICATA".center(width))
     if ticket.is_refund:
         out.append("REMBOURSEMENT".center(width))
+        assert ticket.refund_of is not None
+        out.append(f"du ticket {receipt_number(ticket.refund_of)}".center(width))
     out.append("-" * width)
     for line in ticket.lines:
         qty = format_quantity(line.quantity, line.unit).replace("\u00a0", " ")

@@ -4,6 +4,7 @@ parameter (Tk window, or a fake view in tests)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,7 +18,9 @@ from pydantic import ValidationError
 from cabas.caisse.core.cart import CartLine
 from cabas.caisse.core.cash import CashSessions
 from cabas.caisse.core.catalog import Catalog
-from cabas.caisse.core.outbox import Outbox, PendingEntry, TicketNotSaved
+from cabas.caisse.core.draft import DraftStore
+from cabas.caisse.core.lookup import LookupFailed
+from cabas.caisse.core.outbox import Outbox, PendingEntry, TicketNotSaved, refunded_by_line
 from cabas.caisse.core.receipt import METHOD_LABELS, Receipt, build_receipt
 from cabas.caisse.core.view import TillView
 from cabas.protocol import (
@@ -29,9 +32,12 @@ from cabas.protocol import (
     ProductItem,
     Ticket,
     TicketLine,
+    TicketLookup,
+    receipt_number,
 )
 from cabas.rules.barcodes import decode_scale_code
 from cabas.rules.budget import BudgetState, month_of
+from cabas.rules.cards import normalize_card_code
 from cabas.rules.dates import sellability
 from cabas.rules.money import GRAMS_PER_KG, UNIT_KG, format_euros, line_total_cents, round_cents
 from cabas.rules.pins import verify_pin
@@ -39,6 +45,8 @@ from cabas.rules.pricing import RateDecision, full_price_decision
 from cabas.rules.quotas import Quota, QuotaExceeded, QuotaKey, QuotaLine, check_quotas
 
 MAX_PIECES_PER_LINE = 999
+# "3*" (a quantity for the next scan), optionally followed at once by the code: "3*3571…".
+QUANTITY_STAR = re.compile(r"(\d{1,3})\s*\*\s*(\S*)")
 MAX_GRAMS_PER_LINE = 100_000
 
 STATUS_LABELS = {
@@ -137,6 +145,8 @@ class Till:
         fetched_at: datetime | None = None,
         now: Callable[[], datetime] | None = None,
         print_receipt: Callable[[Receipt], None] | None = None,
+        draft: DraftStore | None = None,
+        lookup: Callable[[str], TicketLookup | None] | None = None,
     ) -> None:
         self.view = view
         self.catalog = catalog
@@ -163,6 +173,17 @@ class Till:
         self.link_state = "unknown"
         self.last_sync: datetime | None = None
         self.link_message = ""
+        # Asks the server for a ticket made on another till of the shop (to refund it).
+        self.lookup = lookup
+        self._server_refunds: dict[uuid.UUID, list[Ticket]] = {}
+        self.last_ticket: Ticket | None = None
+        # The sale in progress on disk (resumed after a crash); its id is the ticket's id.
+        self.draft = draft
+        self.sale_id = uuid.uuid4()
+        self._draft_found = draft.load() if draft is not None else None
+        self._draft_ready = False  # nothing is written before the old draft was offered
+        if draft is not None:
+            draft.attach(self._draft_state)
 
     # -- data --------------------------------------------------------------------------------
     def replace_catalog(
@@ -189,8 +210,27 @@ class Till:
             return False
         self.cashier = cashier
         self.view.show_message(f"Bonjour {cashier.name} !")
+        self._offer_draft()
         self._show()
+        if self.session_required and self.sessions.current() is None:
+            self.view.ask_open_session()
         return True
+
+    @property
+    def session_required(self) -> bool:
+        """The shop's setting (from the snapshot): no sale outside an open cash session, so
+        that every ticket is in a Z report."""
+        return self.catalog.snapshot.store.cash_session_required
+
+    def _require_session(self) -> bool:
+        if not self.session_required or self.sessions.current() is not None:
+            return True
+        self.view.show_message(
+            "La caisse n'est pas ouverte : ouvrez la session de caisse (F10, fond de caisse) "
+            "avant de vendre.",
+            "error",
+        )
+        return False
 
     def sign_out(self) -> None:
         if self.lines:
@@ -220,13 +260,18 @@ class Till:
         """A code from the scanner (or typed + Enter): a client card, a weighed/priced label
         or a product barcode."""
         code = code.strip()
-        if not code or not self._require_cashier():
+        if not code or not self._require_cashier() or not self._require_session():
             return
-        if code.endswith("*") and code[:-1].isdigit():
-            self.set_pending_quantity(int(code[:-1]))
-            return
-        if code in self.catalog.beneficiaries:
-            self.set_client(code)
+        star = QUANTITY_STAR.fullmatch(code)
+        if star is not None:
+            # "3*" alone, or "3*" typed and then the scan in the same field ("3*3571…").
+            self.set_pending_quantity(int(star[1]))
+            if self.pending_quantity != int(star[1]) or not star[2]:
+                return
+            code = star[2]
+        card = normalize_card_code(code)
+        if card in self.catalog.beneficiaries:
+            self.set_client(card)
             return
         scale = decode_scale_code(code, self.catalog.layout)
         if scale is not None and scale.value > 0:
@@ -249,7 +294,7 @@ class Till:
 
     def add_product(self, product_id: int, quantity: int | None = None) -> None:
         """A product chosen by name search."""
-        if not self._require_cashier():
+        if not self._require_cashier() or not self._require_session():
             return
         product = self.catalog.products.get(product_id)
         if product is None:
@@ -263,6 +308,8 @@ class Till:
         self._add(product, product.barcodes[0] if product.barcodes else None, quantity)
 
     def add_weighed(self, product_id: int, grams: int) -> None:
+        if not self._require_cashier() or not self._require_session():
+            return
         if not 1 <= grams <= MAX_GRAMS_PER_LINE:
             self.view.show_message("Poids invalide (en grammes, jusqu'à 100 kg).", "error")
             return
@@ -353,6 +400,7 @@ class Till:
             self._after_change("", quiet=True)
 
     def cancel_sale(self) -> None:
+        self.sale_id = uuid.uuid4()
         self.lines.clear()
         self.payments.clear()
         self.client = None
@@ -374,7 +422,9 @@ class Till:
         )
 
     def set_client(self, code: str) -> None:
-        client = self.catalog.beneficiaries.get(code)
+        """A household card, scanned or typed as printed (``6rx5v-9p569`` finds ``6RX5V9P569``,
+        the same normalisation as the server's)."""
+        client = self.catalog.beneficiaries.get(normalize_card_code(code))
         if client is None:
             self.view.show_message(f"Carte inconnue : {code}.", "error")
             return
@@ -529,10 +579,130 @@ class Till:
             quota_problems=self._quota_problems(),
         )
 
-    def _show(self) -> CartSummary:
+    def _show(self, *, durable: bool = False) -> CartSummary:
         summary = self.summary()
+        self._keep_draft(summary, durable=durable)
         self.view.show_cart(summary)
         return summary
+
+    # -- the sale in progress, kept on disk ---------------------------------------------------
+    def _keep_draft(self, summary: CartSummary, *, durable: bool = False) -> None:
+        """The cart changed: a scan only marks the draft (its writer thread reads the cart
+        and writes it); a payment (``durable``) is on disk before the screen shows it."""
+        draft = self.draft
+        if draft is None or not self._draft_ready:
+            return
+        if durable:
+            draft.flush()
+        else:
+            draft.touch()
+
+    def _draft_state(self) -> dict[str, Any] | None:
+        """The sale in progress as the draft keeps it (read by the draft's writer thread: a
+        change made while it reads is followed by another write)."""
+        lines, payments, client = list(self.lines), list(self.payments), self.client
+        if not lines and not payments:
+            return None
+        return {
+            "sale_id": str(self.sale_id),
+            "cashier_id": self.cashier.id if self.cashier else None,
+            "beneficiary_code": client.code if client else None,
+            "total_cents": sum(line.price.total_cents for line in lines),
+            "paid_cents": sum(payment.amount_cents for payment in payments),
+            "lines": [
+                {
+                    "product_id": line.product_id,
+                    "barcode": line.barcode,
+                    "label": line.label,
+                    "unit": line.unit,
+                    "quantity": line.quantity,
+                    "full_unit_price_cents": line.full_unit_price_cents,
+                }
+                for line in lines
+            ],
+            "payments": [payment.model_dump(mode="json") for payment in payments],
+        }
+
+    @property
+    def interrupted_sale_waiting(self) -> bool:
+        """A sale interrupted by a crash will be offered at the sign-in."""
+        return bool(self._draft_found and self._draft_found.get("lines"))
+
+    def _offer_draft(self) -> None:
+        """At the first sign-in: a sale interrupted by a crash is offered again."""
+        found, self._draft_found = self._draft_found, None
+        self._draft_ready = True
+        if found is None or self.draft is None:
+            return
+        try:
+            sale_id = uuid.UUID(str(found.get("sale_id")))
+        except ValueError:
+            sale_id = None
+        if sale_id is None or self.outbox.has_ticket(sale_id) or not found.get("lines"):
+            # Paid and saved just before the crash (or empty): nothing to resume.
+            self.draft.flush()
+            return
+        count = len(found["lines"])
+        total = format_euros(int(found.get("total_cents") or 0))
+        paid = int(found.get("paid_cents") or 0)
+        question = (
+            f"Une vente a été interrompue (arrêt de la caisse) : {count} ligne(s), {total}"
+            + (f", dont {format_euros(paid)} DÉJÀ PAYÉS" if paid else "")
+            + ". La reprendre ?"
+        )
+        if not self.view.confirm(question):
+            self.draft.flush()
+            self.view.show_message(
+                "Vente interrompue abandonnée"
+                + (f" : rendez les {format_euros(paid)} déjà payés." if paid else "."),
+                "warning" if paid else "info",
+            )
+            return
+        self._restore_draft(sale_id, found)
+
+    def _restore_draft(self, sale_id: uuid.UUID, found: Mapping[str, Any]) -> None:
+        self.sale_id = sale_id
+        code = found.get("beneficiary_code")
+        self.client = self.catalog.beneficiaries.get(code) if isinstance(code, str) else None
+        self.lines = []
+        for raw in found.get("lines") or []:
+            try:
+                product = self.catalog.products.get(raw["product_id"] or -1)
+                self.lines.append(
+                    CartLine(
+                        product=product,
+                        barcode=raw.get("barcode"),
+                        label=str(raw["label"]),
+                        unit=UNIT_KG if raw["unit"] == UNIT_KG else "piece",
+                        quantity=int(raw["quantity"]),
+                        full_unit_price_cents=int(raw["full_unit_price_cents"]),
+                        decision=(self._decision(product) if product else full_price_decision()),
+                        warning=self._dlc_warning(product) if product else "",
+                    )
+                )
+            except (KeyError, TypeError, ValueError):
+                continue
+        self.payments = []
+        for raw in found.get("payments") or []:
+            try:
+                self.payments.append(Payment.model_validate(raw))
+            except ValidationError:
+                continue
+        # Money was taken after the questions of the payment: they are not asked again.
+        self._checkout_confirmed = bool(self.payments)
+        self._refresh_budget()
+        message = f"Vente reprise : {len(self.lines)} ligne(s)."
+        if self.payments:
+            paid = sum(p.amount_cents for p in self.payments)
+            message += f" Déjà payé : {format_euros(paid)}."
+        if isinstance(code, str) and self.client is None:
+            message += f" La carte {code} n'est plus dans les données : plein tarif."
+        self.view.show_message(message, "warning" if self.payments else "info")
+
+    def close(self) -> None:
+        """The window closes: the newest state of the sale in progress goes to disk."""
+        if self.draft is not None:
+            self.draft.flush()
 
     def _after_change(self, warning: str, *, quiet: bool = False) -> None:
         self._checkout_confirmed = False
@@ -563,7 +733,7 @@ class Till:
         ``amount_cents`` defaults to what remains; for cash, ``tendered_cents`` above what
         remains pays the rest and gives the change.
         """
-        if not self._require_cashier():
+        if not self._require_cashier() or not self._require_session():
             return None
         summary = self.summary()
         if not self.lines:
@@ -589,18 +759,18 @@ class Till:
             Payment(method=method, amount_cents=amount, tendered_cents=tendered_cents)
         )
         if amount < remaining:
+            self._show(durable=True)  # money was taken: on disk before it is shown
             self.view.show_message(
                 f"{METHOD_LABELS[method]} : {format_euros(amount)}. Reste "
                 f"{format_euros(remaining - amount)} à payer."
             )
-            self._show()
             return None
         return self._finish(summary)
 
     def begin_payment(self) -> bool:
         """Asked when the cashier opens the payment: the budget and quota questions come
         before any money is taken. False when the cashier declines."""
-        if not self._require_cashier():
+        if not self._require_cashier() or not self._require_session():
             return False
         if not self.lines:
             self.view.show_message("Le panier est vide.", "error")
@@ -630,11 +800,15 @@ class Till:
         return True
 
     def _build_ticket(
-        self, lines: list[TicketLine], payments: list[Payment], **extra: Any
+        self,
+        lines: list[TicketLine],
+        payments: list[Payment],
+        ticket_id: uuid.UUID | None = None,
+        **extra: Any,
     ) -> Ticket:
         session = self.sessions.current()
         return Ticket(
-            id=uuid.uuid4(),
+            id=ticket_id or uuid.uuid4(),
             created_at=self.now(),
             cashier_id=self.cashier.id if self.cashier else None,
             cash_session_id=session.id if session else None,
@@ -649,6 +823,8 @@ class Till:
             ticket = self._build_ticket(
                 [line.to_ticket_line() for line in self.lines],
                 list(self.payments),
+                # The draft's id: a draft left by a crash after this write is known as paid.
+                ticket_id=self.sale_id,
                 beneficiary_code=self.client.code if self.client else None,
             )
         except ValidationError as exc:
@@ -673,6 +849,9 @@ class Till:
             cashier_name=self.cashier.name if self.cashier else "",
             client_label=client_label,
         )
+        self.last_ticket = ticket
+        if not ticket.is_refund:
+            self.sale_id = uuid.uuid4()
         self.lines.clear()
         self.payments.clear()
         self.client = None
@@ -697,30 +876,60 @@ class Till:
             return False
         return True
 
-    # -- refunds -----------------------------------------------------------------------------
+    # -- refunds ---------------------------------------------------------------------------
     def find_ticket(self, reference: str) -> Ticket | None:
+        """A past sale by its receipt number: on this till, else on the server (a sale made
+        on another till of the shop), with the refunds the server knows of it."""
         ticket = self.outbox.find_ticket(reference)
-        if ticket is None:
+        if ticket is not None or self.lookup is None:
+            if ticket is None:
+                self.view.show_message(
+                    f"Ticket « {reference} » introuvable sur cette caisse (30 derniers jours).",
+                    "error",
+                )
+            return ticket
+        try:
+            found = self.lookup(reference)
+        except LookupFailed as exc:
             self.view.show_message(
-                f"Ticket « {reference} » introuvable sur cette caisse (30 derniers jours).",
+                f"Ticket « {reference} » introuvable sur cette caisse, et le serveur ne répond "
+                f"pas ({exc}) : réessayez quand la caisse est en ligne.",
                 "error",
             )
-        return ticket
+            return None
+        if found is None:
+            self.view.show_message(
+                f"Ticket « {reference} » introuvable sur cette caisse et sur le serveur de "
+                "l'épicerie.",
+                "error",
+            )
+            return None
+        self._server_refunds[found.ticket.id] = list(found.refunds)
+        return found.ticket
 
-    def refund(
-        self,
-        original: Ticket,
-        quantities: Mapping[int, int],
-        method: PaymentMethod = "cash",
-    ) -> Ticket | None:
-        """Refund some lines of a past ticket: ``quantities`` maps line index -> quantity
-        (pieces, or grams) to give back."""
-        if not self._require_cashier():
-            return None
-        if original.is_refund:
-            self.view.show_message("On ne rembourse pas un remboursement.", "error")
-            return None
-        already = self.outbox.refunded_quantities(original.id)
+    def refund_split(self, original: Ticket, amount_cents: int) -> dict[PaymentMethod, int]:
+        """How ``amount_cents`` (> 0) goes back by default: to the original's methods, in
+        proportion to what each paid (all of it for a whole refund; the cents left by the
+        rounding go to the method that paid most); cash when the original paid nothing."""
+        paid: dict[PaymentMethod, int] = {}
+        for payment in original.payments:
+            paid[payment.method] = paid.get(payment.method, 0) + payment.amount_cents
+        paid = {method: cents for method, cents in paid.items() if cents > 0}
+        total = sum(paid.values())
+        if total <= 0:
+            return {"cash": amount_cents}
+        split = {method: amount_cents * cents // total for method, cents in paid.items()}
+        biggest = max(paid, key=lambda method: paid[method])
+        split[biggest] += amount_cents - sum(split.values())
+        return {method: cents for method, cents in split.items() if cents}
+
+    def refund_lines(
+        self, original: Ticket, quantities: Mapping[int, int]
+    ) -> list[TicketLine] | None:
+        """The refund's lines for these quantities (line index -> pieces or grams), or None
+        (with the reason shown) when one gives back more than is left."""
+        known = [*self.outbox.refunds_of(original.id), *self._server_refunds.get(original.id, [])]
+        already = refunded_by_line(original, known)
         lines: list[TicketLine] = []
         for index, quantity in sorted(quantities.items()):
             if quantity <= 0:
@@ -749,15 +958,72 @@ class Till:
                     total_cents=total,
                 )
             )
+        return lines
+
+    def refund(
+        self,
+        original: Ticket,
+        quantities: Mapping[int, int],
+        payments: Mapping[PaymentMethod, int] | None = None,
+    ) -> Ticket | None:
+        """Refund some lines of a past ticket: ``quantities`` maps line index -> quantity
+        (pieces, or grams) to give back; ``payments`` how much goes back by each method
+        (positive cents adding up to the refund), by default ``refund_split``."""
+        if not self._require_cashier() or not self._require_session():
+            return None
+        if original.is_refund:
+            self.view.show_message("On ne rembourse pas un remboursement.", "error")
+            return None
+        lines = self.refund_lines(original, quantities)
+        if lines is None:
+            return None
         if not lines:
             self.view.show_message("Rien à rembourser.", "error")
             return None
-        amount = sum(line.total_cents for line in lines)
-        payments = [Payment(method=method, amount_cents=amount)] if amount else []
+        amount = -sum(line.total_cents for line in lines)
+        split = dict(payments) if payments is not None else self.refund_split(original, amount)
+        if any(cents < 0 for cents in split.values()) or sum(split.values()) != amount:
+            self.view.show_message(
+                f"Les moyens de remboursement doivent faire {format_euros(amount)}.", "error"
+            )
+            return None
+        given = [
+            Payment(method=method, amount_cents=-cents) for method, cents in split.items() if cents
+        ]
         ticket = self._build_ticket(
-            lines, payments, beneficiary_code=original.beneficiary_code, refund_of=original.id
+            lines, given, beneficiary_code=original.beneficiary_code, refund_of=original.id
         )
         return self._save(ticket, client_label="")
+
+    # -- receipts of the day -------------------------------------------------------------------
+    def todays_tickets(self) -> list[Ticket]:
+        """This till's tickets of today (the shop's date), newest first."""
+        return self.outbox.tickets_of_day(self.now().date())
+
+    def reprint(self, ticket: Ticket | None = None) -> Receipt | None:
+        """A duplicate of a receipt (by default the last ticket of this till), printed when
+        there is a printer; the receipt is returned to be shown."""
+        if ticket is None:
+            ticket = self.last_ticket
+        if ticket is None:
+            day = self.todays_tickets()
+            ticket = day[0] if day else None
+        if ticket is None:
+            self.view.show_message("Aucun ticket à réimprimer aujourd'hui.", "warning")
+            return None
+        client = self.catalog.beneficiaries.get(ticket.beneficiary_code or "")
+        cashier = self.catalog.cashiers.get(ticket.cashier_id or 0)
+        receipt = build_receipt(
+            ticket,
+            shop_name=self.shop_name,
+            tz=self.tz,
+            cashier_name=cashier.name if cashier else "",
+            client_label=client.label if client and not ticket.is_refund else "",
+            duplicate=True,
+        )
+        if self._print(receipt):
+            self.view.show_message(f"Duplicata du ticket {receipt_number(ticket.id)} imprimé.")
+        return receipt
 
     # -- cash session ------------------------------------------------------------------------
     def open_session(self, opening_float_cents: int) -> CashSessionReport | None:

@@ -32,3 +32,8 @@ class TillView(Protocol):
 
     def show_status(self, status: StatusInfo) -> None:
         """Online/offline, tickets waiting, last sync, price age."""
+
+    def ask_open_session(self) -> None:
+        """Signed in while no cash session is open and the shop requires one: ask for the
+        float, then call ``Till.open_session`` (the cashier may decline: selling is then
+        refused until the session is opened with F10)."""

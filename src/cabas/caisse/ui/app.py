@@ -183,6 +183,10 @@ class TillWindow:
         self.show_status(self.till.status())
         if notice:
             self.show_message(notice, "warning")
+        elif self.till.interrupted_sale_waiting:
+            self.show_message(
+                "Une vente a été interrompue : identifiez-vous pour la reprendre.", "warning"
+            )
         self.root.after(POLL_MS, self._poll)
 
     # -- layout ------------------------------------------------------------------------------
@@ -219,8 +223,8 @@ class TillWindow:
             text=(
                 "F2 Carte client  ·  F3 Chercher un article  ·  F4 ou * Quantité  ·  F5 Poids  "
                 "·  Suppr Retirer la ligne  ·  F8 PAYER\n"
-                "F9 Rembourser  ·  F10 Ouvrir / clôturer la caisse  ·  F11 Rapport X  ·  "
-                "Échap Annuler la vente  ·  F12 Changer de caissier"
+                "F6 Réimprimer  ·  F7 Tickets du jour  ·  F9 Rembourser  ·  F10 Ouvrir / "
+                "clôturer la caisse  ·  F11 Rapport X  ·  Échap Annuler  ·  F12 Caissier"
             ),
             font=self.fonts["small"],
             anchor="w",
@@ -365,6 +369,8 @@ class TillWindow:
         entry.bind("<F10>", lambda e: self.session_dialog())
         entry.bind("<F11>", lambda e: self.x_report())
         entry.bind("<F12>", lambda e: self._sign_out())
+        entry.bind("<F6>", lambda e: self.reprint_dialog())
+        entry.bind("<F7>", lambda e: self.todays_tickets_dialog())
         entry.bind("<Escape>", self._on_escape)
         # The focus always comes back to the scan field (a scanner types into it).
         self.root.bind("<FocusIn>", self._keep_focus, add="+")
@@ -883,7 +889,93 @@ class TillWindow:
         qty_entry.bind("<Return>", done)
         quantity = ask.run(qty_entry)
         if quantity:
-            self.till.refund(original, {index: quantity}, "cash")
+            self._refund_payment(original, {index: quantity})
+        return "break"
+
+    def _refund_payment(self, original: Ticket, quantities: dict[int, int]) -> None:
+        """How the money goes back: the original's methods proposed, F1…F5 puts it all on
+        one method, Entrée validates."""
+        lines = self.till.refund_lines(original, quantities)
+        if not lines:
+            return
+        amount = -sum(line.total_cents for line in lines)
+        split = self.till.refund_split(original, amount)
+        dialog = Dialog(self, "Remboursement")
+        dialog.label(
+            f"Rendre {format_euros(amount)} (ticket {receipt_number(original.id)}) :", big=True
+        )
+        shown = dialog.label("", big=True)
+
+        def refresh() -> None:
+            shown.configure(
+                text="\n".join(f"{METHOD_LABELS[m]} : {format_euros(c)}" for m, c in split.items())
+            )
+
+        def choose(method: PaymentMethod) -> str:
+            split.clear()
+            split[method] = amount
+            refresh()
+            return "break"
+
+        hints = "   ".join(f"{key} {METHOD_LABELS[m]}" for key, m in METHOD_KEYS.items())
+        dialog.label(f"Tout sur un moyen : {hints}")
+        dialog.label("Entrée : rembourser    ·    Échap : annuler")
+        for key, method in METHOD_KEYS.items():
+            dialog.bind(f"<{key}>", lambda e, m=method: choose(m))  # type: ignore[misc]
+        dialog.bind("<Return>", lambda e: dialog.close(True))
+        dialog.bind("<KP_Enter>", lambda e: dialog.close(True))
+        refresh()
+        if dialog.run(dialog):
+            self.till.refund(original, quantities, split)
+
+    def reprint_dialog(self, ticket: Ticket | None = None) -> str:
+        """F6: a duplicate of the last receipt (or of the ticket chosen in F7's list)."""
+        receipt = self.till.reprint(ticket)
+        if receipt is not None:
+            self._show_report(receipt.lines, "Duplicata du ticket")
+        return "break"
+
+    def todays_tickets_dialog(self) -> str:
+        """F7: this till's tickets of today, newest first; Entrée reprints the chosen one."""
+        tickets = self.till.todays_tickets()
+        if not tickets:
+            self.show_message("Aucun ticket aujourd'hui sur cette caisse.", "warning")
+            return "break"
+        dialog = Dialog(self, "Tickets du jour")
+        dialog.label(f"Tickets du jour ({len(tickets)}) — Entrée : réimprimer", big=True)
+        listbox = tk.Listbox(dialog, font=self.fonts["report"], height=14, width=60)
+        listbox.pack(fill="both", expand=True)
+        for ticket in tickets:
+            when = ticket.created_at.astimezone(self.till.zone)
+            methods = ", ".join(sorted({METHOD_LABELS[p.method] for p in ticket.payments}))
+            kind = "REMB. " if ticket.is_refund else ""
+            listbox.insert(
+                "end",
+                f"{when:%H:%M}  {receipt_number(ticket.id)}  {kind}"
+                f"{format_euros(ticket.total_cents):>10}  {methods}",
+            )
+        listbox.selection_set(0)
+
+        def move(step: int) -> str:
+            current = listbox.curselection()
+            index = max(0, min(len(tickets) - 1, (current[0] if current else 0) + step))
+            listbox.selection_clear(0, "end")
+            listbox.selection_set(index)
+            listbox.see(index)
+            return "break"
+
+        def pick(event: Any) -> str:
+            current = listbox.curselection()
+            dialog.close(tickets[current[0]] if current else None)
+            return "break"
+
+        listbox.bind("<Up>", lambda e: move(-1))
+        listbox.bind("<Down>", lambda e: move(1))
+        listbox.bind("<Return>", pick)
+        listbox.bind("<KP_Enter>", pick)
+        chosen = dialog.run(listbox)
+        if isinstance(chosen, Ticket):
+            self.reprint_dialog(chosen)
         return "break"
 
     def _ask_amount(self, title: str, question: str) -> int | None:
@@ -929,6 +1021,25 @@ class TillWindow:
         if report is not None and self.till.z_report is not None:
             self._show_report(self.till.z_report.lines, "Rapport Z — clôture de la caisse")
         return "break"
+
+    def ask_open_session(self) -> None:
+        # After the sign-in has drawn the sale screen (the core asks from sign_in).
+        self.root.after_idle(self._open_session_at_sign_in)
+
+    def _open_session_at_sign_in(self) -> None:
+        if self.till.cashier is None or self.ctx.sessions.current() is not None:
+            return
+        cents = self._ask_amount(
+            "Ouverture de caisse",
+            "La caisse n'est pas ouverte.\nFond de caisse (en euros) ? (Échap : plus tard)",
+        )
+        if cents is None:
+            self.show_message(
+                "Caisse non ouverte : les ventes sont refusées jusqu'à l'ouverture (F10).",
+                "warning",
+            )
+        else:
+            self.till.open_session(cents)
 
     def x_report(self) -> str:
         report = self.till.x_report()
@@ -1020,6 +1131,7 @@ class TillWindow:
     def quit(self) -> None:
         if self.till.lines and not self.confirm("Une vente est en cours. Quitter quand même ?"):
             return
+        self.till.close()  # the sale in progress, if any, is resumed at the next start
         self.stop.set()
         self.wake.set()
         self.root.destroy()

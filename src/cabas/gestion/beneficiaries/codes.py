@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import secrets
 
+from cabas.rules.cards import normalize_card_code
+
 ALPHABET = "23456789BCDFGHJKNPRSTVX"
 RANDOM_LENGTH = 9
 CODE_LENGTH = RANDOM_LENGTH + 1
@@ -26,8 +28,9 @@ def check_character(body: str) -> str:
 
 
 def normalize(raw: str) -> str:
-    """What a person or a scanner typed, upper-cased, without spaces or dashes."""
-    return "".join(char for char in raw.upper() if char not in " -\t.")
+    """What a person or a scanner typed, upper-cased, without spaces or dashes (the rule the
+    till applies too: :func:`cabas.rules.cards.normalize_card_code`)."""
+    return normalize_card_code(raw)
 
 
 def is_valid(code: str) -> bool:

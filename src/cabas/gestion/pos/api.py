@@ -23,6 +23,7 @@ from cabas import __version__
 from cabas.gestion.core.throttle import throttle_hit
 from cabas.gestion.pos import keys, packages
 from cabas.gestion.pos.auth import DeviceBearer, request_device
+from cabas.gestion.pos.selectors import AmbiguousTicketNumber, till_ticket_lookup
 from cabas.gestion.pos.services import EnrollmentRefused, cash_session_report, device_enroll
 from cabas.gestion.pos.snapshot_cache import snapshot_body
 from cabas.gestion.sales.intake import ticket_batch_ingest
@@ -41,11 +42,13 @@ from cabas.protocol import (
     StoreInfo,
     TicketBatch,
     TicketBatchResult,
+    TicketLookup,
     error_body,
     error_info,
     french_error_message,
     parse_cash_session,
     raw_cash_session_id,
+    receipt_number_digits,
 )
 
 logger = logging.getLogger(__name__)
@@ -254,7 +257,12 @@ def enroll(request: HttpRequest, payload: EnrollRequest) -> Any:
     return 201, EnrollResponse(
         device_id=str(enrolled.device.pk),
         token=enrolled.token,
-        store=StoreInfo(slug=store.slug, name=store.name, timezone=store.timezone),
+        store=StoreInfo(
+            slug=store.slug,
+            name=store.name,
+            timezone=store.timezone,
+            cash_session_required=store.cash_session_required,
+        ),
         package_public_key=keys.public_key_b64(),
     )
 
@@ -321,6 +329,30 @@ def _etags(header: str) -> set[str]:
 def send_tickets(request: HttpRequest, payload: TicketBatch) -> Any:
     results = ticket_batch_ingest(device=request_device(request), raw_tickets=payload.tickets)
     return 200, TicketBatchResult(results=results)
+
+
+@api.get(
+    "tickets/{number}",
+    response={200: TicketLookup, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody},
+    summary="A ticket of this till's shop by its receipt number, with its refunds",
+    operation_id="lookup_ticket",
+)
+def lookup_ticket(request: HttpRequest, number: str) -> Any:
+    # Only the device's own shop is searched: another shop's ticket is "not found".
+    digits = receipt_number_digits(number)
+    if digits is None:
+        return 400, error_body(
+            "invalid", "Numéro de ticket invalide : tapez les 8 caractères imprimés."
+        )
+    try:
+        found = till_ticket_lookup(request_device(request).store, digits)
+    except AmbiguousTicketNumber:
+        return 400, error_body(
+            "invalid", "Plusieurs tickets commencent ainsi : tapez plus de caractères."
+        )
+    if found is None:
+        return 404, error_body("not_found", "Aucun ticket de l'épicerie ne porte ce numéro.")
+    return 200, found
 
 
 @api.get(

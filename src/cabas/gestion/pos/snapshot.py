@@ -416,7 +416,12 @@ def build_snapshot(store: Store, since: str | None = None) -> BuiltSnapshot:
     tariff = tariff_for_store(store)
     content = {
         "full": cursor is None,
-        "store": {"slug": store.slug, "name": store.name, "timezone": store.timezone},
+        "store": {
+            "slug": store.slug,
+            "name": store.name,
+            "timezone": store.timezone,
+            "cash_session_required": store.cash_session_required,
+        },
         "tariff": {
             "shop_rate_bp": tariff.shop_rate_bp,
             "category_rates_bp": dict(tariff.category_rates_bp),

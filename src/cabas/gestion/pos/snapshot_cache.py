@@ -123,7 +123,7 @@ def data_version(store: Store) -> str:
     marks = (
         Store.objects.filter(pk=store.pk)
         .annotate(**_MARKS)
-        .values_list("slug", "name", "timezone", *_MARKS)
+        .values_list("slug", "name", "timezone", "cash_session_required", *_MARKS)
         .get()
     )
     users = list(

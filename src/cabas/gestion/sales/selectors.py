@@ -15,6 +15,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from cabas.gestion.pos.models import CashSession
 from cabas.gestion.sales.models import Anomaly, QuarantinedPayload, Ticket, TicketLine
 from cabas.gestion.stores.models import Store
+from cabas.rules.cards import normalize_card_code
 from cabas.rules.quotas import Quota as QuotaRule
 from cabas.rules.quotas import QuotaKey, QuotaLine
 
@@ -67,7 +68,7 @@ def store_tickets(store: Store, filters: TicketFilters | None = None) -> QuerySe
     if filters.cashier_id:
         tickets = tickets.filter(cashier_id=filters.cashier_id)
     if filters.household_code:
-        code = filters.household_code.strip().upper().replace(" ", "").replace("-", "")
+        code = normalize_card_code(filters.household_code)
         tickets = tickets.filter(Q(household__code=code) | Q(beneficiary_code__iexact=code))
     if filters.with_anomalies:
         tickets = tickets.filter(Exists(Anomaly.objects.filter(ticket=OuterRef("pk"))))

@@ -56,4 +56,5 @@ class StoreSettingsForm(forms.ModelForm):
             "timezone",
             "logo",
             "require_2fa",
+            "cash_session_required",
         ]

@@ -35,6 +35,15 @@ class Store(models.Model):
         default=False,
         help_text=_("Chaque personne de l'épicerie devra saisir un code à usage unique."),
     )
+    cash_session_required = models.BooleanField(
+        _("session de caisse obligatoire"),
+        default=True,
+        help_text=_(
+            "Les caisses refusent de vendre tant que la caisse n'est pas ouverte (fond de "
+            "caisse) : chaque vente figure ainsi dans un rapport Z. Décochez seulement si "
+            "l'épicerie ne compte pas sa caisse."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -27,6 +27,7 @@ STORE_SETTINGS_FIELDS = (
     "email",
     "timezone",
     "require_2fa",
+    "cash_session_required",
 )
 
 
