@@ -221,8 +221,11 @@ def test_the_first_start_window_enrols_by_typing_the_code_then_a_sale_reaches_th
         _xdotool("key", "Down", display=display)  # Bob, second in the list
         _xdotool("type", "--delay", "20", "2468", display=display)
         _xdotool("key", "Return", display=display)
+        time.sleep(0.8)
+        screenshot(display, "3-ouverture-de-caisse", FOLDER)
+        _xdotool("type", "--delay", "20", "50", display=display)  # the float, 50 €
+        _xdotool("key", "Return", display=display)
         time.sleep(0.5)
-        screenshot(display, "3-caisse", FOLDER)
         code = shop.pasta.barcodes.first().code
         _xdotool("type", "--delay", "15", code, display=display)
         _xdotool("key", "Return", display=display)

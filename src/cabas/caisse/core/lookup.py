@@ -1,18 +1,11 @@
 """Asking the server for a ticket of the shop made on another till (`GET tickets/{number}`),
-to refund it here.
-
-The HTTP transport has no method for this call yet (`transport.py` belongs to another piece
-of work): a transport that has ``lookup_ticket`` is used as it is (the fake server of the
-tests, the HTTP transport once it has it), and ``HttpTransport`` is called through its
-generic request otherwise.
-"""
+to refund it here, through the transport's ``lookup_ticket``."""
 
 from __future__ import annotations
 
-import urllib.parse
 from typing import Any
 
-from cabas.caisse.core.transport import HttpTransport, ServerRefused, TransportError
+from cabas.caisse.core.transport import ServerRefused, TransportError
 from cabas.protocol import TicketLookup, receipt_number_digits
 
 
@@ -26,16 +19,12 @@ def lookup_ticket(transport: Any, reference: str) -> TicketLookup | None:
     digits = receipt_number_digits(reference)
     if digits is None:
         return None
+    method = getattr(transport, "lookup_ticket", None)
+    if method is None:
+        return None
     try:
-        method = getattr(transport, "lookup_ticket", None)
-        if method is not None:
-            found: TicketLookup | None = method(digits)
-            return found
-        if not isinstance(transport, HttpTransport):
-            return None
-        _, payload = transport._request("GET", "tickets/" + urllib.parse.quote(digits))
-        model: TicketLookup = transport._model(TicketLookup, payload)
-        return model
+        found: TicketLookup | None = method(digits)
+        return found
     except ServerRefused as exc:
         if exc.status == 404:
             return None

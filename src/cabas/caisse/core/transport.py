@@ -30,6 +30,7 @@ from cabas.protocol import (
     LatestPackage,
     Snapshot,
     TicketBatchResult,
+    TicketLookup,
 )
 
 
@@ -221,6 +222,17 @@ class HttpTransport:
     def send_cash_session(self, report: dict[str, Any]) -> CashSessionResult:
         _, payload = self._request("POST", "cash-sessions", report)
         return self._model(CashSessionResult, payload)
+
+    def lookup_ticket(self, number: str) -> TicketLookup | None:
+        """A ticket of this shop by its receipt number (`GET tickets/{number}`); None when the
+        server has none."""
+        try:
+            _, payload = self._request("GET", "tickets/" + urllib.parse.quote(number, safe=""))
+        except ServerRefused as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return self._model(TicketLookup, payload)
 
     def latest_package(self) -> LatestPackage | None:
         try:
