@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import cabas
-from cabas.gestion.pos import keys
+from cabas.gestion.pos import keys, release
 from cabas.gestion.pos.packages import PLATFORMS, bundle_name
 from cabas.gestion.pos.release import (
     BuiltFile,
@@ -31,7 +31,9 @@ SOURCE = Path(cabas.__file__).parent.parent
 
 
 def _source_digest() -> str:
-    return source_digest(SOURCE, keys.public_key_b64(), keys.setup_public_key_b64())
+    """The till's source, the keys, and the builder itself."""
+    builder = Path(release.__file__).read_text(encoding="utf-8")
+    return source_digest(SOURCE, keys.public_key_b64(), keys.setup_public_key_b64(), builder)
 
 
 def sites_for(slug: str) -> dict[str, Path]:
@@ -51,6 +53,9 @@ def bundle(slug: str) -> BuiltFile:
     target = folder / bundle_name(cabas.__version__, PLATFORMS[slug])
     marker = target.with_name(target.name + ".built")
     if not marker.exists():
+        for old in CACHE.glob("*"):  # bundles of an older tree
+            if old.is_dir() and old != folder:
+                shutil.rmtree(old, ignore_errors=True)
         built = build_bundle(
             platform=PLATFORMS[slug],
             sites=sites_for(slug),

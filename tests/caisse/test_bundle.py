@@ -119,6 +119,14 @@ def test_the_downloaded_bundle_enrols_and_reports_with_the_standard_library_only
     # The dependencies went to the user's data folder, nowhere else.
     extracted = list((data / "paquets").glob(f"{path.name}_*/site-packages/pydantic_core"))
     assert extracted, list((data / "paquets").iterdir())
+    # What the bundle left out (free-threaded builds, PyYAML's C parser) is not missed: the
+    # printer library and everything else import with the bundle's files alone.
+    imports = "import escpos.printer, yaml, PIL.Image, cryptography.fernet, keyring, pydantic"
+    probe = subprocess.run(
+        [str(plain_python), "-c", imports], capture_output=True, text=True,
+        env={**env, "PYTHONPATH": str(extracted[0].parent)},
+    )  # fmt: skip
+    assert probe.returncode == 0, probe.stderr
 
     # The global option after the command (docs/caisse.md).
     status = subprocess.run(

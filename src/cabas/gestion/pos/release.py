@@ -294,6 +294,11 @@ def _wheel_tags(site: Path) -> dict[str, dict[str, object]]:
 
 
 _BINARY = (".so", ".pyd", ".dylib", ".dll")
+# Left out of the bundles, to make the first start's extraction shorter: what python.org's
+# Pythons never load. The free-threaded builds (`_rust.abi3t.so`, `cpython-314t`), and
+# PyYAML's optional C parser (python-escpos reads its small capability file with the pure
+# Python one).
+_LEFT_OUT = re.compile(r"(\.abi3t\.|cpython-3\d+t-|cp3\d+t-|^yaml/_yaml\.)")
 
 
 def _merge_sites(sites: dict[str, Path], staging: Path) -> dict[str, dict[str, object]]:
@@ -316,6 +321,8 @@ def _merge_sites(sites: dict[str, Path], staging: Path) -> dict[str, dict[str, o
             relative = path.relative_to(site).as_posix()
             top = relative.split("/", 1)[0]
             if path.is_dir() or top == "bin" or "__pycache__" in relative:
+                continue
+            if _LEFT_OUT.search(relative):
                 continue
             data = path.read_bytes()
             digest = hashlib.sha256(data).hexdigest()
