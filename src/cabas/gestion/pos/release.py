@@ -294,11 +294,15 @@ def _wheel_tags(site: Path) -> dict[str, dict[str, object]]:
 
 
 _BINARY = (".so", ".pyd", ".dylib", ".dll")
-# Left out of the bundles, to make the first start's extraction shorter: what python.org's
-# Pythons never load. The free-threaded builds (`_rust.abi3t.so`, `cpython-314t`), and
-# PyYAML's optional C parser (python-escpos reads its small capability file with the pure
-# Python one).
-_LEFT_OUT = re.compile(r"(\.abi3t\.|cpython-3\d+t-|cp3\d+t-|^yaml/_yaml\.)")
+# Left out of the bundles, to make the download and the first start's extraction shorter:
+# what python.org's Pythons never load, and optional parts the till never uses. The
+# free-threaded builds (`_rust.abi3t.so`, `cpython-314t`); PyYAML's optional C parser
+# (python-escpos reads its small capability file with the pure-Python one); Pillow's AVIF
+# codec and its library (receipts carry text; Pillow works without it, 21 MB on Windows).
+_LEFT_OUT = re.compile(
+    r"(\.abi3t\.|cpython-3\d+t-|cp3\d+t-|^yaml/_yaml\.|^PIL/_avif\.|^pillow\.libs/libavif|"
+    r"^PIL/\.dylibs/libavif)"
+)
 
 
 def _merge_sites(sites: dict[str, Path], staging: Path) -> dict[str, dict[str, object]]:
