@@ -387,3 +387,15 @@ def test_a_receipt_number_is_the_start_of_its_ticket_id(ticket_id: UUID) -> None
 @pytest.mark.parametrize("text", ["", "abc", "12 3", "ghij1234", "0" * 33, "3f2a-9c1é"])
 def test_a_receipt_number_is_4_to_32_hex_digits(text: str) -> None:
     assert receipt_number_digits(text) is None
+
+
+def test_a_line_without_a_managers_permission_is_sent_as_before():
+    """`authorized_by` is left out when unset: a server older than the field still accepts
+    the tickets that do not use it (it refuses unknown fields)."""
+    plain = TicketLine.model_validate(_line())
+    assert "authorized_by" not in plain.model_dump(mode="json")
+    allowed = TicketLine.model_validate(_line(authorized_by=8))
+    assert allowed.model_dump(mode="json")["authorized_by"] == 8
+    assert TicketLine.model_validate(allowed.model_dump(mode="json")) == allowed
+    with pytest.raises(ValueError):
+        TicketLine.model_validate(_line(authorized_by=0))

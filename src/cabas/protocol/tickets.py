@@ -6,7 +6,14 @@ from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import Field, StrictInt, ValidationError, model_validator
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    StrictInt,
+    ValidationError,
+    model_serializer,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from cabas.protocol._base import (
@@ -33,7 +40,10 @@ TicketStatus = Literal["created", "duplicate", "rejected"]
 
 class TicketLine(WriteModel):
     """One line of a ticket. `quantity` is pieces, or grams when `unit` is "kg" (then
-    `unit_price_cents` is per kilo); `full_price_cents` is the same line at the full price."""
+    `unit_price_cents` is per kilo); `full_price_cents` is the same line at the full price.
+    `authorized_by` is the cashier id of the manager who allowed the line at the till although
+    the till refused it (a product past its DLC); it is left out of the JSON when unset, so
+    that a server older than the field still accepts the tickets that do not use it."""
 
     product_id: PositiveId | None = None
     barcode: Annotated[str, Field(min_length=1, max_length=64), NoNul] | None = None
@@ -43,6 +53,16 @@ class TicketLine(WriteModel):
     unit_price_cents: Annotated[StrictInt, Field(ge=0, le=MAX_UNIT_PRICE_CENTS)]
     full_price_cents: Cents
     total_cents: Cents
+    authorized_by: PositiveId | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_unset_authorization(
+        self, handler: SerializerFunctionWrapHandler
+    ) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("authorized_by") is None:
+            data.pop("authorized_by", None)
+        return data
 
     @model_validator(mode="after")
     def _check_amounts(self) -> TicketLine:
