@@ -35,7 +35,7 @@ from cabas.rules.budget import BudgetState, month_of
 from cabas.rules.dates import sellability
 from cabas.rules.money import GRAMS_PER_KG, UNIT_KG, format_euros, line_total_cents, round_cents
 from cabas.rules.pins import verify_pin
-from cabas.rules.pricing import RateDecision, full_price_decision
+from cabas.rules.pricing import RateDecision, full_price_decision, line_price
 from cabas.rules.quotas import Quota, QuotaExceeded, QuotaKey, QuotaLine, check_quotas
 
 MAX_PIECES_PER_LINE = 999
@@ -280,6 +280,11 @@ class Till:
 
     def search(self, text: str) -> list[ProductItem]:
         return self.catalog.search(text)
+
+    def client_unit_price(self, product: ProductItem) -> int:
+        """What the current client pays per piece or per kilo (shown in the search list)."""
+        rate = self._decision(product).rate_bp
+        return line_price(product.price_cents, 1, product.unit, rate).unit_price_cents
 
     def _add_scale(self, product: ProductItem, code: str, kind: str, value: int) -> None:
         if kind == "weight":
