@@ -6,14 +6,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import (
-    Field,
-    SerializerFunctionWrapHandler,
-    StrictInt,
-    ValidationError,
-    model_serializer,
-    model_validator,
-)
+from pydantic import Field, StrictInt, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
 from cabas.protocol._base import (
@@ -42,7 +35,7 @@ class TicketLine(WriteModel):
     """One line of a ticket. `quantity` is pieces, or grams when `unit` is "kg" (then
     `unit_price_cents` is per kilo); `full_price_cents` is the same line at the full price.
     `authorized_by` is the cashier id of the manager who allowed the line at the till although
-    the till refused it (a product past its DLC); it is left out of the JSON when unset, so
+    the till refused it (a product past its DLC); `dump_ticket` leaves it out when unset, so
     that a server older than the field still accepts the tickets that do not use it."""
 
     product_id: PositiveId | None = None
@@ -54,15 +47,6 @@ class TicketLine(WriteModel):
     full_price_cents: Cents
     total_cents: Cents
     authorized_by: PositiveId | None = None
-
-    @model_serializer(mode="wrap")
-    def _without_unset_authorization(
-        self, handler: SerializerFunctionWrapHandler
-    ) -> dict[str, Any]:
-        data: dict[str, Any] = handler(self)
-        if data.get("authorized_by") is None:
-            data.pop("authorized_by", None)
-        return data
 
     @model_validator(mode="after")
     def _check_amounts(self) -> TicketLine:
@@ -267,8 +251,14 @@ def raw_ticket_id(raw: Any) -> str | None:
 
 
 def dump_ticket(ticket: Ticket) -> dict[str, Any]:
-    """The JSON-ready dict of a ticket, as written to `Ventes/<id>.json` and sent."""
-    return ticket.model_dump(mode="json")
+    """The JSON-ready dict of a ticket, as written to `Ventes/<id>.json` and sent. Optional
+    fields added to the protocol later are left out when unset (a server older than them
+    refuses unknown fields)."""
+    data = ticket.model_dump(mode="json")
+    for line in data["lines"]:
+        if line["authorized_by"] is None:
+            del line["authorized_by"]
+    return data
 
 
 class TicketBatch(WriteModel):
