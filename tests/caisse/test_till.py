@@ -228,6 +228,13 @@ def test_every_message_of_a_scan_reaches_the_view(dlc_till, view):
     assert any("Quota dépassé" in text for text in texts), texts
 
 
+def test_the_search_list_can_show_what_the_client_pays(till):
+    product = till.catalog.products[1]
+    assert till.client_unit_price(product) == 100  # no card: the full price
+    till.scan("B0001")
+    assert till.client_unit_price(product) == 30  # the shop's rate, 30 %
+
+
 def test_signing_out_with_a_cart_open_speaks_of_the_cashier_not_of_closing(till, view):
     scan_product(till, 1)
     till.sign_out()

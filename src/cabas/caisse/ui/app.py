@@ -1185,9 +1185,20 @@ class TillWindow:
             ("Imprimé sur l'imprimante de tickets. " if printed else "")
             + "Entrée ou Échap : fermer"
         )
-        dialog.bind("<Return>", lambda e: dialog.close())
-        dialog.bind("<KP_Enter>", lambda e: dialog.close())
+        # A code scanned while the report is shown closes it and is scanned, not lost.
+        typed: list[str] = []
+
+        def on_key(event: Any) -> str:
+            if event.keysym in ("Return", "KP_Enter"):
+                dialog.close()
+            elif event.char and event.char.isprintable():
+                typed.append(event.char)
+            return "break"
+
+        dialog.bind("<Key>", on_key)
         dialog.run(dialog)
+        if "".join(typed).strip():
+            self._replay_held(["".join(typed)], "")
 
     # -- background sync ---------------------------------------------------------------------
     def start_sync(self, agent: SyncAgent | None = None) -> None:
