@@ -58,3 +58,16 @@ def test_a_lone_enter_a_person_pressed_is_dropped_not_replayed():
     keys = QuestionKeys()
     keys.key(ENTER, 1000)
     assert keys.settle() is None and keys.held_text() == ""
+
+
+def test_a_code_scanned_into_an_amount_field_is_told_from_what_a_person_typed():
+    from cabas.caisse.core.keys import scanned_tail
+
+    person = [1000, 1180, 1420]  # "20," at a person's pace
+    assert scanned_tail(person, 1700) == 0
+    scanner = [5000 + 15 * i for i in range(13)]
+    assert scanned_tail(person + scanner, scanner[-1] + 15) == 13
+    # Entrée pressed by the person a while after typing fast: not a scan.
+    assert scanned_tail(scanner, scanner[-1] + 300) == 0
+    assert scanned_tail([], 10) == 0
+    assert scanned_tail([1000, 1010], 1020) == 0  # two quick keys: no barcode is that short

@@ -465,3 +465,33 @@ def test_an_error_turns_grey_after_the_next_good_scan_and_echap_drops_the_client
     )
     drive.run()
     close_window(window)
+
+
+@pytest.mark.display
+def test_a_code_scanned_into_the_weight_field_is_not_a_weight_and_is_scanned_after(display, ctx):
+    """The next article scanned before the weight was typed: not 3,760,000 kg, but kept."""
+    window = open_window(ctx)
+    drive = KeyboardDriver(window, display, "test_window_scanner")
+
+    def still_weighing():
+        assert window.dialog is not None and window.till.lines == [], lines(window)
+        assert window.dialog.held == [ean("376000000002")], window.dialog.held
+
+    (
+        drive.scanner(lookup_code("21", "12345"))
+        .check(lambda: window.dialog is not None or pytest.fail("no weight asked"))
+        .scanner(ean("376000000002"))
+        .check(still_weighing)
+        .shot("4-poids-scan-garde")
+        .xdotool("type", "--delay", "150", "500\r")
+        .wait(1200)
+        .check(
+            lambda: (
+                lines(window) == ["Pommes golden", "Produit 2"]
+                or pytest.fail(f"{lines(window)} {window.messages()}")
+            )
+        )
+    )
+    drive.run()
+    assert window.till.lines[0].quantity == 500
+    close_window(window)

@@ -58,3 +58,16 @@ class QuestionKeys:
         """The complete codes typed (each ended by Entrée), and the start of one not ended."""
         *codes, rest = self.held_text().split(ENTER)
         return [code for code in codes if code.strip()], rest
+
+
+def scanned_tail(stamps: list[float], enter_at: float, gap_ms: float = SCANNER_GAP_MS) -> int:
+    """How many of the last characters typed into a field (their times in ``stamps``, then
+    Entrée at ``enter_at``) a scanner typed: the run of keys each within ``gap_ms`` of the
+    next, Entrée included; 0 when a person typed them (a run shorter than 4 keys is a person's
+    quick fingers, and no barcode is that short)."""
+    if not stamps or abs(enter_at - stamps[-1]) >= gap_ms:
+        return 0
+    run = 1
+    while run < len(stamps) and abs(stamps[-run] - stamps[-run - 1]) < gap_ms:
+        run += 1
+    return run if run >= 4 else 0

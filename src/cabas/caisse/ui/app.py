@@ -28,7 +28,7 @@ from typing import Any
 
 from cabas.caisse.core.app import TillContext
 from cabas.caisse.core.catalog import Catalog
-from cabas.caisse.core.keys import ANSWER_QUIET_MS, ENTER, QuestionKeys
+from cabas.caisse.core.keys import ANSWER_QUIET_MS, ENTER, QuestionKeys, scanned_tail
 from cabas.caisse.core.receipt import METHOD_LABELS, Receipt
 from cabas.caisse.core.sync import SyncAgent, SyncReport, SyncStatus
 from cabas.caisse.core.till import CartSummary, StatusInfo, Till
@@ -106,6 +106,8 @@ class Dialog(tk.Toplevel):
         self.transient(window.root)
         self.configure(padx=20, pady=16, background="white")
         self.result: Any = None
+        self.held: list[str] = []
+        """Codes a scanner typed into the dialog's field: scanned once it is closed."""
         self.bind("<Escape>", lambda event: self.close())
         self.protocol("WM_DELETE_WINDOW", self.close)
 
@@ -126,6 +128,45 @@ class Dialog(tk.Toplevel):
         widget.pack(fill="x", pady=6)
         return widget
 
+    def scan_guard(self, entry: tk.Entry) -> Callable[[Any], bool]:
+        """For a field that wants an amount, a weight or a quantity: the returned check, called
+        on its Entrée, is True when what ends the field was typed by a scanner (the next
+        article scanned too early): that code is taken out of the field and kept, to be
+        scanned once the dialog is closed, and the Entrée must be ignored."""
+        stamps: list[float] = []
+        started = time.monotonic()
+        note = tk.Label(
+            self, text="", font=self.window.fonts["small"], background="white", anchor="w"
+        )
+        note.pack(fill="x")
+
+        def at(event: Any) -> float:
+            return float(event.time) if event.time else (time.monotonic() - started) * 1000
+
+        def on_key(event: Any) -> None:
+            if event.char and event.char.isprintable():
+                stamps.append(at(event))
+            elif event.keysym in ("BackSpace", "Delete"):
+                stamps.clear()  # an edit: what is left is the person's
+
+        entry.bind("<Key>", on_key, add="+")
+
+        def scanned(event: Any) -> bool:
+            text = entry.get()
+            count = min(len(text), scanned_tail(stamps[-len(text) :] if text else [], at(event)))
+            if not count:
+                return False
+            self.held.append(text[-count:])
+            entry.delete(len(text) - count, "end")
+            del stamps[-count:]
+            note.configure(
+                text="Scan gardé pour après : " + " · ".join(self.held),
+                foreground=COLOURS["warning"],
+            )
+            return True
+
+        return scanned
+
     def run(self, focus: tk.Misc) -> Any:
         self.update_idletasks()
         # Centred on the till window (shops often run without a window manager's placement).
@@ -143,6 +184,9 @@ class Dialog(tk.Toplevel):
         self.wait_window(self)
         self.window.dialog = None
         self.window.focus_scan()
+        if self.held:
+            held = list(self.held)
+            self.window.root.after_idle(lambda: self.window._replay_held(held, ""))
         return self.result
 
     def close(self, result: Any = None) -> None:
@@ -909,8 +953,11 @@ class TillWindow:
         dialog.label(f"{product.name} — {format_euros(product.price_cents)} le kilo", big=True)
         dialog.label("Poids en grammes (ou en kilos avec une virgule : 1,250) :")
         entry = dialog.entry()
+        scanned = dialog.scan_guard(entry)
 
         def done(event: Any) -> str:
+            if scanned(event):
+                return "break"
             grams = parse_grams(entry.get())
             if grams is None:
                 entry.delete(0, "end")
@@ -951,8 +998,11 @@ class TillWindow:
         entry = dialog.entry()
         entry.insert(0, str(line.quantity))
         entry.select_range(0, "end")
+        scanned = dialog.scan_guard(entry)
 
         def done(event: Any) -> str:
+            if scanned(event):
+                return "break"
             text = entry.get()
             value = (
                 parse_grams(text) if line.unit == "kg" else (int(text) if text.isdigit() else None)
@@ -1011,7 +1061,12 @@ class TillWindow:
             else:
                 change_var.set("")
 
+        scanned = dialog.scan_guard(entry)
+
         def pay(event: Any) -> str:
+            if scanned(event):
+                on_type()
+                return "break"
             cents = parse_euros(entry.get())
             method: PaymentMethod = method_var.get()  # type: ignore[assignment]
             if entry.get().strip() and cents is None:
@@ -1112,8 +1167,11 @@ class TillWindow:
         dialog = Dialog(self, title)
         dialog.label(question, big=True)
         entry = dialog.entry()
+        scanned = dialog.scan_guard(entry)
 
         def done(event: Any) -> str:
+            if scanned(event):
+                return "break"
             cents = parse_euros(entry.get() or "0")
             if cents is None:
                 entry.delete(0, "end")
