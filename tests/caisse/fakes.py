@@ -30,6 +30,7 @@ from cabas.rules.pins import hash_pin
 TZ = "Europe/Paris"
 STORE = {"slug": "demo", "name": "Épicerie Démo", "timezone": TZ}
 PIN_HASH = hash_pin("1234", iterations=1000)
+MANAGER = {"id": 8, "name": "Alice", "pin_hash": hash_pin("9876", iterations=1000), "manager": True}
 
 
 def ean(body: str) -> str:
@@ -45,6 +46,7 @@ def make_snapshot(
     generated_at: datetime | None = None,
     extra_products: list[dict[str, Any]] | None = None,
     cash_session_required: bool = False,
+    extra_cashiers: list[dict[str, Any]] | None = None,
 ) -> Snapshot:
     items = [
         {
@@ -115,7 +117,7 @@ def make_snapshot(
                     "month": month,
                 },
             ],
-            "cashiers": [{"id": 7, "name": "Bob", "pin_hash": PIN_HASH}],
+            "cashiers": [{"id": 7, "name": "Bob", "pin_hash": PIN_HASH}, *(extra_cashiers or [])],
         }
     )
 

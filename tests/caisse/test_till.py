@@ -8,7 +8,8 @@ import os
 import pytest
 
 from cabas.caisse.core.outbox import read_ticket_file
-from cabas.rules.barcodes import encode_scale_code
+from cabas.protocol import dump_ticket
+from cabas.rules.barcodes import encode_scale_code, lookup_code
 from tests.caisse.fakes import ean
 
 
@@ -134,26 +135,126 @@ def test_a_quota_counts_subcategories_and_waiting_tickets(till, view):
     assert "Quota dépassé" in view.questions[-1]
 
 
-def test_a_product_past_its_dlc_warns(ctx, server, view):
+YOGURT = {
+    "id": 950,
+    "name": "Yaourt",
+    "category_id": 1,
+    "barcodes": [ean("376000000950")],
+    "unit": "piece",
+    "price_cents": 80,
+    "earliest_dlc": "2026-11-01",
+}
+CHEESE = {
+    "id": 951,
+    "name": "Fromage à la coupe",
+    "category_id": 1,
+    "barcodes": [lookup_code("21", "54321")],
+    "unit": "kg",
+    "price_cents": 1500,
+    "earliest_dlc": "2026-11-11",
+}
+
+
+@pytest.fixture
+def dlc_till(ctx, view):
+    from tests.caisse.conftest import NOW
+    from tests.caisse.fakes import MANAGER, make_snapshot
+
+    ctx.store.save(make_snapshot(extra_products=[YOGURT, CHEESE], extra_cashiers=[MANAGER]))
+    till = ctx.till(view, now=lambda: NOW)
+    assert till.sign_in(7, "1234")
+    return till
+
+
+def test_a_product_past_its_dlc_is_refused_until_a_manager_allows_it(dlc_till, view, ctx):
+    till = dlc_till
+    till.scan(ean("376000000950"))
+    assert till.lines == []
+    refusal = view.texts("error")[-1]
+    assert "REFUSÉ" in refusal and "Yaourt" in refusal and "01/11/2026" in refusal
+    assert "F1" in refusal
+    assert till.refused_product().id == 950
+    # A cashier's PIN is not a manager's.
+    assert not till.allow_refused("1234")
+    assert till.lines == [] and "responsable incorrect" in view.texts("error")[-1]
+    assert till.allow_refused("9876")
+    assert [line.label for line in till.lines] == ["Yaourt"]
+    assert till.lines[0].authorized_by == 8
+    assert "autorisée par Alice" in view.texts("warning")[-1]
+    # Allowed for this sale: scanning it again adds to the line without asking.
+    till.scan(ean("376000000950"))
+    assert till.lines[0].quantity == 2
+    ticket = till.add_payment("cash")
+    assert ticket is not None and ticket.lines[0].authorized_by == 8
+    saved = json.loads(next(ctx.data.ventes.glob("*.json")).read_text())
+    assert saved["lines"][0]["authorized_by"] == 8
+    # The next sale starts without the permission.
+    till.scan(ean("376000000950"))
+    assert till.lines == [] and "REFUSÉ" in view.texts("error")[-1]
+
+
+def test_a_weighed_product_past_its_dlc_is_refused_before_the_weight_is_asked(dlc_till, view):
+    till = dlc_till
+    till.scan(lookup_code("21", "54321"))
+    assert view.weights == [] and "REFUSÉ" in view.texts("error")[-1]
+    assert till.allow_refused("9876")
+    assert view.weights[-1].id == 951
+    till.add_weighed(951, 250)
+    assert till.lines[0].quantity == 250 and till.lines[0].authorized_by == 8
+    # A scale label of it, in another sale, is refused too.
+    till.cancel_sale()
+    till.scan(encode_scale_code("21", "54321", 300))
+    assert till.lines == [] and "REFUSÉ" in view.texts("error")[-1]
+
+
+def test_nothing_to_allow_says_so(dlc_till, view):
+    assert not dlc_till.allow_refused("9876")
+    assert "Aucun article refusé" in view.texts("warning")[-1]
+
+
+def test_every_message_of_a_scan_reaches_the_view(dlc_till, view):
+    """The DLC note and a quota warning of the same scan are both sent (the window lists
+    them; neither replaces the other)."""
+    till = dlc_till
+    till.scan("B0001")  # quota: 4 pieces of "Épicerie", 1 used
+    till.scan("3*")
+    scan_product(till, 1)
+    till.scan(ean("376000000950"))
+    assert till.allow_refused("9876")
+    before = len(view.messages)
+    till.scan(ean("376000000950"))
+    texts = [text for _level, text in view.messages[before:]]
+    assert any("autorisée par Alice" in text for text in texts), texts
+    assert any("Quota dépassé" in text for text in texts), texts
+
+
+def test_the_search_list_can_show_what_the_client_pays(till):
+    product = till.catalog.products[1]
+    assert till.client_unit_price(product) == 100  # no card: the full price
+    till.scan("B0001")
+    assert till.client_unit_price(product) == 30  # the shop's rate, 30 %
+
+
+def test_signing_out_with_a_cart_open_speaks_of_the_cashier_not_of_closing(till, view):
+    scan_product(till, 1)
+    till.sign_out()
+    assert till.cashier is not None
+    assert view.texts("error")[-1] == "Terminez ou annulez la vente avant de changer de caissier."
+
+
+def test_a_client_already_over_budget_is_a_warning(ctx, server, view):
+    from tests.caisse.conftest import NOW
     from tests.caisse.fakes import make_snapshot
 
-    snapshot = make_snapshot(
-        extra_products=[
-            {
-                "id": 950,
-                "name": "Yaourt",
-                "barcodes": [ean("376000000950")],
-                "unit": "piece",
-                "price_cents": 80,
-                "earliest_dlc": "2026-11-01",
-            }
-        ]
-    )
-    ctx.store.save(snapshot)
-    till = ctx.till(view)
+    snapshot = make_snapshot()
+    data = snapshot.model_dump(mode="json")
+    data["beneficiaries"][0]["spent_cents"] = 3500  # budget 3000
+    ctx.store.save(type(snapshot).model_validate(data))
+    till = ctx.till(view, now=lambda: NOW)
     till.sign_in(7, "1234")
-    till.scan(ean("376000000950"))
-    assert "DLC dépassée" in view.texts("warning")[-1]
+    till.scan("B0001")
+    level, text = view.messages[-1]
+    assert level == "warning" and "déjà dépassé de 5,00" in text, (level, text)
 
 
 def test_payment_in_several_methods_gives_change_and_writes_the_ticket_first(till, view, ctx):
@@ -165,7 +266,7 @@ def test_payment_in_several_methods_gives_change_and_writes_the_ticket_first(til
     assert [(p.method, p.amount_cents) for p in ticket.payments] == [("card", 300), ("cash", 500)]
     assert ticket.change_cents == 500
     path = ctx.data.ventes / f"{ticket.id}.json"
-    assert json.loads(path.read_text()) == ticket.model_dump(mode="json")
+    assert json.loads(path.read_text()) == dump_ticket(ticket)
     assert read_ticket_file(path) == ticket
     assert view.paid[-1][0] == ticket
     assert "Rendu" in view.paid[-1][1].text

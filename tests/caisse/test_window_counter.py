@@ -78,8 +78,16 @@ def test_a_sale_interrupted_by_a_crash_is_offered_at_the_next_sign_in(display, c
         assert [line.quantity for line in summary.lines] == [1, 2]
         assert "Payé" in window.paid_var.get() and "Vente reprise" in window.message_var.get()
 
-    drive.type("1234").check(offered).shot("3-reprise-proposee").key("o").check(resumed).shot(
-        "4-vente-reprise"
+    # An answer is a key typed alone (a scanner's letters never answer): a pause around it.
+    (
+        drive.type("1234")
+        .check(offered)
+        .shot("3-reprise-proposee")
+        .wait(200)
+        .key("o")
+        .wait(300)
+        .check(resumed)
+        .shot("4-vente-reprise")
     )
     drive.run()
     close_window(window)

@@ -387,3 +387,22 @@ def test_a_receipt_number_is_the_start_of_its_ticket_id(ticket_id: UUID) -> None
 @pytest.mark.parametrize("text", ["", "abc", "12 3", "ghij1234", "0" * 33, "3f2a-9c1é"])
 def test_a_receipt_number_is_4_to_32_hex_digits(text: str) -> None:
     assert receipt_number_digits(text) is None
+
+
+def test_a_line_without_a_managers_permission_is_sent_as_before():
+    """`authorized_by` is left out when unset: a server older than the field still accepts
+    the tickets that do not use it (it refuses unknown fields)."""
+    ticket = Ticket.model_validate(
+        {
+            "id": "9b2f6c1e-0000-4000-8000-000000000001",
+            "created_at": "2026-11-12T10:30:00+01:00",
+            "lines": [_line(), _line(authorized_by=8)],
+            "payments": [{"method": "cash", "amount_cents": 80}],
+            "total_cents": 80,
+        }
+    )
+    plain, allowed = dump_ticket(ticket)["lines"]
+    assert "authorized_by" not in plain and allowed["authorized_by"] == 8
+    assert parse_ticket(dump_ticket(ticket)) == ticket
+    with pytest.raises(ValueError):
+        TicketLine.model_validate(_line(authorized_by=0))

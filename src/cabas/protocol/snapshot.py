@@ -97,11 +97,14 @@ class BeneficiaryItem(ReadModel):
 
 class CashierItem(ReadModel):
     """A cashier; `pin_hash` ("pbkdf2_sha256$<iterations>$<salt>$<hash>") lets the till check a
-    PIN offline. Null when the cashier has no PIN."""
+    PIN offline. Null when the cashier has no PIN. `manager` is true for a manager of the shop:
+    their PIN allows at the till what it refuses (a product past its DLC); false when the
+    server is older than the field, so that such a till allows nothing."""
 
     id: int
     name: str
     pin_hash: str | None = None
+    manager: bool = False
 
 
 class TariffInfo(ReadModel):

@@ -33,7 +33,10 @@ TicketStatus = Literal["created", "duplicate", "rejected"]
 
 class TicketLine(WriteModel):
     """One line of a ticket. `quantity` is pieces, or grams when `unit` is "kg" (then
-    `unit_price_cents` is per kilo); `full_price_cents` is the same line at the full price."""
+    `unit_price_cents` is per kilo); `full_price_cents` is the same line at the full price.
+    `authorized_by` is the cashier id of the manager who allowed the line at the till although
+    the till refused it (a product past its DLC); `dump_ticket` leaves it out when unset, so
+    that a server older than the field still accepts the tickets that do not use it."""
 
     product_id: PositiveId | None = None
     barcode: Annotated[str, Field(min_length=1, max_length=64), NoNul] | None = None
@@ -43,6 +46,7 @@ class TicketLine(WriteModel):
     unit_price_cents: Annotated[StrictInt, Field(ge=0, le=MAX_UNIT_PRICE_CENTS)]
     full_price_cents: Cents
     total_cents: Cents
+    authorized_by: PositiveId | None = None
 
     @model_validator(mode="after")
     def _check_amounts(self) -> TicketLine:
@@ -247,8 +251,14 @@ def raw_ticket_id(raw: Any) -> str | None:
 
 
 def dump_ticket(ticket: Ticket) -> dict[str, Any]:
-    """The JSON-ready dict of a ticket, as written to `Ventes/<id>.json` and sent."""
-    return ticket.model_dump(mode="json")
+    """The JSON-ready dict of a ticket, as written to `Ventes/<id>.json` and sent. Optional
+    fields added to the protocol later are left out when unset (a server older than them
+    refuses unknown fields)."""
+    data = ticket.model_dump(mode="json")
+    for line in data["lines"]:
+        if line["authorized_by"] is None:
+            del line["authorized_by"]
+    return data
 
 
 class TicketBatch(WriteModel):

@@ -45,6 +45,9 @@ def test_the_snapshot_holds_the_shops_data_only(world, shop_a, shop_b, till_a):
     cashiers = {c.id: c for c in data.cashiers}
     bob = cashiers[world.store_a.memberships.get(user=world.bob).pk]
     assert bob.pin_hash and verify_pin("4821", bob.pin_hash)
+    # Only a manager's PIN allows at the till what it refuses (a product past its DLC).
+    alice = cashiers[world.store_a.memberships.get(user=world.alice).pk]
+    assert alice.manager is True and bob.manager is False
     assert world.store_b.memberships.get(user=world.charlie).pk not in cashiers
     assert data.tariff.shop_rate_bp == 2000
     assert {c.name for c in data.categories} == {"Épicerie"}

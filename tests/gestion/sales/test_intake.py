@@ -245,6 +245,23 @@ def test_selling_from_a_lot_past_its_dlc_is_flagged(shop_a, till_a):
     assert kinds(body["id"]) == ["dlc_passed"]
 
 
+def test_a_line_a_manager_allowed_at_the_till_is_flagged_with_their_name(world, shop_a, till_a):
+    body = ticket(shop_a, [(shop_a.pasta, 1), (shop_a.milk, 2)])
+    alice = world.store_a.memberships.get(user=world.alice)
+    body["lines"][1]["authorized_by"] = alice.pk
+    assert send(till_a, body)[0]["status"] == "created"
+    anomaly = Anomaly.objects.get(ticket_id=body["id"])
+    assert anomaly.kind == "dlc_passed" and anomaly.line_position == 2
+    assert "autorisé à la caisse par le responsable" in anomaly.message
+    assert world.alice.first_name in anomaly.message or world.alice.username in anomaly.message
+    assert anomaly.details["authorized_by"] == alice.pk
+    bob = world.store_a.memberships.get(user=world.bob)
+    other = ticket(shop_a, [(shop_a.pasta, 1)])
+    other["lines"][0]["authorized_by"] = bob.pk
+    send(till_a, other)
+    assert "qui n'est pas responsable" in Anomaly.objects.get(ticket_id=other["id"]).message
+
+
 def test_an_unknown_cashier_and_an_unknown_refunded_ticket_are_flagged(shop_a, till_a):
     body = ticket(shop_a, [(shop_a.pasta, -1)], refund_of=str(uuid.uuid4()), cashier_id=99999)
     send(till_a, body)

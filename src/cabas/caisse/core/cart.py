@@ -22,6 +22,8 @@ class CartLine:
     full_unit_price_cents: int
     decision: RateDecision
     warning: str = ""
+    authorized_by: int | None = None
+    """The manager who allowed this line although the till refused it (past its DLC)."""
     _priced: tuple[tuple[int, int, str, int], LinePrice] | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -55,4 +57,5 @@ class CartLine:
             unit_price_cents=price.unit_price_cents,
             full_price_cents=price.full_price_cents,
             total_cents=price.total_cents,
+            authorized_by=self.authorized_by,
         )

@@ -41,7 +41,7 @@ from cabas.rules.cards import normalize_card_code
 from cabas.rules.dates import sellability
 from cabas.rules.money import GRAMS_PER_KG, UNIT_KG, format_euros, line_total_cents, round_cents
 from cabas.rules.pins import verify_pin
-from cabas.rules.pricing import RateDecision, full_price_decision
+from cabas.rules.pricing import RateDecision, full_price_decision, line_price
 from cabas.rules.quotas import Quota, QuotaExceeded, QuotaKey, QuotaLine, check_quotas
 
 MAX_PIECES_PER_LINE = 999
@@ -169,6 +169,10 @@ class Till:
         self._quota_rules: list[Quota] = []
         self._warned_over_budget = False
         self._checkout_confirmed = False
+        # Products past their DLC a manager allowed in this sale (product id -> manager id),
+        # and the last one refused, with what to do again once allowed.
+        self._dlc_allowed: dict[int, CashierItem] = {}
+        self._dlc_refused: tuple[ProductItem, Callable[[], None]] | None = None
         self.z_report: Receipt | None = None
         self.link_state = "unknown"
         self.last_sync: datetime | None = None
@@ -235,7 +239,7 @@ class Till:
     def sign_out(self) -> None:
         if self.lines:
             self.view.show_message(
-                "Terminez ou annulez la vente avant de fermer la caisse.", "error"
+                "Terminez ou annulez la vente avant de changer de caissier.", "error"
             )
             return
         self.cashier = None
@@ -286,7 +290,8 @@ class Till:
             )
             return
         if product.unit == UNIT_KG:
-            self.view.ask_weight(product)
+            if not self._refused_expired(product, lambda: self.view.ask_weight(product)):
+                self.view.ask_weight(product)
             return
         quantity = self.pending_quantity or 1
         self.pending_quantity = None
@@ -301,7 +306,8 @@ class Till:
             self.view.show_message("Produit introuvable.", "error")
             return
         if product.unit == UNIT_KG and quantity is None:
-            self.view.ask_weight(product)
+            if not self._refused_expired(product, lambda: self.view.ask_weight(product)):
+                self.view.ask_weight(product)
             return
         quantity = quantity or self.pending_quantity or 1
         self.pending_quantity = None
@@ -321,6 +327,11 @@ class Till:
 
     def search(self, text: str) -> list[ProductItem]:
         return self.catalog.search(text)
+
+    def client_unit_price(self, product: ProductItem) -> int:
+        """What the current client pays per piece or per kilo (shown in the search list)."""
+        rate = self._decision(product).rate_bp
+        return line_price(product.price_cents, 1, product.unit, rate).unit_price_cents
 
     def _add_scale(self, product: ProductItem, code: str, kind: str, value: int) -> None:
         if kind == "weight":
@@ -346,7 +357,15 @@ class Till:
         full_unit_price: int | None = None,
         merge: bool = True,
     ) -> None:
-        warning = self._dlc_warning(product)
+        if self._refused_expired(
+            product,
+            lambda: self._add(
+                product, barcode, quantity, full_unit_price=full_unit_price, merge=merge
+            ),
+        ):
+            return
+        allowed_by = self._dlc_allowed.get(product.id)
+        warning = self._dlc_warning(product, allowed_by)
         if merge and product.unit != UNIT_KG:
             for line in self.lines:
                 if line.product_id == product.id and line.full_unit_price_cents == (
@@ -369,18 +388,72 @@ class Till:
                 ),
                 decision=self._decision(product),
                 warning=warning,
+                authorized_by=allowed_by.id if allowed_by else None,
             )
         )
         self._after_change(warning)
 
-    def _dlc_warning(self, product: ProductItem) -> str:
-        if sellability(product.earliest_dlc, None, self.now().date()) == "dlc_passed":
-            assert product.earliest_dlc is not None
-            return (
-                f"DLC dépassée pour un lot de « {product.name} » ({product.earliest_dlc:%d/%m}) "
-                ": vérifiez la date sur l'article, il ne peut pas être vendu s'il est périmé."
+    # -- products past their DLC (DESIGN.md: they may not be sold) ----------------------------
+    def _dlc_passed(self, product: ProductItem) -> bool:
+        return sellability(product.earliest_dlc, None, self.now().date()) == "dlc_passed"
+
+    def _refused_expired(self, product: ProductItem, retry: Callable[[], None]) -> bool:
+        """True when the product is past its DLC and no manager allowed it in this sale: the
+        line is refused with a message; ``retry`` adds it once a manager allows it."""
+        if product.id in self._dlc_allowed or not self._dlc_passed(product):
+            return False
+        assert product.earliest_dlc is not None
+        self._dlc_refused = (product, retry)
+        self.view.show_message(
+            f"REFUSÉ : « {product.name} » a dépassé sa DLC ({product.earliest_dlc:%d/%m/%Y}), "
+            "il ne peut pas être vendu : retirez-le de la vente. Date du lot mal saisie ? Un "
+            "responsable peut autoriser la vente avec son code (F1).",
+            "error",
+        )
+        return True
+
+    def allow_refused(self, pin: str) -> bool:
+        """A manager's PIN allows the product the till just refused (a lot whose DLC was
+        mistyped): the line is added, with the manager's id on the ticket line (the server
+        flags it for review)."""
+        refused = self._dlc_refused
+        if refused is None:
+            self.view.show_message("Aucun article refusé à autoriser.", "warning")
+            return False
+        manager = next(
+            (
+                c
+                for c in self.catalog.cashiers.values()
+                if c.manager and c.pin_hash and verify_pin(pin, c.pin_hash)
+            ),
+            None,
+        )
+        if manager is None:
+            self.view.show_message(
+                "Code de responsable incorrect : l'article reste refusé.", "error"
             )
-        return ""
+            return False
+        product, retry = refused
+        self._dlc_refused = None
+        self._dlc_allowed[product.id] = manager
+        retry()
+        return True
+
+    def refused_product(self) -> ProductItem | None:
+        """The product last refused (past its DLC), that a manager may allow."""
+        return self._dlc_refused[0] if self._dlc_refused else None
+
+    def _forget_allowed(self) -> None:
+        self._dlc_allowed.clear()
+        self._dlc_refused = None
+
+    def _dlc_warning(self, product: ProductItem, allowed_by: CashierItem | None) -> str:
+        if allowed_by is None or product.earliest_dlc is None:
+            return ""
+        return (
+            f"« {product.name} » : DLC dépassée ({product.earliest_dlc:%d/%m/%Y}), vente "
+            f"autorisée par {allowed_by.name} (signalé au responsable)."
+        )
 
     def set_line_quantity(self, index: int, quantity: int) -> None:
         if not 0 <= index < len(self.lines):
@@ -407,6 +480,7 @@ class Till:
         self._budget = None
         self.pending_quantity = None
         self._warned_over_budget = False
+        self._forget_allowed()
         self._show()
 
     # -- client ------------------------------------------------------------------------------
@@ -442,10 +516,26 @@ class Till:
         self._warned_over_budget = False
         self._refresh_budget()
         self._reprice()
-        budget = self._budget
-        left = format_euros(budget.left_cents) if budget else "?"
-        self.view.show_message(f"Client : {client.label} — budget restant ce mois : {left}.")
+        self._show_client_budget(client)
         self._after_change("", quiet=True)
+
+    def _show_client_budget(self, client: BeneficiaryItem) -> None:
+        budget = self._budget
+        if budget is None:
+            self.view.show_message(f"Client : {client.label}.")
+        elif budget.left_cents < 0:
+            self.view.show_message(
+                f"Client : {client.label} — budget du mois déjà dépassé de "
+                f"{format_euros(-budget.left_cents)}.",
+                "warning",
+            )
+        elif budget.left_cents == 0:
+            self.view.show_message(f"Client : {client.label} — budget du mois épuisé.", "warning")
+        else:
+            self.view.show_message(
+                f"Client : {client.label} — budget restant ce mois : "
+                f"{format_euros(budget.left_cents)}."
+            )
 
     def clear_client(self) -> None:
         self.client = None
@@ -617,6 +707,7 @@ class Till:
                     "unit": line.unit,
                     "quantity": line.quantity,
                     "full_unit_price_cents": line.full_unit_price_cents,
+                    "authorized_by": line.authorized_by,
                 }
                 for line in lines
             ],
@@ -665,9 +756,12 @@ class Till:
         code = found.get("beneficiary_code")
         self.client = self.catalog.beneficiaries.get(code) if isinstance(code, str) else None
         self.lines = []
+        managers = self.catalog.cashiers
         for raw in found.get("lines") or []:
             try:
                 product = self.catalog.products.get(raw["product_id"] or -1)
+                authorized = raw.get("authorized_by")
+                manager = managers.get(authorized) if isinstance(authorized, int) else None
                 self.lines.append(
                     CartLine(
                         product=product,
@@ -677,7 +771,8 @@ class Till:
                         quantity=int(raw["quantity"]),
                         full_unit_price_cents=int(raw["full_unit_price_cents"]),
                         decision=(self._decision(product) if product else full_price_decision()),
-                        warning=self._dlc_warning(product) if product else "",
+                        warning=self._dlc_warning(product, manager) if product else "",
+                        authorized_by=manager.id if manager else None,
                     )
                 )
             except (KeyError, TypeError, ValueError):
@@ -858,6 +953,7 @@ class Till:
         self._budget = None
         self.pending_quantity = None
         self._warned_over_budget = False
+        self._forget_allowed()
         self.view.show_paid(ticket, receipt)
         self._print(receipt)
         self._show()

@@ -18,14 +18,16 @@ class TillView(Protocol):
         """Redraw the lines, totals, client and budget."""
 
     def show_message(self, text: str, level: Level = "info") -> None:
-        """A message the cashier must see (warnings stay until the next action)."""
+        """A message the cashier must see. The core may send several for one action (a DLC
+        note and a quota warning): the view lists them, newest first, none hiding another."""
 
     def ask_weight(self, product: ProductItem) -> None:
         """A kg product was scanned without a weight: ask for grams, then call
         ``Till.add_weighed``."""
 
     def confirm(self, question: str) -> bool:
-        """A yes/no question (keyboard: O / N). True means go on."""
+        """A yes/no question. True means go on. The Tk window takes O or N typed alone, never
+        Entrée nor a scanner's keys (`cabas.caisse.core.keys`), and scans those afterwards."""
 
     def show_paid(self, ticket: Ticket, receipt: Receipt) -> None:
         """The ticket is safely on disk: show "payé", the change and the receipt."""

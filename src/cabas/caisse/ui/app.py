@@ -5,12 +5,16 @@ thread-safe).
 
 Keys: the scan field always has the focus (a USB scanner types the code and Enter).
   ↑/↓ choose a line · Suppr remove it · F4 or « * » quantity · F5 weight
-  F2 client card · F3 search by name · F8 pay · F9 refund · F10 cash session
-  F11 X report · Échap cancel the sale · F12 sign out
+  F2 client card · F3 search by name · F1 a manager allows a refused article · F8 pay
+  F9 refund · F10 cash session · F11 X report · Échap cancel the sale (or drop the client)
+  F12 sign out
+A yes/no question is answered by O or N typed alone, never by Entrée nor by a scanner's keys
+(`cabas.caisse.core.keys`): what a scanner types during it is scanned afterwards.
 """
 
 from __future__ import annotations
 
+import _tkinter
 import contextlib
 import queue
 import threading
@@ -25,6 +29,7 @@ from typing import Any
 import cabas
 from cabas.caisse.core.app import TillContext
 from cabas.caisse.core.catalog import Catalog
+from cabas.caisse.core.keys import ANSWER_QUIET_MS, ENTER, QuestionKeys, scanned_tail
 from cabas.caisse.core.launcher import signal_ready
 from cabas.caisse.core.receipt import METHOD_LABELS, Receipt
 from cabas.caisse.core.sync import SyncAgent, SyncReport, SyncStatus
@@ -45,6 +50,13 @@ from cabas.rules.quotas import format_quantity
 POLL_MS = 100
 COLOURS = {"info": "#1b4d2b", "warning": "#8a4b00", "error": "#b00020"}
 BACKGROUNDS = {"info": "#e7f4ea", "warning": "#fff1d6", "error": "#fde2e4"}
+OLD_MESSAGE = "#6b6b6b"
+MESSAGES_SHOWN = 4
+"""Messages listed, newest first: those of the cashier's last action in their colour, older
+ones in grey (an error does not stay red once the next scan went well)."""
+RECEIPT_WIDTH = 42
+# Keys that start an action at the scan field: the messages of earlier actions turn grey.
+ACTION_KEYS = ("Return", "KP_Enter", "Escape", "Delete", *(f"F{n}" for n in range(1, 13)))
 METHOD_KEYS: dict[str, PaymentMethod] = {
     "F1": "cash",
     "F2": "card",
@@ -52,6 +64,10 @@ METHOD_KEYS: dict[str, PaymentMethod] = {
     "F4": "voucher",
     "F5": "other",
 }
+
+
+def _without_digits(text: str) -> str:
+    return "".join(char for char in text if not char.isdigit())
 
 
 def parse_euros(text: str) -> int | None:
@@ -93,6 +109,8 @@ class Dialog(tk.Toplevel):
         self.transient(window.root)
         self.configure(padx=20, pady=16, background="white")
         self.result: Any = None
+        self.held: list[str] = []
+        """Codes a scanner typed into the dialog's field: scanned once it is closed."""
         self.bind("<Escape>", lambda event: self.close())
         self.protocol("WM_DELETE_WINDOW", self.close)
 
@@ -113,6 +131,45 @@ class Dialog(tk.Toplevel):
         widget.pack(fill="x", pady=6)
         return widget
 
+    def scan_guard(self, entry: tk.Entry) -> Callable[[Any], bool]:
+        """For a field that wants an amount, a weight or a quantity: the returned check, called
+        on its Entrée, is True when what ends the field was typed by a scanner (the next
+        article scanned too early): that code is taken out of the field and kept, to be
+        scanned once the dialog is closed, and the Entrée must be ignored."""
+        stamps: list[float] = []
+        started = time.monotonic()
+        note = tk.Label(
+            self, text="", font=self.window.fonts["small"], background="white", anchor="w"
+        )
+        note.pack(fill="x")
+
+        def at(event: Any) -> float:
+            return float(event.time) if event.time else (time.monotonic() - started) * 1000
+
+        def on_key(event: Any) -> None:
+            if event.char and event.char.isprintable():
+                stamps.append(at(event))
+            elif event.keysym in ("BackSpace", "Delete"):
+                stamps.clear()  # an edit: what is left is the person's
+
+        entry.bind("<Key>", on_key, add="+")
+
+        def scanned(event: Any) -> bool:
+            text = entry.get()
+            count = min(len(text), scanned_tail(stamps[-len(text) :] if text else [], at(event)))
+            if not count:
+                return False
+            self.held.append(text[-count:])
+            entry.delete(len(text) - count, "end")
+            del stamps[-count:]
+            note.configure(
+                text="Scan gardé pour après : " + " · ".join(self.held),
+                foreground=COLOURS["warning"],
+            )
+            return True
+
+        return scanned
+
     def run(self, focus: tk.Misc) -> Any:
         self.update_idletasks()
         # Centred on the till window (shops often run without a window manager's placement).
@@ -130,6 +187,9 @@ class Dialog(tk.Toplevel):
         self.wait_window(self)
         self.window.dialog = None
         self.window.focus_scan()
+        if self.held:
+            held = list(self.held)
+            self.window.root.after_idle(lambda: self.window._replay_held(held, ""))
         return self.result
 
     def close(self, result: Any = None) -> None:
@@ -148,12 +208,16 @@ class TillWindow:
         self.root.title(f"Cabas — caisse — {ctx.config.store.name}")
         self._fit_screen()
         self.root.configure(background="white")
+        # 1024×768 screens get slightly smaller type and a narrower right column, so that
+        # every column of the cart, the budget and the messages stay whole.
+        compact = self.root.winfo_screenwidth() < 1280
+        self.side_width = 330 if compact else 410
         self.fonts = {
-            "normal": tkfont.Font(family="DejaVu Sans", size=15),
-            "big": tkfont.Font(family="DejaVu Sans", size=20, weight="bold"),
-            "huge": tkfont.Font(family="DejaVu Sans", size=34, weight="bold"),
-            "small": tkfont.Font(family="DejaVu Sans", size=12),
-            "mono": tkfont.Font(family="DejaVu Sans Mono", size=10),
+            "normal": tkfont.Font(family="DejaVu Sans", size=14 if compact else 15),
+            "big": tkfont.Font(family="DejaVu Sans", size=18 if compact else 20, weight="bold"),
+            "huge": tkfont.Font(family="DejaVu Sans", size=30 if compact else 34, weight="bold"),
+            "small": tkfont.Font(family="DejaVu Sans", size=11 if compact else 12),
+            "mono": self._mono_fitting(self.side_width - 40),
             "report": tkfont.Font(family="DejaVu Sans Mono", size=13),
         }
         style = ttk.Style(self.root)
@@ -162,6 +226,7 @@ class TillWindow:
         style.configure("Treeview", font=self.fonts["normal"], rowheight=34)
         style.configure("Treeview.Heading", font=self.fonts["small"])
         style.configure("Budget.Horizontal.TProgressbar", thickness=22, background="#2e7d32")
+        style.configure("Over.Horizontal.TProgressbar", thickness=22, background="#b00020")
         self.events: queue.Queue[tuple[str, Any]] = queue.Queue()
         self.dialog: Dialog | None = None
         self.selected = -1
@@ -169,6 +234,7 @@ class TillWindow:
         self._cashiers: list[Any] = []
         self._line_count = 0
         self._rows: dict[str, Any] = {}
+        self._messages: list[tuple[str, Level, bool]] = []  # newest first; True: this action
         self._build()
         self.till: Till = ctx.till(self)
         status = SyncStatus.load(ctx.data.status_file)
@@ -190,6 +256,22 @@ class TillWindow:
         self.root.after(POLL_MS, self._poll)
 
     # -- layout ------------------------------------------------------------------------------
+    def _mono_fitting(self, pixels: int) -> tkfont.Font:
+        """The receipt's monospaced font, as large as lets a whole receipt line fit."""
+        for size in (10, 9, 8):
+            font = tkfont.Font(family="DejaVu Sans Mono", size=size)
+            if font.measure("0" * RECEIPT_WIDTH) <= pixels:
+                return font
+        return font
+
+    def _wrap_to_width(self, label: tk.Label, margin: int = 24) -> None:
+        """The label's text wraps at its own width, whatever the screen."""
+        label.bind(
+            "<Configure>",
+            lambda e: label.configure(wraplength=max(200, e.width - margin)),
+            add="+",
+        )
+
     def _fit_screen(self) -> None:
         """The whole window on the screen, status bar included, down to the 1366×768 of the
         shops' old PCs (room left for a taskbar and a title bar); maximised where the window
@@ -220,11 +302,25 @@ class TillWindow:
         self.status_bar.pack(side="bottom", fill="x")
         self.keys_bar = tk.Label(
             root,
-            text=(
-                "F2 Carte client  ·  F3 Chercher un article  ·  F4 ou * Quantité  ·  F5 Poids  "
-                "·  Suppr Retirer la ligne  ·  F8 PAYER\n"
-                "F6 Réimprimer  ·  F7 Tickets du jour  ·  F9 Rembourser  ·  F10 Ouvrir / "
-                "clôturer la caisse  ·  F11 Rapport X  ·  Échap Annuler  ·  F12 Caissier"
+            # No-break spaces inside each key's words: the bar wraps between keys only.
+            text="  ·  ".join(
+                item.replace(" ", "\u00a0")
+                for item in (
+                    "F8 PAYER",
+                    "F2 Carte client",
+                    "F3 Chercher un article",
+                    "F4 ou * Quantité",
+                    "F5 Poids",
+                    "Suppr Retirer la ligne",
+                    "Échap Annuler la vente",
+                    "F1 Accord d'un responsable",
+                    "F6 Réimprimer",
+                    "F7 Tickets du jour",
+                    "F9 Rembourser",
+                    "F10 Ouvrir / clôturer la caisse",
+                    "F11 Rapport X",
+                    "F12 Changer de caissier",
+                )
             ),
             font=self.fonts["small"],
             anchor="w",
@@ -234,19 +330,27 @@ class TillWindow:
             background="#eee",
         )
         self.keys_bar.pack(side="bottom", fill="x")
+        self._wrap_to_width(self.keys_bar)
+        # The newest message's text (the message list shows the others too).
         self.message_var = tk.StringVar(value="")
-        self.message_label = tk.Label(
-            root,
-            textvariable=self.message_var,
-            font=self.fonts["normal"],
-            anchor="w",
-            padx=12,
-            pady=8,
-            wraplength=1200,
-            justify="left",
-            background="white",
-        )
+        self.message_label = tk.Frame(root, background="white", pady=4)
         self.message_label.pack(side="bottom", fill="x")
+        self.message_rows: list[tk.Label] = []
+        for index in range(MESSAGES_SHOWN):
+            row = tk.Label(
+                self.message_label,
+                text="",
+                font=self.fonts["normal" if index == 0 else "small"],
+                anchor="w",
+                padx=12,
+                pady=2,
+                justify="left",
+                background="white",
+            )
+            self._wrap_to_width(row)
+            # Always packed, empty or not: the cart does not jump as messages come and go.
+            row.pack(fill="x")
+            self.message_rows.append(row)
 
         # Sign-in screen.
         self.sign_in_frame = tk.Frame(root, background="white", padx=40, pady=30)
@@ -287,29 +391,50 @@ class TillWindow:
         budget = tk.Frame(self.sale_frame, background="white")
         budget.pack(fill="x", pady=(4, 8))
         self.budget_bar = ttk.Progressbar(
-            budget, style="Budget.Horizontal.TProgressbar", length=500, maximum=100
+            budget,
+            style="Budget.Horizontal.TProgressbar",
+            length=220 if self.side_width < 400 else 320,
+            maximum=100,
         )
         self.budget_var = tk.StringVar(value="")
         self.budget_label = tk.Label(
-            budget, textvariable=self.budget_var, font=self.fonts["normal"], background="white"
+            budget,
+            textvariable=self.budget_var,
+            font=self.fonts["normal"],
+            background="white",
+            anchor="w",
+            justify="left",
         )
-        self.budget_label.pack(side="left", padx=12)
+        # Left-anchored and wrapping: a long line is never clipped at both ends.
+        self.budget_label.pack(side="left", padx=12, fill="x", expand=True)
+        self._wrap_to_width(self.budget_label)
 
+        # The scan field is packed before the cart: when room runs short (a small screen,
+        # long messages) the cart shrinks, never the field the scanner types into.
+        scan_row = tk.Frame(self.sale_frame, background="white")
+        scan_row.pack(side="bottom", fill="x", pady=(10, 0))
         middle = tk.Frame(self.sale_frame, background="white")
         middle.pack(fill="both", expand=True)
         columns = ("label", "qty", "unit", "total")
         self.tree = ttk.Treeview(middle, columns=columns, show="headings", selectmode="browse")
+        # The article's column takes the room left: the figures' columns keep their width.
         for column, title, width, anchor in (
-            ("label", "Article", 420, "w"),
-            ("qty", "Quantité", 120, "e"),
-            ("unit", "Prix unitaire", 150, "e"),
-            ("total", "Total", 130, "e"),
+            ("label", "Article", 200, "w"),
+            ("qty", "Quantité", 110, "e"),
+            ("unit", "Prix unitaire", 145, "e"),
+            ("total", "Total", 115, "e"),
         ):
             self.tree.heading(column, text=title)
-            self.tree.column(column, width=width, anchor=anchor)  # type: ignore[call-overload]
+            self.tree.column(  # type: ignore[call-overload]
+                column,
+                width=width,
+                minwidth=width if column != "label" else 120,
+                anchor=anchor,
+                stretch=column == "label",
+            )
         self.tree.tag_configure("warn", background="#fff1d6")
         # A fixed width: what is written in it (payments, change) never squeezes the cart.
-        right = tk.Frame(middle, background="white", padx=16, width=410)
+        right = tk.Frame(middle, background="white", padx=12, width=self.side_width)
         right.pack(side="right", fill="y")
         right.pack_propagate(False)
         tk.Label(right, text="À payer", font=self.fonts["normal"], background="white").pack(
@@ -335,24 +460,27 @@ class TillWindow:
             background="white",
             foreground="#1b4d2b",
             justify="right",
-            wraplength=370,
+            wraplength=self.side_width - 30,
         )
         self.paid_label.pack(anchor="e", pady=(6, 8))
         self.receipt_text = tk.Text(
-            right, font=self.fonts["mono"], width=42, height=8, background="#fafafa", wrap="none"
+            right,
+            font=self.fonts["mono"],
+            width=RECEIPT_WIDTH,
+            height=8,
+            background="#fafafa",
+            wrap="none",
         )
         self.receipt_text.pack(anchor="e", fill="both", expand=True, pady=(0, 4))
         self.receipt_text.configure(state="disabled", takefocus=0)
         # Packed after the right column, so that the column keeps its width.
         self.tree.pack(side="left", fill="both", expand=True)
 
-        scan_row = tk.Frame(self.sale_frame, background="white")
-        scan_row.pack(fill="x", pady=(10, 0))
         self.prompt_var = tk.StringVar(value="Scanner un article ou une carte :")
         tk.Label(
             scan_row, textvariable=self.prompt_var, font=self.fonts["normal"], background="white"
         ).pack(side="left")
-        self.scan_entry = tk.Entry(scan_row, font=self.fonts["big"], width=24)
+        self.scan_entry = tk.Entry(scan_row, font=self.fonts["big"], width=22)
         self.scan_entry.pack(side="left", padx=10)
         entry = self.scan_entry
         entry.bind("<Return>", self._on_scan)
@@ -364,6 +492,7 @@ class TillWindow:
         entry.bind("<F3>", lambda e: self.search_dialog())
         entry.bind("<F4>", lambda e: self._quantity_dialog())
         entry.bind("<F5>", lambda e: self._weight_for_selected())
+        entry.bind("<F1>", lambda e: self._allow_dialog())
         entry.bind("<F8>", lambda e: self.payment_dialog())
         entry.bind("<F9>", lambda e: self.refund_dialog())
         entry.bind("<F10>", lambda e: self.session_dialog())
@@ -372,6 +501,10 @@ class TillWindow:
         entry.bind("<F6>", lambda e: self.reprint_dialog())
         entry.bind("<F7>", lambda e: self.todays_tickets_dialog())
         entry.bind("<Escape>", self._on_escape)
+        # Before the field's own bindings: each action key turns earlier messages grey.
+        entry.bindtags(("CabasAction", *entry.bindtags()))
+        for key in ACTION_KEYS:
+            entry.bind_class("CabasAction", f"<KeyPress-{key}>", self._age_messages)
         # The focus always comes back to the scan field (a scanner types into it).
         self.root.bind("<FocusIn>", self._keep_focus, add="+")
 
@@ -484,10 +617,31 @@ class TillWindow:
     def _on_escape(self, event: Any) -> str:
         if self.scan_entry.get():
             self.scan_entry.delete(0, "end")
-        elif self.till.lines and self.confirm("Annuler toute la vente en cours ?"):
-            self.till.cancel_sale()
-            self.show_message("Vente annulée.")
+        elif self.till.lines:
+            if self.confirm("Annuler toute la vente en cours ?"):
+                self.till.cancel_sale()
+                self.show_message("Vente annulée.")
+        elif self.till.client is not None:
+            self.till.clear_client()
+            self.show_message("Client retiré : la vente se fait au plein tarif.")
         return "break"
+
+    def _age_messages(self, event: Any = None) -> None:
+        """A new action: the messages of the earlier ones stay listed, in grey."""
+        if any(fresh for _text, _level, fresh in self._messages):
+            self._messages = [(text, level, False) for text, level, _fresh in self._messages]
+            self._draw_messages()
+
+    def _replay_held(self, codes: list[str], rest: str) -> None:
+        """Scan what a scanner typed during a question, once no dialog is open any more."""
+        if self.dialog is not None or not self.sale_frame.winfo_ismapped():
+            self.root.after(POLL_MS, lambda: self._replay_held(codes, rest))
+            return
+        for code in codes:
+            self._age_messages()
+            self.till.scan(code)
+        if rest:
+            self.scan_entry.insert("end", rest)
 
     # -- the view protocol -------------------------------------------------------------------
     def show_cart(self, summary: CartSummary) -> None:
@@ -548,14 +702,22 @@ class TillWindow:
                 used = budget.budget_cents - left_after
                 ratio = 100 if budget.budget_cents <= 0 else 100 * used / budget.budget_cents
                 self.budget_bar["value"] = max(0, min(100, ratio))
-                text = (
-                    f"Budget du mois : {format_euros(budget.budget_cents)} · reste après cette "
-                    f"vente : {format_euros(left_after)}"
+                over = left_after < 0
+                self.budget_bar.configure(
+                    style=("Over" if over else "Budget") + ".Horizontal.TProgressbar"
                 )
-                if left_after < 0:
-                    text += "  ⚠ DÉPASSEMENT"
+                if over:
+                    text = (
+                        f"⚠ Budget du mois ({format_euros(budget.budget_cents)}) dépassé de "
+                        f"{format_euros(-left_after)} avec cette vente"
+                    )
+                else:
+                    text = (
+                        f"Budget du mois : {format_euros(budget.budget_cents)} · reste après "
+                        f"cette vente : {format_euros(left_after)}"
+                    )
                 self.budget_var.set(text)
-                self.budget_label.configure(foreground="#b00020" if left_after < 0 else "black")
+                self.budget_label.configure(foreground="#b00020" if over else "black")
         if summary.pending_quantity:
             self.prompt_var.set(f"Quantité {summary.pending_quantity} × : scanner l'article")
         else:
@@ -568,23 +730,87 @@ class TillWindow:
             self.paid_var.set(f"Payé :\n{paid}\nReste : {format_euros(summary.remaining_cents)}")
 
     def show_message(self, text: str, level: Level = "info") -> None:
+        """Added at the top of the message list: no message hides another of the same action
+        (a quota warning under a DLC one), the same text is not listed twice."""
         self.message_var.set(text)
-        self.message_label.configure(foreground=COLOURS[level], background=BACKGROUNDS[level])
+        # A newer count of the same message (a quota warning at each scan) replaces it.
+        same = _without_digits(text)
+        self._messages = [(text, level, True)] + [
+            m for m in self._messages if not (m[1] == level and _without_digits(m[0]) == same)
+        ]
+        del self._messages[MESSAGES_SHOWN:]
+        self._draw_messages()
+
+    def messages(self) -> list[tuple[str, str]]:
+        """What the message list shows, newest first: (text, level or "old")."""
+        return [(text, level if fresh else "old") for text, level, fresh in self._messages]
+
+    def _draw_messages(self) -> None:
+        for index, row in enumerate(self.message_rows):
+            if index >= len(self._messages):
+                row.configure(text="", background="white")
+                continue
+            text, level, fresh = self._messages[index]
+            row.configure(
+                text=text,
+                foreground=COLOURS[level] if fresh else OLD_MESSAGE,
+                background=BACKGROUNDS[level] if fresh else "white",
+            )
 
     def ask_weight(self, product: ProductItem) -> None:
         self.root.after_idle(lambda: self.weight_dialog(product))
 
     def confirm(self, question: str) -> bool:
+        """O (oui) or N (non) typed alone, or Échap (non); never Entrée nor a scanner's keys
+        (see `cabas.caisse.core.keys`): what a scanner types meanwhile is scanned after."""
         dialog = Dialog(self, "Confirmation")
-        dialog.label(question, big=True).configure(wraplength=700)
-        dialog.label("O ou Entrée : oui    ·    N ou Échap : non")
-        dialog.bind("<Return>", lambda e: dialog.close(True))
-        dialog.bind("<KP_Enter>", lambda e: dialog.close(True))
-        for key in ("o", "O", "y", "Y"):
-            dialog.bind(key, lambda e: dialog.close(True))
-        for key in ("n", "N"):
-            dialog.bind(key, lambda e: dialog.close(False))
-        return bool(dialog.run(dialog))
+        dialog.label(question, big=True).configure(wraplength=min(700, self.side_width * 2))
+        dialog.label("Touche O : oui    ·    touche N ou Échap : non")
+        held_label = dialog.label("")
+        keys = QuestionKeys()
+        started = time.monotonic()
+
+        def settle(mark: int) -> None:
+            # Keys already queued first: the one right after an O may show it began a code.
+            with contextlib.suppress(tk.TclError):
+                while self.root.tk.dooneevent(_tkinter.WINDOW_EVENTS | _tkinter.DONT_WAIT):
+                    pass
+            if mark != keys.count:  # another key came meanwhile
+                return
+            answer = keys.settle()
+            if answer is not None and dialog.winfo_exists():
+                dialog.close(answer)
+
+        def on_key(event: Any) -> str:
+            char = ENTER if event.keysym in ("Return", "KP_Enter") else event.char
+            if not char or not (char == ENTER or char.isprintable()):
+                return "break"
+            # The X server's time of the key when there is one (queued keys keep their real
+            # spacing), else the time it is handled.
+            at = event.time if event.time else (time.monotonic() - started) * 1000
+            keys.key(char, at)
+            codes, rest = keys.held_codes()
+            if codes or rest:
+                held_label.configure(
+                    text="Scan gardé pour après la question : "
+                    + " · ".join(code for code in [*codes, rest] if code),
+                    foreground=COLOURS["warning"],
+                )
+            elif char == ENTER:
+                held_label.configure(
+                    text="Entrée ne répond pas : touche O ou N.", foreground=COLOURS["error"]
+                )
+            if keys.settle() is not None:
+                mark = keys.count
+                dialog.after(ANSWER_QUIET_MS, lambda: settle(mark))
+            return "break"
+
+        dialog.bind("<Key>", on_key)
+        answer = bool(dialog.run(dialog))
+        codes, rest = keys.held_codes()
+        if codes or rest:
+            self.root.after_idle(lambda: self._replay_held(codes, rest))
+        return answer
 
     def show_paid(self, ticket: Ticket, receipt: Receipt) -> None:
         if ticket.is_refund:
@@ -593,11 +819,15 @@ class TillWindow:
             text = "PAYÉ ✔"
             if receipt.change_cents:
                 text += f"\nRendu : {format_euros(receipt.change_cents)}"
-        self.paid_var.set(text)
+        self.paid_var.set(f"{text}\nTicket {receipt_number(ticket.id)}")
         self.receipt_text.configure(state="normal")
         self.receipt_text.delete("1.0", "end")
         self.receipt_text.insert("1.0", receipt.text)
         self.receipt_text.configure(state="disabled")
+        # The end (total, payments, the ticket's number) is what the cashier reads out; once
+        # the box has its new size (the "PAYÉ" above it may have grown).
+        self.receipt_text.see("end")
+        self.receipt_text.after_idle(lambda: self.receipt_text.see("end"))
         self.show_message(
             f"Ticket {receipt_number(ticket.id)} enregistré ({format_euros(ticket.total_cents)})."
         )
@@ -648,9 +878,10 @@ class TillWindow:
             searched[0] = text
             results[:] = self.till.search(text)
             listbox.delete(0, "end")
+            names = [product.name.casefold() for product in results]
             for product in results:
-                price = format_euros(product.price_cents) + (" /kg" if product.unit == "kg" else "")
-                listbox.insert("end", f"{product.name}  —  {price}")
+                same = names.count(product.name.casefold())
+                listbox.insert("end", self._search_row(product, same))
             if results:
                 listbox.selection_set(0)
 
@@ -688,13 +919,56 @@ class TillWindow:
             self.till.add_product(product.id)
         return "break"
 
+    def _search_row(self, product: ProductItem, same_name: int) -> str:
+        """A search result: its price (and the client's, with a card), and when another result
+        has the same name what tells them apart (its barcode, its stock)."""
+        per = " /kg" if product.unit == "kg" else ""
+        row = f"{product.name}  —  {format_euros(product.price_cents)}{per}"
+        if self.till.client is not None:
+            client_price = self.till.client_unit_price(product)
+            if client_price != product.price_cents:
+                row += f" (client : {format_euros(client_price)}{per})"
+        if same_name > 1:
+            code = product.barcodes[0] if product.barcodes else f"article n° {product.id}"
+            row += f"  ·  code {code}  ·  stock {format_quantity(product.stock_qty, product.unit)}"
+        return row
+
+    def _allow_dialog(self) -> str:
+        """F1: a manager's PIN allows the article the till just refused (past its DLC)."""
+        product = self.till.refused_product()
+        if product is None:
+            self.show_message("Aucun article refusé à autoriser.", "warning")
+            return "break"
+        dialog = Dialog(self, "Autorisation d'un responsable")
+        dialog.label(f"« {product.name} » : DLC dépassée.", big=True)
+        dialog.label(
+            "Seulement si la date du lot est mal saisie : le responsable tape son code PIN "
+            "(la vente lui est signalée). Échap : ne pas vendre."
+        ).configure(wraplength=min(700, self.side_width * 2))
+        entry = tk.Entry(dialog, font=self.fonts["big"], show="•", width=10)
+        entry.pack(anchor="w", pady=6)
+
+        def done(event: Any) -> str:
+            dialog.close(entry.get())
+            return "break"
+
+        entry.bind("<Return>", done)
+        entry.bind("<KP_Enter>", done)
+        pin = dialog.run(entry)
+        if pin:
+            self.till.allow_refused(pin)
+        return "break"
+
     def weight_dialog(self, product: ProductItem) -> None:
         dialog = Dialog(self, "Poids")
         dialog.label(f"{product.name} — {format_euros(product.price_cents)} le kilo", big=True)
         dialog.label("Poids en grammes (ou en kilos avec une virgule : 1,250) :")
         entry = dialog.entry()
+        scanned = dialog.scan_guard(entry)
 
         def done(event: Any) -> str:
+            if scanned(event):
+                return "break"
             grams = parse_grams(entry.get())
             if grams is None:
                 entry.delete(0, "end")
@@ -735,8 +1009,11 @@ class TillWindow:
         entry = dialog.entry()
         entry.insert(0, str(line.quantity))
         entry.select_range(0, "end")
+        scanned = dialog.scan_guard(entry)
 
         def done(event: Any) -> str:
+            if scanned(event):
+                return "break"
             text = entry.get()
             value = (
                 parse_grams(text) if line.unit == "kg" else (int(text) if text.isdigit() else None)
@@ -795,7 +1072,12 @@ class TillWindow:
             else:
                 change_var.set("")
 
+        scanned = dialog.scan_guard(entry)
+
         def pay(event: Any) -> str:
+            if scanned(event):
+                on_type()
+                return "break"
             cents = parse_euros(entry.get())
             method: PaymentMethod = method_var.get()  # type: ignore[assignment]
             if entry.get().strip() and cents is None:
@@ -982,8 +1264,11 @@ class TillWindow:
         dialog = Dialog(self, title)
         dialog.label(question, big=True)
         entry = dialog.entry()
+        scanned = dialog.scan_guard(entry)
 
         def done(event: Any) -> str:
+            if scanned(event):
+                return "break"
             cents = parse_euros(entry.get() or "0")
             if cents is None:
                 entry.delete(0, "end")
@@ -1074,9 +1359,20 @@ class TillWindow:
             ("Imprimé sur l'imprimante de tickets. " if printed else "")
             + "Entrée ou Échap : fermer"
         )
-        dialog.bind("<Return>", lambda e: dialog.close())
-        dialog.bind("<KP_Enter>", lambda e: dialog.close())
+        # A code scanned while the report is shown closes it and is scanned, not lost.
+        typed: list[str] = []
+
+        def on_key(event: Any) -> str:
+            if event.keysym in ("Return", "KP_Enter"):
+                dialog.close()
+            elif event.char and event.char.isprintable():
+                typed.append(event.char)
+            return "break"
+
+        dialog.bind("<Key>", on_key)
         dialog.run(dialog)
+        if "".join(typed).strip():
+            self._replay_held(["".join(typed)], "")
 
     # -- background sync ---------------------------------------------------------------------
     def start_sync(self, agent: SyncAgent | None = None) -> None:

@@ -43,6 +43,7 @@ from cabas.gestion.sales.models import Ticket
 from cabas.gestion.sales.selectors import quota_usage
 from cabas.gestion.stock.models import Lot, StockMovement
 from cabas.gestion.stores.models import Membership, Store
+from cabas.gestion.stores.permissions import Perm, role_has
 from cabas.rules.budget import month_of, rights_status
 from cabas.rules.pricing import ORIGIN_PROGRAMME
 from cabas.rules.quotas import Quota as QuotaRule
@@ -348,20 +349,24 @@ def _cashiers(store: Store, margin_at: datetime | None) -> tuple[list[dict[str, 
         .values_list("membership_id", "pin_hash")
     )
     items, gone = [], []
-    for pk, active, user_active, first, last, username in members.order_by("pk").values_list(
+    rows = members.order_by("pk").values_list(
         "pk",
         "is_active",
         "user__is_active",
         "user__first_name",
         "user__last_name",
         "user__username",
-    ):
+        "role",
+    )
+    for pk, active, user_active, first, last, username, role in rows:
         if not (active and user_active):
             gone.append(pk)
             continue
-        items.append(
-            {"id": pk, "name": f"{first} {last}".strip() or username, "pin_hash": pins.get(pk)}
-        )
+        item = {"id": pk, "name": f"{first} {last}".strip() or username, "pin_hash": pins.get(pk)}
+        if role_has(role, Perm.SALES_REVIEW):
+            # Their PIN allows at the till what it refuses (a product past its DLC).
+            item["manager"] = True
+        items.append(item)
     return items, gone
 
 

@@ -52,6 +52,7 @@ from cabas.gestion.sales.selectors import quota_usage
 from cabas.gestion.stock.models import Lot, MovementKind
 from cabas.gestion.stock.services import MovementSpec, stock_movements_bulk_apply
 from cabas.gestion.stores.models import Membership, Store
+from cabas.gestion.stores.permissions import Perm, role_has
 from cabas.protocol import (
     Ticket as WireTicket,
 )
@@ -345,6 +346,8 @@ def prepare(
                     product_id=product.pk, quantity=-line.quantity, kind=MovementKind.REFUND
                 )
             )
+        if line.authorized_by is not None:
+            anomalies.append(_authorized_line_anomaly(store, line, position))
         if product is not None:
             price = _price_anomaly(context, product, line, position, with_card, household)
             if price is not None:
@@ -418,6 +421,30 @@ def prepare(
         quota_lines,
         context.category_parents,
         refund_claims,
+    )
+
+
+def _authorized_line_anomaly(store: Store, line: Any, position: int) -> Row:
+    """A line the till refused (a product past its DLC) and a manager allowed with their PIN:
+    named for the review (a rare line, so the one read it costs does not matter)."""
+    row = (
+        Membership.objects.filter(store=store, pk=line.authorized_by)
+        .values_list("user__first_name", "user__last_name", "user__username", "role")
+        .first()
+    )
+    if row is None:
+        who = f"n° {line.authorized_by} (inconnu dans l'épicerie)"
+    else:
+        who = f"{row[0]} {row[1]}".strip() or row[2]
+        if not role_has(row[3], Perm.SALES_REVIEW):
+            who += " (qui n'est pas responsable)"
+    return _anomaly(
+        Kind.DLC_PASSED,
+        f"Ligne {position} : « {line.label[:60]} » vendu malgré sa DLC passée, autorisé à la "
+        f"caisse par le responsable {who[:60]}.",
+        position,
+        authorized_by=line.authorized_by,
+        product_id=line.product_id,
     )
 
 
