@@ -405,3 +405,84 @@ def test_the_first_start_window_fits_the_shops_screens(screen, tmp_path):
         if process is not None:
             process.terminate()
             process.wait(10)
+
+
+@pytest.mark.slow
+@pytest.mark.display
+@pytest.mark.django_db(transaction=True)
+def test_a_code_only_update_runs_with_the_bundles_dependencies(
+    live_server, client, world, shop, published, plain_python, tmp_path, display, settings
+):
+    """The bundle enrolled, the server publishes a newer code-only package built for the same
+    dependencies: the bundle downloads that (not a new bundle) and its launcher starts it with
+    the bundle's extracted dependencies."""
+    from cabas.gestion.pos.release import build_package
+
+    home = tmp_path / "home"
+    home.mkdir()
+    path = download(live_server, client, world, LINUX, home / "Téléchargements")
+    env = plain_env(home, DISPLAY=display, CABAS_CAISSE_KEYRING="0")
+    enrol = subprocess.run(
+        [str(plain_python), str(path), "enroll", "--code", new_code(shop), "--no-keyring"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert enrol.returncode == 0, enrol.stdout
+    build_package(
+        source_root=bundles.SOURCE, version="99.0.0", output_dir=settings.CABAS_CAISSE_DIST_DIR
+    )
+    update = subprocess.run(
+        [str(plain_python), str(path), "--no-start"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert "Version 99.0.0 installée" in update.stdout, update.stdout + update.stderr
+    data = home / ".local" / "share" / "Cabas"
+    assert [p.name for p in (data / "versions").iterdir()] == ["cabas-caisse-99.0.0.pyz"]
+
+    ready = tmp_path / "ready"
+    log = tmp_path / "launcher.log"
+    with log.open("wb") as output:
+        launcher = subprocess.Popen(
+            [str(plain_python), str(path)], env={**env, "CABAS_CAISSE_READY_FILE": str(ready)},
+            stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        _wait(ready.exists, "the window of version 99.0.0", 90)
+        time.sleep(0.2)
+        assert ready.read_text() == "99.0.0"  # the installed package's window, not the launcher's
+    finally:
+        os.killpg(launcher.pid, 9)  # the launcher and the version it started
+        launcher.wait(30)
+    assert "Traceback" not in log.read_text(errors="replace"), log.read_text(errors="replace")
+    config = json.loads((data / "config.json").read_text())
+    assert config["good_version"] == "99.0.0"
+
+
+@pytest.mark.display
+def test_the_window_opens_at_once_when_the_server_hangs(tmp_path, display):
+    """A server that accepts and never answers: the window is drawn without waiting for the
+    update check or the sync (they run behind it); the transport's timeout is 20 s."""
+    import socket
+
+    from tests.caisse.fakes import enrolled_dir
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    root = tmp_path / "till"
+    enrolled_dir(root)
+    config = json.loads((root / "config.json").read_text())
+    config["server_url"] = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    (root / "config.json").write_text(json.dumps(config))
+    ready = tmp_path / "ready"
+    env = {**os.environ, "CABAS_CAISSE_READY_FILE": str(ready), "DISPLAY": display}
+    started = time.monotonic()
+    till = subprocess.Popen(
+        [sys.executable, "-m", "cabas.caisse", "--data-dir", str(root)], env=env
+    )
+    try:
+        _wait(ready.exists, "the window", 15)
+        assert time.monotonic() - started < 15  # well before a single request could time out
+    finally:
+        till.kill()
+        till.wait(10)
+        listener.close()

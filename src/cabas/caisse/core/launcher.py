@@ -76,8 +76,10 @@ def start(
     *,
     timeout: float = START_TIMEOUT_SECONDS,
     run: Callable[..., subprocess.Popen[bytes]] = subprocess.Popen,
+    on_ready: Callable[[], None] | None = None,
 ) -> int | None:
-    """Run `candidate` until it exits; its exit status, or None when it failed to start."""
+    """Run `candidate` until it exits; its exit status, or None when it failed to start.
+    `on_ready` is called as soon as its window is up."""
     env = dict(os.environ)
     if not candidate.is_bundle:
         # A code package brings no dependencies: it runs with this till's.
@@ -103,6 +105,8 @@ def start(
             time.sleep(0.05)
         # A launcher started by a launcher (a newer bundle) passes the news on.
         signal_ready(candidate.version)
+        if on_ready is not None:
+            on_ready()
         return process.wait()
     finally:
         with contextlib.suppress(OSError):
@@ -130,9 +134,12 @@ def launch_newest(
     """Start the newest runnable installed version, falling back version by version, and
     finally on the window of the running code itself."""
     for candidate in candidates(data, config, runtime):
-        code = start(candidate, data, notice)
-        if code is not None:
+
+        def started(candidate: Candidate = candidate) -> None:
             updater.mark_started(candidate.version, candidate.path)
+
+        code = start(candidate, data, notice, on_ready=started)
+        if code is not None:
             return code
         updater.mark_broken(candidate.version)
         notice = (

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from cabas.caisse.core.config import DataDir, TillConfig, save_config
+from cabas.caisse.core.config import DataDir, TillConfig, load_config, save_config
 from cabas.caisse.core.fsutil import fsync_dir, temp_path_for
 from cabas.caisse.core.transport import ServerRefused, Transport, TransportError
 from cabas.protocol import LatestPackage, SignedFile, verify_package_signature
@@ -252,10 +252,18 @@ class Updater:
                 with contextlib.suppress(OSError):
                     path.unlink()
 
+    def _fresh_config(self) -> TillConfig:
+        """The configuration as on disk now: the version the launcher started writes to it
+        too (its own update check), and what it wrote must not be lost."""
+        fresh = load_config(self.data)
+        if fresh is not None:
+            self.config = fresh
+        return self.config
+
     def mark_started(self, version: str, path: Path | None) -> None:
         """`version` has opened its window: it becomes the one to fall back on, and older
         versions may go."""
-        config = self.config
+        config = self._fresh_config()
         if config.good_version == version:
             return
         config.good_version, config.good_file = version, path.name if path else None
@@ -265,7 +273,7 @@ class Updater:
         self.prune()
 
     def mark_broken(self, version: str) -> None:
-        config = self.config
+        config = self._fresh_config()
         if version not in config.broken_versions:
             config.broken_versions = [*config.broken_versions, version][-10:]
         save_config(self.data, config)
