@@ -7,9 +7,17 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.beneficiaries.models import Household, Quota
+from cabas.gestion.beneficiaries.selectors import store_today
+from cabas.gestion.beneficiaries.services import (
+    DEFAULT_PERIOD_MONTHS,
+    MAX_PERIOD_MONTHS,
+    MIN_PERIOD_MONTHS,
+    check_rights_start,
+)
 from cabas.gestion.catalog.models import Category, Product
 from cabas.gestion.core.forms import BIRTH_MIN_YEAR, BoundedDateField, BoundedMonthField
 from cabas.gestion.stores.models import Store
@@ -60,7 +68,10 @@ class PercentField(forms.DecimalField):
 
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DURATIONS = [(3, _("3 mois")), (4, _("4 mois")), (5, _("5 mois")), (6, _("6 mois"))]
+# The durations the services accept (one rule: services.MIN/MAX_PERIOD_MONTHS).
+DURATIONS = [
+    (n, format_lazy("{} {}", n, _("mois"))) for n in range(MIN_PERIOD_MONTHS, MAX_PERIOD_MONTHS + 1)
+]
 
 
 class HouseholdForm(forms.ModelForm):
@@ -86,23 +97,57 @@ class HouseholdForm(forms.ModelForm):
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
 
-class AdmissionForm(forms.Form):
+class RightsStartMixin:
+    """The start of rights a person types: near the shop's today (services.check_rights_start)."""
+
+    store: Store | None = None
+    cleaned_data: dict[str, Any]
+
+    def clean_start(self) -> Any:
+        start = self.cleaned_data["start"]
+        if start is not None and self.store is not None:
+            try:
+                check_rights_start(start, store_today(self.store))
+            except ValidationError as error:
+                raise ValidationError(error.message_dict["start"]) from error
+        return start
+
+
+class AdmissionForm(RightsStartMixin, forms.Form):
     start = BoundedDateField(label=_("Début des droits"), widget=DATE_WIDGET)
-    months = forms.TypedChoiceField(label=_("Durée"), choices=DURATIONS, coerce=int, initial=3)
+    months = forms.TypedChoiceField(
+        label=_("Durée"), choices=DURATIONS, coerce=int, initial=DEFAULT_PERIOD_MONTHS
+    )
+
+    def __init__(self, *args: Any, store: Store | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.store = store
 
 
-class HouseholdCreateForm(HouseholdForm):
+class HouseholdCreateForm(RightsStartMixin, HouseholdForm):
     """Registration: the file, the first admission and the notice."""
 
+    def __init__(self, *args: Any, store: Store | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.store = store
+
     start = BoundedDateField(label=_("Début des droits"), widget=DATE_WIDGET)
-    months = forms.TypedChoiceField(label=_("Durée"), choices=DURATIONS, coerce=int, initial=3)
+    months = forms.TypedChoiceField(
+        label=_("Durée"), choices=DURATIONS, coerce=int, initial=DEFAULT_PERIOD_MONTHS
+    )
     monthly_budget_cents = EurosField(
         label=_("Budget mensuel (€)"),
         required=False,
         help_text=_("Laisser vide pour appliquer le barème de l'épicerie."),
     )
     privacy_accepted = forms.BooleanField(
-        label=_("La notice d'information a été remise et acceptée"), required=False
+        label=_("La notice d'information a été remise et acceptée"),
+        error_messages={
+            "required": _(
+                "Remettez la notice d'information au foyer et cochez cette case : un foyer "
+                "ne s'enregistre pas sans elle."
+            )
+        },
     )
 
 
@@ -121,7 +166,9 @@ MemberFormSet = forms.formset_factory(MemberForm, extra=2, can_delete=True, max_
 
 
 class RenewForm(forms.Form):
-    months = forms.TypedChoiceField(label=_("Durée"), choices=DURATIONS, coerce=int, initial=3)
+    months = forms.TypedChoiceField(
+        label=_("Durée"), choices=DURATIONS, coerce=int, initial=DEFAULT_PERIOD_MONTHS
+    )
 
 
 class ReasonForm(forms.Form):

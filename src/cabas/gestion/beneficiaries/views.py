@@ -153,7 +153,7 @@ def household_create(request: StoreRequest) -> HttpResponse:
     store = request.store
     settings_ = selectors.beneficiary_settings(store)
     form = HouseholdCreateForm(
-        request.POST or None, initial={"start": selectors.store_today(store)}
+        request.POST or None, initial={"start": selectors.store_today(store)}, store=store
     )
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k in HouseholdForm.Meta.fields}
@@ -297,7 +297,9 @@ def household_members(request: StoreRequest, pk: int) -> HttpResponse:
 def rights_admit(request: StoreRequest, pk: int) -> HttpResponse:
     household = selectors.household_file(request.store, pk)
     form = AdmissionForm(
-        request.POST or None, initial={"start": selectors.store_today(request.store)}
+        request.POST or None,
+        initial={"start": selectors.store_today(request.store)},
+        store=request.store,
     )
 
     def save() -> None:
