@@ -45,9 +45,7 @@ def test_a_birth_date_in_the_future_is_refused(world, client) -> None:
         services.household_members_set(
             household=household,
             actor=None,
-            members=[
-                {"first_name": "Lou", "birth_date": store_today(world.store_a) + timedelta(1)}
-            ],
+            members=[{"first_name": "Lou", "birth_date": tomorrow}],
         )
 
 
