@@ -338,7 +338,7 @@ def test_a_manager_adds_a_quota_on_a_category(world, client) -> None:
             "unit": "piece",
             "base_quantity": "2",
             "per_extra_person": "1",
-            "limits_by_size": "4 = 4",
+            "size_4": "4",
             "active": "on",
         },
     )
