@@ -334,12 +334,16 @@ class QuotaForm(forms.Form):
 
     label = forms.CharField(label=_("Libellé"), max_length=80)
     product = forms.ModelChoiceField(
-        label=_("Produit"), queryset=Product.objects.none(), required=False
+        label=_("Produit"),
+        queryset=Product.objects.none(),
+        required=False,
+        empty_label=_("— aucun —"),
     )
     category = forms.ModelChoiceField(
         label=_("ou rayon"),
         queryset=Category.objects.none(),
         required=False,
+        empty_label=_("— aucun —"),
         help_text=_("Un produit, ou un rayon (avec ses sous-rayons) : l'un des deux."),
     )
     unit = forms.ChoiceField(

@@ -88,6 +88,10 @@ class SupplierForm(forms.Form):
 
 
 class ProductChoiceField(forms.ModelChoiceField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("empty_label", _("— choisir un produit —"))
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, obj: Product) -> str:
         return str(obj)
 
@@ -125,7 +129,11 @@ class SupplierProductForm(forms.Form):
 
 
 class OrderCreateForm(forms.Form):
-    supplier = forms.ModelChoiceField(label=_("Fournisseur"), queryset=Supplier.objects.none())
+    supplier = forms.ModelChoiceField(
+        label=_("Fournisseur"),
+        queryset=Supplier.objects.none(),
+        empty_label=_("— choisir un fournisseur —"),
+    )
 
     def __init__(self, *args: Any, store: Store, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -148,7 +156,11 @@ class OrderEditForm(forms.Form):
 
 
 class OrderLineForm(forms.Form):
-    product = forms.ModelChoiceField(label=_("Produit"), queryset=Product.objects.none())
+    product = forms.ModelChoiceField(
+        label=_("Produit"),
+        queryset=Product.objects.none(),
+        empty_label=_("— choisir un produit —"),
+    )
     packs = forms.IntegerField(label=_("Colis"), min_value=0, max_value=10_000)
 
     def __init__(self, *args: Any, supplier: Supplier, **kwargs: Any) -> None:

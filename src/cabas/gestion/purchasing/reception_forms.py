@@ -149,7 +149,9 @@ def donation_formset(store: Store, data: Any = None) -> BaseReceivedFormSet:
 
 class DonationForm(forms.Form):
     donor = forms.ModelChoiceField(
-        label=_("Donateur ou programme"), queryset=Supplier.objects.none()
+        label=_("Donateur ou programme"),
+        queryset=Supplier.objects.none(),
+        empty_label=_("— choisir le donateur —"),
     )
     note = forms.CharField(
         label=_("Remarques (marchandise abîmée…)"),
