@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +18,7 @@ from cabas.gestion.beneficiaries.services import (
     DEFAULT_PERIOD_MONTHS,
     MAX_PERIOD_MONTHS,
     MIN_PERIOD_MONTHS,
+    check_birth_date,
     check_rights_start,
 )
 from cabas.gestion.catalog.models import Category, Product
@@ -105,6 +107,18 @@ class HouseholdForm(forms.ModelForm):
         fields = [*Household.PERSONAL_FIELDS, *Household.FILE_FIELDS]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
+    def clean_birth_date(self) -> Any:
+        return _birth_date_not_ahead(self.cleaned_data["birth_date"])
+
+
+def _birth_date_not_ahead(day: Any) -> Any:
+    """Shown with the form's other errors; the services check it again in the shop's zone."""
+    try:
+        check_birth_date(day, timezone.localdate())
+    except ValidationError as error:
+        raise ValidationError(error.message_dict["birth_date"]) from error
+    return day
+
 
 class RightsStartMixin:
     """The start of rights a person types: near the shop's today (services.check_rights_start)."""
@@ -136,6 +150,16 @@ class AdmissionForm(RightsStartMixin, forms.Form):
 class HouseholdCreateForm(RightsStartMixin, HouseholdForm):
     """Registration: the file, the first admission and the notice."""
 
+    def clean_privacy_accepted(self) -> bool:
+        if not self.cleaned_data.get("privacy_accepted"):
+            raise ValidationError(
+                _(
+                    "Remettez la notice d'information au foyer et cochez cette case : un foyer "
+                    "ne s'enregistre pas sans elle."
+                )
+            )
+        return True
+
     def __init__(self, *args: Any, store: Store | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.store = store
@@ -149,14 +173,10 @@ class HouseholdCreateForm(RightsStartMixin, HouseholdForm):
         required=False,
         help_text=_("Laisser vide pour appliquer le barème de l'épicerie."),
     )
+    # Not required in HTML: clean_privacy_accepted's French message, with the form's other
+    # errors, rather than the browser's own bubble.
     privacy_accepted = forms.BooleanField(
-        label=_("La notice d'information a été remise et acceptée"),
-        error_messages={
-            "required": _(
-                "Remettez la notice d'information au foyer et cochez cette case : un foyer "
-                "ne s'enregistre pas sans elle."
-            )
-        },
+        label=_("La notice d'information a été remise et acceptée"), required=False
     )
 
 
@@ -169,6 +189,9 @@ class MemberForm(forms.Form):
         min_year=BIRTH_MIN_YEAR,
     )
     is_adult = forms.BooleanField(label=_("Adulte"), required=False)
+
+    def clean_birth_date(self) -> Any:
+        return _birth_date_not_ahead(self.cleaned_data["birth_date"])
 
 
 MemberFormSet = forms.formset_factory(MemberForm, extra=2, can_delete=True, max_num=20)
@@ -376,7 +399,11 @@ class QuotaForm(forms.Form):
                 required=False,
                 help_text=_("Vide : la règle ci-dessus.") if size == 1 else "",
             )
-        self.order_fields(["label", "product", "category", "unit", *QUANTITY_FIELDS])
+        self.order_fields(
+            ["label", "product", "category", "unit", *QUANTITY_FIELDS]
+            + [f"size_{size}" for size in QUOTA_SIZES]
+            + ["active"]
+        )
         if quota is not None and quota.pk:
             unit = quota.unit
             self.initial.update(

@@ -107,7 +107,6 @@ class QuantityField(forms.CharField):
         kwargs.setdefault("max_length", 16)
         super().__init__(**kwargs)
         self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
-        self.widget.attrs.setdefault("class", "narrow")
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, int) and self.unit:
