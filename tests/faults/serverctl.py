@@ -17,7 +17,7 @@ import sys
 from datetime import timedelta
 from typing import Any
 
-PIN = "1234"
+PIN = "4827"
 PRODUCTS = 8
 INITIAL_STOCK = 1_000_000  # pieces per product: never the limit, the stock goes negative anyway
 BUDGET_CENTS = 100_000_000

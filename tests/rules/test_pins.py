@@ -4,7 +4,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cabas.rules.pins import DEFAULT_ITERATIONS, hash_pin, validate_pin, verify_pin
+from cabas.rules.pins import (
+    DEFAULT_ITERATIONS,
+    hash_pin,
+    pin_weakness,
+    validate_new_pin,
+    validate_pin,
+    verify_pin,
+)
 
 FAST = settings(max_examples=25, deadline=None)
 pins = st.from_regex(r"[0-9]{4,8}", fullmatch=True)
@@ -78,3 +85,21 @@ class TestVerifyPin:
         algorithm, iterations, salt, _digest = encoded.split("$")
         other = hash_pin("9999", salt=b"x" * 16, iterations=1000).split("$")[3]
         assert not verify_pin("1234", "$".join([algorithm, iterations, salt, other]))
+
+
+class TestTrivialPins:
+    @pytest.mark.parametrize(
+        "pin", ["0000", "1111", "1234", "4321", "7890", "0987", "1212", "123123", "2580"]
+    )
+    def test_it_refuses_repeats_runs_and_common_pins(self, pin: str) -> None:
+        with pytest.raises(ValueError, match="choisissez-en"):
+            validate_new_pin(pin)
+
+    @pytest.mark.parametrize("pin", ["4821", "1357", "90210", "27183"])
+    def test_it_accepts_a_pin_with_no_pattern(self, pin: str) -> None:
+        assert pin_weakness(pin) is None
+
+    def test_it_refuses_the_digits_others_can_read(self) -> None:
+        assert pin_weakness("7319", known_digits=["K7319X4Q2Z"]) is not None
+        assert pin_weakness("4821", known_digits=["marie2019"]) is None
+        assert pin_weakness("2019", known_digits=["marie2019"]) is not None

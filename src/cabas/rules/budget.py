@@ -209,3 +209,28 @@ def reste_a_vivre_cents_per_day(
         raise ValueError("Le nombre de jours du mois doit être positif.")
     available = income_cents_per_month - charges_cents_per_month
     return round_cents(Fraction(available, persons * days_in_month))
+
+
+MONTH_NAMES = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def month_label(month: str) -> str:
+    """A budget month ``"2026-11"`` as a sentence says it: ``"novembre 2026"`` (the text as
+    it is when it is not such a month)."""
+    year, _sep, number = month.partition("-")
+    if year.isdigit() and number.isdigit() and 1 <= int(number) <= 12:
+        return f"{MONTH_NAMES[int(number) - 1]} {year}"
+    return month

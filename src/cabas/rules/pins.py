@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import os
 import re
+from collections.abc import Iterable
 
 ALGORITHM = "pbkdf2_sha256"
 DEFAULT_ITERATIONS = 200_000
@@ -30,6 +31,56 @@ def validate_pin(pin: str) -> None:
         raise ValueError(
             f"Le code PIN doit compter de {PIN_MIN_DIGITS} à {PIN_MAX_DIGITS} chiffres."
         )
+
+
+# PINs people pick first (beyond repeats and runs, which are found by rule): dates-like
+# and keypad patterns from the published PIN frequency studies.
+_COMMON = frozenset({"2580", "0852", "1212", "1004", "2000", "6969", "1122", "7777", "1010"})
+
+
+def _is_run(pin: str) -> bool:
+    """Digits that climb or fall by one (wrapping 9→0): 1234, 4321, 7890, 0987."""
+    steps = {(int(b) - int(a)) % 10 for a, b in zip(pin, pin[1:], strict=False)}
+    return steps in ({1}, {9})
+
+
+def _is_repeated(pin: str) -> bool:
+    """One digit, or one short pattern, over and over: 0000, 1212, 123123."""
+    return any(
+        len(pin) % size == 0 and pin == pin[:size] * (len(pin) // size)
+        for size in range(1, len(pin) // 2 + 1)
+    )
+
+
+def pin_weakness(pin: str, *, known_digits: Iterable[str] = ()) -> str | None:
+    """Why ``pin`` is too easy to guess (a French sentence), or None when it is not.
+
+    ``known_digits`` are numbers others can read (the digits of the person's household card,
+    of their login): a PIN that is one of them, or is written inside one, is refused."""
+    validate_pin(pin)
+    if _is_repeated(pin):
+        return "Ce code PIN répète les mêmes chiffres : choisissez-en un moins facile à deviner."
+    if _is_run(pin):
+        return (
+            "Ce code PIN suit les chiffres dans l'ordre : choisissez-en un moins facile à deviner."
+        )
+    if pin in _COMMON:
+        return "Ce code PIN est parmi les plus courants : choisissez-en un autre."
+    for known in known_digits:
+        digits = "".join(ch for ch in known if ch.isdigit())
+        if len(digits) >= PIN_MIN_DIGITS and (pin in digits or digits in pin):
+            return (
+                "Ce code PIN reprend des chiffres de la carte ou de l'identifiant : "
+                "choisissez-en un autre."
+            )
+    return None
+
+
+def validate_new_pin(pin: str, *, known_digits: Iterable[str] = ()) -> None:
+    """Raise ValueError (French) unless ``pin`` may be chosen: the format, and not trivial."""
+    weakness = pin_weakness(pin, known_digits=known_digits)
+    if weakness is not None:
+        raise ValueError(weakness)
 
 
 def _derive(pin: str, salt: bytes, iterations: int) -> bytes:

@@ -1,18 +1,21 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook
 
+from cabas.gestion.beneficiaries import services
 from cabas.gestion.beneficiaries.models import Household
 from cabas.gestion.core.imports import ImportFileError, column_key, read_table
 from tests.gestion.beneficiaries.factories import make_household
 
 GOOD = "Nom;Prénom;Commune;Adultes;Enfants;Début droits;Durée mois;Budget;Taux\n"
-LINES = "Martin;Jules;Lyon;2;1;01/03/2026;6;;\nPetit;Ana;Bron;1;0;;;25,50;15\n"
+# Rights start near today (a start more than a year away is refused): the first of this month.
+START = timezone.localdate().replace(day=1)
+LINES = f"Martin;Jules;Lyon;2;1;{START:%d/%m/%Y};6;;\nPetit;Ana;Bron;1;0;;;25,50;15\n"
 BAD = ";Sans nom;Lyon;1;0;;;;\nDurand;Léo;Lyon;zéro;0;31/02/2026;3;;\nRoux;Eva;Lyon;1;0;;;;150\n"
 
 
@@ -31,7 +34,7 @@ def test_a_valid_file_is_previewed_then_imported_with_rights(world, client) -> N
     assert response.status_code == 302
     martin = Household.objects.get(last_name="Martin")
     assert (martin.adults, martin.children, martin.monthly_budget_cents) == (2, 1, 3500)
-    assert (martin.rights_start, martin.rights_end) == (date(2026, 3, 1), date(2026, 8, 31))
+    assert (martin.rights_start, martin.rights_end) == (START, services.period_end_for(START, 6))
     petit = Household.objects.get(last_name="Petit")
     assert (petit.monthly_budget_cents, petit.rate_bp, petit.rights_end) == (2550, 1500, None)
 
@@ -65,17 +68,19 @@ def test_an_xlsx_file_is_read_like_a_csv(world, client) -> None:
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(["Nom", "Prénom", "Adultes", "Début droits"])
-    sheet.append(["Leroy", "Tom", 3, date(2026, 4, 1)])
+    sheet.append(["Leroy", "Tom", 3, START])
     buffer = io.BytesIO()
     workbook.save(buffer)
     rows = read_table("foyers.xlsx", buffer.getvalue())
-    assert rows == [{"nom": "Leroy", "prenom": "Tom", "adultes": "3", "debut_droits": "2026-04-01"}]
+    assert rows == [
+        {"nom": "Leroy", "prenom": "Tom", "adultes": "3", "debut_droits": START.isoformat()}
+    ]
     client.force_login(world.alice)
     client.post(
         reverse("beneficiaries:import"), {"file": SimpleUploadedFile("f.xlsx", buffer.getvalue())}
     )
     client.post(reverse("beneficiaries:import"), {"action": "all"})
-    assert Household.objects.get(last_name="Leroy").rights_start == date(2026, 4, 1)
+    assert Household.objects.get(last_name="Leroy").rights_start == START
 
 
 def test_an_unreadable_file_gets_a_french_message() -> None:

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.urls import reverse
+from django.utils import timezone
 
 from cabas.gestion.beneficiaries import selectors, services
 from cabas.gestion.beneficiaries.models import Household, HouseholdAccessLog
@@ -109,7 +110,7 @@ def test_a_manager_registers_a_household_with_its_rights_and_the_notice(world, c
             "first_name": "Anh",
             "adults": "2",
             "children": "1",
-            "start": "2026-03-01",
+            "start": timezone.localdate().replace(day=1).isoformat(),
             "months": "6",
             "monthly_budget_cents": "",
             "income_cents": "1500,00",
@@ -123,7 +124,11 @@ def test_a_manager_registers_a_household_with_its_rights_and_the_notice(world, c
     assert household.label == "NGUYEN A."
     assert household.monthly_budget_cents == 3500  # 30 € for two adults + 5 € per child
     assert household.income_cents == 150000
-    assert (household.rights_start, household.rights_end) == (date(2026, 3, 1), date(2026, 8, 31))
+    start = timezone.localdate().replace(day=1)
+    assert (household.rights_start, household.rights_end) == (
+        start,
+        services.period_end_for(start, 6),
+    )
     assert household.privacy_accepted_by == world.alice
 
 
@@ -338,7 +343,7 @@ def test_a_manager_adds_a_quota_on_a_category(world, client) -> None:
             "unit": "piece",
             "base_quantity": "2",
             "per_extra_person": "1",
-            "limits_by_size": "4 = 4",
+            "size_4": "4",
             "active": "on",
         },
     )

@@ -76,7 +76,8 @@ def test_a_bad_rate_or_ceiling_is_refused_in_french(world, client) -> None:
             "scale_two": "30",
             "per_extra_adult_cents": "10",
             "per_child_cents": "5",
-            "origin_ceilings": "programme:FSE+ = beaucoup",
+            "new_programme_0": "FSE+",
+            "new_ceiling_0": "beaucoup",
             "reste_a_vivre_threshold_cents": "8",
             "anonymisation_months": "24",
         },
@@ -84,7 +85,7 @@ def test_a_bad_rate_or_ceiling_is_refused_in_french(world, client) -> None:
     html = response.content.decode()
     assert response.status_code == 200
     assert "inférieure ou égale à 100" in html
-    assert "Ligne 1" in html
+    assert "Saisissez un nombre" in html
 
 
 def test_the_settings_page_saves_scale_rate_and_ceilings(world, client) -> None:
@@ -97,7 +98,9 @@ def test_the_settings_page_saves_scale_rate_and_ceilings(world, client) -> None:
             "scale_two": "35",
             "per_extra_adult_cents": "10",
             "per_child_cents": "7,50",
-            "origin_ceilings": "programme:FSE+ = 0\ndonation = 10",
+            "new_programme_0": "FSE+",
+            "new_ceiling_0": "0",
+            "ceiling_0": "10",
             "reste_a_vivre_threshold_cents": "9",
             "anonymisation_months": "18",
             "privacy_notice": "",
@@ -224,4 +227,5 @@ def test_the_settings_page_shows_the_rates_as_typed(world, client) -> None:
     client.force_login(world.alice)
     html = client.get(reverse("beneficiaries:settings")).content.decode()
     assert 'value="20"' in html
-    assert "donation = 10\nprogramme:FSE+ = 0" in html
+    assert "Plafond des produits donnés" in html and 'name="ceiling_0" value="10"' in html
+    assert "Plafond du programme FSE+" in html and 'name="ceiling_2" value="0"' in html

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from cabas.gestion.catalog.models import Product
+from cabas.gestion.catalog.models import CatalogSettings, Product
 from cabas.gestion.catalog.services import (
     barcode_attach,
     category_create,
@@ -243,6 +243,8 @@ def test_the_settings_page_refuses_a_bad_scale_layout(alice_client, world):
             "internal_prefixes": "20",
             "reference_digits": 5,
             "value_digits": 5,
+            "max_entry_pieces": "10000",
+            "max_entry_kg": "2000",
         },
     )
     assert "deux usages" in response.content.decode()
@@ -256,6 +258,10 @@ def test_the_settings_page_refuses_a_bad_scale_layout(alice_client, world):
             "reference_digits": 4,
             "value_digits": 5,
             "price_check_digit": "on",
+            "max_entry_pieces": "50000",
+            "max_entry_kg": "2500,5",
         },
     )
     assert response.status_code == 302
+    settings = CatalogSettings.objects.get(store=world.store_a)
+    assert (settings.max_entry_pieces, settings.max_entry_grams) == (50_000, 2_500_500)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from cabas.gestion.audit.models import AuditEvent
 from cabas.gestion.pos.models import CashierProfile, Device
+from cabas.gestion.pos.services import cashier_pin_set
 from cabas.rules.pins import verify_pin
 from tests.gestion.pos.conftest import enroll_till
 
@@ -96,3 +98,29 @@ def test_a_pin_can_be_cleared(world, alice_client):
     alice_client.post(url, {"pin": "4821", "pin_confirm": "4821"})
     alice_client.post(url, {"clear": "on"})
     assert CashierProfile.objects.get(membership=bob).pin_hash == ""
+
+
+@pytest.mark.parametrize("pin", ["0000", "1234", "4321", "7890", "1212", "2580"])
+def test_a_trivial_pin_is_refused_in_french(world, alice_client, pin):
+    bob = world.store_a.memberships.get(user=world.bob)
+    response = alice_client.post(
+        reverse("pos:cashier_pin", args=[bob.pk]), {"pin": pin, "pin_confirm": pin}
+    )
+    assert response.status_code == 200
+    assert "choisissez-en" in response.content.decode()
+    assert not CashierProfile.objects.filter(membership=bob).exclude(pin_hash="").exists()
+
+
+def test_the_digits_of_the_persons_household_card_are_refused(world, alice_client):
+    from tests.gestion.beneficiaries.factories import make_household
+
+    world.bob.first_name, world.bob.last_name = "Bob", "Martin"
+    world.bob.save(update_fields=["first_name", "last_name"])
+    household = make_household(world.store_a, last_name="Martin", first_name="Bob")
+    household.code = "K7319X4Q2Z"  # the card the cashier holds as a beneficiary
+    household.save(update_fields=["code"])
+    bob = world.store_a.memberships.get(user=world.bob)
+    with pytest.raises(ValidationError) as caught:
+        cashier_pin_set(membership=bob, actor=None, pin="73194")
+    assert "chiffres de la carte" in caught.value.messages[0]
+    cashier_pin_set(membership=bob, actor=None, pin="4821")

@@ -133,3 +133,9 @@ def shop(world: Any) -> Shop:
         data={"name": "Programme FSE+", "kind": SupplierKind.PROGRAMME, "programme": "FSE+"},
     )
     return Shop(world, pasta, rice, oil, apples, supplier, food_bank, programme)
+
+
+@pytest.fixture
+def diane_client(client: Any, shop: Any) -> Any:
+    client.force_login(shop.world.diane)
+    return client

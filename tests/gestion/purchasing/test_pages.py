@@ -30,12 +30,6 @@ def lot_of(line: DeliveryLine) -> Lot:
     return line.lot
 
 
-@pytest.fixture
-def diane_client(client: Any, shop: Any) -> Any:
-    client.force_login(shop.world.diane)
-    return client
-
-
 def many_orders(shop: Any, count: int) -> None:
     for _ in range(count):
         shop.order(pasta=1, rice=2)

@@ -165,6 +165,7 @@ def test_lots_near_their_dlc_show_days_left_and_value(world, catalogue):
         quantity=1_500,
         actor=None,
         dlc=today - timedelta(days=1),
+        received_at=timezone.now() - timedelta(days=10),  # came in fresh, expired since
     )
     lot_receive(
         store=world.store_a,

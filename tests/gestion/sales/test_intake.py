@@ -239,6 +239,7 @@ def test_selling_from_a_lot_past_its_dlc_is_flagged(shop_a, till_a):
         quantity=5,
         actor=None,
         dlc=timezone.localdate() - timedelta(days=1),
+        received_at=timezone.now() - timedelta(days=10),  # came in fresh, expired since
     )
     body = ticket(shop_a, [(shop_a.milk, 2)])
     send(till_a, body)

@@ -22,3 +22,9 @@ def make_product(store: Store, category: Category, name: str = "Spaghetti", **ex
 @pytest.fixture
 def product(world, rayon) -> Product:  # type: ignore[no-untyped-def]
     return make_product(world.store_a, rayon, barcodes=["3017620422003"])
+
+
+@pytest.fixture
+def diane_client(client, world):  # type: ignore[no-untyped-def]
+    client.force_login(world.diane)
+    return client

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -25,7 +25,8 @@ from cabas.gestion.stock.services import (
 )
 from tests.gestion.stock.conftest import make_product
 
-TODAY = date(2026, 11, 28)
+# The shop's today: a lot with a DLC before it could not come in now.
+TODAY = timezone.localdate()
 
 
 def level(product: Product) -> int:
@@ -220,7 +221,12 @@ def test_a_five_line_ticket_costs_a_handful_of_statements(world, rayon):
 
 def test_disposing_of_an_expired_lot_writes_one_expiry_movement(world, product):
     lot = lot_receive(
-        store=world.store_a, product=product, quantity=4, actor=None, dlc=TODAY - timedelta(days=1)
+        store=world.store_a,
+        product=product,
+        quantity=4,
+        actor=None,
+        dlc=TODAY - timedelta(days=1),
+        received_at=timezone.now() - timedelta(days=10),  # came in fresh, expired since
     )
     movement = lot_dispose(lot=lot, actor=world.diane)
     assert movement is not None

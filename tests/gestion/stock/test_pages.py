@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,12 +19,6 @@ from cabas.gestion.stock.services import (
 from tests.gestion.stock.conftest import make_product
 
 
-@pytest.fixture
-def diane_client(client, world):  # type: ignore[no-untyped-def]
-    client.force_login(world.diane)
-    return client
-
-
 def many_movements(world, rayon, products=12, each=3):  # type: ignore[no-untyped-def]
     made = [make_product(world.store_a, rayon, name=f"Produit {i}") for i in range(products)]
     today = store_today(world.store_a)
@@ -37,6 +30,7 @@ def many_movements(world, rayon, products=12, each=3):  # type: ignore[no-untype
             actor=world.diane,
             dlc=today + timedelta(days=i - 3),
             source_label="Banque alimentaire",
+            received_at=timezone.now() - timedelta(days=10),
         )
         for j in range(each):
             stock_movements_bulk_record(
@@ -89,6 +83,7 @@ def test_disposing_from_the_dates_page_writes_the_expiry_movement(diane_client, 
         quantity=6,
         actor=None,
         dlc=store_today(world.store_a) - timedelta(days=1),
+        received_at=timezone.now() - timedelta(days=10),
     )
     response = diane_client.post(
         reverse("stock:lot_dispose", args=[lot.pk]), {"next": reverse("stock:dates")}
@@ -145,6 +140,7 @@ def test_bad_entries_are_refused_in_french(diane_client, world, product):
 
 
 def test_a_loss_is_entered_with_its_cause(diane_client, world, product):
+    lot_receive(store=world.store_a, product=product, quantity=5, actor=None)
     response = diane_client.post(
         f"{reverse('stock:loss_add')}?produit={product.pk}",
         {
@@ -155,7 +151,7 @@ def test_a_loss_is_entered_with_its_cause(diane_client, world, product):
         },
     )
     assert response.status_code == 302
-    movement = StockMovement.objects.get()
+    movement = StockMovement.objects.get(kind=MovementKind.LOSS)
     assert (movement.kind, movement.quantity, movement.reason) == (
         MovementKind.LOSS,
         -2,

@@ -24,6 +24,12 @@ ROWS = [
         object_of_shop_a(MANAGER_ONLY),
         kwargs=lambda w: {"membership_id": w.store_a.memberships.get(user=w.bob).pk},
     ),
+    Row(
+        "stores:person_welcome_resend",
+        object_of_shop_a(answers(manager=302, stock=403, cashier=403, other=404)),
+        kwargs=lambda w: {"membership_id": w.store_a.memberships.get(user=w.bob).pk},
+        method="post",
+    ),
     # An invitation link that is not one: signed in or not, nobody joins anything.
     Row(
         "stores:invitation",

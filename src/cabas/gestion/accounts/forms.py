@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import PasswordResetForm
 from django.utils.translation import gettext_lazy as _
+
+from cabas.gestion.accounts.models import User
 
 
 class TokenForm(forms.Form):
@@ -36,3 +40,18 @@ class SetupForm(TokenForm):
         # The e-mailed code comes first on the page: the cursor starts there.
         self.fields["token"].widget.attrs.pop("autofocus", None)
         self.fields["email_code"].widget.attrs["autofocus"] = True
+
+
+class ResetForm(PasswordResetForm):
+    """«Mot de passe oublié» for everyone who may sign in, including a person added without a
+    password who has not chosen one yet (Django's own form skips unusable passwords; here an
+    unusable password only means "not chosen yet": accounts are never password-less by
+    design)."""
+
+    def get_users(self, email: str) -> Iterator[Any]:
+        users = User.objects.filter(email__iexact=email, is_active=True)
+        return (user for user in users if _email_matches(user.email, email))
+
+
+def _email_matches(stored: str, typed: str) -> bool:
+    return bool(stored) and stored.casefold() == typed.casefold()

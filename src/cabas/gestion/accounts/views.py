@@ -20,7 +20,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cabas.gestion.accounts import otp
-from cabas.gestion.accounts.forms import SetupForm, TokenForm
+from cabas.gestion.accounts.forms import ResetForm, SetupForm, TokenForm
 from cabas.gestion.accounts.models import User
 from cabas.gestion.audit.services import audit_record
 from cabas.gestion.core.throttle import throttle_hit
@@ -159,5 +159,6 @@ def account_view(request: HttpRequest) -> HttpResponse:
 
 
 class PasswordResetView(ThrottledPostMixin, auth_views.PasswordResetView):
+    form_class = ResetForm
     throttle_scope = "password_reset"
     throttle_setting = "CABAS_THROTTLE_PASSWORD_RESETS_PER_IP"

@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.beneficiaries.models import Household, Quota
+from cabas.gestion.beneficiaries.selectors import store_today
+from cabas.gestion.beneficiaries.services import (
+    DEFAULT_PERIOD_MONTHS,
+    MAX_PERIOD_MONTHS,
+    MIN_PERIOD_MONTHS,
+    check_birth_date,
+    check_rights_start,
+)
 from cabas.gestion.catalog.models import Category, Product
-from cabas.gestion.core.forms import BIRTH_MIN_YEAR, BoundedDateField, BoundedMonthField
+from cabas.gestion.core.forms import (
+    BIRTH_MIN_YEAR,
+    BoundedDateField,
+    BoundedMonthField,
+    QuantityField,
+    stored_quantity_or_error,
+)
 from cabas.gestion.stores.models import Store
 from cabas.rules.budget import BudgetScale
+from cabas.rules.pricing import ORIGIN_DONATION, ORIGIN_PROGRAMME
+from cabas.rules.quantities import typed_quantity
 
 
 class EurosField(forms.DecimalField):
@@ -60,7 +79,10 @@ class PercentField(forms.DecimalField):
 
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DURATIONS = [(3, _("3 mois")), (4, _("4 mois")), (5, _("5 mois")), (6, _("6 mois"))]
+# The durations the services accept (one rule: services.MIN/MAX_PERIOD_MONTHS).
+DURATIONS = [
+    (n, format_lazy("{} {}", n, _("mois"))) for n in range(MIN_PERIOD_MONTHS, MAX_PERIOD_MONTHS + 1)
+]
 
 
 class HouseholdForm(forms.ModelForm):
@@ -85,22 +107,74 @@ class HouseholdForm(forms.ModelForm):
         fields = [*Household.PERSONAL_FIELDS, *Household.FILE_FIELDS]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
+    def clean_birth_date(self) -> Any:
+        return _birth_date_not_ahead(self.cleaned_data["birth_date"])
 
-class AdmissionForm(forms.Form):
+
+def _birth_date_not_ahead(day: Any) -> Any:
+    """Shown with the form's other errors; the services check it again in the shop's zone."""
+    try:
+        check_birth_date(day, timezone.localdate())
+    except ValidationError as error:
+        raise ValidationError(error.message_dict["birth_date"]) from error
+    return day
+
+
+class RightsStartMixin:
+    """The start of rights a person types: near the shop's today (services.check_rights_start)."""
+
+    store: Store | None = None
+    cleaned_data: dict[str, Any]
+
+    def clean_start(self) -> Any:
+        start = self.cleaned_data["start"]
+        if start is not None and self.store is not None:
+            try:
+                check_rights_start(start, store_today(self.store))
+            except ValidationError as error:
+                raise ValidationError(error.message_dict["start"]) from error
+        return start
+
+
+class AdmissionForm(RightsStartMixin, forms.Form):
     start = BoundedDateField(label=_("Début des droits"), widget=DATE_WIDGET)
-    months = forms.TypedChoiceField(label=_("Durée"), choices=DURATIONS, coerce=int, initial=3)
+    months = forms.TypedChoiceField(
+        label=_("Durée"), choices=DURATIONS, coerce=int, initial=DEFAULT_PERIOD_MONTHS
+    )
+
+    def __init__(self, *args: Any, store: Store | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.store = store
 
 
-class HouseholdCreateForm(HouseholdForm):
+class HouseholdCreateForm(RightsStartMixin, HouseholdForm):
     """Registration: the file, the first admission and the notice."""
 
+    def clean_privacy_accepted(self) -> bool:
+        if not self.cleaned_data.get("privacy_accepted"):
+            raise ValidationError(
+                _(
+                    "Remettez la notice d'information au foyer et cochez cette case : un foyer "
+                    "ne s'enregistre pas sans elle."
+                )
+            )
+        return True
+
+    def __init__(self, *args: Any, store: Store | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.store = store
+
     start = BoundedDateField(label=_("Début des droits"), widget=DATE_WIDGET)
-    months = forms.TypedChoiceField(label=_("Durée"), choices=DURATIONS, coerce=int, initial=3)
+    months = forms.TypedChoiceField(
+        label=_("Durée"), choices=DURATIONS, coerce=int, initial=DEFAULT_PERIOD_MONTHS
+    )
     monthly_budget_cents = EurosField(
         label=_("Budget mensuel (€)"),
         required=False,
         help_text=_("Laisser vide pour appliquer le barème de l'épicerie."),
     )
+    # Not required in HTML: clean_privacy_accepted's French message, with the form's other
+    # errors, rather than the browser's own bubble.
     privacy_accepted = forms.BooleanField(
         label=_("La notice d'information a été remise et acceptée"), required=False
     )
@@ -116,12 +190,17 @@ class MemberForm(forms.Form):
     )
     is_adult = forms.BooleanField(label=_("Adulte"), required=False)
 
+    def clean_birth_date(self) -> Any:
+        return _birth_date_not_ahead(self.cleaned_data["birth_date"])
+
 
 MemberFormSet = forms.formset_factory(MemberForm, extra=2, can_delete=True, max_num=20)
 
 
 class RenewForm(forms.Form):
-    months = forms.TypedChoiceField(label=_("Durée"), choices=DURATIONS, coerce=int, initial=3)
+    months = forms.TypedChoiceField(
+        label=_("Durée"), choices=DURATIONS, coerce=int, initial=DEFAULT_PERIOD_MONTHS
+    )
 
 
 class ReasonForm(forms.Form):
@@ -151,15 +230,6 @@ class SettingsForm(forms.Form):
     scale_two = EurosField(label=_("Budget pour 2 adultes (€)"))
     per_extra_adult_cents = EurosField(label=_("Par adulte en plus (€)"))
     per_child_cents = EurosField(label=_("Par enfant (€)"))
-    origin_ceilings = forms.CharField(
-        label=_("Plafonds par provenance"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_(
-            "Une ligne par provenance : « programme:FSE+ = 0 » (gratuit), "
-            "« donation = 10 » (au plus 10 %)."
-        ),
-    )
     reste_a_vivre_threshold_cents = EurosField(
         label=_("Seuil de reste à vivre par personne et par jour (€)")
     )
@@ -175,23 +245,76 @@ class SettingsForm(forms.Form):
         help_text=_("Laisser vide pour la notice par défaut."),
     )
 
-    def clean_origin_ceilings(self) -> dict[str, int]:
-        ceilings: dict[str, int] = {}
-        for number, line in enumerate(self.cleaned_data["origin_ceilings"].splitlines(), 1):
-            if not line.strip():
-                continue
-            origin, sep, value = line.partition("=")
-            try:
-                percent = Decimal(value.strip().replace(",", ".").rstrip("%").strip())
-            except ArithmeticError:
-                percent = Decimal(-1)
-            if not sep or not origin.strip() or not 0 <= percent <= 100:
-                raise ValidationError(
-                    _("Ligne %(n)d : attendu « provenance = pourcentage » (0 à 100).")
-                    % {"n": number}
-                )
-            ceilings[origin.strip()] = int((percent * 100).quantize(Decimal(1)))
-        return ceilings
+    # Ceilings: one field per origin ("donation", "programme", "programme:<code>"), plus two
+    # rows to name a programme the shop does not know yet.
+    NEW_PROGRAMMES = 2
+
+    def __init__(
+        self,
+        *args: Any,
+        programmes: Iterable[str] = (),
+        ceilings: Mapping[str, int] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        ceilings = dict(ceilings or {})
+        codes = sorted(
+            {code for code in programmes if code}
+            | {key.split(":", 1)[1] for key in ceilings if key.startswith(f"{ORIGIN_PROGRAMME}:")}
+        )
+        self.origin_keys = [ORIGIN_DONATION, ORIGIN_PROGRAMME] + [
+            f"{ORIGIN_PROGRAMME}:{code}" for code in codes
+        ]
+        # Origins the rows above do not name (kept as they are).
+        self.other_ceilings = {k: v for k, v in ceilings.items() if k not in self.origin_keys}
+        fields: dict[str, forms.Field] = {}
+        for index, key in enumerate(self.origin_keys):
+            fields[f"ceiling_{index}"] = PercentField(
+                label=_ceiling_label(key), required=False, help_text=_ceiling_help(key)
+            )
+            if key in ceilings:
+                self.initial[f"ceiling_{index}"] = ceilings[key]
+        for n in range(self.NEW_PROGRAMMES):
+            fields[f"new_programme_{n}"] = forms.CharField(
+                label=_("Autre programme (son code)"),
+                max_length=20,
+                required=False,
+                help_text=_("Par exemple CNES ; puis son plafond juste en dessous."),
+            )
+            fields[f"new_ceiling_{n}"] = PercentField(
+                label=_("Plafond de ce programme (%)"), required=False
+            )
+        # Shown where the old text box was: after the scale, before the thresholds.
+        names = list(self.fields)
+        at = names.index("reste_a_vivre_threshold_cents")
+        self.fields = {
+            **{k: self.fields[k] for k in names[:at]},
+            **fields,
+            **{k: self.fields[k] for k in names[at:]},
+        }
+
+    def ceilings(self) -> dict[str, int]:
+        """The ceilings typed, in basis points by origin key (empty: no ceiling)."""
+        data = self.cleaned_data
+        found = dict(self.other_ceilings)
+        for index, key in enumerate(self.origin_keys):
+            if data.get(f"ceiling_{index}") is not None:
+                found[key] = data[f"ceiling_{index}"]
+        for n in range(self.NEW_PROGRAMMES):
+            code = (data.get(f"new_programme_{n}") or "").strip()
+            if code and data.get(f"new_ceiling_{n}") is not None:
+                found[f"{ORIGIN_PROGRAMME}:{code}"] = data[f"new_ceiling_{n}"]
+        return found
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for n in range(self.NEW_PROGRAMMES):
+            code = (data.get(f"new_programme_{n}") or "").strip()
+            if code and data.get(f"new_ceiling_{n}") is None:
+                self.add_error(f"new_ceiling_{n}", _("Indiquez le plafond de ce programme."))
+            if not code and data.get(f"new_ceiling_{n}") is not None:
+                self.add_error(f"new_programme_{n}", _("Indiquez le code du programme."))
+        return data
 
     def scale(self) -> dict[str, object]:
         data = self.cleaned_data
@@ -208,57 +331,114 @@ def percent_text(rate_bp: int) -> str:
     return f"{whole},{rest:02d}".rstrip("0") if rest else str(whole)
 
 
-def ceilings_text(ceilings: dict[str, int]) -> str:
-    return "\n".join(
-        f"{origin} = {percent_text(value)}" for origin, value in sorted(ceilings.items())
-    )
+def _ceiling_label(key: str) -> str:
+    if key == ORIGIN_DONATION:
+        return str(_("Plafond des produits donnés (%)"))
+    if key == ORIGIN_PROGRAMME:
+        return str(_("Plafond des produits de tout programme d'aide (%)"))
+    return str(_("Plafond du programme %(code)s (%%)") % {"code": key.split(":", 1)[1]})
 
 
-class QuotaForm(forms.ModelForm):
-    limits_by_size = forms.CharField(
-        label=_("Limites par taille de foyer"),
+def _ceiling_help(key: str) -> str:
+    if key == ORIGIN_DONATION:
+        return str(_("Au plus ce taux de participation ; 0 : gratuit ; vide : pas de plafond."))
+    return ""
+
+
+# The household sizes a quota may name a limit for: one plain field each.
+QUOTA_SIZES = range(1, 9)
+QUOTA_UNITS = [("piece", _("pièces")), ("kg", _("kg"))]
+QUANTITY_FIELDS = ("base_quantity", "per_extra_person")
+
+
+class QuotaForm(forms.Form):
+    """A quota: its target (a product or a rayon), its quantities (pieces, or kilos) and an
+    optional limit per household size, one field each."""
+
+    label = forms.CharField(label=_("Libellé"), max_length=80)
+    product = forms.ModelChoiceField(
+        label=_("Produit"),
+        queryset=Product.objects.none(),
         required=False,
-        help_text=_("Facultatif, une ligne par taille : « 3 = 4 » (4 pour un foyer de 3)."),
-        widget=forms.Textarea(attrs={"rows": 2}),
+        empty_label=_("— aucun —"),
     )
+    category = forms.ModelChoiceField(
+        label=_("ou rayon"),
+        queryset=Category.objects.none(),
+        required=False,
+        empty_label=_("— aucun —"),
+        help_text=_("Un produit, ou un rayon (avec ses sous-rayons) : l'un des deux."),
+    )
+    unit = forms.ChoiceField(
+        label=_("Unité"),
+        choices=QUOTA_UNITS,
+        initial="piece",
+        help_text=_("Pour un produit, celle de sa vente s'applique."),
+    )
+    base_quantity = QuantityField(label=_("Quantité pour une personne"), min_value=0)
+    per_extra_person = QuantityField(
+        label=_("En plus par personne"), min_value=0, required=False, initial="0"
+    )
+    active = forms.BooleanField(label=_("Actif"), required=False, initial=True)
 
-    class Meta:
-        model = Quota
-        fields = [
-            "label",
-            "product",
-            "category",
-            "unit",
-            "base_quantity",
-            "per_extra_person",
-            "limits_by_size",
-            "active",
-        ]
-
-    def __init__(self, *args: Any, store: Store, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, store: Store, quota: Quota | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         product = cast(forms.ModelChoiceField, self.fields["product"])
         product.queryset = Product.objects.filter(store=store, active=True)
         category = cast(forms.ModelChoiceField, self.fields["category"])
         category.queryset = Category.objects.filter(store=store).select_related("parent")
-        if self.instance.pk and isinstance(self.instance.limits_by_size, dict):
-            self.initial["limits_by_size"] = "\n".join(
-                f"{size} = {limit}" for size, limit in self.instance.limits_by_size.items()
+        for size in QUOTA_SIZES:
+            self.fields[f"size_{size}"] = QuantityField(
+                label=format_lazy(
+                    "{} {} {}",
+                    _("Limite pour un foyer de"),
+                    size,
+                    _("personne") if size == 1 else _("personnes"),
+                ),
+                min_value=0,
+                required=False,
+                help_text=_("Vide : la règle ci-dessus.") if size == 1 else "",
             )
-
-    def clean_limits_by_size(self) -> dict[str, int]:
-        limits: dict[str, int] = {}
-        for line in self.cleaned_data["limits_by_size"].splitlines():
-            if not line.strip():
-                continue
-            size, sep, limit = line.partition("=")
-            if not (sep and size.strip().isdigit() and limit.strip().isdigit()):
-                raise ValidationError(_("Attendu « taille = limite » (nombres entiers)."))
-            limits[str(int(size))] = int(limit)
-        return limits
+        self.order_fields(
+            ["label", "product", "category", "unit", *QUANTITY_FIELDS]
+            + [f"size_{size}" for size in QUOTA_SIZES]
+            + ["active"]
+        )
+        if quota is not None and quota.pk:
+            unit = quota.unit
+            self.initial.update(
+                label=quota.label,
+                product=quota.product_id,
+                category=quota.category_id,
+                unit=unit,
+                active=quota.active,
+                **{name: typed_quantity(getattr(quota, name), unit) for name in QUANTITY_FIELDS},
+                **{
+                    f"size_{size}": typed_quantity(limit, unit)
+                    for size, limit in (quota.limits_by_size or {}).items()
+                },
+            )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if bool(data.get("product")) == bool(data.get("category")):
-            raise ValidationError(_("Choisissez un produit ou un rayon, pas les deux."))
+        product, category = data.get("product"), data.get("category")
+        if bool(product) == bool(category):
+            raise ValidationError(_("Choisissez un produit ou un rayon (l'un des deux)."))
+        unit = product.unit if product else data.get("unit", "piece")
+        data["unit"] = unit
+        for name in QUANTITY_FIELDS:
+            data[name] = stored_quantity_or_error(self, name, data.get(name), unit) or 0
+        limits: dict[str, int] = {}
+        for size in QUOTA_SIZES:
+            limit = stored_quantity_or_error(self, f"size_{size}", data.get(f"size_{size}"), unit)
+            if limit is not None:
+                limits[str(size)] = limit
+        data["limits_by_size"] = limits
         return data
+
+    def service_data(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            name: data[name]
+            for name in ("label", "product", "category", "unit", *QUANTITY_FIELDS, "active")
+        } | {"limits_by_size": data["limits_by_size"]}

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from cabas.gestion.accounts.models import User
 from cabas.gestion.beneficiaries import services
 from cabas.gestion.beneficiaries.models import Household
+from cabas.gestion.beneficiaries.selectors import store_today
 from cabas.gestion.core.forms import BIRTH_MIN_YEAR, MIN_YEAR, check_date_bounds
 from cabas.gestion.core.imports import Importer
 from cabas.gestion.stores.models import Store
@@ -140,8 +141,7 @@ class HouseholdImporter(Importer):
                 born = parse_date(
                     row["date_de_naissance"], _("Date de naissance"), min_year=BIRTH_MIN_YEAR
                 )
-                if born > date.today():  # noqa: DTZ011 - a calendar date, no time zone needed
-                    raise ValidationError(_("La date de naissance est dans le futur."))
+                services.check_birth_date(born, store_today(self.store))
                 data["birth_date"] = born.isoformat()
 
         field(birth)
@@ -170,14 +170,22 @@ class HouseholdImporter(Importer):
 
             field(rate)
         if row.get("debut_droits"):
+
+            def start() -> None:
+                first = parse_date(row["debut_droits"], _("Début des droits"))
+                services.check_rights_start(first, store_today(self.store))
+                data["start"] = first.isoformat()
+
+            field(start)
             field(
                 lambda: data.update(
-                    start=parse_date(row["debut_droits"], _("Début des droits")).isoformat()
-                )
-            )
-            field(
-                lambda: data.update(
-                    months=parse_int(row.get("duree_mois", ""), _("Durée"), 3, 1, 12)
+                    months=parse_int(
+                        row.get("duree_mois", ""),
+                        _("Durée"),
+                        services.DEFAULT_PERIOD_MONTHS,
+                        services.MIN_PERIOD_MONTHS,
+                        services.MAX_PERIOD_MONTHS,
+                    )
                 )
             )
         elif row.get("duree_mois"):
@@ -206,7 +214,10 @@ class HouseholdImporter(Importer):
     def apply(self, cleaned: list[dict[str, Any]]) -> int:
         for data in cleaned:
             data = dict(data)
-            start, months = data.pop("start", None), data.pop("months", 3)
+            start, months = (
+                data.pop("start", None),
+                data.pop("months", services.DEFAULT_PERIOD_MONTHS),
+            )
             if data.get("birth_date"):
                 data["birth_date"] = date.fromisoformat(data["birth_date"])
             household = services.household_create(store=self.store, actor=self.actor, data=data)

@@ -342,3 +342,21 @@ def household_export(household: Household) -> dict[str, Any]:
             for a in household.accesses.select_related("user")
         ],
     }
+
+
+def programme_codes(store: Store) -> list[str]:
+    """The aid programmes the shop knows (its products' and its programme donors' codes), for
+    a ceiling row each."""
+    from cabas.gestion.catalog.models import Product
+    from cabas.gestion.purchasing.models import Supplier
+
+    codes = set(
+        Product.objects.filter(store=store)
+        .exclude(programme="")
+        .values_list("programme", flat=True)
+    ) | set(
+        Supplier.objects.filter(store=store)
+        .exclude(programme="")
+        .values_list("programme", flat=True)
+    )
+    return sorted(codes)

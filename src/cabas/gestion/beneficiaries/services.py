@@ -11,6 +11,7 @@ import calendar
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
@@ -44,6 +45,10 @@ PERSONAL_FIELDS = Household.PERSONAL_FIELDS
 AUDITED_VALUE_FIELDS = ("adults", "children", "monthly_budget_cents", "rate_bp")
 HOUSEHOLD_FIELDS = PERSONAL_FIELDS + AUDITED_VALUE_FIELDS
 LABEL_LENGTH = 40
+
+
+def _store_today(store: Store) -> date:
+    return timezone.localdate(timezone=ZoneInfo(store.timezone))
 
 
 def household_label(last_name: str, first_name: str = "") -> str:
@@ -110,6 +115,7 @@ def household_create(
     household.card_issued_at = timezone.now()
     household.full_clean()
     _check_composition(household)
+    check_birth_date(household.birth_date, _store_today(store))
     household.save()
     _members_replace(household, members)
     audit_record(
@@ -133,7 +139,9 @@ def _check_composition(household: Household) -> None:
 def _members_replace(household: Household, members: list[Mapping[str, Any]]) -> None:
     HouseholdMember.objects.filter(household=household).delete()
     rows = []
+    today = _store_today(household.store)
     for member in members:
+        check_birth_date(member.get("birth_date"), today)
         row = HouseholdMember(
             store_id=household.store_id,
             household=household,
@@ -160,6 +168,7 @@ def household_update(
     household.label = household_label(household.last_name, household.first_name)
     household.full_clean()
     _check_composition(household)
+    check_birth_date(household.birth_date, _store_today(household.store))
     changes = diff_fields(household, before, HOUSEHOLD_FIELDS)
     if not changes:
         return household
@@ -338,7 +347,14 @@ def spending_correct(
 
 # Rights ---------------------------------------------------------------------------------------
 
+# The one rule on how long rights last, read by the forms, the import and the services.
+MIN_PERIOD_MONTHS = 1
 MAX_PERIOD_MONTHS = 12
+DEFAULT_PERIOD_MONTHS = 3
+# How far from today a person may date the start of rights: a correction of last year's
+# file, or an admission planned ahead; 1990 is a typo.
+RIGHTS_START_PAST_MONTHS = 12
+RIGHTS_START_AHEAD_MONTHS = 6
 
 
 def add_months(day: date, months: int) -> date:
@@ -373,6 +389,36 @@ def _refresh_rights(household: Household) -> None:
     household.save(update_fields=["rights_start", "rights_end", "rights_suspended", "updated_at"])
 
 
+def check_birth_date(day: date | None, today: date) -> None:
+    if day is not None and day > today:
+        raise ValidationError(
+            {"birth_date": _("La date de naissance ne peut pas être dans le futur.")}
+        )
+
+
+def check_rights_start(start: date, today: date) -> None:
+    """Refuse a start of rights far from today (see RIGHTS_START_*_MONTHS)."""
+    earliest = add_months(today, -RIGHTS_START_PAST_MONTHS)
+    latest = add_months(today, RIGHTS_START_AHEAD_MONTHS)
+    if not earliest <= start <= latest:
+        raise ValidationError(
+            {
+                "start": _("Les droits commencent entre le %(a)s et le %(b)s.")
+                % {"a": f"{earliest:%d/%m/%Y}", "b": f"{latest:%d/%m/%Y}"}
+            }
+        )
+
+
+def check_period_months(months: int) -> None:
+    if not MIN_PERIOD_MONTHS <= months <= MAX_PERIOD_MONTHS:
+        raise ValidationError(
+            {
+                "months": _("Une période de droits dure de %(a)d à %(b)d mois.")
+                % {"a": MIN_PERIOD_MONTHS, "b": MAX_PERIOD_MONTHS}
+            }
+        )
+
+
 def _check_period(household: Household, start: date, end: date) -> None:
     if end < start:
         raise ValidationError({"end": _("La fin des droits ne peut pas précéder leur début.")})
@@ -390,7 +436,9 @@ def _check_period(household: Household, start: date, end: date) -> None:
 def rights_admit(
     *, household: Household, actor: User | None, start: date, end: date
 ) -> RightsPeriod:
-    """Open rights from `start` to `end` (both included)."""
+    """Open rights from `start` to `end` (both included). A start a person types is checked by
+    :func:`check_rights_start` (the forms and the import); the history a purge or a migration
+    writes may be older."""
     # Lock the household: two admissions at once must not both pass the overlap check.
     Household.objects.select_for_update().filter(pk=household.pk).first()
     return _period_add(household, actor, start, end, action="household.rights_admitted")
@@ -421,6 +469,7 @@ def rights_renew(
 ) -> RightsPeriod:
     """Renew for `months` months: from the day after the current rights end, or from `today`
     when they are already over."""
+    check_period_months(months)
     Household.objects.select_for_update().filter(pk=household.pk).first()
     household.refresh_from_db()
     if household.rights_suspended:

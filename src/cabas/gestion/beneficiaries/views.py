@@ -37,7 +37,6 @@ from cabas.gestion.beneficiaries.forms import (
     RenewForm,
     SettingsForm,
     SpendingCorrectionForm,
-    ceilings_text,
 )
 from cabas.gestion.beneficiaries.imports import HouseholdImporter
 from cabas.gestion.beneficiaries.models import Household, Quota
@@ -153,7 +152,7 @@ def household_create(request: StoreRequest) -> HttpResponse:
     store = request.store
     settings_ = selectors.beneficiary_settings(store)
     form = HouseholdCreateForm(
-        request.POST or None, initial={"start": selectors.store_today(store)}
+        request.POST or None, initial={"start": selectors.store_today(store)}, store=store
     )
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k in HouseholdForm.Meta.fields}
@@ -297,7 +296,9 @@ def household_members(request: StoreRequest, pk: int) -> HttpResponse:
 def rights_admit(request: StoreRequest, pk: int) -> HttpResponse:
     household = selectors.household_file(request.store, pk)
     form = AdmissionForm(
-        request.POST or None, initial={"start": selectors.store_today(request.store)}
+        request.POST or None,
+        initial={"start": selectors.store_today(request.store)},
+        store=request.store,
     )
 
     def save() -> None:
@@ -521,11 +522,12 @@ def beneficiary_settings(request: StoreRequest) -> HttpResponse:
             "scale_two": table.get(2, table[1]),
             "per_extra_adult_cents": scale.per_extra_adult_cents,
             "per_child_cents": scale.per_child_cents,
-            "origin_ceilings": ceilings_text(current.origin_ceilings_bp or {}),
             "reste_a_vivre_threshold_cents": current.reste_a_vivre_threshold_cents,
             "anonymisation_months": current.anonymisation_months,
             "privacy_notice": current.privacy_notice,
         },
+        programmes=selectors.programme_codes(store),
+        ceilings=current.origin_ceilings_bp or {},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -536,7 +538,7 @@ def beneficiary_settings(request: StoreRequest) -> HttpResponse:
                 data={
                     "shop_rate_bp": data["shop_rate_bp"],
                     "budget_scale": form.scale(),
-                    "origin_ceilings_bp": data["origin_ceilings"],
+                    "origin_ceilings_bp": form.ceilings(),
                     "reste_a_vivre_threshold_cents": data["reste_a_vivre_threshold_cents"],
                     "anonymisation_months": data["anonymisation_months"],
                     "privacy_notice": data["privacy_notice"],
@@ -564,16 +566,14 @@ def quota_list(request: StoreRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def quota_edit(request: StoreRequest, pk: int | None = None) -> HttpResponse:
     quota = get_object_or_404(Quota, pk=pk, store=request.store) if pk else None
-    form = QuotaForm(
-        request.POST or None, instance=quota or Quota(store=request.store), store=request.store
-    )
+    form = QuotaForm(request.POST or None, store=request.store, quota=quota)
     return _form_page(
         request,
         form,
         lambda: services.quota_save(
             store=request.store,
             actor=request.user,
-            data={k: form.cleaned_data[k] for k in QuotaForm.Meta.fields},
+            data=form.service_data(),
             quota=quota,
         ),
         success=_("Quota enregistré."),

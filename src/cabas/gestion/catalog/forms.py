@@ -11,8 +11,10 @@ from cabas.gestion.catalog.models import Category, Origin, Product, Unit, VatRat
 from cabas.gestion.catalog.parsing import format_amount, format_percent, parse_euros, parse_percent
 from cabas.gestion.catalog.selectors import category_choices
 from cabas.gestion.catalog.services import PRODUCT_FIELDS
+from cabas.gestion.core.forms import QuantityField, stored_quantity_or_error
 from cabas.gestion.stores.models import Store
 from cabas.rules.barcodes import parse_scale_layout
+from cabas.rules.quantities import typed_quantity
 
 
 class EurosField(forms.CharField):
@@ -85,8 +87,13 @@ class ProductForm(forms.Form):
         required=False,
         help_text=_("Vide : le taux du rayon ou de l'épicerie s'applique."),
     )
-    min_stock = forms.IntegerField(label=_("Stock minimum"), min_value=0, required=False)
-    max_stock = forms.IntegerField(label=_("Stock maximum"), min_value=0, required=False)
+    min_stock = QuantityField(
+        label=_("Stock minimum"),
+        min_value=0,
+        required=False,
+        help_text=_("En pièces, ou en kg pour un produit vendu au poids (exemple : 2,5)."),
+    )
+    max_stock = QuantityField(label=_("Stock maximum"), min_value=0, required=False)
 
     field_order = ["name", "brand", "category"]
 
@@ -105,11 +112,21 @@ class ProductForm(forms.Form):
     def clean_cost_cents(self) -> int:
         return self.cleaned_data.get("cost_cents") or 0
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        unit = data.get("unit", Unit.PIECE)
+        for name in ("min_stock", "max_stock"):
+            if name in data:  # typed in kilos for a weighed product, stored in grams
+                data[name] = stored_quantity_or_error(self, name, data[name], unit)
+        return data
+
     @classmethod
     def initial_for(cls, product: Product) -> dict[str, Any]:
         # The fields the product services write; the category is chosen by its id.
         initial = {name: getattr(product, name) for name in PRODUCT_FIELDS if name != "category"}
         initial["category"] = product.category_id
+        for name in ("min_stock", "max_stock"):
+            initial[name] = typed_quantity(initial[name], product.unit)
         return initial
 
 
@@ -235,6 +252,17 @@ class CatalogSettingsForm(forms.Form):
     price_check_digit = forms.BooleanField(
         label=_("Clé de contrôle du prix (balances françaises)"), required=False
     )
+    max_entry_pieces = forms.IntegerField(
+        label=_("Quantité maximale d'une ligne de stock (pièces)"),
+        min_value=1,
+        max_value=10_000_000,
+        help_text=_("Une réception, un don, une perte ou un comptage au-delà est refusé."),
+    )
+    max_entry_kg = QuantityField(
+        label=_("Quantité maximale d'une ligne de stock (kg)"),
+        min_value=1,
+        help_text=_("Pour les produits vendus au poids."),
+    )
 
     PREFIX_FIELDS = ("weight_prefixes", "price_prefixes", "internal_prefixes")
 
@@ -248,6 +276,8 @@ class CatalogSettingsForm(forms.Form):
             "reference_digits": layout.reference_digits,
             "value_digits": layout.value_digits,
             "price_check_digit": layout.price_check_digit,
+            "max_entry_pieces": instance_settings.max_entry_pieces,
+            "max_entry_kg": typed_quantity(instance_settings.max_entry_grams, Unit.KG),
         }
         kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
@@ -266,6 +296,9 @@ class CatalogSettingsForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        cleaned["max_entry_grams"] = stored_quantity_or_error(
+            self, "max_entry_kg", cleaned.get("max_entry_kg"), Unit.KG
+        )
         if not self.errors:
             try:
                 parse_scale_layout(self.layout_dict())

@@ -71,6 +71,18 @@ class CatalogSettings(StoreOwned):
         default=0,
     )
     next_internal_sequence = models.PositiveIntegerField(default=1)
+    # The largest quantity one line of a reception, donation, loss or count may carry: beyond
+    # it the entry is a typo (999 999 999 999 pieces), refused by the stock services.
+    max_entry_pieces = models.PositiveIntegerField(
+        _("quantité maximale d'une ligne (pièces)"),
+        default=10_000,
+        validators=[MinValueValidator(1), MaxValueValidator(10_000_000)],
+    )
+    max_entry_grams = models.PositiveIntegerField(
+        _("quantité maximale d'une ligne (produits au kilo, en grammes)"),
+        default=2_000_000,
+        validators=[MinValueValidator(1_000), MaxValueValidator(1_000_000_000)],
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -81,7 +93,7 @@ class CatalogSettings(StoreOwned):
         ]
 
     def __str__(self) -> str:
-        return f"Catalogue settings of store {self.store_id}"
+        return str(_("Réglages du catalogue"))
 
     def layout(self) -> barcode_rules.ScaleLayout:
         return barcode_rules.parse_scale_layout(self.scale_layout)

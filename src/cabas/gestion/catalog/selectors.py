@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.db.models import F, Q, QuerySet
 
-from cabas.gestion.catalog.models import Barcode, CatalogSettings, Category, Product
+from cabas.gestion.catalog.models import Barcode, CatalogSettings, Category, Product, Unit
 from cabas.gestion.catalog.services import search_key
 from cabas.gestion.stores.models import Store
 from cabas.rules import barcodes as barcode_rules
@@ -19,6 +19,14 @@ def scale_layout_for(store: Store) -> barcode_rules.ScaleLayout:
     if settings is None:
         return barcode_rules.DEFAULT_SCALE_LAYOUT
     return settings.layout()
+
+
+def entry_limit(store: Store, unit: str) -> int:
+    """The largest quantity one stock entry of a product of ``unit`` may carry in this shop
+    (pieces, or grams): the shop's setting, else the model's default."""
+    field = "max_entry_grams" if unit == Unit.KG else "max_entry_pieces"
+    value = CatalogSettings.objects.filter(store=store).values_list(field, flat=True).first()
+    return int(value if value is not None else getattr(CatalogSettings(), field))
 
 
 @dataclass(frozen=True)

@@ -76,9 +76,12 @@ def catalog_settings_update(
     actor: Any,
     scale_layout: Mapping[str, object] | None = None,
     store_number: int | None = None,
+    max_entry_pieces: int | None = None,
+    max_entry_grams: int | None = None,
 ) -> CatalogSettings:
+    fields = ("scale_layout", "store_number", "max_entry_pieces", "max_entry_grams")
     settings = catalog_settings_get_or_create(store=store)
-    before = snapshot_fields(settings, ("scale_layout", "store_number"))
+    before = snapshot_fields(settings, fields)
     if scale_layout is not None:
         try:
             layout = barcode_rules.parse_scale_layout(scale_layout)
@@ -87,9 +90,13 @@ def catalog_settings_update(
         settings.scale_layout = layout.to_dict()
     if store_number is not None:
         settings.store_number = store_number
+    if max_entry_pieces is not None:
+        settings.max_entry_pieces = max_entry_pieces
+    if max_entry_grams is not None:
+        settings.max_entry_grams = max_entry_grams
     settings.full_clean()
-    settings.save(update_fields=["scale_layout", "store_number", "updated_at"])
-    changes = diff_fields(settings, before, ("scale_layout", "store_number"))
+    settings.save(update_fields=[*fields, "updated_at"])
+    changes = diff_fields(settings, before, fields)
     if changes:
         audit_record(
             store=store,

@@ -24,6 +24,7 @@ from cabas.gestion.stores.models import Store
 from cabas.rules import barcodes as barcode_rules
 from cabas.rules.money import format_euros
 from cabas.rules.pricing import format_rate
+from cabas.rules.quantities import stored_quantity, typed_quantity
 
 MAX_CELL_CHARS = 500
 """Narrower than the shared limit: no product field is longer."""
@@ -107,6 +108,14 @@ def export_rows(store: Store, *, numbers: bool) -> Iterator[list[Any]]:
                 return ""
             return cents / 100 if numbers else format_amount(cents)
 
+        def quantity(stored: int | None, unit: str = product.unit) -> Any:
+            # Kilos for a weighed product, as a person types them in the form and the import.
+            if stored is None:
+                return ""
+            if unit != Unit.KG:
+                return stored
+            return stored / 1000 if numbers else typed_quantity(stored, unit)
+
         def percent(bp: int | None) -> Any:
             if bp is None:
                 return ""
@@ -125,11 +134,11 @@ def export_rows(store: Store, *, numbers: bool) -> Iterator[list[Any]]:
             ORIGIN_EXPORT.get(Origin(product.origin), product.origin),
             product.programme,
             percent(product.rate_bp),
-            "" if product.min_stock is None else product.min_stock,
-            "" if product.max_stock is None else product.max_stock,
+            quantity(product.min_stock),
+            quantity(product.max_stock),
             "oui" if product.active else "non",
             " ".join(barcode.code for barcode in product.barcodes.all()),
-            product.stock_qty,
+            quantity(product.stock_qty),
         ]
         yield [neutralise(value) for value in row]
 
@@ -199,16 +208,20 @@ def _numeric_code(code: str) -> str:
     return code
 
 
-def _int_or_none(text: str, what: str, errors: list[str]) -> int | None:
+def _quantity_or_none(text: str, unit: str, what: str, errors: list[str]) -> int | None:
+    """Pieces, or kilos of a weighed product (stored as grams), as :mod:`cabas.rules.quantities`
+    reads them."""
     if not text:
         return None
-    cleaned = text.replace(" ", "").replace("\u00a0", "")
-    if cleaned.endswith(".0"):
-        cleaned = cleaned[:-2]
-    if not cleaned.isdigit():
-        errors.append(f"{what} « {text} » doit être un nombre entier positif.")
+    try:
+        value = stored_quantity(text, unit)
+    except ValueError as error:
+        errors.append(f"{what} « {text} » : {error}")
         return None
-    return int(cleaned)
+    if value < 0:
+        errors.append(f"{what} « {text} » doit être positif.")
+        return None
+    return value
 
 
 CHANGE_LABELS = {"active": "actif", "barcodes": "codes-barres"}
@@ -389,12 +402,15 @@ class ProductImporter(Importer):
                 values["rate_bp"] = parse_percent(text) if text else None
             except ValueError as error:
                 errors.append(f"Taux de participation : {error}")
+        # Stock bounds are typed like in the form (pieces, or kilos for a weighed product):
+        # converted below, once the product and so its unit are known.
+        typed_bounds: dict[str, tuple[str, str]] = {}
         for column, field_name, what in (
             ("stock_min", "min_stock", "Le stock minimum"),
             ("stock_max", "max_stock", "Le stock maximum"),
         ):
             if column in row:
-                values[field_name] = _int_or_none(_cell(row, column), what, errors)
+                typed_bounds[field_name] = (_cell(row, column), what)
         if _cell(row, "actif"):
             text = _cell(row, "actif").casefold()
             if text in YES:
@@ -461,6 +477,9 @@ class ProductImporter(Importer):
             errors.append("Provenance « programme » : indiquez le programme (FSE+, CNES…).")
         if origin != Origin.PROGRAMME and programme:
             errors.append("Un programme ne s'indique que pour la provenance « programme ».")
+        unit = values.get("unit", product.unit if product else Unit.PIECE)
+        for field_name, (text, what) in typed_bounds.items():
+            values[field_name] = _quantity_or_none(text, unit, what, errors)
         low = values.get("min_stock", product.min_stock if product else None)
         high = values.get("max_stock", product.max_stock if product else None)
         if low is not None and high is not None and low > high:

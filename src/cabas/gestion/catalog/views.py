@@ -605,6 +605,8 @@ def catalog_settings(request: StoreRequest) -> HttpResponse:
                 actor=request.user,
                 scale_layout=form.layout_dict(),
                 store_number=form.cleaned_data["store_number"],
+                max_entry_pieces=form.cleaned_data["max_entry_pieces"],
+                max_entry_grams=form.cleaned_data["max_entry_grams"],
             )
         except ValidationError as error:
             apply_validation_error(form, error)

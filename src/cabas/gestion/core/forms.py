@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from cabas.rules.quantities import parse_decimal, stored_quantity, typed_quantity
 
 
 def apply_validation_error(form: forms.BaseForm, error: ValidationError) -> None:
@@ -88,6 +91,63 @@ class BoundedMonthField(forms.CharField):
             )
 
 
+# Beyond any sensible line of a shop (the shop's own, smaller bound is the stock services'):
+# keeps absurd text such as 1e30 from reaching the arithmetic.
+QUANTITY_CEILING = Decimal(1_000_000_000)
+
+
+class QuantityField(forms.CharField):
+    """A quantity as a person types it: pieces, or kilos for a weighed product, with a decimal
+    comma or point ("1,5"). It cleans to a :class:`~decimal.Decimal`; the form turns it into
+    what is stored (grams for kilos) with :func:`stored_quantity_or_error` once it knows the
+    product. Set ``unit`` to show a stored value (grams) in kilos."""
+
+    def __init__(self, *, min_value: int = 1, unit: str | None = None, **kwargs: Any) -> None:
+        self.min_value, self.unit = min_value, unit
+        kwargs.setdefault("max_length", 16)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int) and self.unit:
+            return typed_quantity(value, self.unit)
+        return value
+
+    def clean(self, value: Any) -> Decimal | None:
+        text = super().clean(value)
+        if text in self.empty_values:
+            return None
+        try:
+            number = parse_decimal(text)
+        except ValueError as error:
+            raise ValidationError(
+                _("Saisissez un nombre, par exemple 12 ou 1,5."), code="invalid"
+            ) from error
+        if number < self.min_value:
+            raise ValidationError(
+                _("La quantité doit être d'au moins %(min)s."),
+                code="min_value",
+                params={"min": self.min_value},
+            )
+        if number > QUANTITY_CEILING:
+            raise ValidationError(_("Cette quantité n'est pas plausible."), code="max_value")
+        return number
+
+
+def stored_quantity_or_error(
+    form: forms.BaseForm, field: str, value: Decimal | None, unit: str
+) -> int | None:
+    """``value`` (pieces, or kilos) as stored (pieces, or grams), or None with the error shown
+    on ``field`` (a fraction of a piece, a milligram)."""
+    if value is None:
+        return None
+    try:
+        return stored_quantity(value, unit)
+    except ValueError as error:
+        form.add_error(field, str(error))
+        return None
+
+
 class ImportUploadForm(forms.Form):
     """The file of an import (see cabas.gestion.core.imports, which reads and checks it)."""
 
@@ -109,6 +169,8 @@ __all__ = [
     "BoundedDateField",
     "BoundedMonthField",
     "ImportUploadForm",
+    "QuantityField",
     "apply_validation_error",
     "check_date_bounds",
+    "stored_quantity_or_error",
 ]

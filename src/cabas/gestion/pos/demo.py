@@ -1,4 +1,4 @@
-"""Demo data of the tills: one enrolled till per demo shop and a PIN (1234) for each member."""
+"""Demo data of the tills: one enrolled till per demo shop and a PIN (4827) for each member."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from cabas.gestion.pos.services import (
 from cabas.gestion.stores.models import Membership, Store
 
 DEMO_DEVICE_NAME = "Caisse de démonstration"
-DEMO_PIN = "1234"
+DEMO_PIN = "4827"
 
 
 def demo_device(store: Store) -> Device:

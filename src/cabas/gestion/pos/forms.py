@@ -18,7 +18,10 @@ class CashierPinForm(forms.Form):
         max_length=PIN_MAX_DIGITS,
         required=False,
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-        help_text=_("De 4 à 8 chiffres. Laissez vide et cochez « supprimer » pour l'effacer."),
+        help_text=_(
+            "De 4 à 8 chiffres, ni répétés (0000), ni à la suite (1234), ni ceux de sa carte. "
+            "Laissez vide et cochez « supprimer » pour l'effacer."
+        ),
     )
     pin_confirm = forms.CharField(
         label=_("Confirmez le code PIN"),

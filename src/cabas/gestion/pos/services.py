@@ -29,7 +29,7 @@ from cabas.protocol import (
 )
 from cabas.protocol.canonical import canonical_value
 from cabas.protocol.packages import setup_comment
-from cabas.rules.pins import hash_pin
+from cabas.rules.pins import hash_pin, validate_new_pin
 
 CODE_VALIDITY = timedelta(hours=24)
 # No 0/O, 1/I/L: the code is read aloud and typed by hand.
@@ -196,10 +196,33 @@ def device_revoke(*, device: Device, actor: Any) -> Device:
     return device
 
 
+def _known_digits(membership: Membership) -> list[str]:
+    """Numbers others can read about this person: their login, and the card of a household of
+    the shop under their name (team members are often beneficiaries too)."""
+    from cabas.gestion.beneficiaries.models import Household
+
+    user = membership.user
+    known = [user.username]
+    if user.last_name:
+        known += Household.objects.filter(
+            store_id=membership.store_id,
+            last_name__iexact=user.last_name,
+            first_name__iexact=user.first_name,
+        ).values_list("code", flat=True)
+    return known
+
+
 @transaction.atomic
 def cashier_pin_set(*, membership: Membership, actor: Any, pin: str | None) -> CashierProfile:
-    """Set (or clear, with None) a member's till PIN; only its slow salted hash is kept."""
-    pin_hash = "" if pin is None else hash_pin(pin)  # ValueError (French) on a bad PIN
+    """Set (or clear, with None) a member's till PIN; only its slow salted hash is kept.
+
+    A trivial PIN (0000, 1234, the digits of the person's household card…) is refused."""
+    if pin is not None:
+        try:
+            validate_new_pin(pin, known_digits=_known_digits(membership))
+        except ValueError as error:
+            raise ValidationError({"pin": str(error)}) from error
+    pin_hash = "" if pin is None else hash_pin(pin)
     profile, _created = CashierProfile.objects.get_or_create(
         membership=membership, defaults={"store_id": membership.store_id}
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,6 +12,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cabas.gestion.core.forms import apply_validation_error
 from cabas.gestion.pos import keys, packages, services
 from cabas.gestion.pos.forms import CashierPinForm, DeviceRenameForm
 from cabas.gestion.pos.models import Device
@@ -144,24 +146,28 @@ def cashier_pin(request: StoreRequest, membership_id: int) -> HttpResponse:
     form = CashierPinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         clear = form.cleaned_data["clear"]
-        services.cashier_pin_set(
-            membership=membership,
-            actor=request.user,
-            pin=None if clear else form.cleaned_data["pin"],
-        )
-        messages.success(
-            request,
-            (
-                _("Code PIN de %(name)s supprimé.")
-                if clear
-                else _(
-                    "Code PIN de %(name)s enregistré : les caisses le recevront à leur prochaine "
-                    "synchronisation."
-                )
+        try:
+            services.cashier_pin_set(
+                membership=membership,
+                actor=request.user,
+                pin=None if clear else form.cleaned_data["pin"],
             )
-            % {"name": cashier_name(membership)},
-        )
-        return redirect("pos:cashiers")
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(
+                request,
+                (
+                    _("Code PIN de %(name)s supprimé.")
+                    if clear
+                    else _(
+                        "Code PIN de %(name)s enregistré : les caisses le recevront à leur "
+                        "prochaine synchronisation."
+                    )
+                )
+                % {"name": cashier_name(membership)},
+            )
+            return redirect("pos:cashiers")
     return render(
         request,
         "pos/cashier_pin.html",

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.catalog.models import Product
-from cabas.gestion.core.forms import BoundedDateField
+from cabas.gestion.core.forms import BoundedDateField, QuantityField, stored_quantity_or_error
 from cabas.gestion.purchasing.models import WEEKDAYS, OrderState, Supplier, SupplierKind
 from cabas.gestion.purchasing.services import SUPPLIER_FIELDS
 from cabas.gestion.stores.models import Store
@@ -88,6 +88,10 @@ class SupplierForm(forms.Form):
 
 
 class ProductChoiceField(forms.ModelChoiceField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("empty_label", _("— choisir un produit —"))
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, obj: Product) -> str:
         return str(obj)
 
@@ -99,11 +103,11 @@ def active_products(store: Store) -> Any:
 class SupplierProductForm(forms.Form):
     product = ProductChoiceField(label=_("Produit"), queryset=Product.objects.none())
     reference = forms.CharField(label=_("Référence fournisseur"), max_length=60, required=False)
-    pack_size = forms.IntegerField(
+    pack_size = QuantityField(
         label=_("Colisage"),
-        min_value=1,
-        initial=1,
-        help_text=_("Unités par colis, ou grammes pour un produit au kilo."),
+        min_value=0,
+        initial="1",
+        help_text=_("Pièces par colis, ou kg par colis pour un produit au kilo (exemple : 2,5)."),
     )
     pack_price = EurosField(label=_("Prix du colis (€ HT)"))
 
@@ -111,9 +115,25 @@ class SupplierProductForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = active_products(store)  # type: ignore[attr-defined]
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        product = data.get("product")
+        if product is not None and data.get("pack_size") is not None:
+            # Typed in kilos for a weighed product, stored in grams (as its stock).
+            data["pack_size"] = stored_quantity_or_error(
+                self, "pack_size", data["pack_size"], product.unit
+            )
+            if data["pack_size"] is not None and data["pack_size"] < 1:
+                self.add_error("pack_size", _("Le colisage doit être plus grand que zéro."))
+        return data
+
 
 class OrderCreateForm(forms.Form):
-    supplier = forms.ModelChoiceField(label=_("Fournisseur"), queryset=Supplier.objects.none())
+    supplier = forms.ModelChoiceField(
+        label=_("Fournisseur"),
+        queryset=Supplier.objects.none(),
+        empty_label=_("— choisir un fournisseur —"),
+    )
 
     def __init__(self, *args: Any, store: Store, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -136,7 +156,11 @@ class OrderEditForm(forms.Form):
 
 
 class OrderLineForm(forms.Form):
-    product = forms.ModelChoiceField(label=_("Produit"), queryset=Product.objects.none())
+    product = forms.ModelChoiceField(
+        label=_("Produit"),
+        queryset=Product.objects.none(),
+        empty_label=_("— choisir un produit —"),
+    )
     packs = forms.IntegerField(label=_("Colis"), min_value=0, max_value=10_000)
 
     def __init__(self, *args: Any, supplier: Supplier, **kwargs: Any) -> None:

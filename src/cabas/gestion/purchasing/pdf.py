@@ -25,7 +25,9 @@ from reportlab.platypus.flowables import Flowable
 
 from cabas.gestion.purchasing.models import PurchaseOrder
 from cabas.gestion.stores.models import Store
+from cabas.rules.money import UNIT_KG, UNIT_PIECE
 from cabas.rules.money import format_euros as _format_euros
+from cabas.rules.quantities import format_quantity
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +38,8 @@ def format_euros(cents: int) -> str:
 
 
 def _quantity(value: int, weighed: bool) -> str:
-    if weighed:
-        kilos = value / 1000
-        return f"{kilos:.3f}".rstrip("0").rstrip(".").replace(".", ",") + " kg"
-    return f"{value}"
+    # A plain space: the PDF's font may lack the no-break one.
+    return format_quantity(value, UNIT_KG if weighed else UNIT_PIECE).replace("\u00a0", " ")
 
 
 def _logo(store: Store) -> Flowable | None:

@@ -50,6 +50,8 @@ class ReceivedLine:
     dlc: date | None = None
     ddm: date | None = None
     damaged_note: str = ""
+    # A DLC already past on arrival: the lot comes in and goes out at once as a loss.
+    expired_on_arrival: bool = False
 
 
 def _check_lines(store: Store, lines: Sequence[ReceivedLine]) -> list[ReceivedLine]:
@@ -85,20 +87,27 @@ def _record(
     label = _source_label(delivery.supplier, delivery.programme)
     created: list[DeliveryLine] = []
     for line in lines:
-        lot = lot_receive(
-            store=delivery.store,
-            product=line.product,
-            quantity=line.quantity,
-            actor=actor,
-            kind=movement_kind,
-            dlc=line.dlc,
-            ddm=line.ddm,
-            origin=delivery.origin,
-            source_label=label,
-            document=document,
-            received_at=delivery.received_at,
-            reason=" — ".join(part for part in (reason, line.damaged_note) if part)[:300],
-        )
+        try:
+            lot = lot_receive(
+                store=delivery.store,
+                product=line.product,
+                quantity=line.quantity,
+                actor=actor,
+                kind=movement_kind,
+                dlc=line.dlc,
+                ddm=line.ddm,
+                origin=delivery.origin,
+                source_label=label,
+                document=document,
+                received_at=delivery.received_at,
+                reason=" — ".join(part for part in (reason, line.damaged_note) if part)[:300],
+                expired_on_arrival=line.expired_on_arrival,
+            )
+        except ValidationError as error:
+            # Several rows: say which one.
+            raise ValidationError(
+                [f"« {line.product.name} » : {message}" for message in error.messages]
+            ) from error
         created.append(
             DeliveryLine(
                 store_id=delivery.store_id,

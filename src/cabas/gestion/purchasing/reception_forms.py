@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.catalog.models import Product
-from cabas.gestion.core.forms import BoundedDateField
+from cabas.gestion.core.forms import BoundedDateField, QuantityField, stored_quantity_or_error
 from cabas.gestion.purchasing.forms import ProductChoiceField, active_products
 from cabas.gestion.purchasing.models import PurchaseOrderLine, Supplier, SupplierKind
 from cabas.gestion.purchasing.receiving import ReceivedLine
+from cabas.gestion.stock.selectors import store_today
 from cabas.gestion.stores.models import Store
+from cabas.rules.quantities import typed_quantity
 
 EXTRA_ROWS = 3
 DONATION_ROWS = 8
@@ -25,27 +28,52 @@ class ReceivedLineForm(forms.Form):
     product = ProductChoiceField(
         label=_("Produit reçu"), queryset=Product.objects.none(), required=False
     )
-    quantity = forms.IntegerField(
+    quantity = QuantityField(
         label=_("Quantité reçue"),
         min_value=0,
-        max_value=10_000_000,
         required=False,
-        help_text=_("Unités, ou grammes pour un produit au kilo."),
+        help_text=_("Pièces, ou kg pour un produit au kilo (exemple : 2,5)."),
     )
     dlc = BoundedDateField(label=_("DLC"), required=False, widget=DATE_WIDGET)
+    expired_on_arrival = forms.BooleanField(
+        label=_("Perdu à l'arrivée (DLC dépassée)"), required=False
+    )
     ddm = BoundedDateField(label=_("DDM"), required=False, widget=DATE_WIDGET)
     damaged_note = forms.CharField(label=_("Abîmé / remarque"), max_length=200, required=False)
 
-    def __init__(self, *args: Any, products: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, products: Any = None, today: date | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = products  # type: ignore[attr-defined]
+        self.today = today
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("quantity") and not data.get("product"):
+        product = data.get("product")
+        if data.get("quantity") and not product:
             self.add_error("product", _("Choisissez le produit reçu."))
+        if product is not None:
+            data["quantity"] = stored_quantity_or_error(
+                self, "quantity", data.get("quantity"), product.unit
+            )
         if data.get("dlc") and data.get("ddm"):
             self.add_error("ddm", _("Un lot a une DLC ou une DDM, pas les deux."))
+        dlc = data.get("dlc")
+        if (
+            data.get("quantity")
+            and dlc
+            and self.today
+            and dlc < self.today
+            and not data.get("expired_on_arrival")
+        ):
+            self.add_error(
+                "dlc",
+                _(
+                    "DLC déjà dépassée : corrigez la date, ou cochez « perdu à l'arrivée » "
+                    "pour l'enregistrer comme perte."
+                ),
+            )
         return data
 
 
@@ -67,6 +95,7 @@ class BaseReceivedFormSet(forms.BaseFormSet):
                     dlc=data.get("dlc"),
                     ddm=data.get("ddm"),
                     damaged_note=data.get("damaged_note", ""),
+                    expired_on_arrival=bool(data.get("expired_on_arrival")),
                 )
             )
         return result
@@ -84,13 +113,20 @@ def reception_formset(
     """One row per ordered line still expected (prefilled with what remains), plus a few empty
     rows for products that came without being ordered."""
     initial: list[dict[str, Any]] = [
-        {"order_line": line.pk, "product": line.product_id, "quantity": line.remaining_qty}
+        {
+            "order_line": line.pk,
+            "product": line.product_id,
+            "quantity": typed_quantity(line.remaining_qty, line.product.unit),
+        }
         for line in lines
         if line.remaining_qty > 0
     ]
     initial += [{} for _ in range(EXTRA_ROWS)]
     formset = ReceivedFormSet(
-        data, initial=initial, prefix="lines", form_kwargs={"products": active_products(store)}
+        data,
+        initial=initial,
+        prefix="lines",
+        form_kwargs={"products": active_products(store), "today": store_today(store)},
     )
     formset.order_lines = {line.pk: line for line in lines}
     by_id = formset.order_lines
@@ -105,7 +141,7 @@ def donation_formset(store: Store, data: Any = None) -> BaseReceivedFormSet:
         data,
         initial=[{} for _ in range(DONATION_ROWS)],
         prefix="lines",
-        form_kwargs={"products": active_products(store)},
+        form_kwargs={"products": active_products(store), "today": store_today(store)},
     )
     formset.order_lines = {}
     return formset
@@ -113,7 +149,9 @@ def donation_formset(store: Store, data: Any = None) -> BaseReceivedFormSet:
 
 class DonationForm(forms.Form):
     donor = forms.ModelChoiceField(
-        label=_("Donateur ou programme"), queryset=Supplier.objects.none()
+        label=_("Donateur ou programme"),
+        queryset=Supplier.objects.none(),
+        empty_label=_("— choisir le donateur —"),
     )
     note = forms.CharField(
         label=_("Remarques (marchandise abîmée…)"),

@@ -6,9 +6,10 @@ Receptions and donations are in :mod:`cabas.gestion.purchasing.receiving`; the e
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -206,6 +207,22 @@ class LineRequest:
     packs: int
 
 
+def _check_expected_on(store: Store, expected_on: date | None, ordered_at: datetime) -> None:
+    """A delivery is wished for on or after the day the order was made."""
+    if expected_on is None:
+        return
+    ordered_on = timezone.localtime(ordered_at, zoneinfo.ZoneInfo(store.timezone)).date()
+    if expected_on < ordered_on:
+        raise ValidationError(
+            {
+                "expected_on": _(
+                    "La livraison ne peut pas être souhaitée avant la commande (du %(day)s)."
+                )
+                % {"day": f"{ordered_on:%d/%m/%Y}"}
+            }
+        )
+
+
 @transaction.atomic
 def purchase_order_create(
     *,
@@ -226,6 +243,7 @@ def purchase_order_create(
         )
     if not supplier.active:
         raise ValidationError(_("Ce fournisseur est archivé."))
+    _check_expected_on(store, expected_on, timezone.now())
     order = PurchaseOrder.objects.create(
         store=store,
         number=_next_number(store),
@@ -292,6 +310,7 @@ def purchase_order_update(
     order = _locked(order)
     if not order.is_editable:
         raise ValidationError(_("Seule une commande en brouillon peut être modifiée."))
+    _check_expected_on(order.store, expected_on, order.created_at)
     order.expected_on, order.note = expected_on, note.strip()
     order.save(update_fields=["expected_on", "note", "updated_at"])
     return order

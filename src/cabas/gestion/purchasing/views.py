@@ -382,7 +382,7 @@ def order_receive(request: StoreRequest, order_id: int) -> HttpResponse:
             % {"state": order.get_state_display()},
         )
         return redirect("purchasing:order_detail", order_id=order.pk)
-    lines = list(order.lines.all())
+    lines = list(order.lines.select_related("product"))
     formset = reception_formset(request.store, lines, request.POST or None)
     note_form = DeliveryNoteForm(request.POST or None, prefix="delivery")
     if request.method == "POST" and formset.is_valid() and note_form.is_valid():

@@ -96,8 +96,38 @@ def _xlsx_value(value: Any, column: Column) -> Any:
     return neutralise(str(value))
 
 
+def _column_widths(columns: Sequence[Any], width: float) -> list[float]:
+    """Text columns get three shares, numbers one and a bit; but a column is never narrower
+    than the longest word of its header (reportlab would cut «Économies» into «Économie s»),
+    unless the page is too narrow for all of them (then every column gives in proportion)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    weights = [3.0 if c.kind == "text" else 1.2 for c in columns]
+    shares = [width * w / sum(weights) for w in weights]
+    padding = 14.0  # the cell's left and right padding (6 + 6), with a little room
+    needed = [
+        max((stringWidth(word, "Helvetica-Bold", 8) for word in str(c.label).split()), default=0)
+        + padding
+        for c in columns
+    ]
+    if sum(needed) >= width:
+        return [width * n / sum(needed) for n in needed]
+    # Each column gets what its header needs, and the rest of the page by the shares.
+    spare = width - sum(needed)
+    extra = [max(share - n, 0.0) for share, n in zip(shares, needed, strict=True)]
+    total_extra = sum(extra) or 1.0
+    return [n + spare * e / total_extra for n, e in zip(needed, extra, strict=True)]
+
+
 def _sheet_title(title: str, used: set[str]) -> str:
-    base = "".join(ch for ch in title if ch not in "[]:*?/\\")[:28] or "Feuille"
+    """A sheet name (31 characters at most, none of []:*?/\\): the title without its period
+    (the sheet's first line carries it), cut at a word, never in the middle of a date."""
+    text = str(title).split(" — ")[0]
+    for ch in "[]:*?/\\":
+        text = text.replace(ch, "-")
+    if len(text) > 28:
+        text = text[:28].rsplit(" ", 1)[0]
+    base = text.strip(" -—") or "Feuille"
     name, n = base, 2
     while name in used:
         name, n = f"{base[:25]} {n}", n + 1
@@ -245,9 +275,7 @@ def tables_to_pdf(
         story += [key, Spacer(1, 4 * mm)]
     for table in tables:
         columns = table.columns
-        weights = [3.0 if c.kind == "text" else 1.2 for c in columns]
-        total_weight = sum(weights)
-        widths = [width * w / total_weight for w in weights]
+        widths = _column_widths(columns, width)
         header = [Paragraph(esc(str(c.label)), head_right if c.numeric else head) for c in columns]
         body = [
             [

@@ -30,6 +30,7 @@ from cabas.gestion.reports.exports import (
     tables_to_xlsx,
 )
 from cabas.gestion.reports.forms import (
+    GROUP_CHOICES,
     ActivityForm,
     SalesForm,
     SaveStatisticForm,
@@ -156,7 +157,8 @@ def sales(request: StoreRequest) -> HttpResponse:
             return export_response(
                 [table],
                 fmt=fmt,
-                name=f"ventes-{group_by}-{period.first}-{period.last}",
+                # French words in the file name: «ventes-par-produit-…», not the key.
+                name=f"ventes-par-{dict(GROUP_CHOICES)[group_by]}-{period.first}-{period.last}",
                 title=f"{_('Ventes')} — {request.store.name}",
                 subtitle=period.label(),
             )

@@ -65,7 +65,7 @@ from cabas.protocol import (
     receipt_number,
     ticket_fingerprint,
 )
-from cabas.rules.budget import month_of
+from cabas.rules.budget import month_label, month_of
 from cabas.rules.money import format_euros
 from cabas.rules.pricing import FULL_RATE_BP, Tariff, beneficiary_unit_price_cents, format_rate
 from cabas.rules.quotas import Quota as QuotaRule
@@ -697,7 +697,7 @@ def _store_ticket(prepared: _Prepared, cursor: Any) -> None:
                     _anomaly(
                         Kind.BUDGET_EXCEEDED,
                         f"Budget du foyer dépassé : {format_euros(spent)} "
-                        f"dépensés en {month} pour {format_euros(budget)}.",
+                        f"dépensés en {month_label(month)} pour {format_euros(budget)}.",
                         budget_cents=budget,
                         spent_cents=spent,
                         over_cents=spent - budget,

@@ -11,11 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.catalog.models import Category, Product
 from cabas.gestion.catalog.selectors import product_find_by_barcode
-from cabas.gestion.core.forms import BoundedDateField
+from cabas.gestion.core.forms import BoundedDateField, QuantityField, stored_quantity_or_error
 from cabas.gestion.stock.models import LossCause, LotOrigin, MovementKind
 from cabas.gestion.stores.models import Store
 
-QUANTITY_HELP = _("En pièces, ou en grammes pour un produit vendu au poids.")
+QUANTITY_HELP = _("En pièces, ou en kg pour un produit vendu au poids (exemple : 2,5).")
 
 
 class ProductCodeForm(forms.Form):
@@ -58,7 +58,7 @@ class LotReceiveForm(ProductCodeForm):
         label=_("Nature"),
         choices=[(MovementKind.RECEPTION, _("Réception")), (MovementKind.DONATION, _("Don"))],
     )
-    quantity = forms.IntegerField(label=_("Quantité"), min_value=1, help_text=QUANTITY_HELP)
+    quantity = QuantityField(label=_("Quantité"), min_value=0, help_text=QUANTITY_HELP)
     date_kind = forms.ChoiceField(
         label=_("Date"),
         choices=[
@@ -75,18 +75,54 @@ class LotReceiveForm(ProductCodeForm):
     source_label = forms.CharField(
         label=_("Fournisseur, donateur ou programme"), max_length=120, required=False
     )
+    expired_on_arrival = forms.BooleanField(
+        label=_("Perdu à l'arrivée (DLC déjà dépassée)"),
+        required=False,
+        help_text=_("Le lot est enregistré puis retiré aussitôt comme perte."),
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        _stored_quantity(self, data)
         if data.get("date_kind") and not data.get("date"):
             self.add_error("date", _("Indiquez la date, ou choisissez « Sans date »."))
+        if not data.get("date_kind") and data.get("date"):
+            # A date typed with "Sans date" chosen was silently dropped: ask which it is.
+            self.add_error(
+                "date_kind",
+                _("Vous avez saisi une date : choisissez DLC ou DDM, ou effacez la date."),
+            )
         return data
 
 
+def _stored_quantity(form: ProductCodeForm, data: dict[str, Any]) -> None:
+    """The typed quantity (pieces, or kilos) as stored (pieces, or grams), and never zero."""
+    if form.product_obj is None or data.get("quantity") is None:
+        return
+    stored = stored_quantity_or_error(form, "quantity", data["quantity"], form.product_obj.unit)
+    if stored is not None and stored <= 0:
+        form.add_error("quantity", _("La quantité doit être plus grande que zéro."))
+        stored = None
+    data["quantity"] = stored
+
+
 class LossForm(ProductCodeForm):
-    quantity = forms.IntegerField(label=_("Quantité perdue"), min_value=1, help_text=QUANTITY_HELP)
+    quantity = QuantityField(label=_("Quantité perdue"), min_value=0, help_text=QUANTITY_HELP)
     cause = forms.ChoiceField(label=_("Cause"), choices=LossCause.choices)
     detail = forms.CharField(label=_("Précision"), max_length=200, required=False)
+    stock_unknown = forms.BooleanField(
+        label=_("Stock inconnu"),
+        required=False,
+        help_text=_(
+            "Cochez si le stock enregistré est faux : la perte peut alors dépasser le stock "
+            "(un inventaire le remettra d'aplomb)."
+        ),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        _stored_quantity(self, data)
+        return data
 
 
 class CountCreateForm(forms.Form):
@@ -133,16 +169,17 @@ class ScanForm(forms.Form):
         ),
         error_messages={"required": _("Scannez ou tapez un code-barres.")},
     )
-    quantity = forms.IntegerField(
+    # Typed: pieces, or kilos; the service converts once the scan names the product.
+    quantity = QuantityField(
         label=_("Quantité"),
-        min_value=1,
+        min_value=0,
         required=False,
         help_text=_("Vide : une pièce par scan (le poids pour une étiquette de balance)."),
     )
 
 
 class LineSetForm(forms.Form):
-    counted = forms.IntegerField(label=_("Compté"), min_value=0, required=False)
+    counted = QuantityField(label=_("Compté"), min_value=0, required=False)
 
 
 class CountValidateForm(forms.Form):

@@ -9,10 +9,12 @@ one product never lose an update.
 
 from __future__ import annotations
 
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -32,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from cabas.gestion.audit.services import audit_record
 from cabas.gestion.catalog.models import Category, Product
+from cabas.gestion.catalog.selectors import entry_limit
 from cabas.gestion.core.db import check_rowcount, flush_pending
 from cabas.gestion.stock.documents import COUNT_DOCUMENT, LOT_DOCUMENT, DocumentRef
 from cabas.gestion.stock.models import (
@@ -47,6 +50,7 @@ from cabas.gestion.stock.models import (
 )
 from cabas.gestion.stores.models import Store
 from cabas.rules.dates import allocate_fefo
+from cabas.rules.quantities import format_quantity, stored_quantity
 
 
 @dataclass(frozen=True, slots=True)
@@ -495,6 +499,29 @@ def stock_movement_record(
 # --- Lots ---------------------------------------------------------------------------------
 
 
+def _local_date(store: Store, moment: datetime) -> date:
+    return timezone.localtime(moment, zoneinfo.ZoneInfo(store.timezone)).date()
+
+
+def check_entry_quantity(*, store: Store, product: Product, quantity: int) -> None:
+    """Refuse a line above the shop's bound (a typo such as 999 999 999 999 pieces)."""
+    limit = entry_limit(store, product.unit)
+    if abs(quantity) > limit:
+        raise ValidationError(
+            {
+                "quantity": _(
+                    "%(quantity)s pour une seule ligne, c'est plus que le maximum de "
+                    "l'épicerie (%(limit)s). Vérifiez la saisie ; le maximum se règle dans "
+                    "les réglages du catalogue."
+                )
+                % {
+                    "quantity": format_quantity(abs(quantity), product.unit),
+                    "limit": format_quantity(limit, product.unit),
+                }
+            }
+        )
+
+
 @transaction.atomic
 def lot_receive(
     *,
@@ -510,19 +537,34 @@ def lot_receive(
     document: DocumentRef | tuple[str, str] | None = None,
     received_at: datetime | None = None,
     reason: str = "",
+    expired_on_arrival: bool = False,
 ) -> Lot:
     """Goods come in (a delivery, a donation): a new lot and its entry movement.
 
-    Without ``document`` the movement links to the lot's own page."""
+    Without ``document`` the movement links to the lot's own page. A DLC already past on the
+    day of arrival is refused, unless ``expired_on_arrival``: then the lot comes in and goes out
+    at once as a loss (an expiry movement), never offered for sale."""
     if product.store_id != store.pk:
         raise ValidationError(_("Ce produit n'existe pas dans cette épicerie."))
     if kind not in (MovementKind.RECEPTION, MovementKind.DONATION):
         raise ValidationError(_("Un lot entre par une réception ou un don."))
     if quantity <= 0:
         raise ValidationError({"quantity": _("La quantité reçue doit être positive.")})
+    check_entry_quantity(store=store, product=product, quantity=quantity)
     if dlc and ddm:
         raise ValidationError(_("Un lot a une DLC ou une DDM, pas les deux."))
     received_at = received_at or timezone.now()
+    expired = dlc is not None and dlc < _local_date(store, received_at)
+    if expired and not expired_on_arrival:
+        raise ValidationError(
+            {
+                "date": _(
+                    "DLC du %(dlc)s déjà dépassée : ce produit ne peut pas entrer en stock. "
+                    "Enregistrez-le comme perdu à l'arrivée, ou corrigez la date."
+                )
+                % {"dlc": f"{dlc:%d/%m/%Y}"}
+            }
+        )
     doc_type, doc_id = document or ("", "")
     lot = Lot.objects.create(
         store=store,
@@ -548,6 +590,21 @@ def lot_receive(
         reason=reason,
     )
     lot.quantity = quantity
+    if expired:
+        # Counted in (the delivery note says it came) and out at once: the ledger shows both,
+        # and FEFO never offers the lot.
+        stock_movement_record(
+            store=store,
+            product=product,
+            kind=MovementKind.EXPIRY,
+            quantity=-quantity,
+            actor=actor,
+            lot=lot,
+            document=DocumentRef(LOT_DOCUMENT, str(lot.pk)),
+            occurred_at=received_at,
+            reason=_("Perdu à l'arrivée : DLC déjà dépassée"),
+        )
+        lot.quantity = 0
     return lot
 
 
@@ -573,6 +630,7 @@ def lot_dispose(*, lot: Lot, actor: Any, reason: str = "") -> StockMovement | No
     return movement
 
 
+@transaction.atomic
 def loss_record(
     *,
     store: Store,
@@ -582,10 +640,35 @@ def loss_record(
     actor: Any,
     detail: str = "",
     lot: Lot | None = None,
+    stock_unknown: bool = False,
 ) -> list[StockMovement]:
-    """Breakage, spoilage, theft: ``quantity`` (positive) leaves the stock."""
+    """Breakage, spoilage, theft: ``quantity`` (positive) leaves the stock.
+
+    Never more than the stock (or the lot) holds, unless ``stock_unknown``: the person says
+    the recorded stock is wrong (an inventory will tell), and the level may go below zero."""
     if quantity <= 0:
         raise ValidationError({"quantity": _("La quantité perdue doit être positive.")})
+    check_entry_quantity(store=store, product=product, quantity=quantity)
+    if not stock_unknown:
+        # Locked: a sale between the read and the movement could take what we compared with.
+        if lot is not None:
+            held = Lot.objects.select_for_update().get(pk=lot.pk, store=store).quantity
+        else:
+            held = Product.objects.select_for_update().get(pk=product.pk, store=store).stock_qty
+        if quantity > held:
+            raise ValidationError(
+                {
+                    "quantity": _(
+                        "Perte de %(quantity)s, mais le stock enregistré n'est que de "
+                        "%(held)s. Corrigez la quantité, ou cochez « stock inconnu » si le "
+                        "stock enregistré est faux."
+                    )
+                    % {
+                        "quantity": format_quantity(quantity, product.unit),
+                        "held": format_quantity(held, product.unit),
+                    }
+                }
+            )
     label = LossCause(cause).label
     reason = f"{label} : {detail.strip()}" if detail.strip() else str(label)
     return stock_movement_record(
@@ -687,9 +770,15 @@ def _check_counting(count: InventoryCount) -> None:
 
 @transaction.atomic
 def inventory_count_scan(
-    *, count: InventoryCount, code: str, actor: Any, quantity: int | None = None
+    *,
+    count: InventoryCount,
+    code: str,
+    actor: Any,
+    quantity: int | None = None,
+    typed_quantity: Decimal | None = None,
 ) -> ScanResult:
-    """A scanned code adds to its product's counted quantity: ``quantity`` if typed, the
+    """A scanned code adds to its product's counted quantity: ``quantity`` if given (pieces,
+    or grams), else ``typed_quantity`` as a person types it (pieces, or kilos), else the
     weight a scale label carries, else one piece. A weighed product needs its weight."""
     from cabas.gestion.catalog.selectors import product_find_by_barcode
 
@@ -698,18 +787,24 @@ def inventory_count_scan(
     if match is None:
         raise ValidationError(_("Code inconnu : %(code)s") % {"code": code.strip()})
     product = match.product
+    if quantity is None and typed_quantity is not None:
+        try:
+            quantity = stored_quantity(typed_quantity, product.unit)
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
     if quantity is None:
         if match.weight_grams is not None:
             quantity = match.weight_grams
         elif product.is_weighed:
             raise ValidationError(
-                _("« %(product)s » est vendu au poids : saisissez le poids en grammes.")
+                _("« %(product)s » est vendu au poids : saisissez le poids en kg.")
                 % {"product": product}
             )
         else:
             quantity = 1
     if quantity <= 0:
         raise ValidationError(_("La quantité comptée doit être positive."))
+    check_entry_quantity(store=count.store, product=product, quantity=quantity)
     line = _count_line_for(count, product)
     # Two people scanning the same shelf at once: add in the database, never lose a scan.
     InventoryCountLine.objects.filter(pk=line.pk).update(
@@ -728,6 +823,8 @@ def inventory_count_line_set(
     _check_counting(line.count)
     if counted is not None and counted < 0:
         raise ValidationError(_("La quantité comptée ne peut pas être négative."))
+    if counted is not None:
+        check_entry_quantity(store=line.count.store, product=line.product, quantity=counted)
     line.counted = counted
     line.counted_at = timezone.now() if counted is not None else None
     line.save(update_fields=["counted", "counted_at"])

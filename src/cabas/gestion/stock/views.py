@@ -34,6 +34,7 @@ from cabas.gestion.stock.models import (
 )
 from cabas.gestion.stores.decorators import store_view
 from cabas.gestion.stores.permissions import Perm
+from cabas.rules.quantities import stored_quantity
 
 SECTION = {"section": "stock"}
 PAGE_SIZE = 50
@@ -147,6 +148,7 @@ def lot_add(request: HttpRequest) -> HttpResponse:
                 ddm=data["date"] if date_kind == "ddm" else None,
                 origin=data["origin"],
                 source_label=data["source_label"],
+                expired_on_arrival=data["expired_on_arrival"],
             )
         except ValidationError as error:
             apply_validation_error(form, error)
@@ -177,6 +179,7 @@ def loss_add(request: HttpRequest) -> HttpResponse:
                 cause=data["cause"],
                 detail=data["detail"],
                 actor=request.user,
+                stock_unknown=data["stock_unknown"],
             )
         except ValidationError as error:
             apply_validation_error(form, error)
@@ -346,7 +349,7 @@ def count_scan(request: HttpRequest, count_id: int) -> HttpResponse:
                 count=count,
                 code=form.cleaned_data["code"],
                 actor=request.user,
-                quantity=form.cleaned_data["quantity"],
+                typed_quantity=form.cleaned_data["quantity"],
             )
         except ValidationError as exc:
             error = " ".join(exc.messages)
@@ -383,13 +386,15 @@ def count_line_set(request: HttpRequest, count_id: int, line_id: int) -> HttpRes
     error = None
     if form.is_valid():
         try:
-            services.inventory_count_line_set(
-                line=line, counted=form.cleaned_data["counted"], actor=request.user
-            )
+            typed = form.cleaned_data["counted"]
+            counted = None if typed is None else stored_quantity(typed, line.product.unit)
+            services.inventory_count_line_set(line=line, counted=counted, actor=request.user)
+        except ValueError as exc:
+            error = str(exc)
         except ValidationError as exc:
             error = " ".join(exc.messages)
     else:
-        error = _("Saisissez un nombre entier positif.")
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
     if not request.htmx:  # type: ignore[attr-defined]
         if error:
             messages.error(request, error)

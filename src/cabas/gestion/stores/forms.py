@@ -19,7 +19,10 @@ class PersonAddForm(forms.Form):
     first_name = forms.CharField(label=_("Prénom"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Nom"), max_length=150, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
-    role = forms.ChoiceField(label=_("Rôle"), choices=Role.choices)
+    # Offered from the least rights up, the least chosen: a manager gives more on purpose.
+    role = forms.ChoiceField(
+        label=_("Rôle"), choices=list(reversed(Role.choices)), initial=Role.CASHIER
+    )
     password = forms.CharField(
         label=_("Mot de passe initial"),
         required=False,

@@ -124,6 +124,25 @@ def person_add(
     return None
 
 
+def person_welcome_resend(*, membership: Membership, actor: User | None) -> None:
+    """Check that the welcome e-mail may go again (the caller sends it after the commit) and
+    audit it: to an active member with an e-mail address."""
+    user = membership.user
+    if not membership.is_active or not user.is_active:
+        raise ValidationError(_("Cette personne ne fait plus partie de l'épicerie."))
+    if not user.email:
+        raise ValidationError(
+            _("Cette personne n'a pas d'adresse e-mail : donnez-lui son mot de passe vous-même.")
+        )
+    audit_record(
+        store=membership.store,
+        actor=actor,
+        action="person.welcome_resent",
+        target=user,
+        changes={},
+    )
+
+
 def _membership_open(*, store: Store, actor: User | None, user: User, role: str) -> Membership:
     membership, created = Membership.objects.get_or_create(
         store=store, user=user, defaults={"role": role}

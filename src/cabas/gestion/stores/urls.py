@@ -12,6 +12,11 @@ urlpatterns = [
     path("parametres/equipe/", views.people_list, name="people"),
     path("parametres/equipe/ajouter/", views.person_add, name="person_add"),
     path("parametres/equipe/<int:membership_id>/", views.person_edit, name="person_edit"),
+    path(
+        "parametres/equipe/<int:membership_id>/renvoyer-invitation/",
+        views.person_welcome_resend,
+        name="person_welcome_resend",
+    ),
     path("parametres/journal/", views.audit_log, name="audit_log"),
     path("parametres/logo/", views.store_logo, name="logo"),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation"),

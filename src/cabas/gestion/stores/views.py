@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from cabas.gestion.accounts.models import User
 from cabas.gestion.accounts.services import account_send_welcome, invitation_send
@@ -121,6 +121,26 @@ def person_edit(request: StoreRequest, membership_id: int) -> HttpResponse:
         "stores/person_edit.html",
         {"form": form, "membership": membership, "events": events},
     )
+
+
+@store_view(Perm.PEOPLE_MANAGE)
+@require_POST
+def person_welcome_resend(request: StoreRequest, membership_id: int) -> HttpResponse:
+    """Send the welcome e-mail again (a lost or expired link) to someone of the team."""
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"), pk=membership_id, store=request.store
+    )
+    try:
+        services.person_welcome_resend(membership=membership, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        account_send_welcome(user=membership.user, request=request, store=request.store)
+        messages.success(
+            request,
+            _("Invitation renvoyée à %(email)s.") % {"email": membership.user.email},
+        )
+    return redirect("stores:person_edit", membership_id=membership.pk)
 
 
 @store_view(Perm.STORE_SETTINGS)

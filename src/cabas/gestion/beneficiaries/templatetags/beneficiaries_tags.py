@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import cast
 
 from django import template
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.beneficiaries import codes
+from cabas.gestion.core.templatetags.words import month_name
 from cabas.rules.money import format_euros
 from cabas.rules.pricing import format_rate
 
@@ -21,14 +20,7 @@ def euros(cents: int | None) -> str:
     return "—" if cents is None or cents == "" else format_euros(int(cents))
 
 
-@register.filter
-def month_name(month: str) -> str:
-    """A budget month ``"2026-12"`` as a person reads it: « décembre 2026 »."""
-    try:
-        year, number = (int(part) for part in str(month).split("-"))
-        return date_format(date(year, number, 1), "F Y")
-    except ValueError:
-        return str(month)
+register.filter("month_name", month_name)  # the shared one (cabas.gestion.core)
 
 
 @register.filter

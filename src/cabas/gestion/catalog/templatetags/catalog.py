@@ -7,6 +7,7 @@ from django import template
 from cabas.gestion.catalog.models import Product
 from cabas.rules.money import format_euros
 from cabas.rules.pricing import format_rate
+from cabas.rules.quantities import format_quantity
 
 register = template.Library()
 
@@ -24,10 +25,13 @@ def rate(basis_points: int | None) -> str:
 @register.filter
 def stock_display(product: Product) -> str:
     """Pieces, or kilos for weighed goods (stock_qty is in grams for them)."""
-    if product.unit == "kg":
-        kilos = product.stock_qty / 1000
-        return f"{kilos:.3f}".rstrip("0").rstrip(".").replace(".", ",") + "\u00a0kg"
-    return str(product.stock_qty)
+    return format_quantity(product.stock_qty, product.unit)
+
+
+@register.filter
+def qty(value: int | None, product: Product) -> str:
+    """``{{ product.min_stock|qty:product }}``: 5, or 5 kg (stored as 5000 grams)."""
+    return format_quantity(value, product.unit)
 
 
 @register.filter

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 
 from cabas.rules.money import format_euros
+from cabas.rules.quantities import format_quantity
 
 register = template.Library()
 
@@ -19,10 +20,7 @@ def qty(value: int | None, product: object = None) -> str:
     """A quantity in units, or in kilos for a weighed product (stored in grams)."""
     if value is None:
         return ""
-    if getattr(product, "is_weighed", False):
-        text = f"{int(value) / 1000:.3f}".rstrip("0").rstrip(".").replace(".", ",")
-        return f"{text} kg"
-    return str(value)
+    return format_quantity(int(value), "kg" if getattr(product, "is_weighed", False) else "")
 
 
 _STATE_CLASSES = {

@@ -9,7 +9,7 @@ from django import template
 
 from cabas.protocol import receipt_number as protocol_receipt_number
 from cabas.rules.money import format_euros
-from cabas.rules.quotas import format_quantity
+from cabas.rules.quantities import format_quantity
 
 register = template.Library()
 
@@ -21,7 +21,7 @@ def euros(cents: int | None) -> str:
 
 @register.filter
 def qty(quantity: int, unit: str) -> str:
-    return format_quantity(int(quantity), unit)  # type: ignore[arg-type]
+    return format_quantity(int(quantity), unit)
 
 
 @register.filter

@@ -5,18 +5,10 @@ from __future__ import annotations
 from django import template
 
 from cabas.rules.money import format_euros
+from cabas.rules.quantities import format_quantity
+from cabas.rules.quantities import typed_quantity as _typed_quantity
 
 register = template.Library()
-
-
-def format_quantity(quantity: int | None, unit: str, *, signed: bool = False) -> str:
-    if quantity is None:
-        return "—"
-    sign = ("+" if quantity > 0 else "") if signed else ""
-    if unit == "kg":
-        kilos = f"{quantity / 1000:.3f}".rstrip("0").rstrip(".").replace(".", ",")
-        return f"{sign}{kilos}\u00a0kg"
-    return f"{sign}{quantity}"
 
 
 @register.filter
@@ -34,3 +26,9 @@ def signed_qty(quantity: int | None, unit: str) -> str:
 @register.filter
 def cents(amount: int | None) -> str:
     return "—" if amount is None else format_euros(int(amount))
+
+
+@register.filter
+def typed_qty(quantity: int | None, unit: str) -> str:
+    """The value of an input: ``1500`` grams → ``1,5`` (typed in kilos)."""
+    return _typed_quantity(quantity, unit)
