@@ -61,3 +61,16 @@ def display():
     if process is not None:
         process.terminate()
         process.wait(10)
+
+
+# The project's real server for the till (pytest-django's live_server), with a cashier (bob,
+# PIN 2468) and a few products and a household in shop A.
+@pytest.fixture
+def shop(world, live_server, settings):
+    from cabas.gestion.pos.services import cashier_pin_set
+    from tests.gestion.sales.conftest import make_shop
+
+    settings.ALLOWED_HOSTS = ["*"]
+    membership = world.store_a.memberships.get(user=world.bob)
+    cashier_pin_set(membership=membership, actor=world.alice, pin="2468")
+    return make_shop(world.store_a, membership.pk)

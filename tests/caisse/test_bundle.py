@@ -74,17 +74,6 @@ def download(live_server, client, world, slug: str, target: Path) -> Path:
 
 
 @pytest.fixture
-def shop(world, live_server, settings):
-    from cabas.gestion.pos.services import cashier_pin_set
-    from tests.gestion.sales.conftest import make_shop
-
-    settings.ALLOWED_HOSTS = ["*"]
-    membership = world.store_a.memberships.get(user=world.bob)
-    cashier_pin_set(membership=membership, actor=world.alice, pin="2468")
-    return make_shop(world.store_a, membership.pk)
-
-
-@pytest.fixture
 def published(settings):
     return bundles.publish(Path(settings.CABAS_CAISSE_DIST_DIR), (LINUX,))
 
@@ -93,6 +82,17 @@ def new_code(shop) -> str:
     from cabas.gestion.pos.services import enrollment_code_create
 
     return enrollment_code_create(store=shop.store).code
+
+
+def run_bundle(python: Path, bundle: Path, *args: str, env: dict[str, str]):
+    return subprocess.run(
+        [str(python), str(bundle), *args], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def enrol_bundle(python: Path, bundle: Path, shop, env: dict[str, str]):
+    """`enroll` with a new code, the server's address coming from the download."""
+    return run_bundle(python, bundle, "enroll", "--code", new_code(shop), "--no-keyring", env=env)
 
 
 @pytest.mark.slow
@@ -106,10 +106,7 @@ def test_the_downloaded_bundle_enrols_and_reports_with_the_standard_library_only
     assert path.name == f"cabas-caisse-0.1.0-{LINUX}.pyz"
     env = plain_env(home)
 
-    enrol = subprocess.run(
-        [str(plain_python), str(path), "enroll", "--code", new_code(shop), "--no-keyring"],
-        capture_output=True, text=True, env=env, timeout=120,
-    )  # fmt: skip
+    enrol = enrol_bundle(plain_python, path, shop, env)
     assert enrol.returncode == 0, enrol.stdout + enrol.stderr
     assert f"Caisse rattachée à « {shop.store.name} »" in enrol.stdout
     data = home / ".local" / "share" / "Cabas"
@@ -129,10 +126,7 @@ def test_the_downloaded_bundle_enrols_and_reports_with_the_standard_library_only
     assert probe.returncode == 0, probe.stderr
 
     # The global option after the command (docs/caisse.md).
-    status = subprocess.run(
-        [str(plain_python), str(path), "status", "--data-dir", str(data)],
-        capture_output=True, text=True, env=env, timeout=60,
-    )  # fmt: skip
+    status = run_bundle(plain_python, path, "status", "--data-dir", str(data), env=env)
     assert status.returncode == 0, status.stdout + status.stderr
     assert f"Épicerie : {shop.store.name} ({live_server.url})" in status.stdout
     assert "Tickets en attente : 0" in status.stdout
@@ -155,10 +149,7 @@ def test_a_download_whose_server_address_was_altered_is_refused(
     with pytest.raises(SetupError, match="modifié après son téléchargement"):
         read_setup(path, keys.setup_public_key_b64())
 
-    enrol = subprocess.run(
-        [str(plain_python), str(path), "enroll", "--code", new_code(shop), "--no-keyring"],
-        capture_output=True, text=True, env=plain_env(home), timeout=120,
-    )  # fmt: skip
+    enrol = enrol_bundle(plain_python, path, shop, plain_env(home))
     assert enrol.returncode == 2
     assert "modifié après son téléchargement" in enrol.stdout
     assert not (home / ".local" / "share" / "Cabas" / "config.json").exists()
@@ -422,18 +413,12 @@ def test_a_code_only_update_runs_with_the_bundles_dependencies(
     home.mkdir()
     path = download(live_server, client, world, LINUX, home / "Téléchargements")
     env = plain_env(home, DISPLAY=display, CABAS_CAISSE_KEYRING="0")
-    enrol = subprocess.run(
-        [str(plain_python), str(path), "enroll", "--code", new_code(shop), "--no-keyring"],
-        capture_output=True, text=True, env=env, timeout=120,
-    )  # fmt: skip
+    enrol = enrol_bundle(plain_python, path, shop, env)
     assert enrol.returncode == 0, enrol.stdout
     build_package(
         source_root=bundles.SOURCE, version="99.0.0", output_dir=settings.CABAS_CAISSE_DIST_DIR
     )
-    update = subprocess.run(
-        [str(plain_python), str(path), "--no-start"],
-        capture_output=True, text=True, env=env, timeout=120,
-    )  # fmt: skip
+    update = run_bundle(plain_python, path, "--no-start", env=env)
     assert "Version 99.0.0 installée" in update.stdout, update.stdout + update.stderr
     data = home / ".local" / "share" / "Cabas"
     assert [p.name for p in (data / "versions").iterdir()] == ["cabas-caisse-99.0.0.pyz"]

@@ -37,17 +37,6 @@ KILL_TRIALS = int(os.environ.get("CABAS_KILL_TRIALS", "30"))
 
 
 @pytest.fixture
-def shop(world, live_server, settings):
-    from cabas.gestion.pos.services import cashier_pin_set
-    from tests.gestion.sales.conftest import make_shop
-
-    settings.ALLOWED_HOSTS = ["*"]
-    membership = world.store_a.memberships.get(user=world.bob)
-    cashier_pin_set(membership=membership, actor=world.alice, pin="2468")
-    return make_shop(world.store_a, membership.pk)
-
-
-@pytest.fixture
 def network(live_server):
     port = int(live_server.url.rsplit(":", 1)[1])
     proxy = ChaosProxy(upstream_port=port, mode=PASS).start()

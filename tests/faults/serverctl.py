@@ -34,7 +34,11 @@ def seed(slug: str, tills: int, households: int) -> dict[str, Any]:
     from django.utils import timezone
 
     from cabas.gestion.beneficiaries.services import household_create, rights_admit
-    from cabas.gestion.catalog.services import category_create, product_create
+    from cabas.gestion.catalog.services import (
+        catalog_settings_get_or_create,
+        category_create,
+        product_create,
+    )
     from cabas.gestion.pos.services import cashier_pin_set, enrollment_code_create
     from cabas.gestion.stock.services import lot_receive
     from cabas.gestion.stores.permissions import Role
@@ -42,6 +46,10 @@ def seed(slug: str, tills: int, households: int) -> dict[str, Any]:
     from cabas.rules.barcodes import gtin_check_digit
 
     store = store_create(slug=slug, name=f"Épicerie {slug}")
+    # A stock that is never the limit: above the bound a shop keeps against typing errors.
+    limits = catalog_settings_get_or_create(store=store)
+    limits.max_entry_pieces = INITIAL_STOCK
+    limits.save(update_fields=["max_entry_pieces"])
     cashier = person_add(
         store=store,
         actor=None,
