@@ -78,6 +78,14 @@ def published(settings):
     return bundles.publish(Path(settings.CABAS_CAISSE_DIST_DIR), (LINUX,))
 
 
+@pytest.fixture
+def downloaded(live_server, client, world, published, tmp_path) -> tuple[Path, Path]:
+    """An empty home folder, and the Linux bundle downloaded into its « Téléchargements »."""
+    home = tmp_path / "home"
+    home.mkdir()
+    return home, download(live_server, client, world, LINUX, home / "Téléchargements")
+
+
 def new_code(shop) -> str:
     from cabas.gestion.pos.services import enrollment_code_create
 
@@ -98,11 +106,9 @@ def enrol_bundle(python: Path, bundle: Path, shop, env: dict[str, str]):
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_the_downloaded_bundle_enrols_and_reports_with_the_standard_library_only(
-    live_server, client, world, shop, published, plain_python, tmp_path
+    live_server, shop, downloaded, plain_python
 ):
-    home = tmp_path / "home"
-    home.mkdir()
-    path = download(live_server, client, world, LINUX, home / "Téléchargements")
+    home, path = downloaded
     assert path.name == f"cabas-caisse-0.1.0-{LINUX}.pyz"
     env = plain_env(home)
 
@@ -135,11 +141,9 @@ def test_the_downloaded_bundle_enrols_and_reports_with_the_standard_library_only
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_download_whose_server_address_was_altered_is_refused(
-    live_server, client, world, shop, published, plain_python, tmp_path
+    live_server, shop, downloaded, plain_python
 ):
-    home = tmp_path / "home"
-    home.mkdir()
-    path = download(live_server, client, world, LINUX, home / "Téléchargements")
+    home, path = downloaded
     with zipfile.ZipFile(path) as archive:
         comment = archive.comment
     assert read_setup(path, keys.setup_public_key_b64()).server_url == live_server.url
@@ -187,14 +191,12 @@ def display_1024():
 @pytest.mark.display
 @pytest.mark.django_db(transaction=True)
 def test_the_first_start_window_enrols_by_typing_the_code_then_a_sale_reaches_the_server(
-    live_server, client, world, shop, published, plain_python, tmp_path, display_1024
+    shop, downloaded, plain_python, display_1024
 ):
     from cabas.gestion.sales.models import Ticket
 
     display = display_1024
-    home = tmp_path / "home"
-    home.mkdir()
-    path = download(live_server, client, world, LINUX, home / "Téléchargements")
+    home, path = downloaded
     data = home / ".local" / "share" / "Cabas"
     # The plain venv has no Tk of its own: Tk comes with the base Python, as on python.org's.
     till = subprocess.Popen(
@@ -402,16 +404,14 @@ def test_the_first_start_window_fits_the_shops_screens(screen, tmp_path):
 @pytest.mark.display
 @pytest.mark.django_db(transaction=True)
 def test_a_code_only_update_runs_with_the_bundles_dependencies(
-    live_server, client, world, shop, published, plain_python, tmp_path, display, settings
+    shop, downloaded, plain_python, tmp_path, display, settings
 ):
     """The bundle enrolled, the server publishes a newer code-only package built for the same
     dependencies: the bundle downloads that (not a new bundle) and its launcher starts it with
     the bundle's extracted dependencies."""
     from cabas.gestion.pos.release import build_package
 
-    home = tmp_path / "home"
-    home.mkdir()
-    path = download(live_server, client, world, LINUX, home / "Téléchargements")
+    home, path = downloaded
     env = plain_env(home, DISPLAY=display, CABAS_CAISSE_KEYRING="0")
     enrol = enrol_bundle(plain_python, path, shop, env)
     assert enrol.returncode == 0, enrol.stdout
