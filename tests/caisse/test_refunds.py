@@ -92,6 +92,16 @@ def test_a_ticket_unknown_here_and_offline_says_why(server, second_till):
     assert "introuvable sur cette caisse et sur le serveur" in view.texts("error")[-1]
 
 
+def test_a_till_known_to_be_offline_does_not_make_the_cashier_wait(server, second_till):
+    other, view = second_till
+    other.update_link("offline", None, "Serveur injoignable")
+    asked = []
+    other.lookup = lambda reference: asked.append(reference)
+    assert other.find_ticket("0123abcd") is None
+    assert asked == []  # no request that would freeze the window until it times out
+    assert "hors ligne" in view.texts("error")[-1]
+
+
 def ticking_till(ctx):  # noqa: ANN001, ANN201
     """A till whose clock moves a minute at each reading (tickets in a known order)."""
     minutes = count()

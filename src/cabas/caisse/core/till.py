@@ -984,6 +984,13 @@ class Till:
                     "error",
                 )
             return ticket
+        if self.link_state == "offline":
+            self.view.show_message(
+                f"Ticket « {reference} » introuvable sur cette caisse, et la caisse est hors "
+                "ligne : réessayez quand elle est en ligne.",
+                "error",
+            )
+            return None
         try:
             found = self.lookup(reference)
         except LookupFailed as exc:

@@ -33,6 +33,9 @@ from cabas.protocol import (
     TicketLookup,
 )
 
+# A refund's lookup of a sale made on another till: the cashier is waiting at the counter.
+LOOKUP_TIMEOUT_SECONDS = 5.0
+
 
 class TransportError(Exception):
     """The server could not be reached or answered nonsense: the till is offline."""
@@ -137,7 +140,13 @@ class HttpTransport:
         self.opener = build_opener(proxy)
 
     def _request(
-        self, method: str, path: str, body: Any = None, *, auth: bool = True
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        auth: bool = True,
+        timeout: float | None = None,
     ) -> tuple[int, Any]:
         headers = {
             "Accept": "application/json",
@@ -157,7 +166,7 @@ class HttpTransport:
         request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310
         try:
             # The scheme was checked in __init__ (http or https only).
-            with self.opener.open(request, timeout=self.timeout) as response:  # noqa: S310
+            with self.opener.open(request, timeout=timeout or self.timeout) as response:  # noqa: S310
                 return response.status, self._decode(response.read(), response.headers)
         except urllib.error.HTTPError as exc:
             raw = exc.read()
@@ -225,9 +234,13 @@ class HttpTransport:
 
     def lookup_ticket(self, number: str) -> TicketLookup | None:
         """A ticket of this shop by its receipt number (`GET tickets/{number}`); None when the
-        server has none."""
+        server has none. A cashier waits for the answer: a short timeout."""
         try:
-            _, payload = self._request("GET", "tickets/" + urllib.parse.quote(number, safe=""))
+            _, payload = self._request(
+                "GET",
+                "tickets/" + urllib.parse.quote(number, safe=""),
+                timeout=LOOKUP_TIMEOUT_SECONDS,
+            )
         except ServerRefused as exc:
             if exc.status == 404:
                 return None
