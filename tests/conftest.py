@@ -109,6 +109,32 @@ def require_tool(kind: str, available: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+# The fixtures through which a test reaches the database (directly or through `world`...).
+_DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_serialized_rollback"}
+# Where a test that does not ask for the database cannot reach it in another way either (the
+# fault harness, for one, starts servers on DATABASE_URL in processes of their own).
+_WITHOUT_SERVER = ("tests/caisse/", "tests/protocol/", "tests/rules/")
+
+
+def pytest_collection_modifyitems(config, items) -> None:  # noqa: ANN001
+    """CABAS_ENGINE_PASS=1 (the PostgreSQL and MariaDB passes of .ci/run): the till against
+    its fake server, the protocol and the rules gave their answer in the SQLite pass already;
+    every test that may touch the database runs again."""
+    if os.environ.get("CABAS_ENGINE_PASS") != "1":
+        return
+    root = Path(str(config.rootpath))
+    keep, drop = [], []
+    for item in items:
+        where = Path(str(item.path)).relative_to(root).as_posix()
+        uses_db = item.get_closest_marker("django_db") is not None or bool(
+            _DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        )
+        (drop if where.startswith(_WITHOUT_SERVER) and not uses_db else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
     for kind, reason in _SKIPPED_FOR_MISSING_TOOLS.items():
         terminalreporter.write_line(f"NOTE: {kind} tests were SKIPPED: {reason}", yellow=True)
