@@ -34,6 +34,9 @@ class BatchedCursor:
         self._params: list[Any] = []
         self._checks: list[tuple[int, int, Exception]] = []
         self._literal: Any = None
+        self.sends = 0
+        """How many times queued statements were sent (a savepoint tells by it whether its
+        ``SAVEPOINT`` reached the server)."""
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         self._statements.append(sql)
@@ -47,6 +50,20 @@ class BatchedCursor:
             raise RuntimeError("expect_rowcount follows a queued statement")
         self._checks.append((len(self._statements) - 1, count, error))
 
+    @property
+    def pending(self) -> int:
+        """How many statements are queued, not sent yet."""
+        return len(self._statements)
+
+    def mark(self) -> tuple[int, int, int]:
+        """Where the queue stands now, for :meth:`discard`."""
+        return len(self._statements), len(self._params), len(self._checks)
+
+    def discard(self, mark: tuple[int, int, int] = (0, 0, 0)) -> None:
+        """Drop the statements queued since ``mark`` (all of them by default), unsent."""
+        statements, params, checks = mark
+        del self._statements[statements:], self._params[params:], self._checks[checks:]
+
     def flush(self) -> None:
         if not self._statements:
             return
@@ -55,6 +72,7 @@ class BatchedCursor:
         cursor = self._cursor
         with cursor.db.wrap_database_errors:  # a value the adapters refuse: Django's DataError
             query = self._merged(statements, params)
+        self.sends += 1
         cursor.execute(query)
         wanted = {index: (count, error) for index, count, error in checks}
         for index in range(len(statements)):
@@ -154,3 +172,43 @@ def check_rowcount(cursor: Any, count: int, error: Exception) -> None:
         cursor.expect_rowcount(count, error)
     elif cursor.rowcount != count:
         raise error
+
+
+class Savepoint:
+    """A savepoint of the caller's transaction opened on ``cursor`` (a :class:`BatchedCursor`
+    or a plain cursor), for one item of a batch stored in one transaction (a till ticket):
+    on a :class:`BatchedCursor` its ``SAVEPOINT`` and ``RELEASE`` are queued with the item's
+    own statements, so a savepoint costs no round trip of its own (Django's
+    ``atomic()`` sends each of them alone). :meth:`rollback` undoes the item alone: what was
+    sent since the savepoint is rolled back, what is still queued is dropped.
+    """
+
+    def __init__(self, cursor: Any, name: str = "cabas_item") -> None:
+        self.cursor = cursor
+        self.name = connection.ops.quote_name(name)
+        self._mark: tuple[int, int, int] | None = None
+        self._sends = 0
+        if isinstance(cursor, BatchedCursor):
+            self._mark, self._sends = cursor.mark(), cursor.sends
+        cursor.execute(f"SAVEPOINT {self.name}")
+
+    def release(self) -> None:
+        """Keep what the item wrote (queued on a :class:`BatchedCursor`: it goes with the next
+        statements; a RELEASE of a savepoint that exists cannot fail)."""
+        self.cursor.execute(f"RELEASE SAVEPOINT {self.name}")
+
+    def rollback(self) -> None:
+        """Undo what the item wrote, and leave the transaction usable for the next item."""
+        cursor = self.cursor
+        if isinstance(cursor, BatchedCursor):
+            if cursor.sends == self._sends:  # the SAVEPOINT itself never left: nothing did
+                assert self._mark is not None
+                cursor.discard(self._mark)
+                return
+            cursor.discard()
+        with connection.cursor() as plain:
+            plain.execute(f"ROLLBACK TO SAVEPOINT {self.name}")
+            plain.execute(f"RELEASE SAVEPOINT {self.name}")
+        # As atomic() does when it rolls back to its own savepoint: the transaction is usable
+        # again (an inner atomic(savepoint=False) the error went through had marked it broken).
+        connection.needs_rollback = False

@@ -34,10 +34,10 @@ from django.utils import timezone
 from cabas.gestion.beneficiaries import codes as card_codes
 from cabas.gestion.beneficiaries.models import BeneficiarySettings, Household, MonthlySpending
 from cabas.gestion.beneficiaries.selectors import quotas_for_store, till_status
-from cabas.gestion.beneficiaries.services import spending_add
+from cabas.gestion.beneficiaries.services import spending_add, spendings_lock
 from cabas.gestion.catalog.models import Category, Product
 from cabas.gestion.catalog.selectors import product_find_by_barcode, scale_layout_for
-from cabas.gestion.core.db import batched_cursor, flush_pending
+from cabas.gestion.core.db import BatchedCursor, Savepoint, batched_cursor, flush_pending
 from cabas.gestion.pos.models import Device
 from cabas.gestion.sales.models import (
     DOCUMENT_TYPE,
@@ -50,7 +50,11 @@ from cabas.gestion.sales.models import (
 )
 from cabas.gestion.sales.selectors import quota_usage
 from cabas.gestion.stock.models import Lot, MovementKind
-from cabas.gestion.stock.services import MovementSpec, stock_movements_bulk_apply
+from cabas.gestion.stock.services import (
+    MovementSpec,
+    stock_levels_lock,
+    stock_movements_bulk_apply,
+)
 from cabas.gestion.stores.models import Membership, Store
 from cabas.protocol import (
     Ticket as WireTicket,
@@ -811,10 +815,23 @@ def _expired_dlc(lot_id: int | None, prepared: _Prepared) -> date | None:
     return dlc if dlc is not None and dlc < prepared.local_date else None
 
 
-# Deadlocks and serialisation failures roll the whole ticket back: it is simply tried again.
+# Deadlocks and serialisation failures roll the whole batch back (the whole ticket, when each
+# commits on its own): it is simply tried again, after a random pause, so that the batches that
+# met do not meet again in step.
 MAX_ATTEMPTS = 5
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}
 _RETRYABLE_MYSQL_CODES = {1205, 1213}  # lock wait timeout, deadlock
+
+
+class IntakeBusy(Exception):  # noqa: N818 - a state, not a bug
+    """Nothing of the batch was stored: its lock conflicts outlasted the retries. The till is
+    answered 429 ``rate_limited`` (it sends the batch again later), never a 5xx."""
+
+
+class _CommitRefused(Exception):  # noqa: N818
+    """The batch's COMMIT failed on a deferred constraint (SQLite checks foreign keys then):
+    nothing was stored, and the batch is stored again one ticket per transaction, where the
+    ticket at fault fails alone."""
 
 
 def _is_retryable(error: OperationalError) -> bool:
@@ -825,7 +842,13 @@ def _is_retryable(error: OperationalError) -> bool:
     return bool(args) and args[0] in _RETRYABLE_MYSQL_CODES
 
 
+def _pause(attempt: int) -> None:
+    """A random pause before another attempt ("full jitter", doubling up to 160 ms)."""
+    time.sleep(random.uniform(0, 0.01 * 2 ** min(attempt, 4)))  # noqa: S311 - jitter
+
+
 def _store_with_retries(make: Callable[[], _Prepared]) -> None:
+    """One ticket in its own transaction (``commit_each``), tried again on a deadlock."""
     for attempt in range(1, MAX_ATTEMPTS + 1):
         prepared = make()  # fresh rows each time: a rolled-back attempt leaves none behind
         try:
@@ -836,23 +859,96 @@ def _store_with_retries(make: Callable[[], _Prepared]) -> None:
             if attempt == MAX_ATTEMPTS or not _is_retryable(error) or _in_outer_transaction():
                 raise
             logger.info("ticket %s: retrying after %s", prepared.ticket["id"], error)
-            time.sleep(0.005 * attempt * random.random())  # noqa: S311 - jitter, not a secret
+            _pause(attempt)
+
+
+def _store_in_savepoint(prepared: _Prepared, cursor: Any) -> None:
+    """One ticket of a batch stored in one transaction, inside its own savepoint: whatever
+    fails in it rolls back to the savepoint, and the batch goes on without it; a deadlock or
+    a serialisation failure is raised as it is, since the whole batch is then tried again."""
+    savepoint = Savepoint(cursor, "cabas_ticket")
+    try:
+        _store_ticket(prepared, cursor)
+        savepoint.release()
+        if isinstance(cursor, BatchedCursor) and cursor.pending > 1:
+            # Its last statements (the anomalies) are sent now, so that an error in them is
+            # this ticket's; a lone RELEASE waits for the next ticket's first statements.
+            cursor.flush()
+    except OperationalError as error:
+        if not _is_retryable(error):
+            savepoint.rollback()
+        raise
+    except BaseException:
+        savepoint.rollback()
+        raise
 
 
 def _in_outer_transaction() -> bool:
     return not transaction.get_autocommit()
 
 
-def ticket_batch_ingest(*, device: Device, raw_tickets: Sequence[Any]) -> list[TicketResult]:
+@dataclass(slots=True)
+class _Parsed:
+    index: int
+    wire: WireTicket
+    fingerprint: str
+
+
+def ticket_batch_ingest(
+    *, device: Device, raw_tickets: Sequence[Any], commit_each: bool = False
+) -> list[TicketResult]:
     """Store a batch of raw tickets of one till; one result per ticket, in the batch's order.
 
-    Each ticket is validated alone and stored in its own transaction, so one bad ticket never
-    blocks the others; tickets that cannot be stored are kept (bounded) in the quarantine.
+    Each ticket is validated alone and stored in its own savepoint of one durable transaction
+    per batch (one commit for all), so one bad ticket never blocks the others: what fails in
+    it (invalid, an id conflict, any database error of its own) is rolled back to its
+    savepoint, rejected and kept (bounded) in the quarantine. The results are returned after
+    the commit, so a till acknowledges only durable tickets. The rows the batch will update
+    (stock levels, lots, monthly spendings) are locked first, in one global order, so that
+    concurrent batches wait for each other instead of deadlocking; a deadlock that still
+    happens tries the batch again, and past :data:`MAX_ATTEMPTS` raises :class:`IntakeBusy`.
+    ``commit_each`` commits each ticket on its own instead (the intake before batches, kept
+    for the benchmark and as the fallback when a batch's COMMIT is refused).
     """
-    store = device.store
     results: list[TicketResult | None] = [None] * len(raw_tickets)
-    parsed: list[tuple[int, WireTicket, str]] = []
     quarantine: list[QuarantinedPayload] = []
+    parsed = _parse_all(device, raw_tickets, results, quarantine)
+    if parsed:
+        outer = _in_outer_transaction()
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                stored, kept = _store_batch(device, raw_tickets, parsed, commit_each=commit_each)
+            except OperationalError as error:
+                if outer or not _is_retryable(error):
+                    raise
+                if attempt == MAX_ATTEMPTS:
+                    raise IntakeBusy(f"{len(parsed)} tickets: {error}") from error
+                logger.info("batch of %d tickets: retrying after %s", len(parsed), error)
+                _pause(attempt)
+                continue
+            except _CommitRefused as refused:
+                logger.warning("batch of %d tickets: %s; one by one", len(parsed), refused)
+                commit_each = True
+                continue
+            break
+        else:  # pragma: no cover - a refused COMMIT on the last attempt
+            raise IntakeBusy(f"{len(parsed)} tickets: no attempt went through")
+        for index, result in stored.items():
+            results[index] = result
+        quarantine.extend(kept)
+    if quarantine:
+        _keep(quarantine)
+    return [result for result in results if result is not None]
+
+
+def _parse_all(
+    device: Device,
+    raw_tickets: Sequence[Any],
+    results: list[TicketResult | None],
+    quarantine: list[QuarantinedPayload],
+) -> list[_Parsed]:
+    """Validate each raw ticket: those that fail get their result (and quarantine row) now."""
+    parsed: list[_Parsed] = []
     for index, raw in enumerate(raw_tickets):
         try:
             wire = parse_ticket(raw)
@@ -867,62 +963,130 @@ def ticket_batch_ingest(*, device: Device, raw_tickets: Sequence[Any]) -> list[T
         except Exception as error:  # noqa: BLE001 - a bug in the checks: this ticket alone
             results[index] = _failed(device, raw, raw_ticket_id(raw), error, quarantine)
             continue
-        parsed.append((index, wire, ticket_fingerprint(wire)))
+        parsed.append(_Parsed(index, wire, ticket_fingerprint(wire)))
+    return parsed
 
+
+def _store_batch(
+    device: Device, raw_tickets: Sequence[Any], parsed: list[_Parsed], *, commit_each: bool
+) -> tuple[dict[int, TicketResult], list[QuarantinedPayload]]:
+    """One attempt at storing the parsed tickets: their results by index, and the quarantine
+    rows of those refused (written by the caller, after the commit)."""
+    store = device.store
+    results: dict[int, TicketResult] = {}
+    kept: list[QuarantinedPayload] = []
     # A read, safe to do first: the primary key still decides for the tickets not seen here.
-    stored = (
-        {
-            pk: (print_, store_id)
-            for pk, print_, store_id in Ticket.objects.filter(
-                pk__in=[wire.id for _i, wire, _f in parsed]
-            )
-            .order_by()
-            .values_list("pk", "fingerprint", "store_id")
-        }
-        if parsed
-        else {}
-    )
-    fresh = [(i, w, f) for i, w, f in parsed if w.id not in stored]
-    context = _batch_context(store, [w for _i, w, _f in fresh]) if fresh else None
+    stored = {
+        pk: (print_, store_id)
+        for pk, print_, store_id in Ticket.objects.filter(pk__in=[p.wire.id for p in parsed])
+        .order_by()
+        .values_list("pk", "fingerprint", "store_id")
+    }
+    fresh = [p for p in parsed if p.wire.id not in stored]
+    context = _batch_context(store, [p.wire for p in fresh]) if fresh else None
     received_at = timezone.now()
-    for index, wire, print_ in parsed:
-        ident = str(wire.id)
-        known = stored.get(wire.id)
-        if known is None:
+
+    def make(entry: _Parsed) -> _Prepared:
+        # The batch's context, or this ticket's own when reading the batch's failed.
+        own = context if context is not None else load_context(store, [entry.wire])
+        return prepare(own, device, entry.wire, entry.fingerprint, received_at)
+
+    # Mapped onto rows before the transaction begins (CPU only: the locks are held shorter),
+    # the first copy of each id only (a second copy is decided once the first is stored).
+    prepared: dict[int, _Prepared] = {}
+    if not commit_each:
+        seen: set[UUID] = set()
+        for entry in fresh:
+            if entry.wire.id in seen:
+                continue
+            seen.add(entry.wire.id)
             try:
-                # The batch's context, or this ticket's own when reading the batch's failed.
-                own = context if context is not None else load_context(store, [wire])
-                _store_with_retries(
-                    lambda w=wire, p=print_, c=own: prepare(  # type: ignore[misc]
-                        c, device, w, p, received_at
-                    )
-                )
-            except IntegrityError as error:
-                known = (
-                    Ticket.objects.filter(pk=wire.id).values_list("fingerprint", "store_id").first()
-                )
-                if known is None:  # not our primary key: a real error, this ticket's alone
-                    results[index] = _failed(device, raw_tickets[index], ident, error, quarantine)
-                    continue
+                prepared[entry.index] = make(entry)
             except Exception as error:  # noqa: BLE001 - one ticket never fails its batch
-                results[index] = _failed(device, raw_tickets[index], ident, error, quarantine)
+                ident = str(entry.wire.id)
+                results[entry.index] = _failed(device, raw_tickets[entry.index], ident, error, kept)
+
+    def store_all(cursor: Any) -> None:
+        for entry in parsed:
+            wire, print_, index = entry.wire, entry.fingerprint, entry.index
+            if index in results:
                 continue
+            ident = str(wire.id)
+            known = stored.get(wire.id)
+            if known is None:
+                try:
+                    if commit_each:
+                        _store_with_retries(lambda e=entry: make(e))  # type: ignore[misc]
+                    else:
+                        # A second copy of an id whose first copy failed is mapped now.
+                        item = prepared.get(index) or make(entry)
+                        _store_in_savepoint(item, cursor)
+                except IntegrityError as error:
+                    known = (
+                        Ticket.objects.filter(pk=wire.id)
+                        .values_list("fingerprint", "store_id")
+                        .first()
+                    )
+                    if known is None:  # not our primary key: a real error, this ticket's alone
+                        results[index] = _failed(device, raw_tickets[index], ident, error, kept)
+                        continue
+                except OperationalError as error:
+                    if not commit_each and _is_retryable(error):
+                        raise  # the whole batch again
+                    results[index] = _failed(device, raw_tickets[index], ident, error, kept)
+                    continue
+                except Exception as error:  # noqa: BLE001 - one ticket never fails its batch
+                    results[index] = _failed(device, raw_tickets[index], ident, error, kept)
+                    continue
+                else:
+                    results[index] = TicketResult(id=ident, status="created")
+                    stored[wire.id] = (print_, store.pk)
+                    continue
+            # Same content in the same shop only: another shop's ticket id is a conflict.
+            if known == (print_, store.pk):
+                results[index] = TicketResult(id=ident, status="duplicate")
             else:
-                results[index] = TicketResult(id=ident, status="created")
-                stored[wire.id] = (print_, store.pk)
-                continue
-        # Same content in the same shop only: another shop's ticket id is a conflict.
-        if known == (print_, store.pk):
-            results[index] = TicketResult(id=ident, status="duplicate")
-        else:
-            info = error_info("id_conflict")
-            results[index] = TicketResult(id=ident, status="rejected", error=info)
-            quarantine.append(
-                _quarantined(device, raw_tickets[index], ident, info.code, info.message, None)
-            )
-    if quarantine:
-        _keep(quarantine)
-    return [result for result in results if result is not None]
+                info = error_info("id_conflict")
+                results[index] = TicketResult(id=ident, status="rejected", error=info)
+                kept.append(
+                    _quarantined(device, raw_tickets[index], ident, info.code, info.message, None)
+                )
+
+    if commit_each or not prepared:
+        store_all(None)
+        return results, kept
+    committing = False
+    try:
+        with transaction.atomic(durable=True), batched_cursor() as cursor:
+            _lock_up_front(store, prepared.values(), cursor)
+            store_all(cursor)
+            committing = True
+    except IntegrityError as error:
+        if committing:
+            raise _CommitRefused(str(error)) from error
+        raise
+    return results, kept
+
+
+def _lock_up_front(store: Store, prepared: Iterable[_Prepared], cursor: Any) -> None:
+    """Lock the rows the batch will update, in one global order (products, lots, spendings):
+    two batches naming the same products or households in opposite orders then wait for each
+    other's commit instead of deadlocking. On PostgreSQL, the foreign keys are checked at each
+    statement rather than at COMMIT, so that a ticket at fault fails in its own savepoint."""
+    products: set[int] = set()
+    spendings: set[tuple[int, str]] = set()
+    for item in prepared:
+        products.update(spec.product_id for spec in item.specs)
+        if item.refund_claims:
+            products.update(c.product_id for c in item.refund_claims if c.product_id is not None)
+        if item.household is not None and item.ticket["total_cents"]:
+            spendings.add((item.household.pk, item.ticket["month"]))
+    if connection.vendor == "postgresql":
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    stock_levels_lock(store=store, product_ids=products, cursor=cursor)
+    spendings_lock(store=store, keys=spendings, cursor=cursor)
+    # Sent on their own: an error here is the batch's, not its first ticket's.
+    flush_pending(cursor)
 
 
 def _keep(quarantine: list[QuarantinedPayload]) -> None:

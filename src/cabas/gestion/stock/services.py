@@ -308,6 +308,32 @@ def _lock_lots(
     ]
 
 
+def stock_levels_lock(*, store: Store, product_ids: Iterable[int], cursor: Any) -> None:
+    """Lock, in the caller's transaction, the stock levels a batch of documents will change:
+    the products' rows, then their lots that still hold units, each in id order.
+
+    Why: two batches of till tickets naming the same products in opposite orders would each
+    hold a product the other one waits for (a deadlock). Taken up front in one global order
+    (products, then lots, by id), the second batch waits for the first one's commit instead.
+    The lots are in practice serialised by their product's lock already: locking them here
+    too keeps the order explicit for any writer that takes a lot first. A no-op where the
+    database has no row locks (SQLite takes one write lock for the whole transaction)."""
+    ids = sorted({int(pk) for pk in product_ids})
+    if not ids or not connection.features.has_select_for_update:
+        return
+    quote = connection.ops.quote_name
+    marks = ", ".join(["%s"] * len(ids))
+    for table, column, extra in (
+        (Product._meta.db_table, "id", ""),
+        (Lot._meta.db_table, "product_id", f" AND {quote('quantity')} > 0"),
+    ):
+        cursor.execute(
+            f"SELECT {quote('id')} FROM {quote(table)} WHERE {quote('store_id')} = %s "  # noqa: S608
+            f"AND {quote(column)} IN ({marks}){extra} ORDER BY {quote('id')} FOR UPDATE",
+            [store.pk, *ids],
+        )
+
+
 # StockMovement's columns, in the order of its constructor's positional arguments (the id
 # first), and the multi-row INSERT of n movements, built once per n.
 _MOVEMENT_FIELDS = [f.attname for f in StockMovement._meta.concrete_fields]
