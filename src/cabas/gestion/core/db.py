@@ -101,7 +101,7 @@ class BatchedCursor:
             # Quotes doubled, nothing else escaped: true only with standard strings.
             self._plain_strings = pgconn.parameter_status(b"standard_conforming_strings") == b"on"
         plain_strings = self._plain_strings
-        values = iter(params)
+        values: Iterator[Any] = iter(params)
         merged: list[str] = []
         append = merged.append
         seen: dict[int, str] = {}
@@ -109,7 +109,7 @@ class BatchedCursor:
             parts = _parts(sql)
             append(parts[0])
             for part in parts[1:]:
-                value = next(values, _END)
+                value: Any = next(values, _END)
                 kind = type(value)
                 if kind is int:
                     # A space before a minus sign, as psycopg: "x -%s" must not become "x --1".
