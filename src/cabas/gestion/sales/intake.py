@@ -35,7 +35,7 @@ from cabas.gestion.beneficiaries import codes as card_codes
 from cabas.gestion.beneficiaries.models import BeneficiarySettings, Household, MonthlySpending
 from cabas.gestion.beneficiaries.selectors import quotas_for_store, till_status
 from cabas.gestion.beneficiaries.services import spending_add, spendings_lock
-from cabas.gestion.catalog.models import Category, Product
+from cabas.gestion.catalog.models import Category, Origin, Product
 from cabas.gestion.catalog.selectors import product_find_by_barcode, scale_layout_for
 from cabas.gestion.core.db import BatchedCursor, Savepoint, batched_cursor, flush_pending
 from cabas.gestion.pos.models import Device
@@ -70,13 +70,46 @@ from cabas.protocol import (
 )
 from cabas.rules.budget import month_of
 from cabas.rules.money import format_euros
-from cabas.rules.pricing import FULL_RATE_BP, Tariff, beneficiary_unit_price_cents, format_rate
+from cabas.rules.pricing import (
+    FULL_RATE_BP,
+    ORIGIN_PROGRAMME,
+    Tariff,
+    beneficiary_unit_price_cents,
+    format_rate,
+)
 from cabas.rules.quotas import Quota as QuotaRule
 from cabas.rules.quotas import QuotaLine, check_quotas
 
 logger = logging.getLogger(__name__)
 
 Kind = Anomaly.Kind
+
+
+@dataclass(slots=True)
+class ProductRow:
+    """What the intake reads of a product, as plain values (a model instance per product of
+    a batch cost more than the query that reads them)."""
+
+    pk: int
+    name: str
+    unit: str
+    price_cents: int
+    category_id: int | None
+    origin: str
+    programme: str
+    rate_bp: int | None
+    tariff_origin: str = ""
+
+    def __post_init__(self) -> None:
+        # As Product.tariff_origin: "purchase", "donation", "programme:FSE+".
+        if self.origin == Origin.PROGRAMME and self.programme:
+            self.tariff_origin = f"{ORIGIN_PROGRAMME}:{self.programme}"
+        else:
+            self.tariff_origin = self.origin
+
+
+CatalogProduct = ProductRow | Product
+"""A product of the batch: a row read by id, or the model a barcode look-up found."""
 
 
 @dataclass
@@ -86,8 +119,8 @@ class BatchContext:
     store: Store
     zone: ZoneInfo
     tariff: Tariff
-    products: dict[int, Product] = field(default_factory=dict)
-    barcodes: dict[str, Product | None] = field(default_factory=dict)
+    products: dict[int, CatalogProduct] = field(default_factory=dict)
+    barcodes: dict[str, CatalogProduct | None] = field(default_factory=dict)
     category_parents: dict[int, int | None] = field(default_factory=dict)
     households: dict[str, Household] = field(default_factory=dict)
     cashiers: set[int] = field(default_factory=set)
@@ -110,7 +143,7 @@ class BatchContext:
 def _shop_tariff(
     store: Store,
     categories: Iterable[tuple[int, int | None, int | None]],
-    products: Iterable[Product],
+    products: Iterable[CatalogProduct],
 ) -> Tariff:
     settings = BeneficiarySettings.objects.filter(store=store).first()
     return Tariff(
@@ -125,27 +158,17 @@ def load_context(store: Store, tickets: Sequence[WireTicket]) -> BatchContext:
     """Read, in a few queries, what these tickets name in the shop (and only in this shop:
     an id or a code of another shop finds nothing here)."""
     product_ids = {line.product_id for t in tickets for line in t.lines if line.product_id}
-    products = (
+    products: dict[int, CatalogProduct] = (
         {
-            p.pk: p
-            for p in Product.objects.filter(store=store, pk__in=product_ids)
+            row[0]: ProductRow(*row)
+            for row in Product.objects.filter(store=store, pk__in=product_ids)
             .order_by()
-            .only(
-                "id",
-                "name",
-                "unit",
-                "price_cents",
-                "category_id",
-                "origin",
-                "programme",
-                "rate_bp",
-                "active",
-            )
+            .values_list(*ProductRow.__slots__[:8])
         }
         if product_ids
         else {}
     )
-    barcodes: dict[str, Product | None] = {}
+    barcodes: dict[str, CatalogProduct | None] = {}
     unnamed = {
         line.barcode
         for t in tickets
@@ -242,7 +265,7 @@ def _anomaly(kind: str, message: str, line: int | None = None, **details: Any) -
     return {"kind": kind, "message": message[:300], "line_position": line, "details": details}
 
 
-def _line_product(context: BatchContext, line: Any) -> Product | None:
+def _line_product(context: BatchContext, line: Any) -> CatalogProduct | None:
     if line.product_id is not None:
         return context.products.get(line.product_id)
     if line.barcode:
@@ -437,7 +460,7 @@ def _line_key(product_ref: int | None, barcode: str | None, label: str) -> tuple
 
 def _price_anomaly(
     context: BatchContext,
-    product: Product,
+    product: CatalogProduct,
     line: Any,
     position: int,
     with_card: bool,
@@ -602,6 +625,9 @@ def _insert(cursor: Any, model: type[Any], rows: Sequence[Row]) -> None:
     append = params.append
     now: datetime | None = None
     missing = _NOW
+    # The ticket's time is on each of its lines: converted once (SQLite and MariaDB write it
+    # as text). ``rows`` keeps the values alive, so their ids hold.
+    times: dict[int, Any] = {}
     for values in rows:
         for attname, _column, convert, default in columns:
             value = values.get(attname, missing)
@@ -611,7 +637,13 @@ def _insert(cursor: Any, model: type[Any], rows: Sequence[Row]) -> None:
                     value = now
                 else:
                     value = default() if callable(default) else default
-            append(convert(value))
+            if type(value) is datetime:
+                converted = times.get(id(value), missing)
+                if converted is missing:
+                    converted = times[id(value)] = convert(value)
+                append(converted)
+            else:
+                append(convert(value))
     cursor.execute(sql, params)
 
 

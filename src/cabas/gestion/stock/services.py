@@ -364,9 +364,15 @@ def _movements_insert(rows: list[list[Any]], cursor: Any, instances: bool) -> li
     width = len(_MOVEMENT_FIELDS) - 1
     created = _MOVEMENT_FIELDS.index("created_at") - 1
     occurred = _MOVEMENT_FIELDS.index("occurred_at") - 1
+    # The same two times on every movement of a document: each converted once.
+    times: dict[int, Any] = {}
     for start in range(0, len(params), width):
-        params[start + created] = adapt(params[start + created])
-        params[start + occurred] = adapt(params[start + occurred])
+        for at in (start + created, start + occurred):
+            value = params[at]
+            converted = times.get(id(value))
+            if converted is None:
+                converted = times[id(value)] = adapt(value)
+            params[at] = converted
     cursor.execute(sql, params)
     if not instances:
         return []
