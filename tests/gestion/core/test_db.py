@@ -117,8 +117,23 @@ def test_a_plain_cursor_checks_its_row_count_at_once(table):
 @needs_postgres
 def test_the_values_written_without_psycopg_are_the_text_psycopg_writes():
     from psycopg.adapt import Transformer
+    from psycopg.types.numeric import Int4, Int8
 
-    values = [0, 7, -7, 2**62, -(2**62), None, "", "l'épicerie", "''", "a\\b", "€ \u00a0"]
+    values = [
+        0,
+        7,
+        -7,
+        2**62,
+        -(2**62),
+        Int4(-3),
+        Int8(2**40),
+        None,
+        "",
+        "l'épicerie",
+        "''",
+        "a\\b",
+        "€ \u00a0",
+    ]
     values += [
         uuid.UUID("6f1c1b1e-8a55-4c1e-9d8e-2b8f3c0a7d11"),
         True,

@@ -34,8 +34,7 @@ class BatchedCursor:
         self._statements: list[str] = []
         self._params: list[Any] = []
         self._checks: list[tuple[int, int, Exception]] = []
-        self._literal: Any = None
-        self._plain_strings = False
+        self._literal: _Literals | None = None
         self.sends = 0
         """How many times queued statements were sent (a savepoint tells by it whether its
         ``SAVEPOINT`` reached the server)."""
@@ -90,50 +89,24 @@ class BatchedCursor:
         makes them (its own adapters quote each value), but without its parse of the query
         for placeholders, which it caches only for short queries of at most 50 parameters and
         which then cost more than the round trip saved. The values of the hot paths (ints,
-        plain strings, UUIDs, None: most of a ticket's 150-odd) are written here, to the same
+        plain strings, UUIDs, None: most of a ticket's 200-odd) are written here, to the same
         text psycopg writes; anything else goes through psycopg's adapters."""
-        literal = self._literal
-        if literal is None:
-            from psycopg.adapt import Transformer  # only installed with PostgreSQL
-
-            literal = self._literal = Transformer(self._cursor.cursor).as_literal
-            pgconn = self._cursor.cursor.connection.pgconn
-            # Quotes doubled, nothing else escaped: true only with standard strings.
-            self._plain_strings = pgconn.parameter_status(b"standard_conforming_strings") == b"on"
-        plain_strings = self._plain_strings
-        values: Iterator[Any] = iter(params)
+        literals = self._literal
+        if literals is None:
+            literals = self._literal = _Literals(self._cursor.cursor)
+        literals.seen.clear()  # ids are only sure within one batch, which keeps its values
+        texts = [*map(literals, params)]
         merged: list[str] = []
-        append = merged.append
-        seen: dict[int, str] = {}
+        used = 0
         for sql in statements:
-            parts = _parts(sql)
-            append(parts[0])
-            for part in parts[1:]:
-                value: Any = next(values, _END)
-                kind = type(value)
-                if kind is int:
-                    # A space before a minus sign, as psycopg: "x -%s" must not become "x --1".
-                    append(str(value) if value >= 0 else f" {value}")
-                elif value is None:
-                    append("NULL")
-                elif kind is str and plain_strings and "\\" not in value and "\x00" not in value:
-                    append("'" + value.replace("'", "''") + "'")
-                elif kind is UUID:
-                    append(f"'{value.hex}'::uuid")
-                elif value is _END:
-                    raise ValueError("fewer parameters than placeholders in the batch")
-                else:
-                    # The same object again (a ticket's time on each of its lines and
-                    # movements): written once. ``params`` keeps it alive, so its id holds.
-                    text = seen.get(id(value))
-                    if text is None:
-                        text = seen[id(value)] = literal(value).decode()
-                    append(text)
-                append(part)
-            append(";\n")
-        if next(values, _END) is not _END:
+            template, count = _template(sql)
+            if used + count > len(texts):
+                raise ValueError("fewer parameters than placeholders in the batch")
+            merged.append(template.format(*texts[used : used + count]))
+            used += count
+        if used != len(texts):
             raise ValueError("more parameters than placeholders in the batch")
-        return "".join(merged)
+        return ";\n".join(merged) + ";\n"
 
     def fetchone(self) -> Any:
         self.flush()
@@ -149,16 +122,51 @@ class BatchedCursor:
         return int(self._cursor.rowcount)
 
 
-_END = object()
-
-
 @lru_cache(maxsize=512)
-def _parts(sql: str) -> list[str]:
-    """``sql`` cut at its ``%s`` placeholders (the hot paths' SQL is built with ``%s`` only)."""
+def _template(sql: str) -> tuple[str, int]:
+    """``sql`` as a ``str.format`` template, its ``%s`` placeholders as ``{}``, and their
+    number (the hot paths' SQL is built with ``%s`` only)."""
     parts = sql.split("%s")
     if any("%" in part for part in parts):
         raise ValueError("only %s placeholders, and no other %, in a batched statement")
-    return parts
+    escaped = [part.replace("{", "{{").replace("}", "}}") for part in parts]
+    return "{}".join(escaped), len(parts) - 1
+
+
+class _Literals:
+    """One parameter as the SQL literal psycopg's client-side binding writes for it."""
+
+    def __init__(self, cursor: Any) -> None:
+        from psycopg.adapt import Transformer  # only installed with PostgreSQL
+        from psycopg.types.numeric import Int2, Int4, Int8
+
+        self._literal = Transformer(cursor).as_literal
+        # Django hands integers to psycopg wrapped in these (for the server's typing): as
+        # literals they are plain numbers all the same.
+        self._ints = frozenset({int, Int2, Int4, Int8})
+        # Quotes doubled, nothing else escaped: true only with standard strings.
+        status = cursor.connection.pgconn.parameter_status(b"standard_conforming_strings")
+        self._plain_strings = status == b"on"
+        # The same object again (a ticket's time on each of its lines and movements) is
+        # written once: cleared for each batch, whose parameters keep it alive (its id holds).
+        self.seen: dict[int, str] = {}
+
+    def __call__(self, value: Any) -> str:
+        kind = type(value)
+        if kind in self._ints:
+            text = int.__repr__(value)
+            # A space before a minus sign, as psycopg: "x -%s" must not become "x --1".
+            return text if value >= 0 else " " + text
+        if value is None:
+            return "NULL"
+        if kind is str and self._plain_strings and "\\" not in value and "\x00" not in value:
+            return "'" + value.replace("'", "''") + "'"
+        if kind is UUID:
+            return f"'{value.hex}'::uuid"
+        known = self.seen.get(id(value))
+        if known is None:
+            known = self.seen[id(value)] = self._literal(value).decode()
+        return known
 
 
 def can_batch() -> bool:

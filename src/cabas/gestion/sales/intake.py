@@ -29,6 +29,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, OperationalError, connection, models, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils import timezone
 
 from cabas.gestion.beneficiaries import codes as card_codes
@@ -503,7 +504,7 @@ def _price_anomaly(
 
 
 _INSERTS: dict[tuple[str, str, int], str] = {}
-_COLUMNS: dict[tuple[str, str], list[tuple[str, str, Any, Any]]] = {}
+_COLUMNS: dict[tuple[str, str, bool], list[tuple[str, str, Any, Any, frozenset[type]]]] = {}
 _NOW = object()  # an auto_now_add column: the time of the INSERT, as Field.pre_save gives it
 
 
@@ -580,11 +581,39 @@ def _converter(field: models.Field[Any, Any]) -> Any:
     return lambda value: prep(value, connection)
 
 
-def _columns(model: type[Any]) -> list[tuple[str, str, Any, Any]]:
-    """(attribute name, column, converter, default) of the model's columns but an auto id; the
-    default is what an unset attribute gets (``_NOW`` for auto_now_add, a callable for a
-    callable default)."""
-    key = (connection.vendor, model._meta.label)
+def _as_is(field: models.Field[Any, Any], batched: bool) -> frozenset[type]:
+    """The types of value ``field`` hands to this database unchanged (None always): the
+    converter need not be called for them. ``batched``: the values are written as SQL
+    literals by a :class:`BatchedCursor`, where an ``int`` is a number whatever wraps it."""
+    target = field.target_field if isinstance(field, models.ForeignKey) else field
+    kinds: set[type] = {type(None)}
+    if _takes_str_as_is(field):
+        kinds.add(str)
+    ops = type(connection.ops)
+    plain_ints = (
+        ops.adapt_integerfield_value is BaseDatabaseOperations.adapt_integerfield_value
+        and ops.validate_autopk_value is BaseDatabaseOperations.validate_autopk_value
+    )
+    to_int = _int_converter(field)
+    if to_int is not None and (plain_ints or batched):
+        kinds.add(int)
+    if type(target) is models.UUIDField and connection.features.has_native_uuid_field:
+        kinds.add(UUID)
+    if type(field).get_db_prep_save not in (
+        models.Field.get_db_prep_save,
+        models.ForeignKey.get_db_prep_save,
+    ):
+        return frozenset()
+    return frozenset(kinds)
+
+
+def _columns(
+    model: type[Any], batched: bool = False
+) -> list[tuple[str, str, Any, Any, frozenset[type]]]:
+    """(attribute name, column, converter, default, types passed as they are) of the model's
+    columns but an auto id; the default is what an unset attribute gets (``_NOW`` for
+    auto_now_add, a callable for a callable default)."""
+    key = (connection.vendor, model._meta.label, batched)
     columns = _COLUMNS.get(key)
     if columns is None:
         columns = []
@@ -597,7 +626,7 @@ def _columns(model: type[Any]) -> list[tuple[str, str, Any, Any]]:
                 default = f.default
             else:
                 default = f.get_default()
-            columns.append((f.attname, f.column, _converter(f), default))
+            columns.append((f.attname, f.column, _converter(f), default, _as_is(f, batched)))
         _COLUMNS[key] = columns
     return columns
 
@@ -610,12 +639,12 @@ def _insert(cursor: Any, model: type[Any], rows: Sequence[Row]) -> None:
     calls, to the same values); an attribute a row leaves out gets the field's default."""
     if not rows:
         return
-    columns = _columns(model)
+    columns = _columns(model, isinstance(cursor, BatchedCursor))
     key = (connection.vendor, model._meta.label, len(rows))
     sql = _INSERTS.get(key)
     if sql is None:
         quote = connection.ops.quote_name
-        names = ", ".join(quote(column) for _a, column, _c, _d in columns)
+        names = ", ".join(quote(column) for _a, column, _c, _d, _p in columns)
         row = "(" + ", ".join(["%s"] * len(columns)) + ")"
         sql = _INSERTS[key] = (
             f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES "  # noqa: S608
@@ -629,8 +658,11 @@ def _insert(cursor: Any, model: type[Any], rows: Sequence[Row]) -> None:
     # as text). ``rows`` keeps the values alive, so their ids hold.
     times: dict[int, Any] = {}
     for values in rows:
-        for attname, _column, convert, default in columns:
+        for attname, _column, convert, default, as_is in columns:
             value = values.get(attname, missing)
+            if type(value) in as_is:
+                append(value)
+                continue
             if value is missing:
                 if default is _NOW:
                     now = now or timezone.now()
