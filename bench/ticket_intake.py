@@ -99,10 +99,15 @@ def main() -> None:
     # The four alternate in short chunks (the order turning every round), so that a load that
     # changes during the run weighs on all of them alike; each round gives its own ratios.
     times: dict[str, list[float]] = {mode: [] for mode in modes}
+    # And this process's CPU time, which a loaded machine disturbs less than the wall clock
+    # (on SQLite it holds the database's work too; on PostgreSQL only the client's).
+    cpu: dict[str, float] = dict.fromkeys(modes, 0.0)
     for r in range(rounds):
         order = modes[r % len(modes) :] + modes[: r % len(modes)]
         for mode in order:
+            began = time.process_time()
             times[mode].append(run[mode](tickets[mode][r * chunk : (r + 1) * chunk]))
+            cpu[mode] += time.process_time() - began
 
     before = Ticket.objects.count()
     replay = ingest(tickets["intake"], "duplicate")
@@ -130,7 +135,8 @@ def main() -> None:
         rates = sorted(chunk / t for t in times[mode])
         print(
             f"{labels[mode]:<55} {n / sum(times[mode]):7.0f} tickets/s "
-            f"(rounds {rates[0]:.0f}-{rates[-1]:.0f}, median {statistics.median(rates):.0f})"
+            f"(rounds {rates[0]:.0f}-{rates[-1]:.0f}, median {statistics.median(rates):.0f}; "
+            f"CPU {cpu[mode] * 1000 / n:.2f} ms/ticket)"
         )
 
     def ratio(ours: str, theirs: str, target: float) -> None:
