@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError
 
 from cabas.gestion.beneficiaries.selectors import household_spent_cents
 from cabas.gestion.catalog.models import Product
@@ -198,3 +198,24 @@ def test_a_saturated_server_answers_rate_limited_with_retry_after(settings, tmp_
     response = till.post("tickets", {"tickets": [body]})  # the slot is free again
     assert response.status_code == 200
     assert response.json()["results"][0]["status"] == "created"
+
+
+def test_a_connection_lost_mid_batch_rejects_no_ticket_and_answers_nothing(monkeypatch):
+    """The server going away is no ticket's fault: rejecting the ticket it struck would move
+    a good sale to Rejetes/; the call fails instead and the till sends the batch again."""
+    from cabas.gestion.core.db import Savepoint
+
+    shop, till = _shop()
+    bodies = [ticket(shop, [(shop.pasta, 1)]) for _ in range(3)]
+
+    def gone(prepared: Any, cursor: Any) -> None:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    def rollback(self: Any) -> None:
+        raise InterfaceError("connection already closed")
+
+    monkeypatch.setattr(intake, "_store_ticket", gone)
+    monkeypatch.setattr(Savepoint, "rollback", rollback)
+    with pytest.raises(intake.ConnectionLost):
+        intake.ticket_batch_ingest(device=till.device, raw_tickets=bodies)
+    assert QuarantinedPayload.objects.count() == 0

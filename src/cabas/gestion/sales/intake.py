@@ -892,6 +892,12 @@ class IntakeBusy(Exception):  # noqa: N818 - a state, not a bug
     answered 429 ``rate_limited`` (it sends the batch again later), never a 5xx."""
 
 
+class ConnectionLost(Exception):  # noqa: N818
+    """The database connection broke while the batch was stored (the server went away, a
+    fail-over): not any ticket's fault, so none is rejected for it and nothing of the batch is
+    answered; the call fails (5xx) and the till sends the batch again."""
+
+
 class _CommitRefused(Exception):  # noqa: N818
     """The batch's COMMIT failed on a deferred constraint (SQLite checks foreign keys then):
     nothing was stored, and the batch is stored again one ticket per transaction, where the
@@ -940,11 +946,25 @@ def _store_in_savepoint(prepared: _Prepared, cursor: Any) -> None:
             cursor.flush()
     except OperationalError as error:
         if not _is_retryable(error):
-            savepoint.rollback()
+            _rollback(savepoint)
         raise
     except BaseException:
-        savepoint.rollback()
+        _rollback(savepoint)
         raise
+
+
+def _rollback(savepoint: Savepoint) -> None:
+    """Back to the ticket's savepoint; if even that fails, the connection is gone."""
+    try:
+        savepoint.rollback()
+    except Exception as error:
+        raise ConnectionLost(str(error)) from error
+
+
+def _connection_lost() -> bool:
+    """Whether Django closed the connection in the transaction that just failed (its
+    rollback failed too: the server went away)."""
+    return connection.connection is None or connection.closed_in_transaction
 
 
 def _in_outer_transaction() -> bool:
@@ -1085,7 +1105,11 @@ def _store_batch(
                         # A second copy of an id whose first copy failed is mapped now.
                         item = prepared.get(index) or make(entry)
                         _store_in_savepoint(item, cursor)
+                except ConnectionLost:
+                    raise
                 except IntegrityError as error:
+                    if _connection_lost():
+                        raise ConnectionLost(str(error)) from error
                     known = (
                         Ticket.objects.filter(pk=wire.id)
                         .values_list("fingerprint", "store_id")
@@ -1097,9 +1121,13 @@ def _store_batch(
                 except OperationalError as error:
                     if not commit_each and _is_retryable(error):
                         raise  # the whole batch again
+                    if _connection_lost():
+                        raise ConnectionLost(str(error)) from error
                     results[index] = _failed(device, raw_tickets[index], ident, error, kept)
                     continue
                 except Exception as error:  # noqa: BLE001 - one ticket never fails its batch
+                    if _connection_lost():
+                        raise ConnectionLost(str(error)) from error
                     results[index] = _failed(device, raw_tickets[index], ident, error, kept)
                     continue
                 else:
@@ -1120,8 +1148,11 @@ def _store_batch(
         store_all(None)
         return results, kept
     committing = False
+    # Durable (the answer follows a real commit) unless a caller, a test or a script, holds
+    # its own transaction around the intake.
+    outer = _in_outer_transaction()
     try:
-        with transaction.atomic(durable=True), batched_cursor() as cursor:
+        with transaction.atomic(durable=not outer), batched_cursor() as cursor:
             _lock_up_front(store, prepared.values(), cursor)
             store_all(cursor)
             committing = True
@@ -1129,6 +1160,9 @@ def _store_batch(
         if committing:
             raise _CommitRefused(str(error)) from error
         raise
+    if not outer and _connection_lost():
+        # Django skips the COMMIT of a transaction whose connection it closed meanwhile.
+        raise ConnectionLost("the connection closed before the batch's commit")
     return results, kept
 
 
