@@ -168,6 +168,8 @@ def main() -> None:
             "CABAS_INTAKE_SLOTS": str(args.slots),
             "CABAS_INTAKE_WAIT_SECONDS": str(args.wait),
             "CABAS_INTAKE_RETRY_AFTER_SECONDS": str(args.retry_after),
+            # Every simulated till enrols from this one address.
+            "CABAS_THROTTLE_ENROLLMENTS_PER_IP": str(args.tills + 10),
         },
     )
     try:
