@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from cabas.caisse.core.config import DataDir, TillConfig, save_config
-from cabas.caisse.core.transport import TransportError
+from cabas.caisse.core.transport import ServerRefused, TransportError
 from cabas.protocol import (
     CashSessionResult,
     EnrollResponse,
@@ -189,6 +189,7 @@ class FakeServer:
         self.commit_then_fail = 0
         self.latest: LatestPackage | None = None
         self.files: dict[str, bytes] = {}
+        self.retry_after: float | None = None  # set: POST tickets answers 429 rate_limited
 
     def _check(self) -> None:
         if not self.online:
@@ -206,6 +207,10 @@ class FakeServer:
     def send_tickets(self, tickets: list[dict[str, Any]]) -> TicketBatchResult:
         self._check()
         assert 1 <= len(tickets) <= 100
+        if self.retry_after is not None:
+            raise ServerRefused(
+                429, "rate_limited", "Le serveur est très sollicité.", retry_after=self.retry_after
+            )
         self.batches.append(len(tickets))
         results = []
         for raw in tickets:

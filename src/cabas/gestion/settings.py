@@ -188,6 +188,14 @@ CABAS_QUARANTINE_KEEP_BYTES = env_int("CABAS_QUARANTINE_KEEP_BYTES", 65536)
 CABAS_QUARANTINE_PER_DEVICE = env_int("CABAS_QUARANTINE_PER_DEVICE", 200)
 CABAS_QUARANTINE_RETENTION_DAYS = env_int("CABAS_QUARANTINE_RETENTION_DAYS", 90)
 CABAS_QUARANTINE_RATE_PER_MINUTE = env_int("CABAS_QUARANTINE_RATE_PER_MINUTE", 30)
+# Back-pressure on POST tickets: at most this many batches stored at once by all the workers of
+# the host (0: no limit); a batch that waits longer than CABAS_INTAKE_WAIT_SECONDS for a slot is
+# answered 429 rate_limited with a Retry-After of about CABAS_INTAKE_RETRY_AFTER_SECONDS (the
+# till adds its own jitter), and nothing of it is stored.
+CABAS_INTAKE_SLOTS = env_int("CABAS_INTAKE_SLOTS", 4)
+CABAS_INTAKE_WAIT_SECONDS = env_int("CABAS_INTAKE_WAIT_SECONDS", 5)
+CABAS_INTAKE_RETRY_AFTER_SECONDS = env_int("CABAS_INTAKE_RETRY_AFTER_SECONDS", 15)
+CABAS_INTAKE_SLOTS_DIR = Path(env_str("CABAS_INTAKE_SLOTS_DIR") or VAR_DIR / "intake-slots")
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env_int("CABAS_PROXY_COUNT", 0)
 AXES_ENABLE_ACCESS_FAILURE_LOG = True

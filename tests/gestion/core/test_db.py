@@ -112,3 +112,73 @@ def test_a_plain_cursor_checks_its_row_count_at_once(table):
         cursor.execute(f"INSERT INTO {table} (id) VALUES (%s)", [1])
         with pytest.raises(ValidationError):
             check_rowcount(cursor, 2, ValidationError("non"))
+
+
+@needs_postgres
+def test_the_values_written_without_psycopg_are_the_text_psycopg_writes():
+    from psycopg.adapt import Transformer
+    from psycopg.types.numeric import Int4, Int8
+
+    values = [
+        0,
+        7,
+        -7,
+        2**62,
+        -(2**62),
+        Int4(-3),
+        Int8(2**40),
+        None,
+        "",
+        "l'épicerie",
+        "''",
+        "a\\b",
+        "€ \u00a0",
+    ]
+    values += [
+        uuid.UUID("6f1c1b1e-8a55-4c1e-9d8e-2b8f3c0a7d11"),
+        True,
+        datetime(2024, 5, 1, tzinfo=UTC),
+    ]
+    with connection.cursor() as plain:
+        batched = BatchedCursor(plain)
+        literal = Transformer(plain.cursor).as_literal
+        for value in values:
+            expected = "NULL" if value is None else literal(value).decode()
+            assert batched._merged(["SELECT %s"], [value]) == f"SELECT {expected};\n", value
+            # And the database reads it back as the value.
+            batched.execute("SELECT %s", [value])
+            assert batched.fetchone()[0] == value
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("fails", ["in_python", "in_the_database"])
+def test_a_savepoint_undoes_its_item_alone_and_the_transaction_goes_on(fails):
+    from cabas.gestion.core.db import Savepoint
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE core_db_savepoint (id integer PRIMARY KEY)")
+    try:
+        with transaction.atomic(), batched_cursor() as cursor:
+            cursor.execute("INSERT INTO core_db_savepoint (id) VALUES (%s)", [1])
+            first = Savepoint(cursor)
+            cursor.execute("INSERT INTO core_db_savepoint (id) VALUES (%s)", [2])
+            first.release()
+            second = Savepoint(cursor)
+            cursor.execute("INSERT INTO core_db_savepoint (id) VALUES (%s)", [3])
+            try:
+                if fails == "in_python":
+                    raise ZeroDivisionError  # nothing of it sent yet on PostgreSQL
+                cursor.execute("INSERT INTO core_db_savepoint (id) VALUES (%s)", [1])
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
+            except (ZeroDivisionError, IntegrityError):
+                second.rollback()
+            third = Savepoint(cursor)
+            cursor.execute("INSERT INTO core_db_savepoint (id) VALUES (%s)", [4])
+            third.release()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id FROM core_db_savepoint ORDER BY id")
+            assert [row[0] for row in cursor.fetchall()] == [1, 2, 4]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE core_db_savepoint")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from cabas.protocol import MAX_TICKETS_PER_BATCH, Snapshot, receipt_number
 log = logging.getLogger(__name__)
 
 SYNC_INTERVAL_SECONDS = 10.0
+# Offline, the pause between two rounds doubles up to this many intervals (a minute for 10 s).
+MAX_BACKOFF_INTERVALS = 6
 
 # States of the link, as the status bar shows them.
 ONLINE = "online"
@@ -50,6 +53,9 @@ class SyncReport:
     snapshot_updated: bool = False
     message: str = ""
     problems: list[str] = field(default_factory=list)
+    retry_after: float | None = None
+    """The server is saturated (429 ``rate_limited``): wait at least this long (its
+    ``Retry-After``, else one interval) before the next round."""
 
 
 @dataclass
@@ -140,7 +146,12 @@ class SyncAgent:
         except ServerRefused as exc:
             report.state = "unauthorized" if exc.status == 401 else "online"
             report.message = exc.message
-            report.problems.append(exc.message)
+            if exc.code == "rate_limited":
+                # Back-pressure, not a problem of this till: what was not acknowledged stays
+                # in Ventes/ and goes with a later round, after the server's Retry-After.
+                report.retry_after = exc.retry_after if exc.retry_after is not None else 0.0
+            else:
+                report.problems.append(exc.message)
         except StoreError as exc:
             report.state = "online"
             report.message = str(exc)
@@ -259,7 +270,7 @@ class SyncAgent:
         self.status.state = report.state
         self.status.last_attempt = moment
         self.status.message = report.message
-        if report.state == "online":
+        if report.state == "online" and report.retry_after is None:
             self.status.last_success = moment
         try:
             self.status.save(self.data.status_file)
@@ -275,6 +286,7 @@ class SyncAgent:
         on_report: Callable[[SyncReport], None] | None = None,
         wake: threading.Event | None = None,
     ) -> None:
+        offline = 0
         while not stop.is_set():
             try:
                 report = self.run_once()
@@ -283,7 +295,30 @@ class SyncAgent:
                 report = SyncReport(state="offline", message=f"Erreur inattendue : {exc}")
             if on_report is not None:
                 on_report(report)
-            waiter = wake or stop
-            waiter.wait(interval)
+            offline = offline + 1 if report.state == "offline" else 0
+            pause = next_pause(report, interval, offline)
+            # A sale wakes the agent early, but never before a saturated server said to come
+            # back: a thousand tills' sales would otherwise undo its Retry-After.
+            waiter = wake if wake is not None and report.retry_after is None else stop
+            waiter.wait(pause)
             if wake is not None:
                 wake.clear()
+
+
+def next_pause(
+    report: SyncReport, interval: float, offline_rounds: int, rng: random.Random | None = None
+) -> float:
+    """Seconds before the next round, spread at random so that the tills of every shop, which
+    came back together after an outage of the server, do not all come back again in step
+    every ``interval``: about one interval when all is well (±20 %); offline, a pause that
+    doubles with each round up to :data:`MAX_BACKOFF_INTERVALS` intervals, drawn between
+    half of it and all of it; rate-limited, the server's Retry-After (at least one interval)
+    plus up to half of it again."""
+    draw = (rng or random).uniform
+    if report.retry_after is not None:
+        wait = max(report.retry_after, interval)
+        return wait * draw(1.0, 1.5)
+    if offline_rounds > 0:
+        ceiling = interval * min(2 ** (offline_rounds - 1), MAX_BACKOFF_INTERVALS)
+        return draw(ceiling / 2, ceiling)
+    return interval * draw(0.8, 1.2)

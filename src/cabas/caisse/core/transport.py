@@ -13,6 +13,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -44,12 +46,41 @@ class TransportError(Exception):
 class ServerRefused(Exception):  # noqa: N818
     """The server answered with a protocol error (4xx with its French message)."""
 
-    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: Any = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.details = details
+        self.retry_after = retry_after
+        """Seconds the server asked the till to wait (its ``Retry-After``), if it said."""
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """A ``Retry-After`` header in seconds: a number of seconds, or an HTTP date (RFC 9110);
+    None when absent or unreadable. Capped at an hour: a till never goes silent for longer
+    because of one header."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(int(value))
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            return None
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    return min(max(seconds, 0.0), 3600.0)
 
 
 class Transport(Protocol):
@@ -179,7 +210,15 @@ class HttpTransport:
                 raise ServerRefused(exc.code, "invalid", f"Réponse {exc.code} du serveur.") from exc
             if exc.code >= 500:
                 raise TransportError(f"Erreur du serveur ({exc.code}) : {error.message}") from exc
-            raise ServerRefused(exc.code, error.code, error.message, error.details) from exc
+            raise ServerRefused(
+                exc.code,
+                error.code,
+                error.message,
+                error.details,
+                retry_after=retry_after_seconds(exc.headers.get("Retry-After"))
+                if exc.headers is not None
+                else None,
+            ) from exc
         except (
             TimeoutError,
             urllib.error.URLError,

@@ -267,6 +267,45 @@ def _spending_upsert_sql(connection: Any) -> str | None:
     return sql
 
 
+def spendings_lock(*, store: Store, keys: Iterable[tuple[int, str]], cursor: Any) -> None:
+    """Lock, in the caller's transaction, the monthly spendings ``(household id, month)`` a
+    batch of till tickets will raise, creating at 0 those that do not exist yet, in one
+    statement that takes them in (household, month) order.
+
+    Why: two batches adding to the same households in opposite orders would each hold a row
+    (or a new row's key) the other waits for, a deadlock; taken up front in one global order,
+    the second batch waits for the first one's commit instead. A no-op where the database has
+    no row locks (SQLite: one write lock for the whole transaction)."""
+    ordered = sorted(set(keys))
+    if not ordered:
+        return
+    connection = connections[router.db_for_write(MonthlySpending)]
+    if connection.vendor not in ("mysql", "postgresql") or connection.alias != "default":
+        return
+    for _household_id, month in ordered:
+        parse_month(month)
+    quote = connection.ops.quote_name
+    table = quote(MonthlySpending._meta.db_table)
+    spent = quote("spent_cents")
+    columns = ", ".join(
+        quote(name) for name in ("store_id", "household_id", "month", "spent_cents", "updated_at")
+    )
+    rows = ", ".join(["(%s, %s, %s, 0, %s)"] * len(ordered))
+    # A no-op update of an existing row still locks it, in the order of the VALUES.
+    if connection.vendor == "mysql":
+        tail = f"ON DUPLICATE KEY UPDATE {spent} = {spent}"
+    else:
+        tail = (
+            f"ON CONFLICT ({quote('household_id')}, {quote('month')}) DO UPDATE SET "
+            f"{spent} = {table}.{spent}"
+        )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    params: list[Any] = []
+    for household_id, month in ordered:
+        params.extend((store.pk, household_id, month, now))
+    cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {rows} {tail}", params)  # noqa: S608
+
+
 def spending_add(
     *, store: Store, household: Household, month: str, amount_cents: int, cursor: Any = None
 ) -> int | None:

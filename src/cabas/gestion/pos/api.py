@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 from typing import Any
 
 from django.conf import settings
@@ -20,13 +21,13 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from cabas import __version__
-from cabas.gestion.core.throttle import throttle_hit
+from cabas.gestion.core.throttle import concurrency_slot, throttle_hit
 from cabas.gestion.pos import keys, packages
 from cabas.gestion.pos.auth import DeviceBearer, request_device
 from cabas.gestion.pos.selectors import AmbiguousTicketNumber, till_ticket_lookup
 from cabas.gestion.pos.services import EnrollmentRefused, cash_session_report, device_enroll
 from cabas.gestion.pos.snapshot_cache import snapshot_body
-from cabas.gestion.sales.intake import ticket_batch_ingest
+from cabas.gestion.sales.intake import IntakeBusy, ticket_batch_ingest
 from cabas.protocol import (
     ERROR_HTTP_STATUS,
     MAX_TICKETS_PER_BATCH,
@@ -327,8 +328,36 @@ def _etags(header: str) -> set[str]:
     operation_id="send_tickets",
 )
 def send_tickets(request: HttpRequest, payload: TicketBatch) -> Any:
-    results = ticket_batch_ingest(device=request_device(request), raw_tickets=payload.tickets)
-    return 200, TicketBatchResult(results=results)
+    # Back-pressure: past the slots shared by the host's workers (or when the batch's lock
+    # conflicts outlast its retries), nothing is stored and the till is told when to come
+    # back, with a spread so that the tills that came back together after an outage do not
+    # all come back again at the same second.
+    with concurrency_slot(
+        settings.CABAS_INTAKE_SLOTS_DIR,
+        slots=settings.CABAS_INTAKE_SLOTS,
+        wait_seconds=settings.CABAS_INTAKE_WAIT_SECONDS,
+    ) as admitted:
+        if admitted:
+            try:
+                results = ticket_batch_ingest(
+                    device=request_device(request), raw_tickets=payload.tickets
+                )
+            except IntakeBusy:
+                logger.warning("a batch of %d tickets met lock conflicts", len(payload.tickets))
+            else:
+                return 200, TicketBatchResult(results=results)
+    return _intake_busy(request)
+
+
+def _intake_busy(request: HttpRequest) -> HttpResponse:
+    base = max(1, settings.CABAS_INTAKE_RETRY_AFTER_SECONDS)
+    response = error_response(
+        request,
+        "rate_limited",
+        "Le serveur est très sollicité : les tickets seront renvoyés automatiquement.",
+    )
+    response["Retry-After"] = str(base + random.randint(0, base))  # noqa: S311 - jitter
+    return response
 
 
 @api.get(

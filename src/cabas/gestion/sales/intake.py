@@ -29,15 +29,16 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, OperationalError, connection, models, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils import timezone
 
 from cabas.gestion.beneficiaries import codes as card_codes
 from cabas.gestion.beneficiaries.models import BeneficiarySettings, Household, MonthlySpending
 from cabas.gestion.beneficiaries.selectors import quotas_for_store, till_status
-from cabas.gestion.beneficiaries.services import spending_add
-from cabas.gestion.catalog.models import Category, Product
+from cabas.gestion.beneficiaries.services import spending_add, spendings_lock
+from cabas.gestion.catalog.models import Category, Origin, Product
 from cabas.gestion.catalog.selectors import product_find_by_barcode, scale_layout_for
-from cabas.gestion.core.db import batched_cursor, flush_pending
+from cabas.gestion.core.db import BatchedCursor, Savepoint, batched_cursor, flush_pending
 from cabas.gestion.pos.models import Device
 from cabas.gestion.sales.models import (
     DOCUMENT_TYPE,
@@ -50,7 +51,11 @@ from cabas.gestion.sales.models import (
 )
 from cabas.gestion.sales.selectors import quota_usage
 from cabas.gestion.stock.models import Lot, MovementKind
-from cabas.gestion.stock.services import MovementSpec, stock_movements_bulk_apply
+from cabas.gestion.stock.services import (
+    MovementSpec,
+    stock_levels_lock,
+    stock_movements_bulk_apply,
+)
 from cabas.gestion.stores.models import Membership, Store
 from cabas.gestion.stores.permissions import Perm, role_has
 from cabas.protocol import (
@@ -67,13 +72,46 @@ from cabas.protocol import (
 )
 from cabas.rules.budget import month_label, month_of
 from cabas.rules.money import format_euros
-from cabas.rules.pricing import FULL_RATE_BP, Tariff, beneficiary_unit_price_cents, format_rate
+from cabas.rules.pricing import (
+    FULL_RATE_BP,
+    ORIGIN_PROGRAMME,
+    Tariff,
+    beneficiary_unit_price_cents,
+    format_rate,
+)
 from cabas.rules.quotas import Quota as QuotaRule
 from cabas.rules.quotas import QuotaLine, check_quotas
 
 logger = logging.getLogger(__name__)
 
 Kind = Anomaly.Kind
+
+
+@dataclass(slots=True)
+class ProductRow:
+    """What the intake reads of a product, as plain values (a model instance per product of
+    a batch cost more than the query that reads them)."""
+
+    pk: int
+    name: str
+    unit: str
+    price_cents: int
+    category_id: int | None
+    origin: str
+    programme: str
+    rate_bp: int | None
+    tariff_origin: str = ""
+
+    def __post_init__(self) -> None:
+        # As Product.tariff_origin: "purchase", "donation", "programme:FSE+".
+        if self.origin == Origin.PROGRAMME and self.programme:
+            self.tariff_origin = f"{ORIGIN_PROGRAMME}:{self.programme}"
+        else:
+            self.tariff_origin = self.origin
+
+
+CatalogProduct = ProductRow | Product
+"""A product of the batch: a row read by id, or the model a barcode look-up found."""
 
 
 @dataclass
@@ -83,8 +121,8 @@ class BatchContext:
     store: Store
     zone: ZoneInfo
     tariff: Tariff
-    products: dict[int, Product] = field(default_factory=dict)
-    barcodes: dict[str, Product | None] = field(default_factory=dict)
+    products: dict[int, CatalogProduct] = field(default_factory=dict)
+    barcodes: dict[str, CatalogProduct | None] = field(default_factory=dict)
     category_parents: dict[int, int | None] = field(default_factory=dict)
     households: dict[str, Household] = field(default_factory=dict)
     cashiers: set[int] = field(default_factory=set)
@@ -107,7 +145,7 @@ class BatchContext:
 def _shop_tariff(
     store: Store,
     categories: Iterable[tuple[int, int | None, int | None]],
-    products: Iterable[Product],
+    products: Iterable[CatalogProduct],
 ) -> Tariff:
     settings = BeneficiarySettings.objects.filter(store=store).first()
     return Tariff(
@@ -122,27 +160,17 @@ def load_context(store: Store, tickets: Sequence[WireTicket]) -> BatchContext:
     """Read, in a few queries, what these tickets name in the shop (and only in this shop:
     an id or a code of another shop finds nothing here)."""
     product_ids = {line.product_id for t in tickets for line in t.lines if line.product_id}
-    products = (
+    products: dict[int, CatalogProduct] = (
         {
-            p.pk: p
-            for p in Product.objects.filter(store=store, pk__in=product_ids)
+            row[0]: ProductRow(*row)
+            for row in Product.objects.filter(store=store, pk__in=product_ids)
             .order_by()
-            .only(
-                "id",
-                "name",
-                "unit",
-                "price_cents",
-                "category_id",
-                "origin",
-                "programme",
-                "rate_bp",
-                "active",
-            )
+            .values_list(*ProductRow.__slots__[:8])
         }
         if product_ids
         else {}
     )
-    barcodes: dict[str, Product | None] = {}
+    barcodes: dict[str, CatalogProduct | None] = {}
     unnamed = {
         line.barcode
         for t in tickets
@@ -239,7 +267,7 @@ def _anomaly(kind: str, message: str, line: int | None = None, **details: Any) -
     return {"kind": kind, "message": message[:300], "line_position": line, "details": details}
 
 
-def _line_product(context: BatchContext, line: Any) -> Product | None:
+def _line_product(context: BatchContext, line: Any) -> CatalogProduct | None:
     if line.product_id is not None:
         return context.products.get(line.product_id)
     if line.barcode:
@@ -460,7 +488,7 @@ def _line_key(product_ref: int | None, barcode: str | None, label: str) -> tuple
 
 def _price_anomaly(
     context: BatchContext,
-    product: Product,
+    product: CatalogProduct,
     line: Any,
     position: int,
     with_card: bool,
@@ -503,7 +531,7 @@ def _price_anomaly(
 
 
 _INSERTS: dict[tuple[str, str, int], str] = {}
-_COLUMNS: dict[tuple[str, str], list[tuple[str, str, Any, Any]]] = {}
+_COLUMNS: dict[tuple[str, str, bool], list[tuple[str, str, Any, Any, frozenset[type]]]] = {}
 _NOW = object()  # an auto_now_add column: the time of the INSERT, as Field.pre_save gives it
 
 
@@ -580,11 +608,39 @@ def _converter(field: models.Field[Any, Any]) -> Any:
     return lambda value: prep(value, connection)
 
 
-def _columns(model: type[Any]) -> list[tuple[str, str, Any, Any]]:
-    """(attribute name, column, converter, default) of the model's columns but an auto id; the
-    default is what an unset attribute gets (``_NOW`` for auto_now_add, a callable for a
-    callable default)."""
-    key = (connection.vendor, model._meta.label)
+def _as_is(field: models.Field[Any, Any], batched: bool) -> frozenset[type]:
+    """The types of value ``field`` hands to this database unchanged (None always): the
+    converter need not be called for them. ``batched``: the values are written as SQL
+    literals by a :class:`BatchedCursor`, where an ``int`` is a number whatever wraps it."""
+    target = field.target_field if isinstance(field, models.ForeignKey) else field
+    kinds: set[type] = {type(None)}
+    if _takes_str_as_is(field):
+        kinds.add(str)
+    ops = type(connection.ops)
+    plain_ints = (
+        ops.adapt_integerfield_value is BaseDatabaseOperations.adapt_integerfield_value
+        and ops.validate_autopk_value is BaseDatabaseOperations.validate_autopk_value
+    )
+    to_int = _int_converter(field)
+    if to_int is not None and (plain_ints or batched):
+        kinds.add(int)
+    if type(target) is models.UUIDField and connection.features.has_native_uuid_field:
+        kinds.add(UUID)
+    if type(field).get_db_prep_save not in (
+        models.Field.get_db_prep_save,
+        models.ForeignKey.get_db_prep_save,
+    ):
+        return frozenset()
+    return frozenset(kinds)
+
+
+def _columns(
+    model: type[Any], batched: bool = False
+) -> list[tuple[str, str, Any, Any, frozenset[type]]]:
+    """(attribute name, column, converter, default, types passed as they are) of the model's
+    columns but an auto id; the default is what an unset attribute gets (``_NOW`` for
+    auto_now_add, a callable for a callable default)."""
+    key = (connection.vendor, model._meta.label, batched)
     columns = _COLUMNS.get(key)
     if columns is None:
         columns = []
@@ -597,7 +653,7 @@ def _columns(model: type[Any]) -> list[tuple[str, str, Any, Any]]:
                 default = f.default
             else:
                 default = f.get_default()
-            columns.append((f.attname, f.column, _converter(f), default))
+            columns.append((f.attname, f.column, _converter(f), default, _as_is(f, batched)))
         _COLUMNS[key] = columns
     return columns
 
@@ -610,12 +666,12 @@ def _insert(cursor: Any, model: type[Any], rows: Sequence[Row]) -> None:
     calls, to the same values); an attribute a row leaves out gets the field's default."""
     if not rows:
         return
-    columns = _columns(model)
+    columns = _columns(model, isinstance(cursor, BatchedCursor))
     key = (connection.vendor, model._meta.label, len(rows))
     sql = _INSERTS.get(key)
     if sql is None:
         quote = connection.ops.quote_name
-        names = ", ".join(quote(column) for _a, column, _c, _d in columns)
+        names = ", ".join(quote(column) for _a, column, _c, _d, _p in columns)
         row = "(" + ", ".join(["%s"] * len(columns)) + ")"
         sql = _INSERTS[key] = (
             f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES "  # noqa: S608
@@ -625,16 +681,28 @@ def _insert(cursor: Any, model: type[Any], rows: Sequence[Row]) -> None:
     append = params.append
     now: datetime | None = None
     missing = _NOW
+    # The ticket's time is on each of its lines: converted once (SQLite and MariaDB write it
+    # as text). ``rows`` keeps the values alive, so their ids hold.
+    times: dict[int, Any] = {}
     for values in rows:
-        for attname, _column, convert, default in columns:
+        for attname, _column, convert, default, as_is in columns:
             value = values.get(attname, missing)
+            if type(value) in as_is:
+                append(value)
+                continue
             if value is missing:
                 if default is _NOW:
                     now = now or timezone.now()
                     value = now
                 else:
                     value = default() if callable(default) else default
-            append(convert(value))
+            if type(value) is datetime:
+                converted = times.get(id(value), missing)
+                if converted is missing:
+                    converted = times[id(value)] = convert(value)
+                append(converted)
+            else:
+                append(convert(value))
     cursor.execute(sql, params)
 
 
@@ -838,10 +906,29 @@ def _expired_dlc(lot_id: int | None, prepared: _Prepared) -> date | None:
     return dlc if dlc is not None and dlc < prepared.local_date else None
 
 
-# Deadlocks and serialisation failures roll the whole ticket back: it is simply tried again.
+# Deadlocks and serialisation failures roll the whole batch back (the whole ticket, when each
+# commits on its own): it is simply tried again, after a random pause, so that the batches that
+# met do not meet again in step.
 MAX_ATTEMPTS = 5
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}
 _RETRYABLE_MYSQL_CODES = {1205, 1213}  # lock wait timeout, deadlock
+
+
+class IntakeBusy(Exception):  # noqa: N818 - a state, not a bug
+    """Nothing of the batch was stored: its lock conflicts outlasted the retries. The till is
+    answered 429 ``rate_limited`` (it sends the batch again later), never a 5xx."""
+
+
+class ConnectionLost(Exception):  # noqa: N818
+    """The database connection broke while the batch was stored (the server went away, a
+    fail-over): not any ticket's fault, so none is rejected for it and nothing of the batch is
+    answered; the call fails (5xx) and the till sends the batch again."""
+
+
+class _CommitRefused(Exception):  # noqa: N818
+    """The batch's COMMIT failed on a deferred constraint (SQLite checks foreign keys then):
+    nothing was stored, and the batch is stored again one ticket per transaction, where the
+    ticket at fault fails alone."""
 
 
 def _is_retryable(error: OperationalError) -> bool:
@@ -852,7 +939,13 @@ def _is_retryable(error: OperationalError) -> bool:
     return bool(args) and args[0] in _RETRYABLE_MYSQL_CODES
 
 
+def _pause(attempt: int) -> None:
+    """A random pause before another attempt ("full jitter", doubling up to 160 ms)."""
+    time.sleep(random.uniform(0, 0.01 * 2 ** min(attempt, 4)))  # noqa: S311 - jitter
+
+
 def _store_with_retries(make: Callable[[], _Prepared]) -> None:
+    """One ticket in its own transaction (``commit_each``), tried again on a deadlock."""
     for attempt in range(1, MAX_ATTEMPTS + 1):
         prepared = make()  # fresh rows each time: a rolled-back attempt leaves none behind
         try:
@@ -863,23 +956,110 @@ def _store_with_retries(make: Callable[[], _Prepared]) -> None:
             if attempt == MAX_ATTEMPTS or not _is_retryable(error) or _in_outer_transaction():
                 raise
             logger.info("ticket %s: retrying after %s", prepared.ticket["id"], error)
-            time.sleep(0.005 * attempt * random.random())  # noqa: S311 - jitter, not a secret
+            _pause(attempt)
+
+
+def _store_in_savepoint(prepared: _Prepared, cursor: Any) -> None:
+    """One ticket of a batch stored in one transaction, inside its own savepoint: whatever
+    fails in it rolls back to the savepoint, and the batch goes on without it; a deadlock or
+    a serialisation failure is raised as it is, since the whole batch is then tried again."""
+    savepoint = Savepoint(cursor, "cabas_ticket")
+    try:
+        _store_ticket(prepared, cursor)
+        savepoint.release()
+        if isinstance(cursor, BatchedCursor) and cursor.pending > 1:
+            # Its last statements (the anomalies) are sent now, so that an error in them is
+            # this ticket's; a lone RELEASE waits for the next ticket's first statements.
+            cursor.flush()
+    except OperationalError as error:
+        if not _is_retryable(error):
+            _rollback(savepoint)
+        raise
+    except BaseException:
+        _rollback(savepoint)
+        raise
+
+
+def _rollback(savepoint: Savepoint) -> None:
+    """Back to the ticket's savepoint; if even that fails, the connection is gone."""
+    try:
+        savepoint.rollback()
+    except Exception as error:
+        raise ConnectionLost(str(error)) from error
+
+
+def _connection_lost() -> bool:
+    """Whether Django closed the connection in the transaction that just failed (its
+    rollback failed too: the server went away)."""
+    return connection.connection is None or connection.closed_in_transaction
 
 
 def _in_outer_transaction() -> bool:
     return not transaction.get_autocommit()
 
 
-def ticket_batch_ingest(*, device: Device, raw_tickets: Sequence[Any]) -> list[TicketResult]:
+@dataclass(slots=True)
+class _Parsed:
+    index: int
+    wire: WireTicket
+    fingerprint: str
+
+
+def ticket_batch_ingest(
+    *, device: Device, raw_tickets: Sequence[Any], commit_each: bool = False
+) -> list[TicketResult]:
     """Store a batch of raw tickets of one till; one result per ticket, in the batch's order.
 
-    Each ticket is validated alone and stored in its own transaction, so one bad ticket never
-    blocks the others; tickets that cannot be stored are kept (bounded) in the quarantine.
+    Each ticket is validated alone and stored in its own savepoint of one durable transaction
+    per batch (one commit for all), so one bad ticket never blocks the others: what fails in
+    it (invalid, an id conflict, any database error of its own) is rolled back to its
+    savepoint, rejected and kept (bounded) in the quarantine. The results are returned after
+    the commit, so a till acknowledges only durable tickets. The rows the batch will update
+    (stock levels, lots, monthly spendings) are locked first, in one global order, so that
+    concurrent batches wait for each other instead of deadlocking; a deadlock that still
+    happens tries the batch again, and past :data:`MAX_ATTEMPTS` raises :class:`IntakeBusy`.
+    ``commit_each`` commits each ticket on its own instead (the intake before batches, kept
+    for the benchmark and as the fallback when a batch's COMMIT is refused).
     """
-    store = device.store
     results: list[TicketResult | None] = [None] * len(raw_tickets)
-    parsed: list[tuple[int, WireTicket, str]] = []
     quarantine: list[QuarantinedPayload] = []
+    parsed = _parse_all(device, raw_tickets, results, quarantine)
+    if parsed:
+        outer = _in_outer_transaction()
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                stored, kept = _store_batch(device, raw_tickets, parsed, commit_each=commit_each)
+            except OperationalError as error:
+                if outer or not _is_retryable(error):
+                    raise
+                if attempt == MAX_ATTEMPTS:
+                    raise IntakeBusy(f"{len(parsed)} tickets: {error}") from error
+                logger.info("batch of %d tickets: retrying after %s", len(parsed), error)
+                _pause(attempt)
+                continue
+            except _CommitRefused as refused:
+                logger.warning("batch of %d tickets: %s; one by one", len(parsed), refused)
+                commit_each = True
+                continue
+            break
+        else:  # pragma: no cover - a refused COMMIT on the last attempt
+            raise IntakeBusy(f"{len(parsed)} tickets: no attempt went through")
+        for index, result in stored.items():
+            results[index] = result
+        quarantine.extend(kept)
+    if quarantine:
+        _keep(quarantine)
+    return [result for result in results if result is not None]
+
+
+def _parse_all(
+    device: Device,
+    raw_tickets: Sequence[Any],
+    results: list[TicketResult | None],
+    quarantine: list[QuarantinedPayload],
+) -> list[_Parsed]:
+    """Validate each raw ticket: those that fail get their result (and quarantine row) now."""
+    parsed: list[_Parsed] = []
     for index, raw in enumerate(raw_tickets):
         try:
             wire = parse_ticket(raw)
@@ -894,62 +1074,144 @@ def ticket_batch_ingest(*, device: Device, raw_tickets: Sequence[Any]) -> list[T
         except Exception as error:  # noqa: BLE001 - a bug in the checks: this ticket alone
             results[index] = _failed(device, raw, raw_ticket_id(raw), error, quarantine)
             continue
-        parsed.append((index, wire, ticket_fingerprint(wire)))
+        parsed.append(_Parsed(index, wire, ticket_fingerprint(wire)))
+    return parsed
 
+
+def _store_batch(
+    device: Device, raw_tickets: Sequence[Any], parsed: list[_Parsed], *, commit_each: bool
+) -> tuple[dict[int, TicketResult], list[QuarantinedPayload]]:
+    """One attempt at storing the parsed tickets: their results by index, and the quarantine
+    rows of those refused (written by the caller, after the commit)."""
+    store = device.store
+    results: dict[int, TicketResult] = {}
+    kept: list[QuarantinedPayload] = []
     # A read, safe to do first: the primary key still decides for the tickets not seen here.
-    stored = (
-        {
-            pk: (print_, store_id)
-            for pk, print_, store_id in Ticket.objects.filter(
-                pk__in=[wire.id for _i, wire, _f in parsed]
-            )
-            .order_by()
-            .values_list("pk", "fingerprint", "store_id")
-        }
-        if parsed
-        else {}
-    )
-    fresh = [(i, w, f) for i, w, f in parsed if w.id not in stored]
-    context = _batch_context(store, [w for _i, w, _f in fresh]) if fresh else None
+    stored = {
+        pk: (print_, store_id)
+        for pk, print_, store_id in Ticket.objects.filter(pk__in=[p.wire.id for p in parsed])
+        .order_by()
+        .values_list("pk", "fingerprint", "store_id")
+    }
+    fresh = [p for p in parsed if p.wire.id not in stored]
+    context = _batch_context(store, [p.wire for p in fresh]) if fresh else None
     received_at = timezone.now()
-    for index, wire, print_ in parsed:
-        ident = str(wire.id)
-        known = stored.get(wire.id)
-        if known is None:
+
+    def make(entry: _Parsed) -> _Prepared:
+        # The batch's context, or this ticket's own when reading the batch's failed.
+        own = context if context is not None else load_context(store, [entry.wire])
+        return prepare(own, device, entry.wire, entry.fingerprint, received_at)
+
+    # Mapped onto rows before the transaction begins (CPU only: the locks are held shorter),
+    # the first copy of each id only (a second copy is decided once the first is stored).
+    prepared: dict[int, _Prepared] = {}
+    if not commit_each:
+        seen: set[UUID] = set()
+        for entry in fresh:
+            if entry.wire.id in seen:
+                continue
+            seen.add(entry.wire.id)
             try:
-                # The batch's context, or this ticket's own when reading the batch's failed.
-                own = context if context is not None else load_context(store, [wire])
-                _store_with_retries(
-                    lambda w=wire, p=print_, c=own: prepare(  # type: ignore[misc]
-                        c, device, w, p, received_at
-                    )
-                )
-            except IntegrityError as error:
-                known = (
-                    Ticket.objects.filter(pk=wire.id).values_list("fingerprint", "store_id").first()
-                )
-                if known is None:  # not our primary key: a real error, this ticket's alone
-                    results[index] = _failed(device, raw_tickets[index], ident, error, quarantine)
-                    continue
+                prepared[entry.index] = make(entry)
             except Exception as error:  # noqa: BLE001 - one ticket never fails its batch
-                results[index] = _failed(device, raw_tickets[index], ident, error, quarantine)
+                ident = str(entry.wire.id)
+                results[entry.index] = _failed(device, raw_tickets[entry.index], ident, error, kept)
+
+    def store_all(cursor: Any) -> None:
+        for entry in parsed:
+            wire, print_, index = entry.wire, entry.fingerprint, entry.index
+            if index in results:
                 continue
+            ident = str(wire.id)
+            known = stored.get(wire.id)
+            if known is None:
+                try:
+                    if commit_each:
+                        _store_with_retries(lambda e=entry: make(e))  # type: ignore[misc]
+                    else:
+                        # A second copy of an id whose first copy failed is mapped now.
+                        item = prepared.get(index) or make(entry)
+                        _store_in_savepoint(item, cursor)
+                except ConnectionLost:
+                    raise
+                except IntegrityError as error:
+                    if _connection_lost():
+                        raise ConnectionLost(str(error)) from error
+                    known = (
+                        Ticket.objects.filter(pk=wire.id)
+                        .values_list("fingerprint", "store_id")
+                        .first()
+                    )
+                    if known is None:  # not our primary key: a real error, this ticket's alone
+                        results[index] = _failed(device, raw_tickets[index], ident, error, kept)
+                        continue
+                except OperationalError as error:
+                    if not commit_each and _is_retryable(error):
+                        raise  # the whole batch again
+                    if _connection_lost():
+                        raise ConnectionLost(str(error)) from error
+                    results[index] = _failed(device, raw_tickets[index], ident, error, kept)
+                    continue
+                except Exception as error:  # noqa: BLE001 - one ticket never fails its batch
+                    if _connection_lost():
+                        raise ConnectionLost(str(error)) from error
+                    results[index] = _failed(device, raw_tickets[index], ident, error, kept)
+                    continue
+                else:
+                    results[index] = TicketResult(id=ident, status="created")
+                    stored[wire.id] = (print_, store.pk)
+                    continue
+            # Same content in the same shop only: another shop's ticket id is a conflict.
+            if known == (print_, store.pk):
+                results[index] = TicketResult(id=ident, status="duplicate")
             else:
-                results[index] = TicketResult(id=ident, status="created")
-                stored[wire.id] = (print_, store.pk)
-                continue
-        # Same content in the same shop only: another shop's ticket id is a conflict.
-        if known == (print_, store.pk):
-            results[index] = TicketResult(id=ident, status="duplicate")
-        else:
-            info = error_info("id_conflict")
-            results[index] = TicketResult(id=ident, status="rejected", error=info)
-            quarantine.append(
-                _quarantined(device, raw_tickets[index], ident, info.code, info.message, None)
-            )
-    if quarantine:
-        _keep(quarantine)
-    return [result for result in results if result is not None]
+                info = error_info("id_conflict")
+                results[index] = TicketResult(id=ident, status="rejected", error=info)
+                kept.append(
+                    _quarantined(device, raw_tickets[index], ident, info.code, info.message, None)
+                )
+
+    if commit_each or not prepared:
+        store_all(None)
+        return results, kept
+    committing = False
+    # Durable (the answer follows a real commit) unless a caller, a test or a script, holds
+    # its own transaction around the intake.
+    outer = _in_outer_transaction()
+    try:
+        with transaction.atomic(durable=not outer), batched_cursor() as cursor:
+            _lock_up_front(store, prepared.values(), cursor)
+            store_all(cursor)
+            committing = True
+    except IntegrityError as error:
+        if committing:
+            raise _CommitRefused(str(error)) from error
+        raise
+    if not outer and _connection_lost():
+        # Django skips the COMMIT of a transaction whose connection it closed meanwhile.
+        raise ConnectionLost("the connection closed before the batch's commit")
+    return results, kept
+
+
+def _lock_up_front(store: Store, prepared: Iterable[_Prepared], cursor: Any) -> None:
+    """Lock the rows the batch will update, in one global order (products, lots, spendings):
+    two batches naming the same products or households in opposite orders then wait for each
+    other's commit instead of deadlocking. On PostgreSQL, the foreign keys are checked at each
+    statement rather than at COMMIT, so that a ticket at fault fails in its own savepoint."""
+    products: set[int] = set()
+    spendings: set[tuple[int, str]] = set()
+    for item in prepared:
+        products.update(spec.product_id for spec in item.specs)
+        if item.refund_claims:
+            products.update(c.product_id for c in item.refund_claims if c.product_id is not None)
+        if item.household is not None and item.ticket["total_cents"]:
+            spendings.add((item.household.pk, item.ticket["month"]))
+    if connection.vendor == "postgresql":
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    stock_levels_lock(store=store, product_ids=products, cursor=cursor)
+    spendings_lock(store=store, keys=spendings, cursor=cursor)
+    # Sent on their own: an error here is the batch's, not its first ticket's.
+    flush_pending(cursor)
 
 
 def _keep(quarantine: list[QuarantinedPayload]) -> None:

@@ -312,6 +312,32 @@ def _lock_lots(
     ]
 
 
+def stock_levels_lock(*, store: Store, product_ids: Iterable[int], cursor: Any) -> None:
+    """Lock, in the caller's transaction, the stock levels a batch of documents will change:
+    the products' rows, then their lots that still hold units, each in id order.
+
+    Why: two batches of till tickets naming the same products in opposite orders would each
+    hold a product the other one waits for (a deadlock). Taken up front in one global order
+    (products, then lots, by id), the second batch waits for the first one's commit instead.
+    The lots are in practice serialised by their product's lock already: locking them here
+    too keeps the order explicit for any writer that takes a lot first. A no-op where the
+    database has no row locks (SQLite takes one write lock for the whole transaction)."""
+    ids = sorted({int(pk) for pk in product_ids})
+    if not ids or not connection.features.has_select_for_update:
+        return
+    quote = connection.ops.quote_name
+    marks = ", ".join(["%s"] * len(ids))
+    for table, column, extra in (
+        (Product._meta.db_table, "id", ""),
+        (Lot._meta.db_table, "product_id", f" AND {quote('quantity')} > 0"),
+    ):
+        cursor.execute(
+            f"SELECT {quote('id')} FROM {quote(table)} WHERE {quote('store_id')} = %s "  # noqa: S608
+            f"AND {quote(column)} IN ({marks}){extra} ORDER BY {quote('id')} FOR UPDATE",
+            [store.pk, *ids],
+        )
+
+
 # StockMovement's columns, in the order of its constructor's positional arguments (the id
 # first), and the multi-row INSERT of n movements, built once per n.
 _MOVEMENT_FIELDS = [f.attname for f in StockMovement._meta.concrete_fields]
@@ -342,9 +368,15 @@ def _movements_insert(rows: list[list[Any]], cursor: Any, instances: bool) -> li
     width = len(_MOVEMENT_FIELDS) - 1
     created = _MOVEMENT_FIELDS.index("created_at") - 1
     occurred = _MOVEMENT_FIELDS.index("occurred_at") - 1
+    # The same two times on every movement of a document: each converted once.
+    times: dict[int, Any] = {}
     for start in range(0, len(params), width):
-        params[start + created] = adapt(params[start + created])
-        params[start + occurred] = adapt(params[start + occurred])
+        for at in (start + created, start + occurred):
+            value = params[at]
+            converted = times.get(id(value))
+            if converted is None:
+                converted = times[id(value)] = adapt(value)
+            params[at] = converted
     cursor.execute(sql, params)
     if not instances:
         return []
