@@ -453,3 +453,34 @@ def percentile(samples: list[float], p: float) -> float:
 
 def fmt_ms(seconds: float) -> str:
     return f"{seconds * 1000:8.2f} ms"
+
+
+def ensure_households(store: Any, wanted: int) -> None:
+    """`wanted` households of `store` with their rights open (the snapshot benches')."""
+    from django.utils import timezone
+
+    from cabas.gestion.beneficiaries import codes
+    from cabas.gestion.beneficiaries.models import Household, MonthlySpending
+
+    if Household.objects.filter(store=store).count() == wanted:
+        return
+    MonthlySpending.objects.filter(store=store).delete()
+    Household.objects.filter(store=store).delete()
+    today = timezone.localdate()
+    Household.objects.bulk_create(
+        [
+            Household(
+                store=store,
+                code=codes.generate(),
+                label=f"FOYER {n} M.",
+                last_name=f"Foyer {n}",
+                monthly_budget_cents=4000 + n % 5 * 1000,
+                adults=1 + n % 3,
+                children=n % 4,
+                rights_start=today - timedelta(days=90),
+                rights_end=today + timedelta(days=270),
+            )
+            for n in range(wanted)
+        ],
+        batch_size=2000,
+    )

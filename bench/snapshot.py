@@ -45,35 +45,13 @@ def main() -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from cabas.gestion.beneficiaries import codes
-    from cabas.gestion.beneficiaries.models import Household, MonthlySpending
+    from cabas.gestion.beneficiaries.models import Household
     from cabas.gestion.catalog.models import Product
     from cabas.gestion.pos.snapshot import build_snapshot
 
     bench = _stockdata.ensure_stock_data(products=args.products, movements=args.products * 5)
     store = bench.store
-    count = Household.objects.filter(store=store).count()
-    if count != args.households:
-        MonthlySpending.objects.filter(store=store).delete()
-        Household.objects.filter(store=store).delete()
-        today = timezone.localdate()
-        Household.objects.bulk_create(
-            [
-                Household(
-                    store=store,
-                    code=codes.generate(),
-                    label=f"FOYER {n} M.",
-                    last_name=f"Foyer {n}",
-                    monthly_budget_cents=4000 + n % 5 * 1000,
-                    adults=1 + n % 3,
-                    children=n % 4,
-                    rights_start=today - timedelta(days=90),
-                    rights_end=today + timedelta(days=270),
-                )
-                for n in range(args.households)
-            ],
-            batch_size=2000,
-        )
+    _stockdata.ensure_households(store, args.households)
     # Data written long ago, as in a shop in use: the delta sees only the changes below.
     long_ago = timezone.now() - timedelta(days=2)
     Product.objects.filter(store=store).update(updated_at=long_ago)

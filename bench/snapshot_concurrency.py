@@ -19,7 +19,6 @@ import statistics
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 from typing import Any
 
 import _stockdata
@@ -53,7 +52,7 @@ def main() -> None:
 
     bench = _stockdata.ensure_stock_data(products=args.products, movements=args.products * 5)
     store = bench.store
-    _ensure_households(store, args.households)
+    _stockdata.ensure_households(store, args.households)
     token = device_enroll(code=enrollment_code_create(store=store).code, name="Bench").token
     print(f"database: {connection.vendor} ({url.split('@')[-1]})")
     print(
@@ -96,37 +95,6 @@ def main() -> None:
             f"p95 {p95 * 1000:7.0f} ms  max {latencies[-1] * 1000:7.0f} ms  "
             f"wall {wall:6.2f} s  built {builds['count']}"
         )
-
-
-def _ensure_households(store: Any, wanted: int) -> None:
-    """As bench/snapshot.py: `wanted` households with rights open, written long ago."""
-    from django.utils import timezone
-
-    from cabas.gestion.beneficiaries import codes
-    from cabas.gestion.beneficiaries.models import Household, MonthlySpending
-
-    if Household.objects.filter(store=store).count() == wanted:
-        return
-    MonthlySpending.objects.filter(store=store).delete()
-    Household.objects.filter(store=store).delete()
-    today = timezone.localdate()
-    Household.objects.bulk_create(
-        [
-            Household(
-                store=store,
-                code=codes.generate(),
-                label=f"FOYER {n} M.",
-                last_name=f"Foyer {n}",
-                monthly_budget_cents=4000 + n % 5 * 1000,
-                adults=1 + n % 3,
-                children=n % 4,
-                rights_start=today - timedelta(days=90),
-                rights_end=today + timedelta(days=270),
-            )
-            for n in range(wanted)
-        ],
-        batch_size=2000,
-    )
 
 
 if __name__ == "__main__":
