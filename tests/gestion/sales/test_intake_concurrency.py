@@ -44,12 +44,8 @@ def test_the_same_ticket_from_20_threads_is_stored_once():
     assert household_spent_cents(shop.household, month) == body["total_cents"]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_different_tickets_of_one_household_from_20_threads_lose_no_spending():
-    world = make_world()
-    shop = make_shop(world.store_a, world.store_a.memberships.get(user=world.bob).pk)
-    device_id = enroll_till(world.store_a).device.pk
-    bodies = [ticket(shop, [(shop.pasta, 1)]) for _ in range(THREADS)]
+def ingest_one_each(device_id, bodies):  # noqa: ANN001, ANN201
+    """Each of len(bodies) threads sends one of the tickets on its own: (statuses, errors)."""
     pending = list(bodies)
     lock = threading.Lock()
 
@@ -59,7 +55,16 @@ def test_different_tickets_of_one_household_from_20_threads_lose_no_spending():
         device = Device.objects.select_related("store").get(pk=device_id)
         return ticket_batch_ingest(device=device, raw_tickets=[body])[0].status
 
-    statuses, errors = run_in_threads(work, THREADS)
+    return run_in_threads(work, len(bodies))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_different_tickets_of_one_household_from_20_threads_lose_no_spending():
+    world = make_world()
+    shop = make_shop(world.store_a, world.store_a.memberships.get(user=world.bob).pk)
+    device_id = enroll_till(world.store_a).device.pk
+    bodies = [ticket(shop, [(shop.pasta, 1)]) for _ in range(THREADS)]
+    statuses, errors = ingest_one_each(device_id, bodies)
     assert errors == []
     assert statuses == ["created"] * THREADS
     assert Product.objects.get(pk=shop.pasta.pk).stock_qty == 50 - THREADS
@@ -76,16 +81,7 @@ def test_refunds_of_one_sale_from_20_threads_through_different_ids_give_it_back_
     sale = ticket(shop, [(shop.pasta, 2)])
     ticket_batch_ingest(device=device, raw_tickets=[sale])
     bodies = [ticket(shop, [(shop.pasta, -2)], refund_of=sale["id"]) for _ in range(THREADS)]
-    pending = list(bodies)
-    lock = threading.Lock()
-
-    def work() -> str:
-        with lock:
-            body = pending.pop()
-        device = Device.objects.select_related("store").get(pk=device_id)
-        return ticket_batch_ingest(device=device, raw_tickets=[body])[0].status
-
-    statuses, errors = run_in_threads(work, THREADS)
+    statuses, errors = ingest_one_each(device_id, bodies)
     assert errors == []
     assert statuses == ["created"] * THREADS
     assert Product.objects.get(pk=shop.pasta.pk).stock_qty == 50
