@@ -18,6 +18,15 @@ from cabas.gestion.stores.services import (
 )
 
 
+def invite_bob_to_shop_b(world, role):  # noqa: ANN001, ANN201
+    """Charlie adds bob, who already works in shop A, to shop B: an invitation."""
+    invitation = person_add(
+        store=world.store_b, actor=world.charlie, username="bob", email="bob@example.org", role=role
+    )
+    assert isinstance(invitation, Invitation)
+    return invitation
+
+
 class TestPeople:
     def test_a_new_person_without_a_password_gets_a_welcome_email(
         self, alice_client, world, django_capture_on_commit_callbacks
@@ -79,14 +88,7 @@ class TestPeople:
     def test_an_existing_account_joins_another_shop_only_by_accepting_an_invitation(
         self, world, client
     ) -> None:
-        invitation = person_add(
-            store=world.store_b,
-            actor=world.charlie,
-            username="bob",
-            email="bob@example.org",
-            role=Role.CASHIER,
-        )
-        assert isinstance(invitation, Invitation)
+        invitation = invite_bob_to_shop_b(world, Role.CASHIER)
         assert world.bob.memberships.count() == 1  # nothing until bob says yes
         client.force_login(world.bob)
         url = reverse("stores:invitation", kwargs={"token": invitation.token()})
@@ -95,14 +97,7 @@ class TestPeople:
         assert world.bob.memberships.filter(store=world.store_b, is_active=True).exists()
 
     def test_an_invitation_is_for_the_invited_account_only(self, world, client) -> None:
-        invitation = person_add(
-            store=world.store_b,
-            actor=world.charlie,
-            username="bob",
-            email="bob@example.org",
-            role=Role.MANAGER,
-        )
-        assert isinstance(invitation, Invitation)
+        invitation = invite_bob_to_shop_b(world, Role.MANAGER)
         client.force_login(world.diane)
         url = reverse("stores:invitation", kwargs={"token": invitation.token()})
         assert client.post(url).status_code == 400
@@ -135,14 +130,7 @@ class TestPeople:
         assert world.bob.memberships.count() == 1
 
     def test_a_person_in_two_shops_switches_between_them(self, client, world) -> None:
-        invitation = person_add(
-            store=world.store_b,
-            actor=world.charlie,
-            username="bob",
-            email="bob@example.org",
-            role=Role.MANAGER,
-        )
-        assert isinstance(invitation, Invitation)
+        invitation = invite_bob_to_shop_b(world, Role.MANAGER)
         invitation_accept(token=invitation.token(), user=world.bob)
         client.force_login(world.bob)
         assert client.get(reverse("core:home"))["Location"] == reverse("stores:choose")
