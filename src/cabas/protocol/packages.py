@@ -117,10 +117,11 @@ def verify_package_signature(
     """
     signed = file or package
     message = package_signing_message(package.version, signed.sha256)
-    return _verify(public_key, signed.signature, message)
+    return verify_signature(public_key, signed.signature, message)
 
 
-def _verify(public_key: bytes, signature: str, message: bytes) -> bool:
+def verify_signature(public_key: bytes, signature: str, message: bytes) -> bool:
+    """Whether `signature` (base64) is the Ed25519 signature of `message` by `public_key`."""
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -158,7 +159,7 @@ def read_setup_comment(comment: bytes, public_key: bytes) -> bytes | None:
         signature_text = signature.decode("ascii")
     except UnicodeDecodeError:
         signature_text = ""
-    if not signature_text or not _verify(
+    if not signature_text or not verify_signature(
         public_key, signature_text, SETUP_DOMAIN + b"\n" + payload
     ):
         raise ValueError(

@@ -159,14 +159,14 @@ LINUX_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133
 def fake_bundle(dist: Path, version: str, slug: str) -> None:
     """A zip standing for a platform's bundle, added to the version's manifest."""
     from cabas.gestion.pos import keys
-    from cabas.gestion.pos.packages import PLATFORMS, bundle_name
-    from cabas.gestion.pos.release import BuiltFile, sha256_of, write_manifest
+    from cabas.gestion.pos.packages import PLATFORMS, bundle_name, file_digest
+    from cabas.gestion.pos.release import BuiltFile, write_manifest
     from cabas.protocol import sign_package
 
     path = dist / bundle_name(version, PLATFORMS[slug])
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("__main__.py", "print('bundle')\n")
-    sha = sha256_of(path)
+    sha = file_digest(path)
     manifest = json.loads((dist / f"cabas-caisse-{version}.json").read_text())
     built = BuiltFile(
         path.name, "bundle", slug, sha, sign_package(version, sha, keys.signing_key()),

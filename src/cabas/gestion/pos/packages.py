@@ -20,7 +20,11 @@ from pathlib import Path
 from django.conf import settings
 
 from cabas.gestion.pos.keys import public_key_b64
-from cabas.protocol.packages import VERSION_PATTERN, package_signing_message
+from cabas.protocol.packages import (
+    VERSION_PATTERN,
+    package_signing_message,
+    verify_signature,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -166,19 +170,6 @@ def file_digest(path: Path) -> str:
     return digest
 
 
-def _signature_holds(version: str, sha256: str, signature: str, public_key: bytes) -> bool:
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-    try:
-        Ed25519PublicKey.from_public_bytes(public_key).verify(
-            base64.b64decode(signature, validate=True), package_signing_message(version, sha256)
-        )
-    except (InvalidSignature, ValueError):
-        return False
-    return True
-
-
 def _checked(folder: Path, version: str, entry: dict[str, object]) -> PackageFile | None:
     """The file of a manifest entry, if it is there, unchanged and signed by the release key."""
     name = str(entry.get("name", ""))
@@ -191,7 +182,8 @@ def _checked(folder: Path, version: str, entry: dict[str, object]) -> PackageFil
     if file_digest(path) != sha256:
         logger.error("till package %s does not match its digest: not served", path)
         return None
-    if not _signature_holds(version, sha256, signature, base64.b64decode(public_key_b64())):
+    message = package_signing_message(version, sha256)
+    if not verify_signature(base64.b64decode(public_key_b64()), signature, message):
         logger.error("till package %s is not signed by the release key: not served", path)
         return None
     slug = entry.get("platform")

@@ -43,6 +43,7 @@ from cabas.gestion.pos.packages import (
     Platform,
     bundle_name,
     code_package_name,
+    file_digest,
     manifest_path,
 )
 from cabas.protocol.packages import VERSION_PATTERN, sign_package
@@ -145,14 +146,6 @@ def is_built(output_dir: Path, version: str, digest: str, platforms: Sequence[Pl
     )
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _stage_code(source_root: Path, staging: Path, public_key: str) -> None:
     missing = [m for m in PACKAGE_MODULES if not (source_root / m).is_dir()]
     if missing:
@@ -175,7 +168,7 @@ def _check_version(version: str) -> None:
 
 def _finish(temporary: Path, target: Path, version: str, kind: str, platform: str | None,
             signing_key: bytes) -> BuiltFile:  # fmt: skip
-    sha = sha256_of(temporary)
+    sha = file_digest(temporary)
     size = temporary.stat().st_size
     with temporary.open("rb+") as handle:
         os.fsync(handle.fileno())
