@@ -165,7 +165,7 @@ def test_a_full_disk_while_saving_the_snapshot_is_reported_not_raised(
     import errno
 
     from cabas.caisse.core import store as store_module
-    from cabas.caisse.core.till import StatusInfo
+    from cabas.caisse.core.link import StatusInfo
 
     tickets = sell(till, 2)
     server.snapshot_value = make_snapshot(cursor="c2")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from fractions import Fraction
 from typing import Any
@@ -15,10 +14,11 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from cabas.caisse.core.cart import CartLine
+from cabas.caisse.core.cart import CartLine, CartSummary
 from cabas.caisse.core.cash import CashSessions
 from cabas.caisse.core.catalog import Catalog
 from cabas.caisse.core.draft import DraftStore
+from cabas.caisse.core.link import OFFLINE, UNKNOWN, StatusInfo
 from cabas.caisse.core.lookup import LookupFailed
 from cabas.caisse.core.outbox import Outbox, PendingEntry, TicketNotSaved, refunded_by_line
 from cabas.caisse.core.receipt import METHOD_LABELS, Receipt, build_receipt
@@ -48,87 +48,6 @@ MAX_PIECES_PER_LINE = 999
 # "3*" (a quantity for the next scan), optionally followed at once by the code: "3*3571…".
 QUANTITY_STAR = re.compile(r"(\d{1,3})\s*\*\s*(\S*)")
 MAX_GRAMS_PER_LINE = 100_000
-
-STATUS_LABELS = {
-    "online": "En ligne",
-    "offline": "Hors ligne",
-    "unauthorized": "Caisse non autorisée",
-    "busy": "Synchronisation en cours",
-    "unknown": "Connexion inconnue",
-}
-
-
-@dataclass(frozen=True)
-class StatusInfo:
-    """The always-visible state."""
-
-    state: str
-    waiting: int
-    rejected: int
-    last_sync: datetime | None
-    prices_at: datetime | None
-    tz: str
-    message: str = ""
-
-    @property
-    def online(self) -> bool:
-        return self.state == "online"
-
-    def prices_text(self) -> str:
-        if self.prices_at is None:
-            return "aucun prix local"
-        local = self.prices_at.astimezone(ZoneInfo(self.tz))
-        return f"prix du {local:%d/%m} à {local.hour} h {local:%M}"
-
-    def last_sync_text(self) -> str:
-        if self.last_sync is None:
-            return "jamais synchronisée"
-        local = self.last_sync.astimezone(ZoneInfo(self.tz))
-        return f"dernière synchro {local:%d/%m} à {local.hour} h {local:%M}"
-
-    def text(self) -> str:
-        parts = [
-            STATUS_LABELS.get(self.state, self.state),
-            f"{self.waiting} ticket(s) en attente",
-            self.last_sync_text(),
-            self.prices_text(),
-        ]
-        if self.rejected:
-            parts.append(f"{self.rejected} ticket(s) REFUSÉ(S)")
-        if self.message and self.state != "offline":
-            # Offline says why in its own words ("Serveur injoignable…"): kept out of the bar.
-            parts.append(f"⚠ {self.message}")
-        return " · ".join(parts)
-
-
-@dataclass(frozen=True)
-class CartSummary:
-    lines: list[CartLine]
-    total_cents: int
-    full_price_cents: int
-    client: BeneficiaryItem | None
-    budget: BudgetState | None
-    paid_cents: int
-    payments: list[Payment]
-    pending_quantity: int | None
-    cashier: CashierItem | None
-    quota_problems: list[QuotaExceeded] = field(default_factory=list)
-
-    @property
-    def savings_cents(self) -> int:
-        return self.full_price_cents - self.total_cents
-
-    @property
-    def remaining_cents(self) -> int:
-        return self.total_cents - self.paid_cents
-
-    @property
-    def budget_left_after_cents(self) -> int | None:
-        return None if self.budget is None else self.budget.left_cents - self.total_cents
-
-    @property
-    def over_budget_cents(self) -> int:
-        return 0 if self.budget is None else self.budget.over_budget_cents(self.total_cents)
 
 
 class Till:
@@ -174,7 +93,7 @@ class Till:
         self._dlc_allowed: dict[int, CashierItem] = {}
         self._dlc_refused: tuple[ProductItem, Callable[[], None]] | None = None
         self.z_report: Receipt | None = None
-        self.link_state = "unknown"
+        self.link_state: str = UNKNOWN
         self.last_sync: datetime | None = None
         self.link_message = ""
         # Asks the server for a ticket made on another till of the shop (to refund it).
@@ -984,7 +903,7 @@ class Till:
                     "error",
                 )
             return ticket
-        if self.link_state == "offline":
+        if self.link_state == OFFLINE:
             self.view.show_message(
                 f"Ticket « {reference} » introuvable sur cette caisse, et la caisse est hors "
                 "ligne : réessayez quand elle est en ligne.",

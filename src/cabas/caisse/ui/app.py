@@ -28,12 +28,14 @@ from typing import Any
 
 import cabas
 from cabas.caisse.core.app import TillContext
+from cabas.caisse.core.cart import CartSummary
 from cabas.caisse.core.catalog import Catalog
 from cabas.caisse.core.keys import ANSWER_QUIET_MS, ENTER, QuestionKeys, scanned_tail
 from cabas.caisse.core.launcher import signal_ready
+from cabas.caisse.core.link import StatusInfo
 from cabas.caisse.core.receipt import METHOD_LABELS, Receipt
 from cabas.caisse.core.sync import SyncAgent, SyncReport, SyncStatus
-from cabas.caisse.core.till import CartSummary, StatusInfo, Till
+from cabas.caisse.core.till import Till
 from cabas.caisse.core.updater import Updater
 from cabas.caisse.core.view import Level
 from cabas.protocol import (
