@@ -87,6 +87,13 @@ class CartSummary:
     def remaining_cents(self) -> int:
         return self.total_cents - self.paid_cents
 
+    def change_cents(self, method: str, typed_cents: int | None) -> int:
+        """The change for what the cashier typed as paid by ``method``: only cash above what
+        remains gives change back."""
+        if method != "cash" or typed_cents is None:
+            return 0
+        return max(0, typed_cents - self.remaining_cents)
+
     @property
     def budget_left_after_cents(self) -> int | None:
         return None if self.budget is None else self.budget.left_cents - self.total_cents
