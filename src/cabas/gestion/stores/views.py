@@ -14,7 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cabas.gestion.accounts.models import User
-from cabas.gestion.accounts.services import account_send_welcome, invitation_send
+from cabas.gestion.accounts.otp import confirmed_device
+from cabas.gestion.accounts.services import (
+    account_send_welcome,
+    invitation_send,
+    second_factor_reset,
+)
 from cabas.gestion.audit.selectors import store_audit_events
 from cabas.gestion.core.forms import apply_validation_error
 from cabas.gestion.stores import services
@@ -119,7 +124,12 @@ def person_edit(request: StoreRequest, membership_id: int) -> HttpResponse:
     return render(
         request,
         "stores/person_edit.html",
-        {"form": form, "membership": membership, "events": events},
+        {
+            "form": form,
+            "membership": membership,
+            "events": events,
+            "has_device": confirmed_device(membership.user) is not None,
+        },
     )
 
 
@@ -139,6 +149,29 @@ def person_welcome_resend(request: StoreRequest, membership_id: int) -> HttpResp
         messages.success(
             request,
             _("Invitation renvoyée à %(email)s.") % {"email": membership.user.email},
+        )
+    return redirect("stores:person_edit", membership_id=membership.pk)
+
+
+@store_view(Perm.PEOPLE_MANAGE)
+@require_POST
+def person_second_factor_reset(request: StoreRequest, membership_id: int) -> HttpResponse:
+    """Remove a member's authenticator and recovery codes (a lost phone), audited."""
+    membership = get_object_or_404(
+        Membership.objects.select_related("user", "store"), pk=membership_id, store=request.store
+    )
+    try:
+        second_factor_reset(membership=membership, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _(
+                "La double authentification de %(name)s est réinitialisée : à sa prochaine "
+                "connexion, elle installera de nouveau son application si l'épicerie le demande."
+            )
+            % {"name": membership.user},
         )
     return redirect("stores:person_edit", membership_id=membership.pk)
 
