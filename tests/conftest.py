@@ -203,6 +203,19 @@ def sign_in(page: object, username: str, password: str = PASSWORD) -> None:
     page.wait_for_load_state()  # type: ignore[attr-defined]
 
 
+def pick_product(page: object, field: str, text: str, option: str = "") -> None:
+    """Choose a product in a picker (core/widgets.py): type ``text`` into the field (a CSS
+    selector), then click the option whose name starts with ``option`` (default ``text``)."""
+    page.fill(field, text)  # type: ignore[attr-defined]
+    listbox = page.locator(field).locator("xpath=..").get_by_role("listbox")  # type: ignore[attr-defined]
+    listbox.get_by_role("option", name=option or text).first.click()
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "f => document.querySelector(f).closest('[data-picker]')"
+        ".querySelector('[data-picker-value]').value !== ''",
+        arg=field,
+    )
+
+
 @pytest.fixture(autouse=True)
 def _isolated_till_packages(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
     """No test sees the till packages of a developer's dist/ folder."""

@@ -14,7 +14,7 @@ from cabas.gestion.catalog.models import Product
 from cabas.gestion.catalog.services import category_create, product_create
 from cabas.gestion.stock.models import MovementKind, StockMovement
 from cabas.gestion.stock.selectors import store_today
-from tests.conftest import shot, sign_in
+from tests.conftest import pick_product, shot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -82,7 +82,7 @@ def test_the_forms_refuse_what_cannot_be_and_take_kilos(browser_page, world) -> 
     # The quota form: plain fields, no {} to fight with.
     go(page, "beneficiaries:quota_add")
     page.fill("#id_label", "Fromage")
-    page.select_option("#id_product", str(cheese.pk))
+    pick_product(page, "#id_product", "comté", "Comté à la coupe")
     page.fill("#id_base_quantity", "0,5")
     page.fill("#id_size_4", "1,5")
     shot(page, "05-quota-form")

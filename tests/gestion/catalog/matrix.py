@@ -56,6 +56,8 @@ def product(w):  # type: ignore[no-untyped-def]
 ROWS = [
     Row("catalog:product_list", CATALOG),
     Row("catalog:product_create", CATALOG),
+    # The picker's search: charlie gets his own shop's products (test_product_picker.py).
+    Row("catalog:product_picker", CATALOG),
     Row("catalog:product_detail", object_of_shop_a(CATALOG), kwargs=product),
     Row("catalog:product_edit", object_of_shop_a(CATALOG), kwargs=product),
     Row("catalog:product_archive", object_of_shop_a(POST_REDIRECT), kwargs=product, method="post"),

@@ -21,7 +21,8 @@ from cabas.gestion.beneficiaries.services import (
     check_birth_date,
     check_rights_start,
 )
-from cabas.gestion.catalog.models import Category, Product
+from cabas.gestion.catalog.models import Category
+from cabas.gestion.catalog.picker import ProductPickerField
 from cabas.gestion.core.forms import (
     BIRTH_MIN_YEAR,
     BoundedDateField,
@@ -356,12 +357,7 @@ class QuotaForm(forms.Form):
     optional limit per household size, one field each."""
 
     label = forms.CharField(label=_("Libellé"), max_length=80)
-    product = forms.ModelChoiceField(
-        label=_("Produit"),
-        queryset=Product.objects.none(),
-        required=False,
-        empty_label=_("— aucun —"),
-    )
+    product = ProductPickerField(label=_("Produit"), required=False)
     category = forms.ModelChoiceField(
         label=_("ou rayon"),
         queryset=Category.objects.none(),
@@ -383,8 +379,7 @@ class QuotaForm(forms.Form):
 
     def __init__(self, *args: Any, store: Store, quota: Quota | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        product = cast(forms.ModelChoiceField, self.fields["product"])
-        product.queryset = Product.objects.filter(store=store, active=True)
+        cast(ProductPickerField, self.fields["product"]).limit_to(store)
         category = cast(forms.ModelChoiceField, self.fields["category"])
         category.queryset = Category.objects.filter(store=store).select_related("parent")
         for size in QUOTA_SIZES:
