@@ -184,3 +184,19 @@ def test_the_widget_renders_a_text_field_with_the_chosen_product(world, products
     assert 'name="product_text" value="Pâte à tartiner (Nutella)"' in html
     assert 'id="id_product"' in html and reverse("catalog:product_picker") in html
     assert "<option" not in html
+
+
+def test_a_name_typed_out_finds_its_product_among_many_longer_ones(world, products) -> None:
+    rayon = products["jam"].category
+    milk = product_create(
+        store=world.store_a, actor=None, name="Lait", category=rayon, price_cents=100
+    )
+    for i in range(60):
+        product_create(
+            store=world.store_a, actor=None, name=f"Lait {i:02d}", category=rayon, price_cents=1
+        )
+    assert picked(world, {"product_text": "LAIT"}) == milk
+    assert picked(world, {"product_text": "lait 0"}).startswith(
+        "15 produits correspondent"
+    )  # 00–09, 10…50
+    assert picked(world, {"product_text": "lai"}).startswith("Plus de 50 produits correspondent")

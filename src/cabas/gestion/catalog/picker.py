@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +26,8 @@ RESULTS = 20
 MAX_QUERY = 60
 # A run of digits this long is a barcode (EAN-8 and longer), never a name.
 BARCODE_MIN_DIGITS = 8
+# Typed text that fits more products than this is refused as too vague, whatever the count.
+SHOWN = 50
 
 
 def picker_label(product: Product) -> str:
@@ -37,9 +39,13 @@ def _digits(text: str) -> str:
     return compact if compact.isdigit() else ""
 
 
+def _words(text: str) -> str:
+    """The search key of typed text; a label's brackets ("Name (Brand)") left out."""
+    return search_key(text.replace("(", " ").replace(")", " "))
+
+
 def _by_name(products: QuerySet[Product], text: str) -> QuerySet[Product]:
-    # A label ("Name (Brand)") typed out or sent back finds its product too.
-    for word in search_key(text.replace("(", " ").replace(")", " ")).split():
+    for word in _words(text).split():
         products = products.filter(search_text__contains=word)
     return products
 
@@ -111,6 +117,10 @@ class ProductPickerField(forms.Field):
         "ambiguous": _(
             "%(count)s produits correspondent à « %(text)s » : précisez, par exemple %(names)s."
         ),
+        "ambiguous_many": _(
+            "Plus de %(count)s produits correspondent à « %(text)s » : précisez, par exemple "
+            "%(names)s."
+        ),
     }
 
     def __init__(
@@ -151,22 +161,26 @@ class ProductPickerField(forms.Field):
             product = _by_barcode(self.store, self.queryset, digits)
             if product is not None:
                 return product
-        candidates = list(_by_name(self.queryset, text)[:50]) if len(digits) < 8 else []
-        if len(candidates) > 1:
-            # The full label or the name typed out picks its product among longer ones.
-            key = search_key(text)
-            same = [p for p in candidates if key in (search_key(picker_label(p)), p.search_text)]
-            candidates = same if len(same) == 1 else candidates
+        if len(digits) >= BARCODE_MIN_DIGITS:
+            candidates = []
+        else:
+            # The full label, or the name with its brand, typed out picks its one product
+            # among those whose names are longer.
+            same = Q(search_text=_words(text)) | Q(name__iexact=text)
+            exact = list(self.queryset.filter(same)[:2])
+            found = exact if len(exact) == 1 else _by_name(self.queryset, text)[: SHOWN + 1]
+            candidates = list(found)
         if len(candidates) == 1:
             return candidates[0]
         if not candidates:
             code = "unknown_code" if digits else "not_found"
             raise forms.ValidationError(self.error_messages[code], code=code, params={"text": text})
+        code = "ambiguous_many" if len(candidates) > SHOWN else "ambiguous"
         raise forms.ValidationError(
-            self.error_messages["ambiguous"],
-            code="ambiguous",
+            self.error_messages[code],
+            code=code,
             params={
-                "count": len(candidates) if len(candidates) < 50 else "50+",
+                "count": min(len(candidates), SHOWN),
                 "text": text,
                 "names": ", ".join(f"« {picker_label(p)} »" for p in candidates[:3]),
             },
