@@ -30,6 +30,7 @@ from cabas.gestion.core.forms import (
     QuantityField,
     stored_quantity_or_error,
 )
+from cabas.gestion.core.widgets import NamedRowsFormSet
 from cabas.gestion.stores.models import Store
 from cabas.rules.budget import BudgetScale
 from cabas.rules.pricing import ORIGIN_DONATION, ORIGIN_PROGRAMME
@@ -195,13 +196,29 @@ class MemberForm(forms.Form):
         return _birth_date_not_ahead(self.cleaned_data["birth_date"])
 
 
-MemberFormSet = forms.formset_factory(MemberForm, extra=2, can_delete=True, max_num=20)
+class MemberRowsFormSet(NamedRowsFormSet):
+    row_name = _("personne %(n)s")
+
+
+MemberFormSet = forms.formset_factory(
+    MemberForm, formset=MemberRowsFormSet, extra=2, can_delete=True, max_num=20
+)
 
 
 class RenewForm(forms.Form):
+    """Shown beside a "Renouveler" button, once per household of a list: no id, its own name."""
+
     months = forms.TypedChoiceField(
-        label=_("Durée"), choices=DURATIONS, coerce=int, initial=DEFAULT_PERIOD_MONTHS
+        label=_("Durée"),
+        choices=DURATIONS,
+        coerce=int,
+        initial=DEFAULT_PERIOD_MONTHS,
+        widget=forms.Select(attrs={"aria-label": _("Durée du renouvellement")}),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", False)
+        super().__init__(*args, **kwargs)
 
 
 class ReasonForm(forms.Form):

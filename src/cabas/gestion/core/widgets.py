@@ -71,3 +71,23 @@ class ProductPicker(forms.Widget):
 
     def id_for_label(self, id_: str) -> str:
         return id_
+
+
+def name_row_fields(form: forms.BaseForm, row: str) -> None:
+    """Give each visible field of a form shown as one row of a table its own accessible name,
+    "<label> — <row>" (the column's header names no field for a screen reader): for example
+    "Quantité reçue — Riz long 1 kg" or "Prénom — personne 2"."""
+    for field in form.fields.values():
+        if not field.widget.is_hidden:
+            field.widget.attrs["aria-label"] = f"{field.label} — {row}"
+
+
+class NamedRowsFormSet(forms.BaseFormSet):
+    """A formset shown as a table, a form a row: each field is named after its row,
+    ``row_name`` with the row's number (see :func:`name_row_fields`)."""
+
+    row_name = _("ligne %(n)s")
+
+    def add_fields(self, form: forms.BaseForm, index: int | None) -> None:
+        super().add_fields(form, index)
+        name_row_fields(form, str(self.row_name) % {"n": (index or 0) + 1})

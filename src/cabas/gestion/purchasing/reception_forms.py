@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.catalog.picker import ProductPickerField
 from cabas.gestion.core.forms import BoundedDateField, QuantityField, stored_quantity_or_error
+from cabas.gestion.core.widgets import NamedRowsFormSet, name_row_fields
 from cabas.gestion.purchasing.forms import active_products
 from cabas.gestion.purchasing.models import PurchaseOrderLine, Supplier, SupplierKind
 from cabas.gestion.purchasing.receiving import ReceivedLine
@@ -54,7 +55,7 @@ class ReceivedLineForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         product = data.get("product")
-        if data.get("quantity") and not product:
+        if data.get("quantity") and not product and "product" not in self.errors:
             self.add_error("product", _("Choisissez le produit reçu."))
         if product is not None:
             data["quantity"] = stored_quantity_or_error(
@@ -80,7 +81,7 @@ class ReceivedLineForm(forms.Form):
         return data
 
 
-class BaseReceivedFormSet(forms.BaseFormSet):
+class BaseReceivedFormSet(NamedRowsFormSet):
     order_lines: dict[int, PurchaseOrderLine]
 
     def received_lines(self) -> list[ReceivedLine]:
@@ -140,6 +141,8 @@ def reception_formset(
     for form in formset.forms:
         line_id = form.initial.get("order_line")
         form.ordered_line = by_id.get(line_id) if line_id else None
+        if form.ordered_line is not None:
+            name_row_fields(form, str(form.ordered_line.product))
     return formset
 
 

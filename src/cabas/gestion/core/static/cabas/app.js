@@ -160,3 +160,68 @@ document.addEventListener("DOMContentLoaded", () => {
   document.addEventListener("DOMContentLoaded", () => enhanceAll(document));
   document.addEventListener("htmx:load", (event) => enhanceAll(event.detail.elt));
 })();
+
+// The compact menu: below 48rem the account and the sections fold behind one «Menu» button
+// (without script the button stays hidden and the menu open).
+document.addEventListener("DOMContentLoaded", () => {
+  const header = document.querySelector("header.app[data-menu]");
+  const toggle = header && header.querySelector("[data-menu-toggle]");
+  if (!toggle) return;
+  header.dataset.menu = "closed";
+  toggle.hidden = false;
+  toggle.addEventListener("click", () => {
+    const open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", String(open));
+    header.dataset.menu = open ? "open" : "closed";
+  });
+});
+
+// Wide tables scroll inside a frame, never the page. A frame that scrolls takes the keyboard
+// focus (arrows scroll it) and is named after the table's caption or the heading above it.
+(() => {
+  const names = new Map();
+  const nameOf = (table) => {
+    const caption = table.caption && table.caption.textContent.trim();
+    if (caption) return caption;
+    const heading = document.evaluate(
+      "preceding::*[self::h1 or self::h2 or self::h3][1]", table, null,
+      XPathResult.FIRST_ORDERED_NODE_TYPE, null,
+    ).singleNodeValue;
+    const main = document.querySelector("main");
+    const word = (main && main.dataset.tableLabel) || "Tableau";
+    return heading ? `${word} : ${heading.textContent.trim()}` : word;
+  };
+  const fit = (frame) => {
+    const scrolls = frame.scrollWidth > frame.clientWidth + 1;
+    if (scrolls && !frame.hasAttribute("tabindex")) {
+      let name = nameOf(frame.querySelector("table"));
+      const seen = (names.get(name) || 0) + 1;
+      names.set(name, seen);
+      if (seen > 1) name = `${name} (${seen})`;
+      frame.setAttribute("tabindex", "0");
+      frame.setAttribute("role", "region");
+      frame.setAttribute("aria-label", name);
+    } else if (!scrolls && frame.hasAttribute("tabindex")) {
+      frame.removeAttribute("tabindex");
+      frame.removeAttribute("role");
+      frame.removeAttribute("aria-label");
+    }
+  };
+  const observer = "ResizeObserver" in window
+    ? new ResizeObserver((entries) => entries.forEach((entry) => fit(entry.target)))
+    : null;
+  const wrap = (root) => {
+    root.querySelectorAll("main table").forEach((table) => {
+      const parent = table.parentElement;
+      if (parent.classList.contains("table-scroll")) return;
+      const frame = document.createElement("div");
+      frame.className = "table-scroll";
+      table.before(frame);
+      frame.append(table);
+      fit(frame);
+      if (observer) observer.observe(frame);
+    });
+  };
+  document.addEventListener("DOMContentLoaded", () => wrap(document));
+  document.addEventListener("htmx:load", (event) => wrap(event.detail.elt));
+})();
