@@ -76,7 +76,7 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} @ {self.store} ({self.get_role_display()})"
+        return f"{self.user} ({self.get_role_display()})"
 
     def has_perm(self, perm: str) -> bool:
         return self.is_active and role_has(self.role, perm)
