@@ -87,11 +87,30 @@ def ticket_detail(store: Store, ticket_id: UUID | str) -> Ticket:
     )
 
 
-def store_anomalies(store: Store, *, handled: bool = False) -> QuerySet[Anomaly]:
-    return (
-        Anomaly.objects.filter(store=store, handled_at__isnull=not handled)
-        .select_related("ticket__device", "ticket__household", "handled_by")
-        .order_by("-created_at", "-pk")
+def store_anomalies(store: Store, *, handled: bool = False, kind: str = "") -> QuerySet[Anomaly]:
+    anomalies = Anomaly.objects.filter(store=store, handled_at__isnull=not handled)
+    if kind:
+        anomalies = anomalies.filter(kind=kind)
+    return anomalies.select_related("ticket__device", "ticket__household", "handled_by").order_by(
+        "-created_at", "-pk"
+    )
+
+
+def anomaly_kind_counts(store: Store) -> list[tuple[str, str, int]]:
+    """The kinds of anomaly still to review, with their labels and counts, largest first."""
+    labels = dict(Anomaly.Kind.choices)
+    counts = (
+        Anomaly.objects.filter(store=store, handled_at__isnull=True)
+        .values("kind")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "kind")
+    )
+    return [(row["kind"], str(labels.get(row["kind"], row["kind"])), row["n"]) for row in counts]
+
+
+def pending_anomaly_ids(store: Store) -> list[int]:
+    return list(
+        Anomaly.objects.filter(store=store, handled_at__isnull=True).values_list("pk", flat=True)
     )
 
 
