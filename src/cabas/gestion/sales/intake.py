@@ -71,6 +71,7 @@ from cabas.protocol import (
     ticket_fingerprint,
 )
 from cabas.rules.budget import month_label, month_of
+from cabas.rules.categories import path as category_path
 from cabas.rules.money import format_euros
 from cabas.rules.pricing import (
     FULL_RATE_BP,
@@ -130,13 +131,7 @@ class BatchContext:
     quotas: list[QuotaRule] = field(default_factory=list)
 
     def category_path(self, category_id: int | None) -> list[int]:
-        path: list[int] = []
-        seen: set[int] = set()
-        while category_id is not None and category_id not in seen:
-            path.append(category_id)
-            seen.add(category_id)
-            category_id = self.category_parents.get(category_id)
-        return path
+        return category_path(category_id, self.category_parents)
 
     def household(self, code: str) -> Household | None:
         return self.households.get(card_codes.normalize(code))

@@ -15,6 +15,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from cabas.gestion.pos.models import CashSession
 from cabas.gestion.sales.models import Anomaly, QuarantinedPayload, Ticket, TicketLine
 from cabas.gestion.stores.models import Store
+from cabas.rules import categories
 from cabas.rules.cards import normalize_card_code
 from cabas.rules.quotas import Quota as QuotaRule
 from cabas.rules.quotas import QuotaKey, QuotaLine
@@ -152,7 +153,7 @@ def quota_usage(
         return {}
     product_targets = {int(q.target_id) for q in quotas if q.scope == "product"}
     category_targets = {int(q.target_id) for q in quotas if q.scope == "category"}
-    paths = {pk: _category_path(pk, category_parents) for pk in category_parents}
+    paths = {pk: categories.path(pk, category_parents) for pk in category_parents}
     covered = {pk for pk, path in paths.items() if category_targets.intersection(path)}
     lines = TicketLine.objects.filter(
         store=store, ticket__month=month, ticket__household__isnull=False
@@ -176,12 +177,3 @@ def quota_usage(
             if line.counts_for(quota):
                 mine[quota.key] = mine.get(quota.key, 0) + total
     return used
-
-
-def _category_path(category_id: int | None, parents: Mapping[int, int | None]) -> list[int]:
-    """The category, then its parents up to the root (cycles cut)."""
-    path: list[int] = []
-    while category_id is not None and category_id not in path:
-        path.append(category_id)
-        category_id = parents.get(category_id)
-    return path

@@ -12,6 +12,21 @@ from django.utils.translation import gettext_lazy as _
 from cabas.gestion.stores.logos import validate_logo
 from cabas.gestion.stores.permissions import Role, role_has
 
+# What a manager edits in the settings page, in the page's order: the form's fields, and the
+# ones the settings service copies and traces (the logo, an upload, it saves and traces apart).
+STORE_SETTINGS_FIELDS = (
+    "name",
+    "address",
+    "postal_code",
+    "city",
+    "phone",
+    "email",
+    "timezone",
+    "logo",
+    "require_2fa",
+    "cash_session_required",
+)
+
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
