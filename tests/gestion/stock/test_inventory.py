@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from cabas.gestion.catalog.services import category_create
 from cabas.gestion.stock.models import CountState, InventoryCountLine, MovementKind, StockMovement
+from cabas.gestion.stock.selectors import stock_levels_check
 from cabas.gestion.stock.services import (
     MovementSpec,
     inventory_count_cancel,
@@ -18,7 +19,6 @@ from cabas.gestion.stock.services import (
     inventory_count_scan,
     inventory_count_start,
     inventory_count_validate,
-    stock_levels_check,
     stock_movement_record,
     stock_movements_bulk_record,
 )

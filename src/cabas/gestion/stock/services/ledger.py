@@ -1,56 +1,32 @@
-"""The only writers of stock: movements (one, or a batch for a till ticket), lots, losses,
-expiry disposals, inventory counts and the ledger consistency check.
+"""The ledger engine: movements, one or a batch for a till ticket, and the denormalised levels
+they change (``Product.stock_qty``, ``Lot.quantity``) in the same transaction.
 
-Every function writes the movements and the denormalised levels they change
-(``Product.stock_qty``, ``Lot.quantity``) in one transaction, with arithmetic done by the
-database (``SET qty = qty + …``), never read-modify-write in Python, so concurrent movements on
-one product never lose an update.
+Levels are changed with arithmetic done by the database (``SET qty = qty + …``), never
+read-modify-write in Python, so concurrent movements on one product never lose an update.
 """
 
 from __future__ import annotations
 
-import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import (
-    F,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-    Value,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cabas.gestion.audit.services import audit_record
-from cabas.gestion.catalog.models import Category, Product
+from cabas.gestion.catalog.models import Product
 from cabas.gestion.catalog.selectors import entry_limit
 from cabas.gestion.core.db import check_rowcount, flush_pending
-from cabas.gestion.stock.documents import COUNT_DOCUMENT, LOT_DOCUMENT, DocumentRef
-from cabas.gestion.stock.models import (
-    KIND_SIGNS,
-    CountState,
-    InventoryCount,
-    InventoryCountLine,
-    LossCause,
-    Lot,
-    LotOrigin,
-    MovementKind,
-    StockMovement,
-)
+from cabas.gestion.stock.documents import DocumentRef
+from cabas.gestion.stock.models import KIND_SIGNS, Lot, MovementKind, StockMovement
 from cabas.gestion.stores.models import Store
 from cabas.rules.dates import allocate_fefo
-from cabas.rules.quantities import format_quantity, stored_quantity
+from cabas.rules.quantities import format_quantity
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,17 +85,20 @@ def _add_case_sql(table: str, column: str, deltas: dict[int, int]) -> tuple[str,
     return sql, params
 
 
-def _apply_levels(
+def apply_levels(
     store: Store,
     product_deltas: dict[int, int],
     lot_deltas: dict[int, int],
     cursor: Any = None,
 ) -> None:
+    """Add ``product_deltas`` to the products' ``stock_qty`` and ``lot_deltas`` to the lots'
+    ``quantity`` (ids of ``store`` only), one UPDATE each, without writing movements: for the
+    engine, which writes the movements itself, the consistency fix and the demo loader."""
     product_deltas = {pk: d for pk, d in product_deltas.items() if d}
     lot_deltas = {pk: d for pk, d in lot_deltas.items() if d}
     if cursor is None:
         with connection.cursor() as own:
-            _apply_levels(store, product_deltas, lot_deltas, own)
+            apply_levels(store, product_deltas, lot_deltas, own)
         return
     if product_deltas:
         sql, params = _add_case_sql(Product._meta.db_table, "stock_qty", product_deltas)
@@ -470,7 +449,7 @@ def _bulk_record(
                 lot_deltas[lot_id] += qty
                 available[lot_id] = available.get(lot_id, 0) + qty
 
-    _apply_levels(store, product_deltas, lot_deltas, cursor)
+    apply_levels(store, product_deltas, lot_deltas, cursor)
     return _movements_insert(rows, cursor, instances), moved
 
 
@@ -528,13 +507,6 @@ def stock_movement_record(
     )
 
 
-# --- Lots ---------------------------------------------------------------------------------
-
-
-def _local_date(store: Store, moment: datetime) -> date:
-    return timezone.localtime(moment, zoneinfo.ZoneInfo(store.timezone)).date()
-
-
 def check_entry_quantity(*, store: Store, product: Product, quantity: int) -> None:
     """Refuse a line above the shop's bound (a typo such as 999 999 999 999 pieces)."""
     limit = entry_limit(store, product.unit)
@@ -551,495 +523,4 @@ def check_entry_quantity(*, store: Store, product: Product, quantity: int) -> No
                     "limit": format_quantity(limit, product.unit),
                 }
             }
-        )
-
-
-@transaction.atomic
-def lot_receive(
-    *,
-    store: Store,
-    product: Product,
-    quantity: int,
-    actor: Any,
-    kind: str = MovementKind.RECEPTION,
-    dlc: date | None = None,
-    ddm: date | None = None,
-    origin: str = LotOrigin.PURCHASE,
-    source_label: str = "",
-    document: DocumentRef | tuple[str, str] | None = None,
-    received_at: datetime | None = None,
-    reason: str = "",
-    expired_on_arrival: bool = False,
-) -> Lot:
-    """Goods come in (a delivery, a donation): a new lot and its entry movement.
-
-    Without ``document`` the movement links to the lot's own page. A DLC already past on the
-    day of arrival is refused, unless ``expired_on_arrival``: then the lot comes in and goes out
-    at once as a loss (an expiry movement), never offered for sale."""
-    if product.store_id != store.pk:
-        raise ValidationError(_("Ce produit n'existe pas dans cette épicerie."))
-    if kind not in (MovementKind.RECEPTION, MovementKind.DONATION):
-        raise ValidationError(_("Un lot entre par une réception ou un don."))
-    if quantity <= 0:
-        raise ValidationError({"quantity": _("La quantité reçue doit être positive.")})
-    check_entry_quantity(store=store, product=product, quantity=quantity)
-    if dlc and ddm:
-        raise ValidationError(_("Un lot a une DLC ou une DDM, pas les deux."))
-    received_at = received_at or timezone.now()
-    expired = dlc is not None and dlc < _local_date(store, received_at)
-    if expired and not expired_on_arrival:
-        raise ValidationError(
-            {
-                "date": _(
-                    "DLC du %(dlc)s déjà dépassée : ce produit ne peut pas entrer en stock. "
-                    "Enregistrez-le comme perdu à l'arrivée, ou corrigez la date."
-                )
-                % {"dlc": f"{dlc:%d/%m/%Y}"}
-            }
-        )
-    doc_type, doc_id = document or ("", "")
-    lot = Lot.objects.create(
-        store=store,
-        product=product,
-        dlc=dlc,
-        ddm=ddm,
-        received_at=received_at,
-        quantity=0,
-        origin=origin,
-        source_label=source_label.strip()[:120],
-        source_document_type=doc_type,
-        source_document_id=str(doc_id),
-    )
-    stock_movement_record(
-        store=store,
-        product=product,
-        kind=kind,
-        quantity=quantity,
-        actor=actor,
-        lot=lot,
-        document=document or DocumentRef(LOT_DOCUMENT, str(lot.pk)),
-        occurred_at=received_at,
-        reason=reason,
-    )
-    lot.quantity = quantity
-    if expired:
-        # Counted in (the delivery note says it came) and out at once: the ledger shows both,
-        # and FEFO never offers the lot.
-        stock_movement_record(
-            store=store,
-            product=product,
-            kind=MovementKind.EXPIRY,
-            quantity=-quantity,
-            actor=actor,
-            lot=lot,
-            document=DocumentRef(LOT_DOCUMENT, str(lot.pk)),
-            occurred_at=received_at,
-            reason=_("Perdu à l'arrivée : DLC déjà dépassée"),
-        )
-        lot.quantity = 0
-    return lot
-
-
-@transaction.atomic
-def lot_dispose(*, lot: Lot, actor: Any, reason: str = "") -> StockMovement | None:
-    """Throw away what remains of a lot (past its DLC, spoiled): one expiry movement.
-    Returns None when nothing remained."""
-    # Locked: a sale taking from this lot meanwhile would make us dispose of units it sold.
-    locked = Lot.objects.select_for_update().select_related("product").get(pk=lot.pk)
-    if locked.quantity <= 0:
-        return None
-    (movement,) = stock_movement_record(
-        store=locked.store,
-        product=locked.product,
-        kind=MovementKind.EXPIRY,
-        quantity=-locked.quantity,
-        actor=actor,
-        lot=locked,
-        document=DocumentRef(LOT_DOCUMENT, str(locked.pk)),
-        reason=reason or _("Lot retiré de la vente (date dépassée)"),
-    )
-    lot.quantity = 0
-    return movement
-
-
-@transaction.atomic
-def loss_record(
-    *,
-    store: Store,
-    product: Product,
-    quantity: int,
-    cause: str,
-    actor: Any,
-    detail: str = "",
-    lot: Lot | None = None,
-    stock_unknown: bool = False,
-) -> list[StockMovement]:
-    """Breakage, spoilage, theft: ``quantity`` (positive) leaves the stock.
-
-    Never more than the stock (or the lot) holds, unless ``stock_unknown``: the person says
-    the recorded stock is wrong (an inventory will tell), and the level may go below zero."""
-    if quantity <= 0:
-        raise ValidationError({"quantity": _("La quantité perdue doit être positive.")})
-    check_entry_quantity(store=store, product=product, quantity=quantity)
-    if not stock_unknown:
-        # Locked: a sale between the read and the movement could take what we compared with.
-        if lot is not None:
-            held = Lot.objects.select_for_update().get(pk=lot.pk, store=store).quantity
-        else:
-            held = Product.objects.select_for_update().get(pk=product.pk, store=store).stock_qty
-        if quantity > held:
-            raise ValidationError(
-                {
-                    "quantity": _(
-                        "Perte de %(quantity)s, mais le stock enregistré n'est que de "
-                        "%(held)s. Corrigez la quantité, ou cochez « stock inconnu » si le "
-                        "stock enregistré est faux."
-                    )
-                    % {
-                        "quantity": format_quantity(quantity, product.unit),
-                        "held": format_quantity(held, product.unit),
-                    }
-                }
-            )
-    label = LossCause(cause).label
-    reason = f"{label} : {detail.strip()}" if detail.strip() else str(label)
-    return stock_movement_record(
-        store=store,
-        product=product,
-        kind=MovementKind.LOSS,
-        quantity=-quantity,
-        actor=actor,
-        lot=lot,
-        reason=reason,
-    )
-
-
-# --- Inventory counts -----------------------------------------------------------------------
-
-
-def _move(count: InventoryCount, state: str) -> None:
-    if not count.can_become(state):
-        raise ValidationError(
-            _("Un inventaire « %(current)s » ne peut pas passer à « %(next)s ».")
-            % {"current": CountState(count.state).label, "next": CountState(state).label}
-        )
-    count.state = state
-
-
-def _locked_count(count: InventoryCount) -> InventoryCount:
-    # Locked: two clicks on "Valider" must not write the adjustments twice.
-    return InventoryCount.objects.select_for_update().get(pk=count.pk, store_id=count.store_id)
-
-
-@transaction.atomic
-def inventory_count_create(
-    *, store: Store, actor: Any, name: str, categories: Iterable[Category] = ()
-) -> InventoryCount:
-    """A draft count of the whole shop (no category) or of some rayons (with their
-    sous-rayons)."""
-    categories = list(categories)
-    if any(c.store_id != store.pk for c in categories):
-        raise ValidationError(_("Ce rayon n'existe pas dans cette épicerie."))
-    name = " ".join(name.split()) or _("Inventaire du %(date)s") % {
-        "date": timezone.localdate().strftime("%d/%m/%Y")
-    }
-    count = InventoryCount.objects.create(store=store, name=name[:120], created_by=actor)
-    count.categories.set(categories)
-    return count
-
-
-def count_scope(count: InventoryCount) -> QuerySet[Product]:
-    """The products a count covers: active ones, and archived ones still holding stock."""
-    products = Product.objects.filter(store_id=count.store_id).filter(
-        Q(active=True) | ~Q(stock_qty=0)
-    )
-    category_ids = list(count.categories.values_list("pk", flat=True))
-    if category_ids:
-        products = products.filter(
-            Q(category_id__in=category_ids) | Q(category__parent_id__in=category_ids)
-        )
-    return products
-
-
-@transaction.atomic
-def inventory_count_start(*, count: InventoryCount, actor: Any) -> InventoryCount:
-    """Open the count: one line per product in scope with the stock the ledger holds now.
-    Sales go on during the count (see :func:`inventory_count_validate`)."""
-    count = _locked_count(count)
-    _move(count, CountState.IN_PROGRESS)
-    count.started_at = timezone.now()
-    InventoryCountLine.objects.bulk_create(
-        InventoryCountLine(
-            store_id=count.store_id, count=count, product_id=pk, expected_at_start=qty
-        )
-        for pk, qty in count_scope(count).values_list("pk", "stock_qty").iterator()
-    )
-    count.save(update_fields=["state", "started_at"])
-    audit_record(store=count.store, actor=actor, action="stock.count_started", target=count)
-    return count
-
-
-@dataclass(frozen=True)
-class ScanResult:
-    line: InventoryCountLine
-    added: int
-
-
-def _count_line_for(count: InventoryCount, product: Product) -> InventoryCountLine:
-    line = InventoryCountLine.objects.filter(count=count, product=product).first()
-    if line is None:
-        raise ValidationError(
-            _("« %(product)s » n'est pas dans le périmètre de cet inventaire.")
-            % {"product": product}
-        )
-    return line
-
-
-def _check_counting(count: InventoryCount) -> None:
-    if count.state != CountState.IN_PROGRESS:
-        raise ValidationError(_("Cet inventaire n'est pas en cours : on ne peut plus compter."))
-
-
-@transaction.atomic
-def inventory_count_scan(
-    *,
-    count: InventoryCount,
-    code: str,
-    actor: Any,
-    quantity: int | None = None,
-    typed_quantity: Decimal | None = None,
-) -> ScanResult:
-    """A scanned code adds to its product's counted quantity: ``quantity`` if given (pieces,
-    or grams), else ``typed_quantity`` as a person types it (pieces, or kilos), else the
-    weight a scale label carries, else one piece. A weighed product needs its weight."""
-    from cabas.gestion.catalog.selectors import product_find_by_barcode
-
-    _check_counting(count)
-    match = product_find_by_barcode(count.store, code)
-    if match is None:
-        raise ValidationError(_("Code inconnu : %(code)s") % {"code": code.strip()})
-    product = match.product
-    if quantity is None and typed_quantity is not None:
-        try:
-            quantity = stored_quantity(typed_quantity, product.unit)
-        except ValueError as error:
-            raise ValidationError(str(error)) from error
-    if quantity is None:
-        if match.weight_grams is not None:
-            quantity = match.weight_grams
-        elif product.is_weighed:
-            raise ValidationError(
-                _("« %(product)s » est vendu au poids : saisissez le poids en kg.")
-                % {"product": product}
-            )
-        else:
-            quantity = 1
-    if quantity <= 0:
-        raise ValidationError(_("La quantité comptée doit être positive."))
-    check_entry_quantity(store=count.store, product=product, quantity=quantity)
-    line = _count_line_for(count, product)
-    # Two people scanning the same shelf at once: add in the database, never lose a scan.
-    InventoryCountLine.objects.filter(pk=line.pk).update(
-        counted=Coalesce(F("counted"), Value(0)) + quantity, counted_at=timezone.now()
-    )
-    line.refresh_from_db(fields=["counted", "counted_at"])
-    line.product = product
-    return ScanResult(line=line, added=quantity)
-
-
-@transaction.atomic
-def inventory_count_line_set(
-    *, line: InventoryCountLine, counted: int | None, actor: Any
-) -> InventoryCountLine:
-    """Type the counted quantity of a line (None: not counted)."""
-    _check_counting(line.count)
-    if counted is not None and counted < 0:
-        raise ValidationError(_("La quantité comptée ne peut pas être négative."))
-    if counted is not None:
-        check_entry_quantity(store=line.count.store, product=line.product, quantity=counted)
-    line.counted = counted
-    line.counted_at = timezone.now() if counted is not None else None
-    line.save(update_fields=["counted", "counted_at"])
-    return line
-
-
-def count_lines_with_ledger(count: InventoryCount, *, until: datetime | None = None) -> QuerySet:
-    """The count's lines annotated, in one query, with what the ledger says:
-
-    - ``ledger_start``: the sum of the movements recorded up to the start of the count;
-    - ``ledger_during``: the sum of the movements recorded after the start that happened
-      (``occurred_at``) no later than the line was counted (or ``until`` for a line not
-      counted yet).
-    """
-    assert count.started_at is not None
-    movements = StockMovement.objects.filter(
-        store_id=count.store_id, product_id=OuterRef("product_id")
-    ).values("product_id")
-    at_start = movements.filter(created_at__lte=count.started_at)
-    during = movements.filter(
-        created_at__gt=count.started_at,
-        occurred_at__lte=Coalesce(OuterRef("counted_at"), Value(until or timezone.now())),
-    )
-    total = Sum("quantity")
-    return count.lines.annotate(
-        ledger_start=Coalesce(Subquery(at_start.annotate(t=total).values("t")), Value(0)),
-        ledger_during=Coalesce(Subquery(during.annotate(t=total).values("t")), Value(0)),
-    )
-
-
-@transaction.atomic
-def inventory_count_validate(
-    *, count: InventoryCount, actor: Any, zero_uncounted: bool = False
-) -> list[StockMovement]:
-    """Close the count and write one adjustment movement per product whose count differs
-    (document ``("stock.count", <id>)``).
-
-    The rule, since sales go on during a count::
-
-        adjustment = counted − (expected_at_start + movements between the start and the
-                                line's count time)
-
-    where ``expected_at_start`` is the sum of the movements recorded up to the start (read
-    again from the ledger here, so a sale committed while the count was being opened is not
-    missed), and "movements between" are those recorded after the start whose ``occurred_at``
-    is no later than the line's ``counted_at``: a till ticket that happened before the shelf
-    was counted but reached the server afterwards is included, a sale made after the shelf was
-    counted is not. Lines not counted are left alone, or, with ``zero_uncounted``, counted as 0
-    (the product was not found).
-    """
-    count = _locked_count(count)
-    _move(count, CountState.VALIDATED)
-    now = timezone.now()
-    specs: list[MovementSpec] = []
-    lines = list(count_lines_with_ledger(count, until=now))
-    for line in lines:
-        line.expected_at_start = line.ledger_start
-        if line.counted is None:
-            if not zero_uncounted:
-                continue
-            line.counted, line.counted_at = 0, now
-        line.adjustment = line.counted - (line.ledger_start + line.ledger_during)
-        if line.adjustment:
-            specs.append(
-                MovementSpec(
-                    product_id=line.product_id,
-                    quantity=line.adjustment,
-                    kind=MovementKind.ADJUSTMENT,
-                    reason=count.name,
-                )
-            )
-    InventoryCountLine.objects.bulk_update(
-        lines, ["expected_at_start", "counted", "counted_at", "adjustment"], batch_size=500
-    )
-    movements = stock_movements_bulk_record(
-        store=count.store,
-        specs=specs,
-        occurred_at=now,
-        document_type=COUNT_DOCUMENT,
-        document_id=str(count.pk),
-        actor=actor,
-    )
-    count.closed_at, count.closed_by = now, actor
-    count.save(update_fields=["state", "closed_at", "closed_by"])
-    audit_record(
-        store=count.store,
-        actor=actor,
-        action="stock.count_validated",
-        target=count,
-        changes={"adjustments": [None, len(specs)]},
-    )
-    return movements
-
-
-@transaction.atomic
-def inventory_count_cancel(*, count: InventoryCount, actor: Any) -> InventoryCount:
-    count = _locked_count(count)
-    _move(count, CountState.CANCELLED)
-    count.closed_at, count.closed_by = timezone.now(), actor
-    count.save(update_fields=["state", "closed_at", "closed_by"])
-    audit_record(store=count.store, actor=actor, action="stock.count_cancelled", target=count)
-    return count
-
-
-# --- The ledger consistency check ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LevelDifference:
-    """A stored level that differs from the sum of its movements."""
-
-    kind: str  # "product" or "lot"
-    pk: int
-    product_id: int
-    stored: int
-    ledger: int
-
-    @property
-    def delta(self) -> int:
-        return self.ledger - self.stored
-
-
-_LEVEL_SQL = """
-SELECT t.id, {product_col}, t.{level}, COALESCE(l.total, 0)
-FROM {table} t
-LEFT JOIN (
-    SELECT {key}, SUM(quantity) AS total FROM {movements}
-    WHERE store_id = %s AND {key} IS NOT NULL GROUP BY {key}
-) l ON l.{key} = t.id
-WHERE t.store_id = %s AND t.{level} <> COALESCE(l.total, 0)
-ORDER BY t.id
-"""
-
-
-def stock_levels_check(*, store: Store) -> list[LevelDifference]:
-    """Every product and lot level of the shop that differs from its ledger: one aggregate
-    query for the products, one for the lots (each a single statement, so the level and the
-    ledger it is compared with are read from the same snapshot)."""
-    movements = StockMovement._meta.db_table
-    differences: list[LevelDifference] = []
-    for kind, model, level, key, product_col in (
-        ("product", Product, "stock_qty", "product_id", "t.id"),
-        ("lot", Lot, "quantity", "lot_id", "t.product_id"),
-    ):
-        sql = _LEVEL_SQL.format(
-            table=model._meta.db_table,
-            level=level,
-            key=key,
-            movements=movements,
-            product_col=product_col,
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [store.pk, store.pk])
-            differences += [
-                LevelDifference(kind, pk, product_id, int(stored), int(ledger))
-                for pk, product_id, stored, ledger in cursor.fetchall()
-            ]
-    return differences
-
-
-@transaction.atomic
-def stock_levels_fix(
-    *, store: Store, differences: Sequence[LevelDifference], actor: Any = None
-) -> None:
-    """Bring the levels back to their ledger, each with an audit event.
-
-    The ledger is right by definition, so no movement is written. The correction is added
-    (``level + (ledger − stored)``, as read together by the check) rather than set: a movement
-    recorded since the check moved both the ledger and the level, and stays counted."""
-    product_deltas = {d.pk: d.delta for d in differences if d.kind == "product"}
-    lot_deltas = {d.pk: d.delta for d in differences if d.kind == "lot"}
-    _apply_levels(store, product_deltas, lot_deltas)
-    targets: dict[str, dict[int, Any]] = {
-        "product": Product.objects.in_bulk(list(product_deltas)),
-        "lot": Lot.objects.in_bulk(list(lot_deltas)),
-    }
-    field = {"product": "stock_qty", "lot": "quantity"}
-    for d in differences:
-        audit_record(
-            store=store,
-            actor=actor,
-            action="stock.level_fixed",
-            target=targets[d.kind][d.pk],
-            changes={field[d.kind]: [d.stored, d.ledger]},
-            reason=_("Niveau recalculé depuis le registre des mouvements (check_stock --fix)"),
         )
