@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -28,11 +27,6 @@ from cabas.rules.budget import BudgetState, month_of
 from cabas.rules.dates import add_months
 from cabas.rules.pricing import Tariff
 from cabas.rules.quotas import Quota as QuotaRule
-
-
-def store_today(store: Store) -> date:
-    """Today's date in the shop's time zone (rights start and end on the shop's dates)."""
-    return timezone.localdate(timezone=ZoneInfo(store.timezone))
 
 
 def current_month(store: Store) -> str:
@@ -88,7 +82,7 @@ def households_changed_since(store: Store, since: datetime, now: datetime) -> Qu
     """Households whose till data may have changed in (`since`, `now`]: their file changed,
     their spending changed, or a day on which their rights open or end passed (status follows
     the dates by itself, without any write)."""
-    zone = ZoneInfo(store.timezone)
+    zone = store.zone
     first_day = since.astimezone(zone).date()
     last_day = now.astimezone(zone).date()
     dates_passed = Q()

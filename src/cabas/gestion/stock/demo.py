@@ -29,7 +29,7 @@ from cabas.gestion.stock.models import (
     MovementKind,
     StockMovement,
 )
-from cabas.gestion.stock.selectors import stock_levels_check, store_today
+from cabas.gestion.stock.selectors import stock_levels_check
 from cabas.gestion.stock.services.ledger import apply_levels
 from cabas.gestion.stores.models import Store
 
@@ -104,7 +104,7 @@ def load_demo_stock(store: Store, users: dict[str, User]) -> None:
     if not products:
         return
     rng = random.Random(f"stock:{store.slug}")  # noqa: S311 - deterministic demo data, not secrets
-    today = store_today(store)
+    today = store.today()
     now = timezone.now()
     stock_user = users.get("stock")
     with transaction.atomic():

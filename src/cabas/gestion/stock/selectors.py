@@ -3,7 +3,6 @@ the ledger consistency check."""
 
 from __future__ import annotations
 
-import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -30,10 +29,6 @@ from cabas.rules.money import line_total_cents
 PANEL_MOVEMENTS = 15
 
 
-def store_today(store: Store) -> date:
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(store.timezone))
-
-
 def movements_with_documents(movements: Any) -> list[StockMovement]:
     """The movements, each with ``document_link`` (URL or None) and ``document_name``."""
     rows = list(movements)
@@ -57,7 +52,7 @@ def product_lots(store: Store, product: Product) -> list[Lot]:
     lots = Lot.objects.filter(store=store, product=product, quantity__gt=0).order_by(
         "received_at", "id"
     )
-    today = store_today(store)
+    today = store.today()
     ordered = fefo_order(lots)
     for lot in ordered:
         lot.sellability = sellability(lot.dlc, lot.ddm, today)
@@ -90,7 +85,7 @@ class DatedLots:
 def dated_lots(store: Store, *, days: int) -> DatedLots:
     """Lots still in stock whose DLC comes within ``days`` days (to pull from the shelves),
     whose DLC has passed (to dispose of), and whose DDM has passed (still sellable)."""
-    today = store_today(store)
+    today = store.today()
     held = Lot.objects.filter(store=store, quantity__gt=0).select_related("product")
     return DatedLots(
         today=today,
@@ -104,7 +99,7 @@ def dated_lots(store: Store, *, days: int) -> DatedLots:
 
 
 def alert_counts(store: Store, *, days: int) -> dict[str, int]:
-    today = store_today(store)
+    today = store.today()
     held = Lot.objects.filter(store=store, quantity__gt=0)
     return {
         "dlc_soon": held.filter(dlc__gte=today, dlc__lte=today + timedelta(days=days)).count(),

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -33,10 +32,6 @@ PERSONAL_FIELDS = Household.PERSONAL_FIELDS
 AUDITED_VALUE_FIELDS = ("adults", "children", "monthly_budget_cents", "rate_bp")
 HOUSEHOLD_FIELDS = PERSONAL_FIELDS + AUDITED_VALUE_FIELDS
 LABEL_LENGTH = 40
-
-
-def _store_today(store: Store) -> date:
-    return timezone.localdate(timezone=ZoneInfo(store.timezone))
 
 
 def household_label(last_name: str, first_name: str = "") -> str:
@@ -103,7 +98,7 @@ def household_create(
     household.card_issued_at = timezone.now()
     household.full_clean()
     _check_composition(household)
-    check_birth_date(household.birth_date, _store_today(store))
+    check_birth_date(household.birth_date, store.today())
     household.save()
     _members_replace(household, members)
     audit_record(
@@ -127,7 +122,7 @@ def _check_composition(household: Household) -> None:
 def _members_replace(household: Household, members: list[Mapping[str, Any]]) -> None:
     HouseholdMember.objects.filter(household=household).delete()
     rows = []
-    today = _store_today(household.store)
+    today = household.store.today()
     for member in members:
         check_birth_date(member.get("birth_date"), today)
         row = HouseholdMember(
@@ -156,7 +151,7 @@ def household_update(
     household.label = household_label(household.last_name, household.first_name)
     household.full_clean()
     _check_composition(household)
-    check_birth_date(household.birth_date, _store_today(household.store))
+    check_birth_date(household.birth_date, household.store.today())
     changes = diff_fields(household, before, HOUSEHOLD_FIELDS)
     if not changes:
         return household

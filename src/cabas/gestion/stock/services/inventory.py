@@ -58,7 +58,7 @@ def inventory_count_create(
     if any(c.store_id != store.pk for c in categories):
         raise ValidationError(_("Ce rayon n'existe pas dans cette épicerie."))
     name = " ".join(name.split()) or _("Inventaire du %(date)s") % {
-        "date": timezone.localdate().strftime("%d/%m/%Y")
+        "date": store.today().strftime("%d/%m/%Y")
     }
     count = InventoryCount.objects.create(store=store, name=name[:120], created_by=actor)
     count.categories.set(categories)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import date, datetime
 from typing import Any
 
@@ -20,7 +19,7 @@ from cabas.rules.quantities import format_quantity
 
 
 def _local_date(store: Store, moment: datetime) -> date:
-    return timezone.localtime(moment, zoneinfo.ZoneInfo(store.timezone)).date()
+    return timezone.localtime(moment, store.zone).date()
 
 
 @transaction.atomic
