@@ -11,10 +11,7 @@ from django.utils.translation import gettext as _
 
 from cabas.gestion.accounts.models import User
 from cabas.gestion.audit.services import audit_record, diff_fields, snapshot_fields
-from cabas.gestion.beneficiaries.models import (
-    BeneficiarySettings,
-    Quota,
-)
+from cabas.gestion.beneficiaries.models import BeneficiarySettings, Quota
 from cabas.gestion.beneficiaries.selectors import beneficiary_settings
 from cabas.gestion.stores.models import Store
 from cabas.rules.budget import BudgetScale

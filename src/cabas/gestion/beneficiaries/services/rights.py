@@ -10,10 +10,7 @@ from django.utils.translation import gettext as _
 
 from cabas.gestion.accounts.models import User
 from cabas.gestion.audit.services import audit_record
-from cabas.gestion.beneficiaries.models import (
-    Household,
-    RightsPeriod,
-)
+from cabas.gestion.beneficiaries.models import Household, RightsPeriod
 from cabas.rules.dates import add_months
 
 # The one rule on how long rights last, read by the forms, the import and the services.

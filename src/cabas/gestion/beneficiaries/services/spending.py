@@ -13,49 +13,27 @@ from django.utils.translation import gettext as _
 
 from cabas.gestion.accounts.models import User
 from cabas.gestion.audit.services import audit_record
-from cabas.gestion.beneficiaries.models import (
-    Household,
-    MonthlySpending,
-)
+from cabas.gestion.beneficiaries.models import Household, MonthlySpending
+from cabas.gestion.core.db import upsert_returns, upsert_sql
 from cabas.gestion.stores.models import Store
 from cabas.rules.budget import parse_month
 
-_SPENDING_UPSERTS: dict[str, str] = {}
-
-
-def _upsert_returns(connection: Any) -> bool:
-    """Whether the upsert gives the new total back: PostgreSQL, and SQLite from 3.35 (MariaDB's
-    ``RETURNING`` does not follow ``ON DUPLICATE KEY UPDATE``)."""
-    return connection.vendor != "mysql" and connection.features.can_return_columns_from_insert
+_COLUMNS = ("store_id", "household_id", "month", "spent_cents", "updated_at")
+_KEY = ("household_id", "month")
 
 
 def _spending_upsert_sql(connection: Any) -> str | None:
-    """The upsert of one month's spending for this database, built once (None: no upsert)."""
-    sql = _SPENDING_UPSERTS.get(connection.vendor)
-    if sql is not None or connection.vendor not in ("mysql", "postgresql", "sqlite"):
-        return sql
-    quote = connection.ops.quote_name
-    table = quote(MonthlySpending._meta.db_table)
-    spent, updated = quote("spent_cents"), quote("updated_at")
-    columns = ", ".join(
-        quote(name) for name in ("store_id", "household_id", "month", "spent_cents", "updated_at")
+    """The upsert adding to one month's spending on this database (None: no upsert), with the
+    month's new total given back where the database can."""
+    return upsert_sql(
+        MonthlySpending,
+        columns=_COLUMNS,
+        conflict=_KEY,
+        add=("spent_cents",),
+        replace=("updated_at",),
+        returning="spent_cents" if upsert_returns(connection) else None,
+        db=connection,
     )
-    insert = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s) "  # noqa: S608
-    if connection.vendor == "mysql":
-        sql = insert + (
-            f"ON DUPLICATE KEY UPDATE {spent} = {spent} + VALUES({spent}), "
-            f"{updated} = VALUES({updated})"
-        )
-    else:
-        sql = insert + (
-            f"ON CONFLICT ({quote('household_id')}, {quote('month')}) DO UPDATE SET "
-            f"{spent} = {table}.{spent} + excluded.{spent}, {updated} = excluded.{updated}"
-        )
-        if _upsert_returns(connection):
-            # The month's new total comes back with the upsert, no read after it.
-            sql += f" RETURNING {spent}"
-    _SPENDING_UPSERTS[connection.vendor] = sql
-    return sql
 
 
 def spendings_lock(*, store: Store, keys: Iterable[tuple[int, str]], cursor: Any) -> None:
@@ -75,26 +53,21 @@ def spendings_lock(*, store: Store, keys: Iterable[tuple[int, str]], cursor: Any
         return
     for _household_id, month in ordered:
         parse_month(month)
-    quote = connection.ops.quote_name
-    table = quote(MonthlySpending._meta.db_table)
-    spent = quote("spent_cents")
-    columns = ", ".join(
-        quote(name) for name in ("store_id", "household_id", "month", "spent_cents", "updated_at")
-    )
-    rows = ", ".join(["(%s, %s, %s, 0, %s)"] * len(ordered))
     # A no-op update of an existing row still locks it, in the order of the VALUES.
-    if connection.vendor == "mysql":
-        tail = f"ON DUPLICATE KEY UPDATE {spent} = {spent}"
-    else:
-        tail = (
-            f"ON CONFLICT ({quote('household_id')}, {quote('month')}) DO UPDATE SET "
-            f"{spent} = {table}.{spent}"
-        )
+    sql = upsert_sql(
+        MonthlySpending,
+        columns=_COLUMNS,
+        conflict=_KEY,
+        keep=("spent_cents",),
+        rows=len(ordered),
+        db=connection,
+    )
+    assert sql is not None
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     params: list[Any] = []
     for household_id, month in ordered:
-        params.extend((store.pk, household_id, month, now))
-    cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {rows} {tail}", params)  # noqa: S608
+        params.extend((store.pk, household_id, month, 0, now))
+    cursor.execute(sql, params)
 
 
 def spending_add(
@@ -137,7 +110,7 @@ def spending_add(
         amount_cents,
         connection.ops.adapt_datetimefield_value(timezone.now()),
     ]
-    returning = _upsert_returns(connection)
+    returning = upsert_returns(connection)
     if cursor is not None and connection.alias == "default":
         cursor.execute(sql, params)
         return int(cursor.fetchone()[0]) if returning else None

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from cabas.gestion.catalog.models import Product
 from cabas.gestion.catalog.selectors import entry_limit
-from cabas.gestion.core.db import check_rowcount, flush_pending
+from cabas.gestion.core.db import add_by_id, check_rowcount, flush_pending, insert_rows
 from cabas.gestion.stock.documents import DocumentRef
 from cabas.gestion.stock.models import KIND_SIGNS, Lot, MovementKind, StockMovement
 from cabas.gestion.stores.models import Store
@@ -61,30 +61,6 @@ def _check_spec(spec: MovementSpec) -> None:
         )
 
 
-_CASE_SQL: dict[tuple[str, str, str, int], str] = {}
-
-
-def _add_case_sql(table: str, column: str, deltas: dict[int, int]) -> tuple[str, list[int]]:
-    """``UPDATE table SET column = column + CASE id WHEN … THEN delta END WHERE store_id = %s
-    AND id IN (…)``: one UPDATE for many rows, computed by the database on the row's current
-    value, so a concurrent writer's change is never lost. Written as SQL (integers passed as
-    parameters), built once per table and row count: compiling the ORM version cost more than
-    running the statement."""
-    key = (connection.vendor, table, column, len(deltas))
-    sql = _CASE_SQL.get(key)
-    if sql is None:
-        quote = connection.ops.quote_name
-        quoted, pk = quote(column), quote("id")
-        whens = " ".join(["WHEN %s THEN %s"] * len(deltas))
-        marks = ", ".join(["%s"] * len(deltas))
-        sql = _CASE_SQL[key] = (
-            f"UPDATE {quote(table)} SET {quoted} = {quoted} + CASE {pk} {whens} ELSE 0 END "  # noqa: S608
-            f"WHERE {quote('store_id')} = %s AND {pk} IN ({marks})"
-        )
-    params = [value for key_, delta in deltas.items() for value in (int(key_), int(delta))]
-    return sql, params
-
-
 def apply_levels(
     store: Store,
     product_deltas: dict[int, int],
@@ -101,16 +77,14 @@ def apply_levels(
             apply_levels(store, product_deltas, lot_deltas, own)
         return
     if product_deltas:
-        sql, params = _add_case_sql(Product._meta.db_table, "stock_qty", product_deltas)
-        cursor.execute(sql, [*params, store.pk, *map(int, product_deltas)])
+        add_by_id(cursor, Product, "stock_qty", product_deltas, store_id=store.pk)
         check_rowcount(
             cursor,
             len(product_deltas),
             ValidationError(_("Un des produits n'existe pas dans cette épicerie.")),
         )
     if lot_deltas:
-        sql, params = _add_case_sql(Lot._meta.db_table, "quantity", lot_deltas)
-        cursor.execute(sql, [*params, store.pk, *map(int, lot_deltas)])
+        add_by_id(cursor, Lot, "quantity", lot_deltas, store_id=store.pk)
 
 
 def _refund_parts(
@@ -317,53 +291,26 @@ def stock_levels_lock(*, store: Store, product_ids: Iterable[int], cursor: Any) 
         )
 
 
-# StockMovement's columns, in the order of its constructor's positional arguments (the id
-# first), and the multi-row INSERT of n movements, built once per n.
+# StockMovement's attributes, in the order of its constructor's positional arguments (the id
+# first).
 _MOVEMENT_FIELDS = [f.attname for f in StockMovement._meta.concrete_fields]
-_MOVEMENT_INSERTS: dict[tuple[str, int, bool], str] = {}
 
 
-def _movements_insert(rows: list[list[Any]], cursor: Any, instances: bool) -> list[StockMovement]:
+def _movements_insert(
+    rows: list[dict[str, Any]], cursor: Any, instances: bool
+) -> list[StockMovement]:
     """One multi-row INSERT of the movements (``rows`` without their id), with ``RETURNING``
     of the ids where the database has it, as ``bulk_create`` would; the model instances are
     built after, from the plain values (not at all when ``instances`` is false)."""
-    returning = instances and connection.features.can_return_rows_from_bulk_insert
-    key = (connection.vendor, len(rows), returning)
-    sql = _MOVEMENT_INSERTS.get(key)
-    if sql is None:
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(f.column) for f in StockMovement._meta.concrete_fields[1:])
-        row = "(" + ", ".join(["%s"] * (len(_MOVEMENT_FIELDS) - 1)) + ")"
-        sql = _MOVEMENT_INSERTS[key] = (
-            f"INSERT INTO {quote(StockMovement._meta.db_table)} ({columns}) VALUES "  # noqa: S608
-            + ", ".join([row] * len(rows))
-            + (f" RETURNING {quote('id')}" if returning else "")
-        )
-    adapt = connection.ops.adapt_datetimefield_value
-    params: list[Any] = []
-    for values in rows:
-        params.extend(values)
-    # created_at and occurred_at, as DateTimeField.get_db_prep_value adapts them.
-    width = len(_MOVEMENT_FIELDS) - 1
-    created = _MOVEMENT_FIELDS.index("created_at") - 1
-    occurred = _MOVEMENT_FIELDS.index("occurred_at") - 1
-    # The same two times on every movement of a document: each converted once.
-    times: dict[int, Any] = {}
-    for start in range(0, len(params), width):
-        for at in (start + created, start + occurred):
-            value = params[at]
-            converted = times.get(id(value))
-            if converted is None:
-                converted = times[id(value)] = adapt(value)
-            params[at] = converted
-    cursor.execute(sql, params)
+    ids = insert_rows(cursor, StockMovement, rows, returning=instances)
     if not instances:
         return []
-    ids = [row[0] for row in cursor.fetchall()] if returning else [None] * len(rows)
     alias = connection.alias
     return [
-        StockMovement.from_db(alias, _MOVEMENT_FIELDS, [pk, *values])
-        for pk, values in zip(ids, rows, strict=True)
+        StockMovement.from_db(
+            alias, _MOVEMENT_FIELDS, [pk, *(row[f] for f in _MOVEMENT_FIELDS[1:])]
+        )
+        for pk, row in zip(ids or [None] * len(rows), rows, strict=True)
     ]
 
 
@@ -398,7 +345,7 @@ def _bulk_record(
 
     now = timezone.now()
     user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    rows: list[list[Any]] = []
+    rows: list[dict[str, Any]] = []
     moved: list[MovedRow] = []
     product_deltas: dict[int, int] = defaultdict(int)
     lot_deltas: dict[int, int] = defaultdict(int)
@@ -442,7 +389,7 @@ def _bulk_record(
                 refunded_document_id=refunded if kind == MovementKind.REFUND else "",
                 reason=reason,
             )
-            rows.append([row[name] for name in _MOVEMENT_FIELDS[1:]])
+            rows.append(row)
             moved.append(MovedRow(spec.product_id, lot_id, qty))
             product_deltas[spec.product_id] += qty
             if lot_id is not None:
