@@ -15,7 +15,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -156,18 +155,15 @@ def household_create(request: StoreRequest) -> HttpResponse:
         data = {k: v for k, v in form.cleaned_data.items() if k in HouseholdForm.Meta.fields}
         if form.cleaned_data["monthly_budget_cents"] is not None:
             data["monthly_budget_cents"] = form.cleaned_data["monthly_budget_cents"]
-        start = form.cleaned_data["start"]
         try:
-            with transaction.atomic():
-                household = services.household_create(store=store, actor=request.user, data=data)
-                services.rights_admit(
-                    household=household,
-                    actor=request.user,
-                    start=start,
-                    end=services.period_end_for(start, form.cleaned_data["months"]),
-                )
-                if form.cleaned_data["privacy_accepted"]:
-                    services.household_privacy_accept(household=household, actor=request.user)
+            household = services.household_register(
+                store=store,
+                actor=request.user,
+                data=data,
+                start=form.cleaned_data["start"],
+                months=form.cleaned_data["months"],
+                privacy_accepted=form.cleaned_data["privacy_accepted"],
+            )
         except ValidationError as error:
             apply_validation_error(form, error)
         else:

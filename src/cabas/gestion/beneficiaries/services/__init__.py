@@ -20,6 +20,7 @@ from cabas.gestion.beneficiaries.services.households import (
     household_create,
     household_label,
     household_members_set,
+    household_register,
     household_set_budget,
     household_update,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "household_label",
     "household_members_set",
     "household_privacy_accept",
+    "household_register",
     "household_set_budget",
     "household_update",
     "period_end_for",

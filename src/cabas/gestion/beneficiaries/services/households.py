@@ -21,6 +21,8 @@ from cabas.gestion.audit.services import audit_record, diff_fields, snapshot_fie
 from cabas.gestion.beneficiaries import codes
 from cabas.gestion.beneficiaries.models import Household, HouseholdMember, RetiredCode
 from cabas.gestion.beneficiaries.selectors import beneficiary_settings
+from cabas.gestion.beneficiaries.services.privacy import household_privacy_accept
+from cabas.gestion.beneficiaries.services.rights import period_end_for, rights_admit
 from cabas.gestion.stores.models import Store
 
 PERSONAL_FIELDS = Household.PERSONAL_FIELDS
@@ -107,6 +109,26 @@ def household_create(
             "rate_bp": [None, household.rate_bp],
         },
     )
+    return household
+
+
+@transaction.atomic
+def household_register(
+    *,
+    store: Store,
+    actor: User,
+    data: Mapping[str, Any],
+    start: date,
+    months: int,
+    privacy_accepted: bool = False,
+) -> Household:
+    """The "Nouveau foyer" page: the household (:func:`household_create`), its first rights
+    from ``start`` for ``months`` months, and, if it was given the information notice and
+    accepted it, that acceptance; all or nothing."""
+    household = household_create(store=store, actor=actor, data=data)
+    rights_admit(household=household, actor=actor, start=start, end=period_end_for(start, months))
+    if privacy_accepted:
+        household_privacy_accept(household=household, actor=actor)
     return household
 
 
