@@ -27,7 +27,8 @@ from cabas.gestion.stores.models import Store
 
 PERSONAL_FIELDS = Household.PERSONAL_FIELDS
 """Fields whose values never go into the audit trail (only the fact that they changed)."""
-AUDITED_VALUE_FIELDS = ("adults", "children", "monthly_budget_cents", "rate_bp")
+AUDITED_VALUE_FIELDS = (*Household.FILE_FIELDS, "monthly_budget_cents")
+"""Fields audited with their values: the file's other fields, and the budget."""
 HOUSEHOLD_FIELDS = PERSONAL_FIELDS + AUDITED_VALUE_FIELDS
 LABEL_LENGTH = 40
 
