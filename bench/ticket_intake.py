@@ -286,7 +286,7 @@ def _prepare(args: Any) -> dict[str, Any]:
     store = bench.store
     device = _devices(store, 1)[0]
     if Household.objects.filter(store=store).count() < 300:
-        today = store_today(store)
+        today = store.today()
         with transaction.atomic():
             Household.objects.bulk_create(
                 [
@@ -339,12 +339,6 @@ def _prepare(args: Any) -> dict[str, Any]:
         f"{Ticket.objects.filter(store=store).count():,} tickets, {len(households)} households"
     )
     return shop
-
-
-def store_today(store: Any) -> Any:
-    from cabas.gestion.beneficiaries.selectors import store_today as today
-
-    return today(store)
 
 
 def _drop_sales(store: Any) -> None:

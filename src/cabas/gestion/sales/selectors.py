@@ -6,12 +6,15 @@ import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
+from cabas.gestion.beneficiaries.models import Household
+from cabas.gestion.beneficiaries.parts import plain
 from cabas.gestion.pos.models import CashSession
 from cabas.gestion.sales.models import Anomaly, QuarantinedPayload, Ticket, TicketLine
 from cabas.gestion.stores.models import Store
@@ -177,3 +180,64 @@ def quota_usage(
             if line.counts_for(quota):
                 mine[quota.key] = mine.get(quota.key, 0) + total
     return used
+
+
+def household_sales_export(household: Household) -> dict[str, Any]:
+    """Sales' part of a household's access-request export (registered in
+    :mod:`cabas.gestion.sales.privacy`): its tickets with their lines and payments, and their
+    anomalies."""
+    tickets = (
+        Ticket.objects.filter(store_id=household.store_id, household=household)
+        .select_related("device")
+        .prefetch_related("lines", "payments")
+        .order_by("created_at", "pk")
+    )
+    anomalies = (
+        Anomaly.objects.filter(store_id=household.store_id, ticket__household=household)
+        .select_related("ticket")
+        .order_by("created_at", "pk")
+    )
+    return {
+        "tickets": [
+            {
+                "id": str(t.pk),
+                "created_at": plain(t.created_at),
+                "till": t.device.name,
+                "card_code": t.beneficiary_code,
+                "month": t.month,
+                "refund_of": plain(t.refund_of),
+                "total_cents": t.total_cents,
+                "full_price_cents": t.full_price_cents,
+                "change_cents": t.change_cents,
+                "lines": [
+                    {
+                        "position": line.position,
+                        "label": line.label,
+                        "barcode": line.barcode,
+                        "quantity": line.quantity,
+                        "unit": line.unit,
+                        "unit_price_cents": line.unit_price_cents,
+                        "full_price_cents": line.full_price_cents,
+                        "total_cents": line.total_cents,
+                    }
+                    for line in t.lines.all()
+                ],
+                "payments": [
+                    {"method": p.method, "amount_cents": p.amount_cents} for p in t.payments.all()
+                ],
+            }
+            for t in tickets
+        ],
+        "anomalies": [
+            {
+                "ticket": str(a.ticket_id),
+                "kind": a.kind,
+                "message": a.message,
+                "details": a.details,
+                "created_at": plain(a.created_at),
+                "handled_at": plain(a.handled_at),
+                "handled_note": a.handled_note,
+            }
+            for a in anomalies
+        ],
+    }

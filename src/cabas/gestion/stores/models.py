@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone as django_timezone
 from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.stores.logos import validate_logo
@@ -69,6 +71,16 @@ class Store(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The shop's time zone."""
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def today(self) -> date:
+        """Today's date in the shop's time zone: rights, lots' dates, counts and reports are
+        about the shop's days, not the server's."""
+        return django_timezone.localdate(timezone=self.zone)
 
 
 class Membership(models.Model):
