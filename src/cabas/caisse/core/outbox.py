@@ -332,20 +332,6 @@ class Outbox:
         """The refunds of a ticket made on this till (waiting or in the journal)."""
         return [t for t in self.iter_known_tickets() if t.refund_of == original_id]
 
-    def refunded_quantities(self, original_id: UUID) -> dict[int, int]:
-        """Quantity already refunded per line index of a ticket (refunds known locally, lines
-        matched by product and barcode)."""
-        original = None
-        refunds: list[Ticket] = []
-        for ticket in self.iter_known_tickets():
-            if ticket.id == original_id:
-                original = ticket
-            elif ticket.refund_of == original_id:
-                refunds.append(ticket)
-        if original is None:
-            return {}
-        return refunded_by_line(original, refunds)
-
     def tickets_of_day(self, day: date) -> list[Ticket]:
         """This till's tickets made on ``day`` (the shop's date), newest first."""
         zone = ZoneInfo(self.tz)

@@ -8,7 +8,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -1209,7 +1209,3 @@ class Till:
             tz=self.tz,
             message=self.link_message,
         )
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)

@@ -240,13 +240,6 @@ def _import_copies(household: Household) -> list[dict[str, Any]]:
     return copies
 
 
-def _parts_export(household: Household) -> dict[str, Any]:
-    exported: dict[str, Any] = {}
-    for part in household_parts():
-        exported.update(part.export(household))
-    return exported
-
-
 def household_export(household: Household) -> dict[str, Any]:
     """Everything the shop holds about a household, for a right-of-access request: its file,
     members, rights, spending, the registered parts (tickets with their lines and anomalies,

@@ -197,7 +197,9 @@ def count_scope(count: InventoryCount) -> QuerySet[Product]:
     return products
 
 
-def count_lines_with_ledger(count: InventoryCount, *, until: datetime | None = None) -> QuerySet:
+def count_lines_with_ledger(
+    count: InventoryCount, *, until: datetime | None = None
+) -> QuerySet[Any]:  # lines annotated with ledger_start, ledger_during
     """The count's lines annotated, in one query, with what the ledger says:
 
     - ``ledger_start``: the sum of the movements recorded up to the start of the count;

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,6 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cabas.gestion.accounts.models import User
 from cabas.gestion.audit.services import audit_record
 from cabas.gestion.catalog.models import Category, Product
 from cabas.gestion.stock.documents import COUNT_DOCUMENT
@@ -50,7 +50,7 @@ def _locked_count(count: InventoryCount) -> InventoryCount:
 
 @transaction.atomic
 def inventory_count_create(
-    *, store: Store, actor: Any, name: str, categories: Iterable[Category] = ()
+    *, store: Store, actor: User | None, name: str, categories: Iterable[Category] = ()
 ) -> InventoryCount:
     """A draft count of the whole shop (no category) or of some rayons (with their
     sous-rayons)."""
@@ -66,7 +66,7 @@ def inventory_count_create(
 
 
 @transaction.atomic
-def inventory_count_start(*, count: InventoryCount, actor: Any) -> InventoryCount:
+def inventory_count_start(*, count: InventoryCount, actor: User | None) -> InventoryCount:
     """Open the count: one line per product in scope with the stock the ledger holds now.
     Sales go on during the count (see :func:`inventory_count_validate`)."""
     count = _locked_count(count)
@@ -109,7 +109,7 @@ def inventory_count_scan(
     *,
     count: InventoryCount,
     code: str,
-    actor: Any,
+    actor: User | None,
     quantity: int | None = None,
     typed_quantity: Decimal | None = None,
 ) -> ScanResult:
@@ -153,7 +153,7 @@ def inventory_count_scan(
 
 @transaction.atomic
 def inventory_count_line_set(
-    *, line: InventoryCountLine, counted: int | None, actor: Any
+    *, line: InventoryCountLine, counted: int | None, actor: User | None
 ) -> InventoryCountLine:
     """Type the counted quantity of a line (None: not counted)."""
     _check_counting(line.count)
@@ -169,7 +169,7 @@ def inventory_count_line_set(
 
 @transaction.atomic
 def inventory_count_validate(
-    *, count: InventoryCount, actor: Any, zero_uncounted: bool = False
+    *, count: InventoryCount, actor: User | None, zero_uncounted: bool = False
 ) -> list[StockMovement]:
     """Close the count and write one adjustment movement per product whose count differs
     (document ``("stock.count", <id>)``).
@@ -232,7 +232,7 @@ def inventory_count_validate(
 
 
 @transaction.atomic
-def inventory_count_cancel(*, count: InventoryCount, actor: Any) -> InventoryCount:
+def inventory_count_cancel(*, count: InventoryCount, actor: User | None) -> InventoryCount:
     count = _locked_count(count)
     _move(count, CountState.CANCELLED)
     count.closed_at, count.closed_by = timezone.now(), actor

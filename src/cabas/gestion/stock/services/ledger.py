@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cabas.gestion.accounts.models import User
 from cabas.gestion.catalog.models import Product
 from cabas.gestion.catalog.selectors import entry_limit
 from cabas.gestion.core.db import add_by_id, check_rowcount, flush_pending, insert_rows
@@ -130,7 +131,7 @@ def stock_movements_bulk_record(
     occurred_at: datetime,
     document_type: str,
     document_id: str,
-    actor: Any = None,
+    actor: User | None = None,
     refund_of_document_id: str | None = None,
 ) -> list[StockMovement]:
     """Record a batch of movements of one document (a till ticket, a delivery, a count) in a
@@ -321,7 +322,7 @@ def _bulk_record(
     occurred_at: datetime,
     document_type: str,
     document_id: str,
-    actor: Any,
+    actor: User | None,
     refund_of_document_id: str | None,
     cursor: Any,
     instances: bool,
@@ -344,7 +345,7 @@ def _bulk_record(
         refunds = _refund_parts(store, document_type, refund_of_document_id, refunders)
 
     now = timezone.now()
-    user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    user_id = actor.pk if actor is not None and actor.is_authenticated else None
     rows: list[dict[str, Any]] = []
     moved: list[MovedRow] = []
     product_deltas: dict[int, int] = defaultdict(int)
@@ -425,7 +426,7 @@ def stock_movement_record(
     product: Product,
     kind: str,
     quantity: int,
-    actor: Any,
+    actor: User | None,
     lot: Lot | None = None,
     document: DocumentRef | tuple[str, str] | None = None,
     occurred_at: datetime | None = None,
