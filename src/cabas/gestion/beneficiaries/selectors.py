@@ -21,6 +21,7 @@ from cabas.gestion.beneficiaries.models import (
     Quota,
     RetiredCode,
 )
+from cabas.gestion.beneficiaries.signals import household_exporting
 from cabas.gestion.catalog.models import Category, Product
 from cabas.gestion.core.models import PendingImport
 from cabas.gestion.sales.models import Anomaly, Ticket
@@ -269,7 +270,7 @@ def household_export(household: Household) -> dict[str, Any]:
         .select_related("ticket")
         .order_by("created_at", "pk")
     )
-    return {
+    export: dict[str, Any] = {
         "store": household.store.name,
         "household": {field: _plain(getattr(household, field)) for field in EXPORT_FIELDS},
         "members": [
@@ -342,6 +343,10 @@ def household_export(household: Household) -> dict[str, Any]:
             for a in household.accesses.select_related("user")
         ],
     }
+    for _receiver, sections in household_exporting.send(sender=Household, household=household):
+        if isinstance(sections, dict):
+            export.update(sections)
+    return export
 
 
 def programme_codes(store: Store) -> list[str]:

@@ -34,6 +34,7 @@ from cabas.gestion.beneficiaries.models import (
     RightsPeriod,
 )
 from cabas.gestion.beneficiaries.selectors import beneficiary_settings
+from cabas.gestion.beneficiaries.signals import household_anonymising
 from cabas.gestion.sales.models import Anomaly
 from cabas.gestion.sales.services import anomalies_scrub_names
 from cabas.gestion.stores.models import Store
@@ -736,6 +737,7 @@ def household_anonymise(
     HouseholdMember.objects.filter(household=household).delete()
     HouseholdAccessLog.objects.filter(household=household).delete()
     RightsPeriod.objects.filter(household=household).update(suspension_reason="", created_by=None)
+    household_anonymising.send(sender=Household, household=household)
     # Anomalies written before the pages showed the name at display time carry it in their
     # text, and a reviewer's note may name the household.
     anomalies_scrub_names(
