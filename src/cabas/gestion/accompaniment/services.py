@@ -443,8 +443,9 @@ def appointment_book(
     if kind not in AppointmentKind.values:
         raise ValidationError({"kind": _("Motif de rendez-vous inconnu.")})
     # Locked: the places are counted then one is taken; two bookings reading the same count
-    # at once would both take the last place.
-    slot = Slot.objects.select_for_update().select_related("store").get(pk=slot.pk)
+    # at once would both take the last place. (No select_related: FOR UPDATE would lock the
+    # shop's row too, and every booking of the shop would queue behind it.)
+    slot = Slot.objects.select_for_update().get(pk=slot.pk)
     if household.anonymised_at is not None:
         raise ValidationError(_("Ce foyer est anonymisé."))
     if slot.cancelled:
@@ -453,7 +454,9 @@ def appointment_book(
         raise ValidationError(
             {"kind": _("Ce créneau est réservé aux %(kind)s.") % {"kind": slot.get_kind_display()}}
         )
-    if slot.starts_at(slot.store.timezone) < timezone.now() - timedelta(hours=1):
+    # A slot of today may still be booked after it started: a household that came without an
+    # appointment is recorded on the day.
+    if slot.date < store_today(slot.store):
         raise ValidationError(_("Ce créneau est passé."))
     taken = Appointment.objects.filter(slot=slot, status__in=HOLDS_A_PLACE)
     if taken.filter(household=household).exists():
@@ -479,7 +482,7 @@ def appointment_book(
 
 @transaction.atomic
 def appointment_set_status(
-    *, appointment: Appointment, status: str, actor: User | None
+    *, appointment: Appointment, status: str, actor: User | None, now: datetime | None = None
 ) -> Appointment:
     """Mark an appointment kept (venu), missed (absent: it counts as a no-show of the
     household), cancelled, or back to booked after a mistake; TRANSITIONS says which."""
@@ -497,7 +500,7 @@ def appointment_set_status(
                 else status,
             }
         )
-    now = timezone.now()
+    now = now or timezone.now()
     if status in (AppointmentStatus.ATTENDED, AppointmentStatus.NO_SHOW):
         if slot.starts_at(appointment.store.timezone) > now + timedelta(minutes=30):
             raise ValidationError(_("Ce rendez-vous n'a pas encore eu lieu."))
