@@ -24,9 +24,7 @@ CAPACITY = 5
 def test_twelve_bookings_at_once_of_a_five_place_slot_give_five_appointments():
     world = make_world()
     slot_id = make_slot(world.store_a, capacity=CAPACITY).pk
-    pending = [
-        make_household(world.store_a, last_name=f"Foyer{i}").pk for i in range(THREADS)
-    ]
+    pending = [make_household(world.store_a, last_name=f"Foyer{i}").pk for i in range(THREADS)]
     lock = threading.Lock()
 
     def work() -> str:
@@ -45,9 +43,10 @@ def test_twelve_bookings_at_once_of_a_five_place_slot_give_five_appointments():
 
     results, errors = run_in_threads(work, THREADS)
     assert errors == []
-    assert sorted(results) == ["Ce créneau est complet."] * (THREADS - CAPACITY) + [
-        "booked"
-    ] * CAPACITY
+    assert (
+        sorted(results)
+        == ["Ce créneau est complet."] * (THREADS - CAPACITY) + ["booked"] * CAPACITY
+    )
     assert Appointment.objects.filter(slot_id=slot_id).count() == CAPACITY
 
 
