@@ -51,6 +51,8 @@ ACTION_LABELS = {
     "household.card_reissued": _("carte remplacée"),
     "household.privacy_accepted": _("notice acceptée"),
     "household.anonymised": _("foyer anonymisé"),
+    "accompaniment.notes_opened": _("notes de l'accompagnement consultées"),
+    "workshop.attended": _("atelier suivi"),
 }
 FIELD_LABELS = {
     "monthly_budget_cents": _("budget"),
