@@ -113,7 +113,9 @@ def test_the_team_books_and_marks_appointments_in_the_day_view(browser_page, wor
         slot=interviews, household=households[4], kind="interview", actor=world.alice
     )
     shot(page, "03-slots-1366")
-    page.locator("form[action='/deconnexion/'] button, form[action$='logout/'] button").first.click()
+    page.locator(
+        "form[action='/deconnexion/'] button, form[action$='logout/'] button"
+    ).first.click()
 
     sign_in(page, "bob")
     page.locator("nav.sections").get_by_role("link", name="Rendez-vous").click()

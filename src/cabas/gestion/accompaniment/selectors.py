@@ -244,36 +244,38 @@ def reminders_due(now: datetime, *, store: Store | None = None) -> QuerySet[Appo
 
 
 def projects_for_till(store: Store, household_ids: list[int] | None) -> dict[int, dict[str, Any]]:
-    """{household id: the project as the till shows it} for the households with an active
-    project, when the shop wants projects shown at the till (else empty). One query: each
-    query for the projects and one per distinct start date for their savings."""
-    if not accompaniment_settings(store).project_at_till:
-        return {}
-    projects = Project.objects.filter(store=store, status=ProjectStatus.ACTIVE)
+    """{household id: the project as the till shows it} for the households with a project in
+    progress, when the shop wants projects shown at the till (else empty). One query for the
+    projects (the shop's setting joined in), then one per distinct start date for their
+    savings."""
+    projects = _till_projects(store)
     if household_ids is not None:
         projects = projects.filter(household_id__in=household_ids)
-    rows = list(
-        projects.order_by("household_id", "start", "pk").values_list(
-            "pk", "household_id", "label", "goal_cents", "start", "target_date"
-        )
+    rows = projects.order_by("household_id", "start", "pk").values_list(
+        "household_id", "label", "goal_cents", "start", "target_date"
     )
-    if not rows:
-        return {}
-    found: dict[int, dict[str, Any]] = {}
-    for pk, household_id, label, goal, start, target in rows:
-        found[household_id] = {
-            "pk": pk,
+    found = {
+        household_id: {
             "label": label,
             "goal_cents": goal,
             "saved_cents": 0,
             "target_date": target.isoformat(),
-            "start": start,
         }
-    saved = _savings_since(store, {hid: item["start"] for hid, item in found.items()})
-    for household_id, item in found.items():
-        item["saved_cents"] = saved.get(household_id, 0)
-        del item["pk"], item["start"]
+        for household_id, label, goal, _start, target in rows
+    }
+    starts = {household_id: start for household_id, _label, _goal, start, _target in rows}
+    for household_id, saved in _savings_since(store, starts).items():
+        found[household_id]["saved_cents"] = saved
     return found
+
+
+def _till_projects(store: Store) -> QuerySet[Project]:
+    """The projects in progress the till shows: none unless the shop's setting says so."""
+    return Project.objects.filter(
+        store=store,
+        status=ProjectStatus.ACTIVE,
+        store__accompaniment_settings__project_at_till=True,
+    )
 
 
 def _savings_since(store: Store, starts: dict[int, date]) -> dict[int, int]:
@@ -300,10 +302,15 @@ def _savings_since(store: Store, starts: dict[int, date]) -> dict[int, int]:
 
 def project_households_changed_since(store: Store, since: datetime) -> QuerySet[Household]:
     """Households whose project at the till may have changed after `since`: their project was
-    written, or a ticket of theirs was received (free goods save without spending)."""
-    projects = Project.objects.filter(store=store, updated_at__gt=since).values("household_id")
-    active = Project.objects.filter(store=store, status=ProjectStatus.ACTIVE).values("household_id")
+    written, or a ticket of theirs was received (free goods save without spending). None when
+    the shop does not show projects at the till. Subqueries only: no query of its own."""
+    shown = Q(store__accompaniment_settings__project_at_till=True)
+    projects = Project.objects.filter(shown, store=store, updated_at__gt=since).values(
+        "household_id"
+    )
     tickets = Ticket.objects.filter(
-        store=store, received_at__gt=since, household_id__in=active
+        store=store,
+        received_at__gt=since,
+        household_id__in=_till_projects(store).values("household_id"),
     ).values("household_id")
     return Household.objects.filter(store=store).filter(Q(pk__in=projects) | Q(pk__in=tickets))
