@@ -123,7 +123,7 @@ def test_the_team_books_and_marks_appointments_in_the_day_view(browser_page, wor
     shopping = page.locator("article.slot").first
     for household in households[:4]:
         shopping = page.locator("article.slot").first
-        shopping.locator("select[name=household]").select_option(str(household.pk))
+        shopping.locator("input[name=card]").fill(household.code)
         shopping.get_by_role("button", name="Réserver").click()
         page.wait_for_load_state()
         assert page.get_by_text("Rendez-vous pris.").is_visible()

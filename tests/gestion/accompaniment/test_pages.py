@@ -135,17 +135,23 @@ def test_the_team_books_from_the_day_view_and_marks_an_absence(world, client):
     day_url = reverse("accompaniment:day")
     response = client.post(
         reverse("accompaniment:book", args=[slot.pk]),
-        {"household": household.pk, "kind": "shopping"},
+        {"card": household.code.lower(), "kind": "shopping"},
     )
     assert response.status_code == 302
     appointment = Appointment.objects.get(slot=slot)
     other = make_household(world.store_a, last_name="Martin")
     response = client.post(
         reverse("accompaniment:book", args=[slot.pk]),
-        {"household": other.pk, "kind": "shopping"},
+        {"card": other.code, "kind": "shopping"},
         follow=True,
     )
     assert "Ce créneau est complet." in response.content.decode()
+    response = client.post(
+        reverse("accompaniment:book", args=[slot.pk]),
+        {"card": "ABCDE-12345", "kind": "shopping"},
+        follow=True,
+    )
+    assert "Carte inconnue dans cette épicerie." in response.content.decode()
     client.post(reverse("accompaniment:status", args=[appointment.pk]), {"status": "no_show"})
     appointment.refresh_from_db()
     assert appointment.status == "no_show"
@@ -159,15 +165,17 @@ def test_charlie_cannot_book_shop_as_slot_or_household(world, client):
     assert (
         client.post(
             reverse("accompaniment:book", args=[slot.pk]),
-            {"household": household.pk, "kind": "shopping"},
+            {"card": household.code, "kind": "shopping"},
         ).status_code
         == 404
     )
-    # A slot of his own shop with shop A's household: refused by the form (not his household).
+    # A slot of his own shop with shop A's card: unknown in his shop.
     own = make_slot(world.store_b)
-    client.post(
+    response = client.post(
         reverse("accompaniment:book", args=[own.pk]),
-        {"household": household.pk, "kind": "shopping"},
+        {"card": household.code, "kind": "shopping"},
+        follow=True,
     )
+    assert "Carte inconnue dans cette épicerie." in response.content.decode()
     assert not Appointment.objects.exists()
     assert Slot.objects.filter(store=world.store_a).count() == 1

@@ -17,6 +17,7 @@ from cabas.gestion.accompaniment.models import (
 )
 from cabas.gestion.beneficiaries.forms import DATE_WIDGET, EurosField
 from cabas.gestion.beneficiaries.models import Household
+from cabas.gestion.beneficiaries.selectors import household_for_code
 from cabas.gestion.core.forms import BoundedDateField
 from cabas.gestion.stores.models import Store
 
@@ -93,22 +94,22 @@ class SlotForm(forms.Form):
     kind = forms.ChoiceField(label=_("Pour"), choices=SlotKind.choices)
 
 
-class HouseholdChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.label} ({obj.code})"
-
-
 class BookForm(forms.Form):
-    """Book a household into a slot of the day view (the slot is in the URL)."""
+    """Book a household into a slot of the day view (the slot is in the URL) by its card: the
+    code scanned or typed as printed, as at the till."""
 
-    household = HouseholdChoiceField(label=_("Foyer"), queryset=Household.objects.none())
+    card = forms.CharField(label=_("Carte du foyer"), max_length=40)
     kind = forms.ChoiceField(label=_("Motif"), choices=AppointmentKind.choices)
 
     def __init__(self, *args: Any, store: Store, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["household"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = Household.objects.filter(store=store, anonymised_at__isnull=True)
+        self.store = store
+
+    def clean_card(self) -> Household:
+        household = household_for_code(self.store, self.cleaned_data["card"])
+        if household is None:
+            raise forms.ValidationError(_("Carte inconnue dans cette épicerie."))
+        return household
 
 
 class BookForHouseholdForm(forms.Form):

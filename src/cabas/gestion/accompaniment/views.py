@@ -349,7 +349,7 @@ def slot_book(request: StoreRequest, slot_pk: int) -> HttpResponse:
         form,
         lambda: services.appointment_book(
             slot=slot,
-            household=form.cleaned_data["household"],
+            household=form.cleaned_data["card"],
             kind=form.cleaned_data["kind"],
             actor=request.user,
         ),
