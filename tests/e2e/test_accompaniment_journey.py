@@ -10,7 +10,6 @@ import pytest
 
 from cabas.gestion.accompaniment import services
 from cabas.gestion.accompaniment.models import Appointment, Project, Slot
-from cabas.gestion.beneficiaries.selectors import store_today
 from cabas.gestion.pos.models import Device
 from cabas.gestion.sales.intake import ticket_batch_ingest
 from tests.conftest import shot, sign_in
@@ -31,7 +30,7 @@ def test_a_manager_sets_a_project_and_sees_its_savings_on_the_household_page(
     sign_in(page, "alice")
     page.goto(page.base_url + f"/beneficiaires/{household.pk}/")
     page.get_by_role("link", name="Définir un projet").click()
-    today = store_today(world.store_a)
+    today = world.store_a.today()
     page.fill("#id_label", "Permis de conduire")
     page.fill("#id_goal_cents", "abc")
     page.get_by_role("button", name="Enregistrer").click()
@@ -82,7 +81,7 @@ def test_a_manager_sets_a_project_and_sees_its_savings_on_the_household_page(
 def test_the_team_books_and_marks_appointments_in_the_day_view(browser_page, world) -> None:
     page = browser_page
     page.set_viewport_size({"width": 1366, "height": 900})
-    today = store_today(world.store_a)
+    today = world.store_a.today()
     households = [
         make_household(world.store_a, last_name=name, first_name="Léa")
         for name in ("Benali", "Martin", "Nguyen", "Durand", "Lefèvre")

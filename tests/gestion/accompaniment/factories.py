@@ -7,7 +7,6 @@ from datetime import date, time, timedelta
 from cabas.gestion.accompaniment import services
 from cabas.gestion.accompaniment.models import Project, Slot
 from cabas.gestion.beneficiaries.models import Household
-from cabas.gestion.beneficiaries.selectors import store_today
 from cabas.gestion.stores.models import Store
 
 
@@ -18,7 +17,7 @@ def make_project(
     start: date | None = None,
     label: str = "Permis de conduire",
 ) -> Project:
-    start = start or store_today(household.store) - timedelta(days=30)
+    start = start or household.store.today() - timedelta(days=30)
     return services.project_create(
         household=household,
         actor=None,
@@ -41,7 +40,7 @@ def make_slot(
     return services.slot_create(
         store=store,
         actor=None,
-        day=day or store_today(store) + timedelta(days=1),
+        day=day or store.today() + timedelta(days=1),
         start_time=start,
         end_time=end,
         capacity=capacity,

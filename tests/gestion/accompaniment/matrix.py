@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from cabas.gestion.accompaniment.models import Appointment, Project, Slot
-from cabas.gestion.beneficiaries.selectors import store_today
 from tests.gestion.beneficiaries.matrix import household_a
 from tests.gestion.matrix import EVERY_ROLE, MANAGER_ONLY, Row, answers, object_of_shop_a
 
@@ -24,7 +23,7 @@ def slot_a(world) -> dict[str, int]:  # noqa: ANN001
     from tests.gestion.accompaniment.factories import make_slot
 
     slot = Slot.objects.filter(store=world.store_a).first() or make_slot(
-        world.store_a, day=store_today(world.store_a) + timedelta(days=2)
+        world.store_a, day=world.store_a.today() + timedelta(days=2)
     )
     return {"slot_pk": slot.pk}
 

@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 
 from cabas.gestion.accompaniment import selectors, services
 from cabas.gestion.accompaniment.models import Appointment, Slot
-from cabas.gestion.beneficiaries.selectors import store_today
 from tests.gestion.accompaniment.factories import make_slot
 from tests.gestion.beneficiaries.factories import make_household
 
@@ -17,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_weekly_series_makes_one_slot_per_week_between_its_dates(world):
-    today = store_today(world.store_a)
+    today = world.store_a.today()
     series = services.slot_series_create(
         store=world.store_a,
         actor=world.alice,
@@ -37,7 +36,7 @@ def test_a_weekly_series_makes_one_slot_per_week_between_its_dates(world):
 
 
 def test_a_series_of_more_than_a_year_or_backwards_is_refused_in_french(world):
-    today = store_today(world.store_a)
+    today = world.store_a.today()
     base = dict(
         store=world.store_a, actor=None, weekday=0, start_time=time(9), capacity=4, kind="any"
     )
@@ -83,7 +82,7 @@ def test_another_shops_household_cannot_be_booked(world):
 
 
 def test_no_shows_are_counted_per_household(world):
-    day = store_today(world.store_a) + timedelta(days=1)
+    day = world.store_a.today() + timedelta(days=1)
     household = make_household(world.store_a)
     other = make_household(world.store_a, last_name="Martin")
     slots = [
@@ -114,7 +113,7 @@ def test_no_shows_are_counted_per_household(world):
 
 
 def test_an_appointment_to_come_cannot_be_marked_absent_and_a_cancelled_one_stays(world):
-    slot = make_slot(world.store_a, day=store_today(world.store_a) + timedelta(days=3))
+    slot = make_slot(world.store_a, day=world.store_a.today() + timedelta(days=3))
     household = make_household(world.store_a)
     appointment = services.appointment_book(
         slot=slot, household=household, kind="shopping", actor=None
@@ -136,7 +135,7 @@ def test_cancelling_a_slot_cancels_its_appointments(world):
 
 
 def test_the_day_schedule_is_three_queries(world, django_assert_num_queries):
-    day = store_today(world.store_a) + timedelta(days=1)
+    day = world.store_a.today() + timedelta(days=1)
     for hour in (9, 11, 14):
         slot = make_slot(world.store_a, day=day, start=time(hour), end=time(hour + 1))
         for i in range(3):

@@ -11,7 +11,6 @@ from django.urls import reverse
 from cabas.gestion.accompaniment import services
 from cabas.gestion.accompaniment.models import Appointment, Project, Slot
 from cabas.gestion.audit.models import AuditEvent
-from cabas.gestion.beneficiaries.selectors import store_today
 from tests.gestion.accompaniment.factories import make_project, make_slot
 from tests.gestion.beneficiaries.factories import make_household
 from tests.gestion.sales.conftest import ticket
@@ -27,7 +26,7 @@ def test_the_household_page_shows_the_projects_progress_without_its_notes(
 ):
     project = make_project(shop_a.household, goal_cents=2_000)
     services.project_review_add(
-        project=project, actor=world.alice, held_on=store_today(world.store_a), notes=NOTES
+        project=project, actor=world.alice, held_on=world.store_a.today(), notes=NOTES
     )
     send(till_a, ticket(shop_a, [(shop_a.pasta, 10)]))  # 15,00 € at full price, 3,00 € paid
     page = alice_client.get(reverse("beneficiaries:detail", args=[shop_a.household.pk]))
@@ -43,7 +42,7 @@ def test_every_opening_of_the_notes_is_journalled(world, alice_client):
     household = make_household(world.store_a)
     project = make_project(household)
     services.project_review_add(
-        project=project, actor=world.alice, held_on=store_today(world.store_a), notes=NOTES
+        project=project, actor=world.alice, held_on=world.store_a.today(), notes=NOTES
     )
     url = reverse("accompaniment:household", args=[household.pk])
     for _ in range(2):
@@ -59,9 +58,9 @@ def test_cashiers_and_stock_managers_never_see_the_notes(world, client):
     household = make_household(world.store_a)
     project = make_project(household)
     services.project_review_add(
-        project=project, actor=world.alice, held_on=store_today(world.store_a), notes=NOTES
+        project=project, actor=world.alice, held_on=world.store_a.today(), notes=NOTES
     )
-    slot = make_slot(world.store_a, day=store_today(world.store_a))
+    slot = make_slot(world.store_a, day=world.store_a.today())
     services.appointment_book(slot=slot, household=household, kind="interview", actor=None)
     for person in (world.bob, world.diane):
         client.force_login(person)
@@ -76,7 +75,7 @@ def test_cashiers_and_stock_managers_never_see_the_notes(world, client):
 
 def test_a_manager_makes_a_project_reviews_and_signs_it_from_the_pages(world, alice_client):
     household = make_household(world.store_a)
-    today = store_today(world.store_a)
+    today = world.store_a.today()
     response = alice_client.post(
         reverse("accompaniment:project_add", args=[household.pk]),
         {
@@ -101,7 +100,7 @@ def test_a_manager_makes_a_project_reviews_and_signs_it_from_the_pages(world, al
 
 def test_bad_input_gets_a_french_message_never_a_500(world, alice_client):
     household = make_household(world.store_a)
-    today = store_today(world.store_a)
+    today = world.store_a.today()
     response = alice_client.post(
         reverse("accompaniment:project_add", args=[household.pk]),
         {"label": "X", "goal_cents": "-3", "start": "2026-02-30", "target_date": "demain"},
@@ -128,7 +127,7 @@ def test_bad_input_gets_a_french_message_never_a_500(world, alice_client):
 
 
 def test_the_team_books_from_the_day_view_and_marks_an_absence(world, client):
-    today = store_today(world.store_a)
+    today = world.store_a.today()
     slot = make_slot(world.store_a, day=today, start=time(0, 0), end=time(0, 30), capacity=1)
     household = make_household(world.store_a)
     client.force_login(world.bob)

@@ -10,7 +10,6 @@ from django.urls import reverse
 from cabas.gestion.accompaniment import services
 from cabas.gestion.accompaniment.models import Appointment, Project, ProjectReview
 from cabas.gestion.audit.models import AuditEvent
-from cabas.gestion.beneficiaries.selectors import store_today
 from cabas.gestion.beneficiaries.services import household_anonymise
 from tests.gestion.accompaniment.factories import make_project, make_slot
 from tests.gestion.beneficiaries.factories import make_household
@@ -24,10 +23,10 @@ def accompanied(world):  # noqa: ANN001, ANN201
     household = make_household(world.store_a, email="m@example.org")
     project = make_project(household, label="Rembourser la dette EDF")
     services.project_review_add(
-        project=project, actor=world.alice, held_on=store_today(world.store_a), notes=NOTES
+        project=project, actor=world.alice, held_on=world.store_a.today(), notes=NOTES
     )
     workshop = services.workshop_create(
-        store=world.store_a, actor=world.alice, title="Cuisine", held_on=store_today(world.store_a)
+        store=world.store_a, actor=world.alice, title="Cuisine", held_on=world.store_a.today()
     )
     services.workshop_attendance_record(workshop=workshop, household=household, actor=None)
     slot = make_slot(world.store_a)

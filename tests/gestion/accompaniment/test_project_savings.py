@@ -12,7 +12,6 @@ from django.utils import timezone
 from cabas.gestion.accompaniment import selectors, services
 from cabas.gestion.accompaniment.models import ProjectStatus
 from cabas.gestion.audit.models import AuditEvent
-from cabas.gestion.beneficiaries.selectors import store_today
 from cabas.gestion.sales.models import Ticket
 from tests.gestion.accompaniment.factories import make_project
 from tests.gestion.sales.conftest import ticket
@@ -45,7 +44,7 @@ def test_the_savings_equal_the_sum_over_the_households_tickets_with_refunds(shop
     assert expected == by_receipt > 0
     assert selectors.project_savings_cents(project) == expected
     assert refund["total_cents"] < 0  # the refund took its saving back
-    progress = selectors.project_progress(project, store_today(shop_a.store))
+    progress = selectors.project_progress(project, shop_a.store.today())
     assert progress.saved_cents == expected
     assert progress.percent == expected * 100 // project.goal_cents
 
@@ -53,7 +52,7 @@ def test_the_savings_equal_the_sum_over_the_households_tickets_with_refunds(shop
 def test_tickets_before_the_project_started_or_after_it_closed_do_not_count(shop_a, till_a):
     before = (timezone.localtime() - timedelta(days=40)).isoformat()
     send(till_a, ticket(shop_a, [(shop_a.pasta, 4)], created_at=before))
-    project = make_project(shop_a.household, start=store_today(shop_a.store) - timedelta(days=5))
+    project = make_project(shop_a.household, start=shop_a.store.today() - timedelta(days=5))
     assert selectors.project_savings_cents(project) == 0
     body = ticket(shop_a, [(shop_a.pasta, 2)])
     send(till_a, body)
@@ -63,7 +62,7 @@ def test_tickets_before_the_project_started_or_after_it_closed_do_not_count(shop
         project=project,
         actor=None,
         status=ProjectStatus.CLOSED,
-        closed_on=store_today(shop_a.store) - timedelta(days=1),
+        closed_on=shop_a.store.today() - timedelta(days=1),
     )
     project.refresh_from_db()
     assert selectors.project_savings_cents(project) == 0
@@ -76,7 +75,7 @@ def test_one_project_in_progress_at_a_time(shop_a):
 
 
 def test_a_bad_goal_or_dates_are_refused_in_french(world, shop_a):
-    today = store_today(world.store_a)
+    today = world.store_a.today()
     with pytest.raises(ValidationError) as error:
         services.project_create(
             household=shop_a.household,
@@ -97,7 +96,7 @@ def test_a_review_is_journalled_without_its_notes(world, shop_a):
     services.project_review_add(
         project=project,
         actor=world.alice,
-        held_on=store_today(world.store_a),
+        held_on=world.store_a.today(),
         notes="Dette CAF remboursée à moitié",
     )
     event = AuditEvent.objects.get(action="project.review_added")
@@ -106,7 +105,7 @@ def test_a_review_is_journalled_without_its_notes(world, shop_a):
         services.project_review_add(
             project=project,
             actor=world.alice,
-            held_on=store_today(world.store_a) + timedelta(days=2),
+            held_on=world.store_a.today() + timedelta(days=2),
             notes="x",
         )
 

@@ -12,7 +12,6 @@ from django.core.management import call_command
 from cabas.gestion.accompaniment import services, sms
 from cabas.gestion.accompaniment.models import Appointment
 from cabas.gestion.accompaniment.tasks import send_appointment_reminders
-from cabas.gestion.beneficiaries.selectors import store_today
 from tests.gestion.accompaniment.factories import make_slot
 from tests.gestion.beneficiaries.factories import make_household
 
@@ -30,7 +29,7 @@ def _outboxes(settings):  # type: ignore[no-untyped-def]
 def booked(world, *, email: str = "marie@example.org", phone: str = "0601020304", days: int = 1):  # noqa: ANN001, ANN201
     slot = make_slot(
         world.store_a,
-        day=store_today(world.store_a) + timedelta(days=days),
+        day=world.store_a.today() + timedelta(days=days),
         start=time(14, 30),
         end=time(16),
     )

@@ -9,6 +9,5 @@ class AccompanimentConfig(AppConfig):
     verbose_name = "Accompagnement"
 
     def ready(self) -> None:
-        # The household's file asks for its accompaniment's part of an access-request export
-        # and of an anonymisation through the signals of cabas.gestion.beneficiaries.signals.
-        from cabas.gestion.accompaniment import receivers  # noqa: F401
+        # The household's part for its access-request export and anonymisation.
+        from cabas.gestion.accompaniment import privacy  # noqa: F401  (registration)

@@ -45,7 +45,6 @@ from cabas.gestion.accompaniment.sms import TextMessage, sms_backend
 from cabas.gestion.accounts.models import User
 from cabas.gestion.audit.services import audit_record, diff_fields, snapshot_fields
 from cabas.gestion.beneficiaries.models import Household
-from cabas.gestion.beneficiaries.selectors import store_today
 from cabas.gestion.stores.models import Store
 
 logger = logging.getLogger(__name__)
@@ -187,7 +186,7 @@ def project_update(*, project: Project, actor: User | None, data: Mapping[str, A
 def project_contract_sign(*, project: Project, actor: User | None, signed_on: date) -> Project:
     """Record that the household signed the contract (the paper the PDF printed)."""
     project = Project.objects.select_for_update().get(pk=project.pk)
-    today = store_today(project.store)
+    today = project.store.today()
     if signed_on > today:
         raise ValidationError({"signed_on": _("La date de signature ne peut pas être future.")})
     if signed_on < project.start - timedelta(days=60):
@@ -217,7 +216,7 @@ def project_close(
     project = Project.objects.select_for_update().get(pk=project.pk)
     if not project.is_active:
         raise ValidationError(_("Ce projet est déjà clos."))
-    closed_on = closed_on or store_today(project.store)
+    closed_on = closed_on or project.store.today()
     if closed_on < project.start:
         raise ValidationError(_("Un projet ne peut être clos avant son début."))
     project.status = status
@@ -237,7 +236,7 @@ def project_close(
 def project_review_add(
     *, project: Project, actor: User | None, held_on: date, notes: str
 ) -> ProjectReview:
-    today = store_today(project.store)
+    today = project.store.today()
     if held_on > today:
         raise ValidationError({"held_on": _("Un point d'étape ne peut pas être daté du futur.")})
     if held_on < project.start - timedelta(days=60):
@@ -275,7 +274,7 @@ def workshop_create(*, store: Store, actor: User | None, title: str, held_on: da
     title = " ".join(title.split())
     if not title:
         raise ValidationError({"title": _("Donnez un titre à l'atelier.")})
-    today = store_today(store)
+    today = store.today()
     if abs((held_on - today).days) > 366:
         raise ValidationError({"held_on": _("Choisissez une date à moins d'un an d'aujourd'hui.")})
     workshop = Workshop.objects.create(store=store, title=title[:150], held_on=held_on)
@@ -341,7 +340,7 @@ def slot_series_create(
         raise ValidationError({"last_date": _("La dernière date doit suivre la première.")})
     if (last_date - first_date).days > 7 * MAX_SERIES_WEEKS:
         raise ValidationError({"last_date": _("Une série de créneaux dure au plus un an.")})
-    if first_date < store_today(store) - timedelta(days=7):
+    if first_date < store.today() - timedelta(days=7):
         raise ValidationError({"first_date": _("La série ne peut pas commencer dans le passé.")})
     series = SlotSeries.objects.create(
         store=store,
@@ -397,7 +396,7 @@ def slot_create(
     _check_times(start_time, end_time, capacity)
     if kind not in SlotKind.values:
         raise ValidationError({"kind": _("Type de créneau inconnu.")})
-    if day < store_today(store):
+    if day < store.today():
         raise ValidationError({"day": _("Un créneau ne peut pas être créé dans le passé.")})
     slot = Slot.objects.create(
         store=store,
@@ -456,7 +455,7 @@ def appointment_book(
         )
     # A slot of today may still be booked after it started: a household that came without an
     # appointment is recorded on the day.
-    if slot.date < store_today(slot.store):
+    if slot.date < slot.store.today():
         raise ValidationError(_("Ce créneau est passé."))
     taken = Appointment.objects.filter(slot=slot, status__in=HOLDS_A_PLACE)
     if taken.filter(household=household).exists():

@@ -35,7 +35,6 @@ from cabas.gestion.accompaniment.forms import (
 from cabas.gestion.accompaniment.models import Appointment, Project, Slot, SlotSeries, Workshop
 from cabas.gestion.accompaniment.pdf import project_contract_pdf
 from cabas.gestion.beneficiaries.models import Household
-from cabas.gestion.beneficiaries.selectors import store_today
 from cabas.gestion.core.forms import apply_validation_error
 from cabas.gestion.stores.decorators import StoreRequest, store_view
 from cabas.gestion.stores.permissions import Perm
@@ -89,7 +88,7 @@ def household_accompaniment(request: StoreRequest, pk: int) -> HttpResponse:
     """The household's accompaniment with the notes of its reviews: its opening is journalled."""
     store, household = request.store, _household(request, pk)
     services.project_notes_open(household=household, user=request.user)
-    today = store_today(store)
+    today = store.today()
     projects = selectors.household_projects(household)
     active = next((p for p in projects if p.is_active), None)
     slots = selectors.upcoming_slots(store, today)
@@ -120,7 +119,7 @@ def household_accompaniment(request: StoreRequest, pk: int) -> HttpResponse:
 def project_edit(request: StoreRequest, pk: int, project_pk: int | None = None) -> HttpResponse:
     household = _household(request, pk)
     project = _project(request, household, project_pk) if project_pk else None
-    today = store_today(request.store)
+    today = request.store.today()
     initial = (
         {name: getattr(project, name) for name in services.PROJECT_FIELDS}
         if project
@@ -235,7 +234,7 @@ def workshop_attend(request: StoreRequest, pk: int) -> HttpResponse:
 @require_POST
 def household_book(request: StoreRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
-    slots = selectors.upcoming_slots(request.store, store_today(request.store))
+    slots = selectors.upcoming_slots(request.store, request.store.today())
     form = BookForHouseholdForm(request.POST, slots=slots)
 
     def save() -> object:
@@ -257,7 +256,7 @@ def household_book(request: StoreRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def workshops(request: StoreRequest) -> HttpResponse:
     store = request.store
-    form = WorkshopForm(request.POST or None, initial={"held_on": store_today(store)})
+    form = WorkshopForm(request.POST or None, initial={"held_on": store.today()})
     if request.method == "POST" and form.is_valid():
         try:
             services.workshop_create(store=store, actor=request.user, **form.cleaned_data)
@@ -308,7 +307,7 @@ def _day(request: StoreRequest) -> date:
     if day is None or not 2000 <= day.year <= 2100:
         if raw:
             messages.warning(request, _("Date illisible : voici les rendez-vous d'aujourd'hui."))
-        return store_today(request.store)
+        return request.store.today()
     return day
 
 
@@ -325,7 +324,7 @@ def day_view(request: StoreRequest) -> HttpResponse:
         {
             **DAY_SECTION,
             "day": day,
-            "today": store_today(store),
+            "today": store.today(),
             "previous": day - timedelta(days=1),
             "next": day + timedelta(days=1),
             "schedule": schedule,
@@ -385,7 +384,7 @@ def appointment_status(request: StoreRequest, appointment_pk: int) -> HttpRespon
 @store_view(Perm.ACCOMPANIMENT_MANAGE)
 def slots(request: StoreRequest) -> HttpResponse:
     store = request.store
-    today = store_today(store)
+    today = store.today()
     return render(
         request,
         "accompaniment/slots.html",

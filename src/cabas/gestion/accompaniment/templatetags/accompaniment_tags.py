@@ -9,14 +9,13 @@ from django import template
 
 from cabas.gestion.accompaniment import selectors
 from cabas.gestion.accompaniment.models import AppointmentStatus
-from cabas.gestion.beneficiaries.selectors import store_today
 
 register = template.Library()
 
 
 @register.inclusion_tag("accompaniment/_summary.html", takes_context=True)
 def household_accompaniment(context: template.Context, household: Any) -> dict[str, Any]:
-    today = store_today(household.store)
+    today = household.store.today()
     project = selectors.household_active_project(household)
     coming = [
         a

@@ -1,11 +1,12 @@
-"""The accompaniment's part of a household's access-request export and anonymisation."""
+"""The accompaniment's part of a household for beneficiaries' privacy duties (see
+:mod:`cabas.gestion.beneficiaries.parts`): its projects, reviews and their notes, workshops,
+appointments and the openings of its notes in the access-request export; the notes and the
+projects' words out at the anonymisation."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Sequence
 from typing import Any
-
-from django.dispatch import receiver
 
 from cabas.gestion.accompaniment.models import (
     Appointment,
@@ -16,17 +17,12 @@ from cabas.gestion.accompaniment.models import (
 from cabas.gestion.accompaniment.selectors import project_savings_cents
 from cabas.gestion.audit.models import AuditEvent
 from cabas.gestion.beneficiaries.models import Household
-from cabas.gestion.beneficiaries.signals import household_anonymising, household_exporting
+from cabas.gestion.beneficiaries.parts import HouseholdPart, household_part_register, plain
 
 NOTES_OPENED = "accompaniment.notes_opened"
 
 
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date | datetime) else value
-
-
-@receiver(household_exporting, dispatch_uid="accompaniment.export")
-def household_accompaniment_export(household: Household, **kwargs: Any) -> dict[str, Any]:
+def household_accompaniment_export(household: Household) -> dict[str, Any]:
     projects = Project.objects.filter(store_id=household.store_id, household=household)
     return {
         "projects": [
@@ -34,40 +30,40 @@ def household_accompaniment_export(household: Household, **kwargs: Any) -> dict[
                 "label": p.label,
                 "goal_cents": p.goal_cents,
                 "saved_cents": project_savings_cents(p),
-                "start": _plain(p.start),
-                "target_date": _plain(p.target_date),
+                "start": plain(p.start),
+                "target_date": plain(p.target_date),
                 "contract_terms": p.contract_terms,
-                "contract_signed_on": _plain(p.contract_signed_on),
+                "contract_signed_on": plain(p.contract_signed_on),
                 "status": p.status,
-                "closed_on": _plain(p.closed_on),
+                "closed_on": plain(p.closed_on),
                 "reviews": [
-                    {"held_on": _plain(r.held_on), "notes": r.notes, "by": str(r.author or "")}
+                    {"held_on": plain(r.held_on), "notes": r.notes, "by": str(r.author or "")}
                     for r in p.reviews.select_related("author").order_by("held_on", "pk")
                 ],
             }
             for p in projects.order_by("start", "pk")
         ],
         "workshops_attended": [
-            {"title": a.workshop.title, "held_on": _plain(a.workshop.held_on)}
+            {"title": a.workshop.title, "held_on": plain(a.workshop.held_on)}
             for a in WorkshopAttendance.objects.filter(household=household)
             .select_related("workshop")
             .order_by("workshop__held_on", "pk")
         ],
         "appointments": [
             {
-                "date": _plain(a.slot.date),
+                "date": plain(a.slot.date),
                 "start": a.slot.start_time.strftime("%H:%M"),
                 "end": a.slot.end_time.strftime("%H:%M"),
                 "kind": a.kind,
                 "status": a.status,
-                "reminded_at": _plain(a.reminded_at),
+                "reminded_at": plain(a.reminded_at),
             }
             for a in Appointment.objects.filter(household=household)
             .select_related("slot")
             .order_by("slot__date", "slot__start_time", "pk")
         ],
         "accompaniment_notes_openings": [
-            {"at": _plain(e.created_at), "by": str(e.actor or "")}
+            {"at": plain(e.created_at), "by": str(e.actor or "")}
             for e in AuditEvent.objects.filter(
                 store_id=household.store_id,
                 action=NOTES_OPENED,
@@ -80,8 +76,7 @@ def household_accompaniment_export(household: Household, **kwargs: Any) -> dict[
     }
 
 
-@receiver(household_anonymising, dispatch_uid="accompaniment.anonymise")
-def household_accompaniment_anonymise(household: Household, **kwargs: Any) -> None:
+def household_accompaniment_erase(household: Household, names: Sequence[str]) -> None:
     """Delete the reviews (their notes), blank the projects' label and terms; keep the amounts,
     dates, workshops and appointments (statistics, with no name left on them). The trail's
     entries about the household itself (notes opened, workshops) lose its name with the
@@ -93,3 +88,12 @@ def household_accompaniment_anonymise(household: Household, **kwargs: Any) -> No
     AuditEvent.objects.filter(
         target_type=Project._meta.label_lower, target_id__in=project_ids
     ).update(target_repr="", reason="")
+
+
+household_part_register(
+    HouseholdPart(
+        name="accompaniment",
+        export=household_accompaniment_export,
+        erase=household_accompaniment_erase,
+    )
+)
