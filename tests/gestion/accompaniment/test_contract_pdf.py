@@ -8,6 +8,7 @@ import subprocess
 import pytest
 from django.urls import reverse
 
+from cabas.gestion.beneficiaries import codes
 from tests.gestion.accompaniment.factories import make_project
 from tests.gestion.beneficiaries.factories import make_household
 
@@ -32,7 +33,7 @@ def test_the_contract_reads_back_with_the_household_the_goal_and_the_signatures(
     ).stdout
     flat = " ".join(text.split())
     assert "Contrat d'accompagnement" in flat
-    assert "Marie Dupont" in flat and household.code in flat
+    assert "Marie Dupont" in flat and codes.display(household.code) in flat
     assert "Permis de conduire" in flat
     assert "850,00 €" in flat
     assert "CCAS de Lyon" in flat

@@ -16,6 +16,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from reportlab.platypus.flowables import Flowable
 
 from cabas.gestion.accompaniment.models import Project
+from cabas.gestion.beneficiaries import codes
 from cabas.gestion.purchasing.pdf import format_euros
 
 
@@ -57,7 +58,7 @@ def _build(project: Project) -> bytes:
         Spacer(1, 2 * mm),
     ]
     facts = [
-        ["Foyer", para(f"{person} (carte {household.code})")],
+        ["Foyer", para(f"{person} (carte {codes.display(household.code)})")],
         ["Projet", para(project.label)],
         ["Objectif", format_euros(project.goal_cents)],
         ["Du", _day(project.start)],
