@@ -62,6 +62,8 @@ def test_a_manager_sets_a_project_and_sees_its_savings_on_the_household_page(
     page.select_option("#id_workshop", label=f"Cuisine de saison ({today:%d/%m/%Y})")
     page.get_by_role("button", name="Ajouter", exact=True).click()
     page.wait_for_load_state()
+    assert page.get_by_text("Participation enregistrée.").is_visible()
+    assert page.get_by_text(f"Cuisine de saison · {today:%d/%m/%Y}").is_visible()
     shot(page, "01-accompaniment-1366")
 
     page.get_by_role("link", name="retour au dossier").click()

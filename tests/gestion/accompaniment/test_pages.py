@@ -178,3 +178,16 @@ def test_charlie_cannot_book_shop_as_slot_or_household(world, client):
     assert "Carte inconnue dans cette épicerie." in response.content.decode()
     assert not Appointment.objects.exists()
     assert Slot.objects.filter(store=world.store_a).count() == 1
+
+
+def test_a_manager_records_a_workshop_attended_from_the_accompaniment_page(world, alice_client):
+    household = make_household(world.store_a)
+    workshop = services.workshop_create(
+        store=world.store_a, actor=world.alice, title="Budget", held_on=world.store_a.today()
+    )
+    url = reverse("accompaniment:attend", args=[household.pk])
+    response = alice_client.post(url, {"workshop": workshop.pk}, follow=True)
+    assert "Participation enregistrée." in response.content.decode()
+    assert household.workshop_attendances.get().workshop == workshop
+    again = alice_client.post(url, {"workshop": workshop.pk}, follow=True)
+    assert "déjà inscrit à cet atelier" in again.content.decode()

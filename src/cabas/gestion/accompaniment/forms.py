@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -65,13 +66,19 @@ class WorkshopForm(forms.Form):
 
 
 class AttendanceForm(forms.Form):
-    workshop = forms.ModelChoiceField(label=_("Atelier"), queryset=Workshop.objects.none())
+    workshop = forms.ModelChoiceField(
+        label=_("Atelier"), queryset=Workshop.objects.none(), empty_label=_("Choisir un atelier")
+    )
 
     def __init__(self, *args: Any, store: Store, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["workshop"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = Workshop.objects.filter(store=store).order_by("-held_on", "title")[:100]
+        # The workshops of the past year and those to come (a queryset the field can filter:
+        # no slice).
+        field.queryset = Workshop.objects.filter(
+            store=store, held_on__gte=store.today() - timedelta(days=366)
+        ).order_by("-held_on", "title")
 
 
 class SeriesForm(forms.Form):
