@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "cabas.gestion.sales",
     "cabas.gestion.reports",
     "cabas.gestion.purchasing",
+    "cabas.gestion.accompaniment",
     "cabas.gestion.accounts.admin_site.PlatformAdminConfig",  # the admin behind two factors
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -237,6 +238,9 @@ EMAIL_HOST_PASSWORD = env_str("CABAS_EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("CABAS_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("CABAS_DEFAULT_FROM_EMAIL", "Cabas <ne-pas-repondre@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Appointment reminders by SMS: the dotted path of a provider (cabas.gestion.accompaniment.sms);
+# empty, the server sends no SMS.
+CABAS_SMS_BACKEND = env_str("CABAS_SMS_BACKEND", "")
 
 SESSION_COOKIE_AGE = env_int("CABAS_SESSION_SECONDS", 12 * 3600)
 SESSION_COOKIE_HTTPONLY = True

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("cabas.gestion.accounts.urls")),
     path("", include("cabas.gestion.stores.urls")),
     path("", include("cabas.gestion.beneficiaries.urls")),
+    path("", include("cabas.gestion.accompaniment.urls")),
     path("", include("cabas.gestion.catalog.urls")),
     path("stock/", include("cabas.gestion.stock.urls")),
     path("achats/", include("cabas.gestion.purchasing.urls")),

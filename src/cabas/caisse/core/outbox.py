@@ -46,6 +46,8 @@ class PendingEntry:
     month: str
     total_cents: int
     lines: tuple[tuple[int | None, int, str], ...]  # (product_id, quantity, unit)
+    savings_cents: int = 0
+    """Full price minus paid (negative for a refund): what the household's project gains."""
 
 
 def ticket_entry(ticket: Ticket, tz: str) -> PendingEntry:
@@ -55,6 +57,7 @@ def ticket_entry(ticket: Ticket, tz: str) -> PendingEntry:
         month=month_of(ticket.created_at, tz),
         total_cents=ticket.total_cents,
         lines=tuple((line.product_id, line.quantity, line.unit) for line in ticket.lines),
+        savings_cents=sum(line.full_price_cents for line in ticket.lines) - ticket.total_cents,
     )
 
 

@@ -72,6 +72,21 @@ ACTIONS: dict[str, Promise] = {
     "quota.created": _("a créé la limite d'achat"),
     "quota.changed": _("a modifié la limite d'achat"),
     "quota.deleted": _("a supprimé la limite d'achat"),
+    # Accompaniment and appointments
+    "accompaniment.settings_changed": _("a modifié les réglages de l'accompagnement"),
+    "accompaniment.notes_opened": _("a consulté les notes de l'accompagnement du foyer"),
+    "project.created": _("a défini le projet"),
+    "project.updated": _("a modifié le projet"),
+    "project.contract_signed": _("a enregistré la signature du contrat du projet"),
+    "project.closed": _("a clos le projet"),
+    "project.review_added": _("a ajouté un point d'étape au projet"),
+    "workshop.created": _("a enregistré l'atelier"),
+    "workshop.attended": _("a inscrit à un atelier le foyer"),
+    "slot_series.created": _("a ouvert les créneaux hebdomadaires"),
+    "slot.created": _("a ouvert le créneau"),
+    "slot.cancelled": _("a annulé le créneau"),
+    "appointment.booked": _("a pris le rendez-vous"),
+    "appointment.status_changed": _("a mis à jour le rendez-vous"),
     # Purchasing
     "purchasing.supplier_create": _("a créé le fournisseur"),
     "purchasing.supplier_update": _("a modifié le fournisseur"),
@@ -94,6 +109,10 @@ ACTIONS: dict[str, Promise] = {
 # Names of what is recorded in `changes` that is not a field of the object's model.
 FIELDS: dict[str, Promise] = {
     "adjustments": _("ajustements"),
+    "appointments_cancelled": _("rendez-vous annulés"),
+    "held_on": _("date"),
+    "slots": _("créneaux"),
+    "workshop": _("atelier"),
     "barcode": _("code-barres"),
     "cancelled": _("lignes annulées"),
     "categories_created": _("rayons créés"),

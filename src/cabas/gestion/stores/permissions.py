@@ -33,9 +33,12 @@ class Perm:
     TILL_MANAGE = "till.manage"
     REPORTS_VIEW = "reports.view"
     STOCK_REPORTS_VIEW = "reports.stock"
+    ACCOMPANIMENT_MANAGE = "accompaniment.manage"
+    ACCOMPANIMENT_NOTES = "accompaniment.notes"
+    APPOINTMENTS_BOOK = "appointments.book"
 
 
-_EVERYONE = {Perm.BENEFICIARIES_LOOKUP, Perm.TILL_USE}
+_EVERYONE = {Perm.BENEFICIARIES_LOOKUP, Perm.TILL_USE, Perm.APPOINTMENTS_BOOK}
 _STOCK = {
     Perm.CATALOG_VIEW,
     Perm.CATALOG_MANAGE,
