@@ -20,6 +20,7 @@ from cabas.gestion.accompaniment.models import (
     Project,
     ProjectStatus,
     Slot,
+    WorkshopAttendance,
 )
 from cabas.gestion.beneficiaries.models import Household
 from cabas.gestion.sales.models import Ticket
@@ -124,7 +125,7 @@ def household_project(store: Store, household: Household, pk: int) -> Project:
 
 def household_workshops(household: Household) -> list[Any]:
     return list(
-        household.workshop_attendances.filter(store_id=household.store_id)
+        WorkshopAttendance.objects.filter(store_id=household.store_id, household=household)
         .select_related("workshop")
         .order_by("-workshop__held_on", "-pk")
     )
