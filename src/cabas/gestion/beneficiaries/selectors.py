@@ -149,16 +149,33 @@ def status_q(status: str, today: date, ending_days: int = 30) -> Q:
     return Q()
 
 
+def households_notice_to_sign(store: Store) -> QuerySet[Household]:
+    """The households (not anonymised) whose acceptance of the information notice is not
+    recorded: imported « notice à faire signer »."""
+    return Household.objects.filter(
+        store=store, anonymised_at__isnull=True, privacy_accepted_at__isnull=True
+    )
+
+
 def household_list(
-    store: Store, *, today: date, month: str, status: str = "all", query: str = ""
+    store: Store,
+    *,
+    today: date,
+    month: str,
+    status: str = "all",
+    query: str = "",
+    notice_to_sign: bool = False,
 ) -> QuerySet[Household]:
-    """The shop's households (not anonymised) with this month's spending as `spent_month`."""
+    """The shop's households (not anonymised) with this month's spending as `spent_month`;
+    ``notice_to_sign``: only those whose notice is still to sign."""
     spent = MonthlySpending.objects.filter(household=OuterRef("pk"), month=month).values(
         "spent_cents"
     )[:1]
-    households = Household.objects.filter(store=store, anonymised_at__isnull=True).filter(
-        status_q(status, today)
-    )
+    households = (
+        households_notice_to_sign(store)
+        if notice_to_sign
+        else Household.objects.filter(store=store, anonymised_at__isnull=True)
+    ).filter(status_q(status, today))
     query = query.strip()
     if query:
         normalized = codes.normalize(query)

@@ -125,8 +125,9 @@ def household_list(request: StoreRequest) -> HttpResponse:
     status = request.GET.get("status", "active")
     if status not in selectors.STATUS_FILTERS:
         status = "active"
+    notice_to_sign = request.GET.get("notice") == "a-signer"
     households = selectors.household_list(
-        store, today=today, month=month, status=status, query=query
+        store, today=today, month=month, status=status, query=query, notice_to_sign=notice_to_sign
     )
     page = Paginator(households, 50).get_page(request.GET.get("page"))
     rows = [HouseholdRow(h, h.status_on(today), h.monthly_budget_cents - _spent(h)) for h in page]
@@ -141,6 +142,8 @@ def household_list(request: StoreRequest) -> HttpResponse:
             "status": status,
             "month": month,
             "statuses": STATUS_LABELS,
+            "notice_to_sign": notice_to_sign,
+            "notices_to_sign": selectors.households_notice_to_sign(store).count(),
         },
     )
 
@@ -296,12 +299,11 @@ def rights_admit(request: StoreRequest, pk: int) -> HttpResponse:
     )
 
     def save() -> None:
-        start = form.cleaned_data["start"]
         services.rights_admit(
             household=household,
             actor=request.user,
-            start=start,
-            end=services.period_end_for(start, form.cleaned_data["months"]),
+            start=form.cleaned_data["start"],
+            months=form.cleaned_data["months"],
         )
 
     return _form_page(
