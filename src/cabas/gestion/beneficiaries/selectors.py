@@ -227,7 +227,7 @@ EXPORT_FIELDS = (
 """The household's fields in the access-request export (its personal fields all in)."""
 
 
-def _import_copies(household: Household) -> list[dict[str, Any]]:
+def household_import_copies(household: Household) -> list[dict[str, Any]]:
     """The rows of the shop's household imports that name this household (same surname and
     first name), as the imports still hold them."""
     # The importer's module imports the services, which import this module.
@@ -300,7 +300,7 @@ def household_export(household: Household) -> dict[str, Any]:
             {"code": r.code, "retired_at": plain(r.retired_at)}
             for r in RetiredCode.objects.filter(household=household).order_by("retired_at", "pk")
         ],
-        "import_copies": _import_copies(household),
+        "import_copies": household_import_copies(household),
         "file_accesses": [
             {"at": plain(a.at), "by": str(a.user), "action": a.action}
             for a in household.accesses.select_related("user")

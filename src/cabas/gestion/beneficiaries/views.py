@@ -39,6 +39,7 @@ from cabas.gestion.beneficiaries.forms import (
 )
 from cabas.gestion.beneficiaries.imports import HouseholdImporter
 from cabas.gestion.beneficiaries.models import Household, Quota
+from cabas.gestion.beneficiaries.privacy_pdf import household_data_pdf
 from cabas.gestion.core.forms import ImportUploadForm, apply_validation_error
 from cabas.gestion.core.imports import import_step, template_csv
 from cabas.gestion.stores.decorators import StoreRequest, store_view
@@ -500,6 +501,16 @@ def household_export(request: StoreRequest, pk: int) -> HttpResponse:
     body = json.dumps(selectors.household_export(household), ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="foyer-{household.pk}.json"'
+    return response
+
+
+@store_view(Perm.BENEFICIARIES_MANAGE)
+def household_export_pdf(request: StoreRequest, pk: int) -> HttpResponse:
+    """The same export, as « Vos données », a PDF in French the household can read."""
+    household = selectors.household_file(request.store, pk)
+    services.household_access_log(household=household, user=request.user, action="export")
+    response = HttpResponse(household_data_pdf(household), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="vos-donnees-{household.pk}.pdf"'
     return response
 
 
