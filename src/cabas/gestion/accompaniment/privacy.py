@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from cabas.gestion.accompaniment.models import (
     Appointment,
     Project,
@@ -17,7 +19,14 @@ from cabas.gestion.accompaniment.models import (
 from cabas.gestion.accompaniment.selectors import project_savings_cents
 from cabas.gestion.audit.models import AuditEvent
 from cabas.gestion.beneficiaries.models import Household
-from cabas.gestion.beneficiaries.parts import HouseholdPart, household_part_register, plain
+from cabas.gestion.beneficiaries.parts import (
+    DocumentSection,
+    HouseholdPart,
+    household_part_register,
+    plain,
+    shown,
+    shown_euros,
+)
 
 NOTES_OPENED = "accompaniment.notes_opened"
 
@@ -76,6 +85,78 @@ def household_accompaniment_export(household: Household) -> dict[str, Any]:
     }
 
 
+def household_accompaniment_document(household: Household) -> list[DocumentSection]:
+    """The accompaniment in the « Vos données » PDF: the same as the export, for the household
+    to read."""
+    zone = household.store.zone
+    data = household_accompaniment_export(household)
+    projects = Project.objects.filter(store_id=household.store_id, household=household)
+    reviews = [
+        [shown(r.held_on), p.label, r.notes]
+        for p in projects.order_by("start", "pk")
+        for r in p.reviews.order_by("held_on", "pk")
+    ]
+    return [
+        DocumentSection(
+            title=_("Votre projet"),
+            columns=[_("Projet"), _("Objectif"), _("Épargné"), _("Début"), _("Échéance")],
+            rows=[
+                [
+                    p["label"],
+                    shown_euros(p["goal_cents"]),
+                    shown_euros(p["saved_cents"]),
+                    shown(p["start"]),
+                    shown(p["target_date"]),
+                ]
+                for p in data["projects"]
+            ],
+            empty=_("Aucun projet."),
+        ),
+        DocumentSection(
+            title=_("Points d'étape de votre projet"),
+            columns=[_("Date"), _("Projet"), _("Notes")],
+            rows=reviews,
+            empty=_("Aucun point d'étape."),
+        ),
+        DocumentSection(
+            title=_("Ateliers suivis"),
+            columns=[_("Atelier"), _("Date")],
+            rows=[[w["title"], shown(w["held_on"])] for w in data["workshops_attended"]],
+            empty=_("Aucun atelier."),
+        ),
+        DocumentSection(
+            title=_("Vos rendez-vous"),
+            columns=[_("Date"), _("Heure"), _("Objet"), _("Suite")],
+            rows=[
+                [
+                    shown(a.slot.date),
+                    f"{a.slot.start_time:%H:%M}–{a.slot.end_time:%H:%M}",
+                    a.get_kind_display(),
+                    a.get_status_display(),
+                ]
+                for a in Appointment.objects.filter(household=household)
+                .select_related("slot")
+                .order_by("slot__date", "slot__start_time", "pk")
+            ],
+            empty=_("Aucun rendez-vous."),
+        ),
+        DocumentSection(
+            title=_("Qui a lu les notes de votre accompagnement"),
+            columns=[_("Date"), _("Personne")],
+            rows=[
+                [shown(e.created_at, zone), str(e.actor or "")]
+                for e in AuditEvent.objects.filter(
+                    store_id=household.store_id,
+                    action=NOTES_OPENED,
+                    target_type=household._meta.label_lower,
+                    target_id=str(household.pk),
+                ).select_related("actor")
+            ],
+            empty=_("Personne."),
+        ),
+    ]
+
+
 def household_accompaniment_erase(household: Household, names: Sequence[str]) -> None:
     """Delete the reviews (their notes), blank the projects' label and terms; keep the amounts,
     dates, workshops and appointments (statistics, with no name left on them). The trail's
@@ -94,6 +175,7 @@ household_part_register(
     HouseholdPart(
         name="accompaniment",
         export=household_accompaniment_export,
+        document=household_accompaniment_document,
         erase=household_accompaniment_erase,
     )
 )

@@ -24,15 +24,28 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class DocumentSection:
+    """A part of the « Vos données » PDF a household can read: a French title, column
+    headings and rows of text already shown as people read them (euros, dd/mm/yyyy)."""
+
+    title: str
+    columns: Sequence[str]
+    rows: Sequence[Sequence[str]]
+    empty: str = "Aucune donnée."
+
+
+@dataclass(frozen=True)
 class HouseholdPart:
     """What one app keeps about a household.
 
     ``export`` gives the keys it adds to the access-request export (JSON values: see
-    :func:`plain`); ``erase``, if any, removes the household's ``names`` from what the app
-    keeps, inside the anonymisation's transaction."""
+    :func:`plain`); ``document``, the same for the household to read, as sections of the
+    « Vos données » PDF; ``erase``, if any, removes the household's ``names`` from what the
+    app keeps, inside the anonymisation's transaction."""
 
     name: str
     export: Callable[[Household], dict[str, Any]]
+    document: Callable[[Household], Sequence[DocumentSection]]
     erase: Callable[[Household, Sequence[str]], None] | None = None
 
 
@@ -66,3 +79,28 @@ def plain(value: Any) -> Any:
     if isinstance(value, UUID):
         return str(value)
     return value
+
+
+EMPTY = "—"
+
+
+def shown(value: Any, zone: Any = None) -> str:
+    """A value of the « Vos données » PDF as a person reads it: dates dd/mm/yyyy, times in the
+    shop's ``zone`` dd/mm/yyyy hh:mm, nothing as « — »."""
+    if value is None or value == "":
+        return EMPTY
+    if isinstance(value, datetime):
+        local = value.astimezone(zone) if zone is not None else value
+        return f"{local:%d/%m/%Y %H:%M}"
+    if isinstance(value, date):
+        return f"{value:%d/%m/%Y}"
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    return str(value)
+
+
+def shown_euros(cents: int | None) -> str:
+    """Cents as euros (« 12,50 € »), in the PDF's standard fonts (no narrow space)."""
+    from cabas.rules.money import format_euros
+
+    return EMPTY if cents is None else format_euros(cents).replace("\u202f", " ")

@@ -29,6 +29,7 @@ from cabas.gestion.stock.models import (
     CountState,
     InventoryCount,
     InventoryCountLine,
+    InventoryCountLotLine,
     Lot,
     MovementKind,
 )
@@ -370,7 +371,7 @@ def count_scan(request: StoreRequest, count_id: int) -> HttpResponse:
             "result": result,
             "error": error,
             "line": line,
-            "progress": selectors.count_progress(count) if result else None,
+            "summary": selectors.count_review(count) if result else None,
             "recent": _recent_lines(count),
         },
     )
@@ -400,5 +401,53 @@ def count_line_set(request: StoreRequest, count_id: int, line_id: int) -> HttpRe
         if error:
             messages.error(request, error)
         return redirect("stock:count_detail", count_id=count.pk)
-    line = selectors.count_line_review(count, line.pk)
-    return render(request, "stock/_count_line.html", {"count": count, "line": line, "error": error})
+    return _line_response(request, count, line.pk, error)
+
+
+def _line_response(
+    request: StoreRequest, count: InventoryCount, line_id: int, error: str | None
+) -> HttpResponse:
+    """The line again (swapped in place), and the count's summary computed now (out of band):
+    the differences and their value are right after every line saved."""
+    return render(
+        request,
+        "stock/_count_line.html",
+        {
+            "count": count,
+            "line": selectors.count_line_review(count, line_id),
+            "error": error,
+            "summary": selectors.count_review(count),
+        },
+    )
+
+
+@store_view(Perm.STOCK_MANAGE)
+@require_POST
+def count_lot_line_set(request: StoreRequest, count_id: int, lot_line_id: int) -> HttpResponse:
+    """What was found of one lot of a product counted lot by lot."""
+    count = _count_or_404(request, count_id)
+    lot_line = get_object_or_404(
+        InventoryCountLotLine.objects.select_related("line__product", "line__count"),
+        pk=lot_line_id,
+        line__count=count,
+    )
+    form = LineSetForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            typed = form.cleaned_data["counted"]
+            counted = None if typed is None else stored_quantity(typed, lot_line.line.product.unit)
+            services.inventory_count_lot_line_set(
+                lot_line=lot_line, counted=counted, actor=request.user
+            )
+        except ValueError as exc:
+            error = str(exc)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    else:
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect("stock:count_detail", count_id=count.pk)
+    return _line_response(request, count, lot_line.line_id, error)

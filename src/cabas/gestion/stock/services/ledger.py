@@ -36,7 +36,8 @@ class MovementSpec:
 
     Without ``lot_id``, a negative quantity is taken from the product's lots first-expiring
     first, and a refund goes back to the lots the refunded sale took (see
-    :func:`stock_movements_bulk_record`).
+    :func:`stock_movements_bulk_record`); with ``outside_lots``, the quantity is recorded
+    without a lot as it is (an inventory's correction of the units outside any lot).
     """
 
     product_id: int
@@ -44,6 +45,7 @@ class MovementSpec:
     kind: str = MovementKind.SALE
     lot_id: int | None = None
     reason: str = ""
+    outside_lots: bool = False
 
 
 def _check_spec(spec: MovementSpec) -> None:
@@ -327,7 +329,9 @@ def _bulk_record(
     cursor: Any,
     instances: bool,
 ) -> tuple[list[StockMovement], list[MovedRow]]:
-    takers = {s.product_id for s in specs if s.quantity < 0 and s.lot_id is None}
+    takers = {
+        s.product_id for s in specs if s.quantity < 0 and s.lot_id is None and not s.outside_lots
+    }
     named_lots = {s.lot_id for s in specs if s.lot_id is not None}
     lots: dict[int, _LockedLot] = {}
     fefo: dict[int, list[_LockedLot]] = defaultdict(list)
@@ -362,6 +366,8 @@ def _bulk_record(
                     _("Le lot ne contient plus que %(qty)s.") % {"qty": available[named.pk]}
                 )
             parts: list[tuple[int | None, int]] = [(named.pk, spec.quantity)]
+        elif spec.outside_lots:
+            parts = [(None, spec.quantity)]
         elif spec.quantity < 0:
             candidates = sorted(fefo.get(spec.product_id, []), key=lambda lot: lot.received_at)
             allocation = allocate_fefo(
