@@ -307,7 +307,10 @@ def committee_session_create(
     session.full_clean()
     session.save()
     Decision.objects.bulk_create(
-        [Decision(store=store, session=session, referral=r) for r in referrals]
+        [
+            Decision(store=store, session=session, referral=r)
+            for r in sorted(referrals, key=lambda r: r.pk)
+        ]
     )
     audit_record(
         store=store,
