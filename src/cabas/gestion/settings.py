@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "cabas.gestion.reports",
     "cabas.gestion.purchasing",
     "cabas.gestion.accompaniment",
+    "cabas.gestion.admissions",
     "cabas.gestion.accounts.admin_site.PlatformAdminConfig",  # the admin behind two factors
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -182,6 +183,8 @@ CABAS_THROTTLE_WINDOW_SECONDS = env_int("CABAS_THROTTLE_WINDOW_SECONDS", 600)
 CABAS_THROTTLE_LOGINS_PER_IP = env_int("CABAS_THROTTLE_LOGINS_PER_IP", 60)
 CABAS_THROTTLE_PASSWORD_RESETS_PER_IP = env_int("CABAS_THROTTLE_PASSWORD_RESETS_PER_IP", 10)
 CABAS_THROTTLE_ENROLLMENTS_PER_IP = env_int("CABAS_THROTTLE_ENROLLMENTS_PER_IP", 20)
+# Referrals sent through a partner's link, per address and per minute.
+CABAS_THROTTLE_REFERRALS_PER_MINUTE = env_int("CABAS_THROTTLE_REFERRALS_PER_MINUTE", 20)
 # The quarantine of refused payloads: the first bytes kept of each body (with the SHA-256 and
 # size of the whole), rows kept per till (the oldest go first), days kept (`cabas
 # purge_quarantine`), and invalid bodies a till may send per minute before `rate_limited`.

@@ -18,6 +18,7 @@ urlpatterns = [
     path("stock/", include("cabas.gestion.stock.urls")),
     path("achats/", include("cabas.gestion.purchasing.urls")),
     path("caisse/", include("cabas.gestion.pos.urls")),
+    path("", include("cabas.gestion.admissions.urls")),
     path("ventes/", include("cabas.gestion.sales.urls")),
     path("api/pos/v1/", pos_api.urls),
     re_path(r"^api/pos/v1/(?P<rest>.*)$", api_not_found),

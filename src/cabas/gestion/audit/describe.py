@@ -68,6 +68,16 @@ ACTIONS: dict[str, Promise] = {
     "household.card_reissued": _("a remplacé la carte du foyer"),
     "household.privacy_accepted": _("a enregistré la notice d'information acceptée par le foyer"),
     "household.anonymised": _("a anonymisé le foyer"),
+    # Admissions
+    "admissions.settings_changed": _("a modifié les réglages des admissions"),
+    "admissions.link_created": _("a créé le lien d'orientation pour"),
+    "admissions.link_revoked": _("a révoqué le lien d'orientation de"),
+    "admissions.referral_received": _("a enregistré l'orientation"),
+    "admissions.referral_opened": _("a consulté l'orientation"),
+    "admissions.session_created": _("a préparé la commission d'admission du"),
+    "admissions.referral_admitted": _("a enregistré l'admission décidée pour l'orientation"),
+    "admissions.referral_refused": _("a enregistré le refus décidé pour l'orientation"),
+    "admissions.referral_postponed": _("a enregistré l'ajournement de l'orientation"),
     "beneficiaries.settings_changed": _("a modifié les réglages des bénéficiaires"),
     "quota.created": _("a créé la limite d'achat"),
     "quota.changed": _("a modifié la limite d'achat"),
@@ -114,6 +124,7 @@ FIELDS: dict[str, Promise] = {
     "slots": _("créneaux"),
     "workshop": _("atelier"),
     "barcode": _("code-barres"),
+    "budget_cents": _("budget mensuel"),
     "cancelled": _("lignes annulées"),
     "categories_created": _("rayons créés"),
     "code": _("code de la carte"),
@@ -122,6 +133,9 @@ FIELDS: dict[str, Promise] = {
     "month": _("mois"),
     "origin": _("origine"),
     "products_created": _("produits créés"),
+    "questions": _("questions de l'épicerie"),
+    "referrals": _("orientations examinées"),
+    "months": _("durée (mois)"),
     "programme": _("programme"),
     "rights": _("droits"),
     "role": _("rôle"),
@@ -130,7 +144,12 @@ FIELDS: dict[str, Promise] = {
 }
 
 # The objects whose name says nothing more than their kind («Réglages du catalogue»).
-SINGLETONS = {"catalog.catalogsettings", "beneficiaries.beneficiarysettings", "stores.store"}
+SINGLETONS = {
+    "catalog.catalogsettings",
+    "beneficiaries.beneficiarysettings",
+    "admissions.admissionsettings",
+    "stores.store",
+}
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

@@ -6,7 +6,8 @@ beneficiaries (sales: tickets, anomalies) and that beneficiaries must not import
 registers a :class:`HouseholdPart` when it loads (its ``AppConfig.ready``); the export and the
 anonymisation go through the registered parts.
 
-Also here, for the same reason: the sources of the aid programme codes the shop knows
+Also here, for the same reason: the rules apps above set on renewals of rights (admissions:
+the waiting period), and the sources of the aid programme codes the shop knows
 (purchasing: its programme donors), for the ceilings of the tariff settings.
 """
 
@@ -50,6 +51,7 @@ class HouseholdPart:
 
 
 _PARTS: dict[str, HouseholdPart] = {}
+_RENEWAL_CHECKS: dict[str, Callable[[Household, date], None]] = {}
 _PROGRAMME_SOURCES: dict[str, Callable[[Store], set[str]]] = {}
 
 
@@ -61,6 +63,17 @@ def household_part_register(part: HouseholdPart) -> None:
 def household_parts() -> tuple[HouseholdPart, ...]:
     """The registered parts, in the order they were registered."""
     return tuple(_PARTS.values())
+
+
+def renewal_check_register(name: str, check: Callable[[Household, date], None]) -> None:
+    """Register (or replace, by its name) a rule on renewals: ``check(household, start)``
+    raises a ValidationError (French) when rights may not be renewed from ``start``
+    (admissions: the renewals in a row and the waiting period the shop sets)."""
+    _RENEWAL_CHECKS[name] = check
+
+
+def renewal_checks() -> tuple[Callable[[Household, date], None], ...]:
+    return tuple(_RENEWAL_CHECKS.values())
 
 
 def programme_source_register(name: str, codes: Callable[[Store], set[str]]) -> None:

@@ -27,6 +27,7 @@ class Perm:
     PURCHASING_MANAGE = "purchasing.manage"
     BENEFICIARIES_LOOKUP = "beneficiaries.lookup"
     BENEFICIARIES_MANAGE = "beneficiaries.manage"
+    ADMISSIONS_MANAGE = "admissions.manage"
     SALES_VIEW = "sales.view"
     SALES_REVIEW = "sales.review"
     TILL_USE = "till.use"

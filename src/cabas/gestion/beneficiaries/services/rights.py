@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from cabas.gestion.accounts.models import User
 from cabas.gestion.audit.services import audit_record
 from cabas.gestion.beneficiaries.models import Household, RightsPeriod
+from cabas.gestion.beneficiaries.parts import renewal_checks
 from cabas.rules.dates import add_months
 
 # The one rule on how long rights last, read by the forms, the import and the services.
@@ -145,6 +146,8 @@ def rights_renew(
         start = today
     else:
         start = household.rights_end + timedelta(days=1)
+    for check in renewal_checks():
+        check(household, start)
     end = period_end_for(start, months)
     return _period_add(household, actor, start, end, action="household.rights_renewed")
 
