@@ -93,12 +93,7 @@ def seed(slug: str, tills: int, households: int) -> dict[str, Any]:
                 "monthly_budget_cents": BUDGET_CENTS,
             },
         )
-        rights_admit(
-            household=household,
-            actor=None,
-            start=today - timedelta(days=30),
-            end=today + timedelta(days=300),
-        )
+        rights_admit(household=household, actor=None, start=today - timedelta(days=30), months=11)
         household.refresh_from_db()
         codes.append(household.code)
     return {
@@ -118,7 +113,7 @@ def verify(slug: str) -> dict[str, Any]:
     from cabas.gestion.beneficiaries.models import MonthlySpending
     from cabas.gestion.catalog.models import Product
     from cabas.gestion.sales.models import Ticket, TicketLine
-    from cabas.gestion.stock.services import stock_levels_check
+    from cabas.gestion.stock.selectors import stock_levels_check
     from cabas.gestion.stores.models import Store
 
     store = Store.objects.get(slug=slug)

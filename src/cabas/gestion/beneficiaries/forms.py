@@ -13,7 +13,6 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.beneficiaries.models import Household, Quota
-from cabas.gestion.beneficiaries.selectors import store_today
 from cabas.gestion.beneficiaries.services import (
     DEFAULT_PERIOD_MONTHS,
     MAX_PERIOD_MONTHS,
@@ -132,7 +131,7 @@ class RightsStartMixin:
         start = self.cleaned_data["start"]
         if start is not None and self.store is not None:
             try:
-                check_rights_start(start, store_today(self.store))
+                check_rights_start(start, self.store.today())
             except ValidationError as error:
                 raise ValidationError(error.message_dict["start"]) from error
         return start
@@ -236,7 +235,7 @@ class SpendingCorrectionForm(forms.Form):
     reason = forms.CharField(label=_("Motif"), max_length=300)
 
     def clean_delta_cents(self) -> int:
-        value = self.cleaned_data["delta_cents"]
+        value: int = self.cleaned_data["delta_cents"]
         if value == 0:
             raise ValidationError(_("La correction ne peut pas être nulle."))
         return value
@@ -397,7 +396,7 @@ class QuotaForm(forms.Form):
     def __init__(self, *args: Any, store: Store, quota: Quota | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         cast(ProductPickerField, self.fields["product"]).limit_to(store)
-        category = cast(forms.ModelChoiceField, self.fields["category"])
+        category = cast("forms.ModelChoiceField[Any]", self.fields["category"])
         category.queryset = Category.objects.filter(store=store).select_related("parent")
         for size in QUOTA_SIZES:
             self.fields[f"size_{size}"] = QuantityField(

@@ -15,7 +15,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cabas.gestion.audit.describe import describe
 from cabas.gestion.audit.selectors import store_audit_events
 from cabas.gestion.beneficiaries import selectors, services
 from cabas.gestion.beneficiaries.cards import cards_pdf
@@ -40,6 +40,7 @@ from cabas.gestion.beneficiaries.forms import (
 )
 from cabas.gestion.beneficiaries.imports import HouseholdImporter
 from cabas.gestion.beneficiaries.models import Household, Quota
+from cabas.gestion.beneficiaries.privacy_pdf import household_data_pdf
 from cabas.gestion.core.forms import ImportUploadForm, apply_validation_error
 from cabas.gestion.core.imports import import_step, template_csv
 from cabas.gestion.stores.decorators import StoreRequest, store_view
@@ -102,7 +103,7 @@ def household_list(request: StoreRequest) -> HttpResponse:
     """Managers: the list of households. Cashiers: the look-up (code or name → short name,
     status, budget left this month)."""
     store = request.store
-    today, month = selectors.store_today(store), selectors.current_month(store)
+    today, month = store.today(), selectors.current_month(store)
     query = request.GET.get("q", "").strip()[:100]
     if not _can_manage(request):
         results = []
@@ -126,8 +127,9 @@ def household_list(request: StoreRequest) -> HttpResponse:
     status = request.GET.get("status", "active")
     if status not in selectors.STATUS_FILTERS:
         status = "active"
+    notice_to_sign = request.GET.get("notice") == "a-signer"
     households = selectors.household_list(
-        store, today=today, month=month, status=status, query=query
+        store, today=today, month=month, status=status, query=query, notice_to_sign=notice_to_sign
     )
     page = Paginator(households, 50).get_page(request.GET.get("page"))
     rows = [HouseholdRow(h, h.status_on(today), h.monthly_budget_cents - _spent(h)) for h in page]
@@ -142,6 +144,8 @@ def household_list(request: StoreRequest) -> HttpResponse:
             "status": status,
             "month": month,
             "statuses": STATUS_LABELS,
+            "notice_to_sign": notice_to_sign,
+            "notices_to_sign": selectors.households_notice_to_sign(store).count(),
         },
     )
 
@@ -151,25 +155,20 @@ def household_list(request: StoreRequest) -> HttpResponse:
 def household_create(request: StoreRequest) -> HttpResponse:
     store = request.store
     settings_ = selectors.beneficiary_settings(store)
-    form = HouseholdCreateForm(
-        request.POST or None, initial={"start": selectors.store_today(store)}, store=store
-    )
+    form = HouseholdCreateForm(request.POST or None, initial={"start": store.today()}, store=store)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k in HouseholdForm.Meta.fields}
         if form.cleaned_data["monthly_budget_cents"] is not None:
             data["monthly_budget_cents"] = form.cleaned_data["monthly_budget_cents"]
-        start = form.cleaned_data["start"]
         try:
-            with transaction.atomic():
-                household = services.household_create(store=store, actor=request.user, data=data)
-                services.rights_admit(
-                    household=household,
-                    actor=request.user,
-                    start=start,
-                    end=services.period_end_for(start, form.cleaned_data["months"]),
-                )
-                if form.cleaned_data["privacy_accepted"]:
-                    services.household_privacy_accept(household=household, actor=request.user)
+            household = services.household_register(
+                store=store,
+                actor=request.user,
+                data=data,
+                start=form.cleaned_data["start"],
+                months=form.cleaned_data["months"],
+                privacy_accepted=form.cleaned_data["privacy_accepted"],
+            )
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
@@ -193,7 +192,7 @@ def household_detail(request: StoreRequest, pk: int) -> HttpResponse:
     store = request.store
     household = selectors.household_file(store, pk)
     services.household_access_log(household=household, user=request.user)
-    today, month = selectors.store_today(store), selectors.current_month(store)
+    today, month = store.today(), selectors.current_month(store)
     settings_ = selectors.beneficiary_settings(store)
     state = selectors.household_budget_state(household, month)
     reste = household.reste_a_vivre_cents
@@ -218,9 +217,12 @@ def household_detail(request: StoreRequest, pk: int) -> HttpResponse:
             "periods": list(household.periods.select_related("created_by")),
             "history": selectors.household_spending_history(household),
             "accesses": list(household.accesses.select_related("user")[:20]),
-            "events": store_audit_events(store).filter(
-                target_type="beneficiaries.household", target_id=str(household.pk)
-            )[:20],
+            "events": [
+                describe(event)
+                for event in store_audit_events(store).filter(
+                    target_type="beneficiaries.household", target_id=str(household.pk)
+                )[:20]
+            ],
             "renew_form": RenewForm(),
             "suspend_form": ReasonForm(),
             "tariff_rate": household.rate_bp
@@ -297,17 +299,16 @@ def rights_admit(request: StoreRequest, pk: int) -> HttpResponse:
     household = selectors.household_file(request.store, pk)
     form = AdmissionForm(
         request.POST or None,
-        initial={"start": selectors.store_today(request.store)},
+        initial={"start": request.store.today()},
         store=request.store,
     )
 
     def save() -> None:
-        start = form.cleaned_data["start"]
         services.rights_admit(
             household=household,
             actor=request.user,
-            start=start,
-            end=services.period_end_for(start, form.cleaned_data["months"]),
+            start=form.cleaned_data["start"],
+            months=form.cleaned_data["months"],
         )
 
     return _form_page(
@@ -323,7 +324,7 @@ def rights_admit(request: StoreRequest, pk: int) -> HttpResponse:
 
 def _rights_action(request: StoreRequest, pk: int, action: str) -> HttpResponse:
     household = selectors.household_file(request.store, pk)
-    today = selectors.store_today(request.store)
+    today = request.store.today()
     try:
         if action == "renew":
             form = RenewForm(request.POST)
@@ -376,7 +377,7 @@ def rights_ending(request: StoreRequest) -> HttpResponse:
         days = max(1, min(int(request.GET.get("days", 30)), 365))
     except ValueError:
         days = 30
-    today = selectors.store_today(request.store)
+    today = request.store.today()
     households = [
         HouseholdRow(h, h.status_on(today), days_left=(h.rights_end - today).days)
         for h in selectors.households_ending(request.store, today=today, days=days)
@@ -458,7 +459,7 @@ def cards_print(request: StoreRequest) -> HttpResponse:
     """The cards of the chosen households (`?id=1&id=2`), else of every household in force."""
     store = request.store
     ids = [int(v) for v in request.GET.getlist("id") if v.isdigit()]
-    today, month = selectors.store_today(store), selectors.current_month(store)
+    today, month = store.today(), selectors.current_month(store)
     households = selectors.household_list(
         store, today=today, month=month, status="all" if ids else "active"
     )
@@ -504,6 +505,16 @@ def household_export(request: StoreRequest, pk: int) -> HttpResponse:
     body = json.dumps(selectors.household_export(household), ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="foyer-{household.pk}.json"'
+    return response
+
+
+@store_view(Perm.BENEFICIARIES_MANAGE)
+def household_export_pdf(request: StoreRequest, pk: int) -> HttpResponse:
+    """The same export, as « Vos données », a PDF in French the household can read."""
+    household = selectors.household_file(request.store, pk)
+    services.household_access_log(household=household, user=request.user, action="export")
+    response = HttpResponse(household_data_pdf(household), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="vos-donnees-{household.pk}.pdf"'
     return response
 
 
@@ -630,7 +641,7 @@ def household_import_template(request: StoreRequest) -> HttpResponse:
 def household_erase(request: StoreRequest, pk: int) -> HttpResponse:
     """Anonymise now, at the household's request (right to erasure), once its rights are over."""
     household = selectors.household_file(request.store, pk)
-    today = selectors.store_today(request.store)
+    today = request.store.today()
     if household.status_on(today) in ("active", "suspended", "upcoming"):
         messages.error(
             request,

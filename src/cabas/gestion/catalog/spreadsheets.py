@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 
+from cabas.gestion.accounts.models import User
 from cabas.gestion.catalog.models import Barcode, Category, Origin, Product, Unit, VatRate
 from cabas.gestion.catalog.parsing import format_amount, format_percent, parse_euros, parse_percent
 from cabas.gestion.catalog.services import barcode_kind_of, search_key
@@ -258,7 +259,7 @@ class ProductImporter(Importer):
     in Cabas), else by one of its barcodes, else it is a new product."""
 
     store: Store
-    actor: Any
+    actor: User | None
     name: ClassVar[str] = "products"
     columns: ClassVar[Mapping[str, Any]] = dict.fromkeys(COLUMNS, "")
     required: ClassVar[Sequence[str]] = REQUIRED_COLUMNS
@@ -315,7 +316,8 @@ class ProductImporter(Importer):
             from cabas.gestion.catalog.selectors import scale_layout_for
 
             context["layout"].append(scale_layout_for(self.store))
-        return context["layout"][0]
+        layout: barcode_rules.ScaleLayout = context["layout"][0]
+        return layout
 
     def validate(self, row: Mapping[str, str], context: dict[str, Any]) -> dict[str, Any]:
         """Judge one line against the shop's catalogue as it is now."""

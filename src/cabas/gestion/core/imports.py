@@ -33,6 +33,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cabas.gestion.accounts.models import User
 from cabas.gestion.audit.services import audit_record
 from cabas.gestion.core.models import PendingImport
 from cabas.gestion.stores.models import Store
@@ -215,7 +216,7 @@ class Importer:
     """The journal's action for an applied file ("" : the app's services record each row)."""
 
     store: Store
-    actor: Any
+    actor: User | None
 
     def prepare(self, rows: list[dict[str, str]]) -> dict[str, Any]:
         """The context shared by the lines of one file: what to read once for all lines, and

@@ -82,7 +82,7 @@ def name_row_fields(form: forms.BaseForm, row: str) -> None:
             field.widget.attrs["aria-label"] = f"{field.label} — {row}"
 
 
-class NamedRowsFormSet(forms.BaseFormSet):
+class NamedRowsFormSet(forms.BaseFormSet):  # type: ignore[type-arg]  # not generic at run time
     """A formset shown as a table, a form a row: each field is named after its row,
     ``row_name`` with the row's number (see :func:`name_row_fields`)."""
 

@@ -26,6 +26,10 @@ from django.core import signing
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
+from cabas.gestion.accompaniment.selectors import (
+    project_households_changed_since,
+    projects_for_till,
+)
 from cabas.gestion.beneficiaries.models import (
     Household,
     MonthlySpending,
@@ -277,6 +281,10 @@ def _beneficiaries(
                     store=store, month=month, received_at__gt=margin_at, household__isnull=False
                 ).values("household_id"),
             )
+        # The household's project at the till (when the shop shows it).
+        households = households | project_households_changed_since(store, margin_at).filter(
+            anonymised_at__isnull=True
+        )
         ids = list(households.values_list("pk", flat=True))
         households = Household.objects.filter(pk__in=ids)
         spending = spending.filter(household_id__in=ids)
@@ -286,6 +294,7 @@ def _beneficiaries(
         if quotas.rules
         else {}
     )
+    projects = projects_for_till(store, ids)
     items = []
     for (
         pk,
@@ -332,6 +341,8 @@ def _beneficiaries(
             item["quota_limits"], legacy = _household_quotas(quotas, usage.get(pk, {}), size)
             if legacy:
                 item["quotas"] = legacy
+        if pk in projects:
+            item["project"] = projects[pk]
         items.append(item)
     return items
 

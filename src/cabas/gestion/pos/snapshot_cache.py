@@ -4,7 +4,8 @@ restart) do not each rebuild the same 5 MB answer.
 An answer is cached per shop, `since` cursor and encoding (gzip or not), under a *version* of
 the shop's data: one query of maxima and counts over every table the snapshot reads
 (`updated_at` of products, households, spending, categories, quotas, members, cashier profiles,
-settings; the newest stock movement, lot and ticket ids; tombstones and retired codes), the
+settings, households' projects; the newest stock movement, lot and ticket ids; tombstones and
+retired codes), the
 names and states of the shop's members' users (they have no `updated_at`), the shop itself,
 and the shop's day and month (rights and spending follow the date by themselves).
 
@@ -36,6 +37,7 @@ from django.core.cache import caches
 from django.db.models import Count, Max, OuterRef, Subquery
 from django.utils import timezone
 
+from cabas.gestion.accompaniment.models import AccompanimentSettings, Project
 from cabas.gestion.beneficiaries.models import (
     BeneficiarySettings,
     Household,
@@ -91,6 +93,8 @@ def _marks() -> dict[str, Subquery]:
         BeneficiarySettings: "updated_at",
         Membership: "updated_at",
         CashierProfile: "updated_at",
+        Project: "updated_at",  # the households' projects at the till
+        AccompanimentSettings: "updated_at",
     }
     found: dict[str, Subquery] = {}
     for model, field in changed.items():

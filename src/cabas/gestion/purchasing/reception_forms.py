@@ -15,7 +15,6 @@ from cabas.gestion.core.widgets import NamedRowsFormSet, name_row_fields
 from cabas.gestion.purchasing.forms import active_products
 from cabas.gestion.purchasing.models import PurchaseOrderLine, Supplier, SupplierKind
 from cabas.gestion.purchasing.receiving import ReceivedLine
-from cabas.gestion.stock.selectors import store_today
 from cabas.gestion.stores.models import Store
 from cabas.rules.quantities import typed_quantity
 
@@ -133,7 +132,7 @@ def reception_formset(
         form_kwargs={
             "store": store,
             "products": active_products(store),
-            "today": store_today(store),
+            "today": store.today(),
         },
     )
     formset.order_lines = {line.pk: line for line in lines}
@@ -154,7 +153,7 @@ def donation_formset(store: Store, data: Any = None) -> BaseReceivedFormSet:
         form_kwargs={
             "store": store,
             "products": active_products(store),
-            "today": store_today(store),
+            "today": store.today(),
         },
     )
     formset.order_lines = {}

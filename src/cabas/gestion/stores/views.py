@@ -20,6 +20,8 @@ from cabas.gestion.accounts.services import (
     invitation_send,
     second_factor_reset,
 )
+from cabas.gestion.audit.describe import describe
+from cabas.gestion.audit.forms import AuditFilterForm
 from cabas.gestion.audit.selectors import store_audit_events
 from cabas.gestion.core.forms import apply_validation_error
 from cabas.gestion.stores import services
@@ -118,9 +120,12 @@ def person_edit(request: StoreRequest, membership_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Modifications enregistrées."))
             return redirect("stores:people")
-    events = store_audit_events(request.store).filter(
-        target_type="stores.membership", target_id=str(membership.pk)
-    )[:20]
+    events = [
+        describe(event)
+        for event in store_audit_events(request.store).filter(
+            target_type="stores.membership", target_id=str(membership.pk)
+        )[:20]
+    ]
     return render(
         request,
         "stores/person_edit.html",
@@ -209,9 +214,19 @@ def store_logo(request: StoreRequest) -> FileResponse:
 
 @store_view(Perm.AUDIT_VIEW)
 def audit_log(request: StoreRequest) -> HttpResponse:
-    events = store_audit_events(request.store, action_prefix=request.GET.get("action", ""))
+    form = AuditFilterForm(request.GET or None, store=request.store)
+    events = store_audit_events(
+        request.store, action_prefix=request.GET.get("action", ""), **form.filters()
+    )
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "stores/audit_log.html", {"page": page})
+    entries = [describe(event) for event in page]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "stores/audit_log.html",
+        {"page": page, "entries": entries, "form": form, "query": query.urlencode()},
+    )
 
 
 @login_required
