@@ -154,6 +154,7 @@ def test_renewals_then_the_waiting_period(world) -> None:
         data={"last_name": "Durand"},
         start=today,
         months=3,
+        privacy_accepted=True,
     )
     beneficiaries.rights_renew(household=household, actor=world.alice, months=3, today=today)
     with pytest.raises(ValidationError, match="délai de carence"):
@@ -168,7 +169,12 @@ def test_renewals_then_the_waiting_period(world) -> None:
 def test_renewals_are_free_in_a_shop_without_rules_of_admission(world) -> None:
     today = world.store_a.today()
     household = beneficiaries.household_register(
-        store=world.store_a, actor=world.alice, data={"last_name": "Durand"}, start=today, months=1
+        store=world.store_a,
+        actor=world.alice,
+        data={"last_name": "Durand"},
+        start=today,
+        months=1,
+        privacy_accepted=True,
     )
     for _n in range(3):
         beneficiaries.rights_renew(household=household, actor=world.alice, months=1, today=today)
