@@ -127,6 +127,9 @@ def test_no_page_a_manager_can_open_has_an_axe_violation(browser_page, world, ou
         violations = axe_violations(page)
         if violations:
             found[f"{name} {url}"] = violations
+    (output_dir / "axe-pages.txt").write_text(
+        "".join(f"{name} {url}\n" for name, url in pages), encoding="utf-8"
+    )
     report = output_dir / "axe-violations.json"
     report.write_text(json.dumps(found, indent=2, ensure_ascii=False), encoding="utf-8")
     elements = {
