@@ -41,7 +41,7 @@ from cabas.gestion.beneficiaries.forms import (
 from cabas.gestion.beneficiaries.imports import HouseholdImporter
 from cabas.gestion.beneficiaries.models import Household, Quota
 from cabas.gestion.core.forms import ImportUploadForm, apply_validation_error
-from cabas.gestion.core.imports import import_step, template_csv
+from cabas.gestion.imports import import_step, template_csv
 from cabas.gestion.stores.decorators import StoreRequest, store_view
 from cabas.gestion.stores.permissions import Perm
 
