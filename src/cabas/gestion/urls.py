@@ -9,7 +9,7 @@ from cabas.gestion.pos.api import api as pos_api
 from cabas.gestion.pos.api import api_not_found
 
 urlpatterns = [
-    path("", include("cabas.gestion.core.urls")),
+    path("", include("cabas.gestion.home.urls")),
     path("", include("cabas.gestion.accounts.urls")),
     path("", include("cabas.gestion.stores.urls")),
     path("", include("cabas.gestion.beneficiaries.urls")),
