@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "cabas.gestion.purchasing",
     "cabas.gestion.accompaniment",
     "cabas.gestion.admissions",
+    "cabas.gestion.home",
+    "cabas.gestion.tillapi",
     "cabas.gestion.accounts.admin_site.PlatformAdminConfig",  # the admin behind two factors
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -61,7 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "cabas.gestion.pos.middleware.ApiErrorShapeMiddleware",
+    "cabas.gestion.tillapi.middleware.ApiErrorShapeMiddleware",
     "cabas.gestion.core.middleware.FrenchNotFoundMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -311,7 +313,7 @@ CABAS_PUBLIC_URL = env_str("CABAS_PUBLIC_URL")
 # that started before the snapshot was read is not missed by the next delta.
 CABAS_SNAPSHOT_CURSOR_MARGIN = env_int("CABAS_SNAPSHOT_CURSOR_MARGIN", 60)
 # Snapshot answers are cached per shop, cursor and encoding in each worker's memory (see
-# cabas.gestion.pos.snapshot_cache): 0 seconds turns the cache off.
+# cabas.gestion.tillapi.snapshot_cache): 0 seconds turns the cache off.
 CABAS_SNAPSHOT_CACHE_SECONDS = env_int("CABAS_SNAPSHOT_CACHE_SECONDS", 60)
 CABAS_SNAPSHOT_CACHE_MAX_BYTES = env_int("CABAS_SNAPSHOT_CACHE_MAX_BYTES", 8 * 1024 * 1024)
 CACHES = {

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from cabas.gestion.pos.api import api as pos_api
-from cabas.gestion.pos.api import api_not_found
+from cabas.gestion.tillapi.api import api as pos_api
+from cabas.gestion.tillapi.api import api_not_found
 
 urlpatterns = [
-    path("", include("cabas.gestion.core.urls")),
+    path("", include("cabas.gestion.home.urls")),
     path("", include("cabas.gestion.accounts.urls")),
     path("", include("cabas.gestion.stores.urls")),
     path("", include("cabas.gestion.beneficiaries.urls")),

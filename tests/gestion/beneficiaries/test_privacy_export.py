@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from cabas.gestion import imports
 from cabas.gestion.audit.models import AuditEvent
 from cabas.gestion.beneficiaries import selectors, services
 from cabas.gestion.beneficiaries.forms import HouseholdForm, MemberForm
@@ -21,7 +22,6 @@ from cabas.gestion.beneficiaries.models import (
     RetiredCode,
     RightsPeriod,
 )
-from cabas.gestion.core import imports
 from cabas.gestion.sales.models import Anomaly, Ticket, TicketLine, TicketPayment
 from cabas.gestion.sales.services import anomaly_handle
 from cabas.gestion.stock.services import lot_receive

@@ -326,7 +326,7 @@ class Till:
         )
         self._after_change(warning)
 
-    # -- products past their DLC (DESIGN.md: they may not be sold) ----------------------------
+    # -- products past their DLC (docs/architecture.md: they may not be sold) -----------------
     def _dlc_passed(self, product: ProductItem) -> bool:
         return sellability(product.earliest_dlc, None, self.now().date()) == "dlc_passed"
 

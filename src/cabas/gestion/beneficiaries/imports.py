@@ -1,4 +1,4 @@
-"""Import of households from a CSV or XLSX file (through `cabas.gestion.core.imports`)."""
+"""Import of households from a CSV or XLSX file (through `cabas.gestion.imports`)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from cabas.gestion.accounts.models import User
 from cabas.gestion.beneficiaries import services
 from cabas.gestion.beneficiaries.models import Household
 from cabas.gestion.core.forms import BIRTH_MIN_YEAR, MIN_YEAR, check_date_bounds
-from cabas.gestion.core.imports import Importer
+from cabas.gestion.imports import Importer
 from cabas.gestion.stores.models import Store
 
 COLUMNS = {

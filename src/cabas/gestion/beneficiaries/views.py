@@ -42,7 +42,7 @@ from cabas.gestion.beneficiaries.imports import HouseholdImporter
 from cabas.gestion.beneficiaries.models import Household, Quota
 from cabas.gestion.beneficiaries.privacy_pdf import household_data_pdf
 from cabas.gestion.core.forms import ImportUploadForm, apply_validation_error
-from cabas.gestion.core.imports import import_step, template_csv
+from cabas.gestion.imports import import_step, template_csv
 from cabas.gestion.stores.decorators import StoreRequest, store_view
 from cabas.gestion.stores.permissions import Perm
 

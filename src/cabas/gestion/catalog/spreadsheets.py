@@ -3,7 +3,7 @@ says line by line, in French, what a file would create or change and what is wro
 
 The import accepts the export's own format, so that a shop can export, edit in a spreadsheet
 program and import back. Reading the file, the preview, the confirmation and the limits are
-the shared ones of ``cabas.gestion.core.imports``.
+the shared ones of ``cabas.gestion.imports``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from cabas.gestion.accounts.models import User
 from cabas.gestion.catalog.models import Barcode, Category, Origin, Product, Unit, VatRate
 from cabas.gestion.catalog.parsing import format_amount, format_percent, parse_euros, parse_percent
 from cabas.gestion.catalog.services import barcode_kind_of, search_key
-from cabas.gestion.core.imports import Importer
+from cabas.gestion.imports import Importer
 from cabas.gestion.stores.models import Store
 from cabas.rules import barcodes as barcode_rules
 from cabas.rules.money import format_euros

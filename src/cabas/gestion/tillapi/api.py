@@ -1,5 +1,6 @@
-"""Protocol v1, server side (django-ninja, under /api/pos/v1/): the calls of DESIGN.md and
-docs/protocol.md, with the wire models of `cabas.protocol` as schemas.
+"""Protocol v1, server side (django-ninja, under /api/pos/v1/): the calls of docs/protocol.md
+(their place in the whole: docs/architecture.md), with the wire models of `cabas.protocol` as
+schemas.
 
 Every error answers `{"error": {"code", "message", "details"}}` (French message), including
 ninja's own validation, authentication and not-found errors.
@@ -23,11 +24,11 @@ from ninja.errors import ValidationError as NinjaValidationError
 from cabas import __version__
 from cabas.gestion.core.throttle import concurrency_slot, throttle_hit
 from cabas.gestion.pos import keys, packages
-from cabas.gestion.pos.auth import DeviceBearer, request_device
-from cabas.gestion.pos.selectors import AmbiguousTicketNumber, till_ticket_lookup
 from cabas.gestion.pos.services import EnrollmentRefused, cash_session_report, device_enroll
-from cabas.gestion.pos.snapshot_cache import snapshot_body
 from cabas.gestion.sales.intake import IntakeBusy, ticket_batch_ingest
+from cabas.gestion.tillapi.auth import DeviceBearer, request_device
+from cabas.gestion.tillapi.selectors import AmbiguousTicketNumber, till_ticket_lookup
+from cabas.gestion.tillapi.snapshot_cache import snapshot_body
 from cabas.protocol import (
     ERROR_HTTP_STATUS,
     MAX_TICKETS_PER_BATCH,

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cabas.gestion.core.dashboard import dashboard
+from cabas.gestion.home.dashboard import dashboard
 from cabas.gestion.pos.models import Device
 from tests.gestion.sales.conftest import ticket
 

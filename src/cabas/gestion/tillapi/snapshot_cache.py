@@ -53,10 +53,10 @@ from cabas.gestion.catalog.models import (
     Product,
 )
 from cabas.gestion.pos.models import CashierProfile
-from cabas.gestion.pos.snapshot import build_snapshot
 from cabas.gestion.sales.models import Ticket
 from cabas.gestion.stock.models import Lot, StockMovement
 from cabas.gestion.stores.models import Membership, Store
+from cabas.gestion.tillapi.snapshot import build_snapshot
 from cabas.rules.budget import month_of
 
 CACHE_ALIAS = "snapshots"

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from cabas.gestion.core.demo import DEMO_SHOPS, ROLE_SUFFIXES, demo_load
+from cabas.gestion.stores.demo import DEMO_SHOPS, ROLE_SUFFIXES, demo_load
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""The shared import path (cabas.gestion.core.imports) as both imports use it: a file
+"""The shared import path (cabas.gestion.imports) as both imports use it: a file
 uploaded in one shop can only be confirmed in that shop, and a file is applied once however
 many times (or however fast) "Importer" is clicked."""
 
@@ -12,12 +12,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from cabas.gestion import imports
 from cabas.gestion.beneficiaries.imports import HouseholdImporter
 from cabas.gestion.beneficiaries.models import Household
 from cabas.gestion.catalog.models import Product
 from cabas.gestion.catalog.services import category_create
 from cabas.gestion.catalog.spreadsheets import ProductImporter
-from cabas.gestion.core import imports
 from cabas.gestion.core.models import PendingImport
 from cabas.gestion.stores.permissions import Role
 from cabas.gestion.stores.services import invitation_accept, person_add

@@ -22,7 +22,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from cabas.gestion.pos.api import api
+from cabas.gestion.tillapi.api import api
 from cabas.gestion.wsgi import application
 from tests.gestion.pos.conftest import enroll_till
 

@@ -13,9 +13,9 @@ from django.contrib.auth import get_user_model
 
 from cabas.gestion.beneficiaries.selectors import beneficiary_settings
 from cabas.gestion.catalog.services import product_update
-from cabas.gestion.pos import snapshot_cache
 from cabas.gestion.pos.services import cashier_pin_set
 from cabas.gestion.stores.models import Store
+from cabas.gestion.tillapi import snapshot_cache
 from cabas.protocol import Snapshot
 from tests.gestion.pos.conftest import enroll_till
 from tests.gestion.sales.conftest import make_shop, shop_a, shop_b, ticket  # noqa: F401
@@ -161,7 +161,7 @@ def test_concurrent_misses_in_one_worker_build_once(settings):
     import threading
     import time
 
-    from cabas.gestion.pos.snapshot import BuiltSnapshot
+    from cabas.gestion.tillapi.snapshot import BuiltSnapshot
 
     settings.CABAS_SNAPSHOT_CACHE_SECONDS = 60
     calls = []
