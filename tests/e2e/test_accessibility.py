@@ -16,8 +16,8 @@ from django.test import Client
 from django.urls import reverse
 
 from cabas.gestion.beneficiaries.models import Household
-from cabas.gestion.core import demo
 from cabas.gestion.purchasing.models import RECEIVABLE_STATES, PurchaseOrder
+from cabas.gestion.stores import demo
 from tests.conftest import World, shot, sign_in
 from tests.gestion.matrix import Row, all_rows
 
