@@ -8,9 +8,9 @@ import pytest
 from cabas.gestion.accompaniment import selectors, services
 from cabas.gestion.accompaniment.models import ProjectStatus
 from tests.gestion.accompaniment.factories import make_project
-from tests.gestion.pos.test_snapshot import snapshot
 from tests.gestion.sales.conftest import ticket
 from tests.gestion.sales.test_intake import send
+from tests.gestion.tillapi.test_snapshot import snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +59,7 @@ def test_the_snapshot_keeps_its_queries_few_with_projects(
 ):
     make_project(shop_a.household)
     show_projects(world)
-    # The snapshot's own (tests/gestion/pos/test_snapshot.py), plus the shop's setting, its
+    # The snapshot's own (tests/gestion/tillapi/test_snapshot.py), plus the shop's setting, its
     # projects in progress and their savings (one query per distinct start date).
     with django_assert_max_num_queries(24):
         snapshot(till_a)
