@@ -9,7 +9,7 @@ from tests.caisse.fakes import make_snapshot
 from tests.caisse.test_till import scan_product
 
 
-def with_project(ctx, view, project):  # noqa: ANN001, ANN201
+def with_project(ctx, view, project):
     snapshot = make_snapshot()
     data = snapshot.model_dump(mode="json")
     data["beneficiaries"][0]["project"] = project

@@ -18,7 +18,7 @@ from tests.gestion.admissions.factories import make_link, make_referral
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _fill_referral(page) -> None:  # noqa: ANN001
+def _fill_referral(page) -> None:
     page.fill("#id_referrer_name", "Sophie Martin")
     page.fill("#id_referrer_email", "sophie@ccas.example.org")
     page.fill("#id_last_name", "Benali")

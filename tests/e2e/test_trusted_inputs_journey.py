@@ -18,12 +18,12 @@ from tests.conftest import pick_product, shot, sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def go(page, name: str, *args: object) -> None:  # noqa: ANN001
+def go(page, name: str, *args: object) -> None:
     page.goto(page.base_url + reverse(name, args=args))
     page.wait_for_load_state()
 
 
-def submit(page, label: str) -> None:  # noqa: ANN001
+def submit(page, label: str) -> None:
     page.get_by_role("button", name=label).click()
     page.wait_for_load_state()
 

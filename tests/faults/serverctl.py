@@ -56,7 +56,7 @@ def seed(slug: str, tills: int, households: int) -> dict[str, Any]:
         username=f"caisse-{slug}",
         role=Role.CASHIER,
         first_name="Camille",
-        password="correct-horse-battery-42",  # noqa: S106 - a test account
+        password="correct-horse-battery-42",
     )
     cashier_pin_set(membership=cashier, actor=None, pin=PIN)
     rayon = category_create(store=store, name="Épicerie")

@@ -433,7 +433,7 @@ def logos_stored() -> list[str]:
 def big_noisy_png() -> bytes:
     import random
 
-    rng = random.Random(4)  # noqa: S311 - test data
+    rng = random.Random(4)
     image = Image.frombytes("RGB", (700, 700), rng.randbytes(700 * 700 * 3))
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")

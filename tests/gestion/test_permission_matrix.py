@@ -42,7 +42,7 @@ def test_no_row_names_a_url_that_does_not_exist() -> None:
 
 
 @pytest.mark.parametrize("row", ROWS, ids=lambda row: f"{row.method}:{row.url_name}")
-def test_each_person_gets_the_expected_answer(row: Row, world, client) -> None:  # noqa: ANN001
+def test_each_person_gets_the_expected_answer(row: Row, world, client) -> None:
     kwargs = row.kwargs(world) if row.kwargs else {}
     url = reverse(row.url_name, kwargs=kwargs)
     data = row.data(world) if row.data else {}

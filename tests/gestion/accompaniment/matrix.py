@@ -7,7 +7,7 @@ from tests.gestion.beneficiaries.matrix import household_a
 from tests.gestion.matrix import EVERY_ROLE, MANAGER_ONLY, Row, answers, object_of_shop_a
 
 
-def project_a(world) -> dict[str, int]:  # noqa: ANN001
+def project_a(world) -> dict[str, int]:
     from tests.gestion.accompaniment.factories import make_project
 
     pk = household_a(world)["pk"]
@@ -19,7 +19,7 @@ def project_a(world) -> dict[str, int]:  # noqa: ANN001
     return {"pk": pk, "project_pk": project.pk}
 
 
-def slot_a(world) -> dict[str, int]:  # noqa: ANN001
+def slot_a(world) -> dict[str, int]:
     from tests.gestion.accompaniment.factories import make_slot
 
     slot = Slot.objects.filter(store=world.store_a).first() or make_slot(
@@ -28,7 +28,7 @@ def slot_a(world) -> dict[str, int]:  # noqa: ANN001
     return {"slot_pk": slot.pk}
 
 
-def appointment_a(world) -> dict[str, int]:  # noqa: ANN001
+def appointment_a(world) -> dict[str, int]:
     from cabas.gestion.accompaniment.services import appointment_book
     from cabas.gestion.beneficiaries.models import Household
 

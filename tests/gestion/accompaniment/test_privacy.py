@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 NOTES = "Suivi budget avec Mme L., dette EDF"
 
 
-def accompanied(world):  # noqa: ANN001, ANN201
+def accompanied(world):
     household = make_household(world.store_a, email="m@example.org")
     project = make_project(household, label="Rembourser la dette EDF")
     services.project_review_add(

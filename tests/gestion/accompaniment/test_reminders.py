@@ -26,7 +26,7 @@ def _outboxes(settings):  # type: ignore[no-untyped-def]
     sms.outbox.clear()
 
 
-def booked(world, *, email: str = "marie@example.org", phone: str = "0601020304", days: int = 1):  # noqa: ANN001, ANN201
+def booked(world, *, email: str = "marie@example.org", phone: str = "0601020304", days: int = 1):
     slot = make_slot(
         world.store_a,
         day=world.store_a.today() + timedelta(days=days),
@@ -37,7 +37,7 @@ def booked(world, *, email: str = "marie@example.org", phone: str = "0601020304"
     return services.appointment_book(slot=slot, household=household, kind="shopping", actor=None)
 
 
-def an_hour_before(appointment: Appointment):  # noqa: ANN201
+def an_hour_before(appointment: Appointment):
     return appointment.slot.starts_at(appointment.store.timezone) - timedelta(hours=1)
 
 

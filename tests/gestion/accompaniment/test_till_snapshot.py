@@ -15,7 +15,7 @@ from tests.gestion.tillapi.test_snapshot import snapshot
 pytestmark = pytest.mark.django_db
 
 
-def show_projects(world, on: bool = True) -> None:  # noqa: ANN001
+def show_projects(world, on: bool = True) -> None:
     services.accompaniment_settings_update(
         store=world.store_a, actor=world.alice, data={"project_at_till": on}
     )

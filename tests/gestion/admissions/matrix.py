@@ -5,7 +5,7 @@ from cabas.gestion.admissions.models import CommitteeSession, PartnerLink, Refer
 from tests.gestion.matrix import MANAGER_ONLY, PUBLIC, Row, answers, object_of_shop_a
 
 
-def _link(world) -> PartnerLink:  # noqa: ANN001
+def _link(world) -> PartnerLink:
     from tests.gestion.admissions.factories import make_link
 
     return PartnerLink.objects.filter(store=world.store_a).first() or make_link(
@@ -13,7 +13,7 @@ def _link(world) -> PartnerLink:  # noqa: ANN001
     )
 
 
-def _referral(world) -> Referral:  # noqa: ANN001
+def _referral(world) -> Referral:
     from tests.gestion.admissions.factories import referral_data
 
     return Referral.objects.filter(store=world.store_a).first() or services.referral_submit(
@@ -21,7 +21,7 @@ def _referral(world) -> Referral:  # noqa: ANN001
     )
 
 
-def _session(world) -> CommitteeSession:  # noqa: ANN001
+def _session(world) -> CommitteeSession:
     from tests.gestion.admissions.factories import make_session
 
     return CommitteeSession.objects.filter(store=world.store_a).first() or make_session(
@@ -29,33 +29,33 @@ def _session(world) -> CommitteeSession:  # noqa: ANN001
     )
 
 
-def token(world) -> dict[str, str]:  # noqa: ANN001
+def token(world) -> dict[str, str]:
     return {"token": services.partner_link_token(_link(world))}
 
 
-def sent(world) -> dict[str, str]:  # noqa: ANN001
+def sent(world) -> dict[str, str]:
     referral = _referral(world)
     return {"token": services.partner_link_token(_link(world)), "reference": referral.reference}
 
 
-def referral_a(world) -> dict[str, int]:  # noqa: ANN001
+def referral_a(world) -> dict[str, int]:
     return {"pk": _referral(world).pk}
 
 
-def link_a(world) -> dict[str, int]:  # noqa: ANN001
+def link_a(world) -> dict[str, int]:
     return {"pk": _link(world).pk}
 
 
-def session_a(world) -> dict[str, int]:  # noqa: ANN001
+def session_a(world) -> dict[str, int]:
     return {"pk": _session(world).pk}
 
 
-def decision_a(world) -> dict[str, int]:  # noqa: ANN001
+def decision_a(world) -> dict[str, int]:
     session = _session(world)
     return {"pk": session.pk, "decision_pk": session.decisions.get().pk}
 
 
-def postpone(world) -> dict[str, str]:  # noqa: ANN001
+def postpone(world) -> dict[str, str]:
     session = _session(world)
     return {f"d{session.decisions.get().pk}-outcome": "postponed"}
 

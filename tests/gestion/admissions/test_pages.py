@@ -35,7 +35,7 @@ def form_data(**data: str) -> dict[str, str]:
     }
 
 
-def public_url(link) -> str:  # noqa: ANN001
+def public_url(link) -> str:
     return reverse("admissions:public", args=[services.partner_link_token(link)])
 
 
@@ -71,7 +71,7 @@ def test_another_shops_link_sends_to_that_shop_only(client, world) -> None:
     "problem",
     ["expired", "revoked", "forged", "truncated", "garbage"],
 )
-def test_a_link_that_is_no_longer_valid_says_so_in_french(client, world, problem) -> None:  # noqa: ANN001
+def test_a_link_that_is_no_longer_valid_says_so_in_french(client, world, problem) -> None:
     link = make_link(world.store_a, world.alice, days=1)
     token = services.partner_link_token(link)
     if problem == "expired":
@@ -104,7 +104,7 @@ def test_twenty_sends_a_minute_then_a_french_message(client, world) -> None:
     assert not Referral.objects.exists()
 
 
-def _raw_post(client, url: str, **fields: str):  # noqa: ANN001, ANN202
+def _raw_post(client, url: str, **fields: str):
     """A body as a browser (or a script) may send it, bytes percent-encoded as given."""
     data = {**form_data(), **fields}
     body = "&".join(f"{k}={v if k in fields else quote(v)}" for k, v in data.items())
@@ -128,7 +128,7 @@ def _raw_post(client, url: str, **fields: str):  # noqa: ANN001, ANN202
         ("birth_date", "2026-02-30", "date valide"),
     ],
 )
-def test_bad_input_gets_a_french_message(client, world, field, value, message) -> None:  # noqa: ANN001
+def test_bad_input_gets_a_french_message(client, world, field, value, message) -> None:
     link = make_link(world.store_a, world.alice)
     response = _raw_post(client, public_url(link), **{field: value})
     assert response.status_code == 200

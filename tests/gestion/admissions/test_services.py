@@ -22,19 +22,19 @@ def test_a_link_token_opens_its_link_only_while_valid(world) -> None:
     link = make_link(world.store_a, world.alice, days=10)
     token = services.partner_link_token(link)
     assert services.partner_link_for_token(token) == link
-    with pytest.raises(services.LinkInvalid, match="expiré"):
+    with pytest.raises(services.LinkInvalidError, match="expiré"):
         services.partner_link_for_token(token, today=link.expires_on + timedelta(days=1))
     forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
-    with pytest.raises(services.LinkInvalid, match="pas valable"):
+    with pytest.raises(services.LinkInvalidError, match="pas valable"):
         services.partner_link_for_token(forged)
     # The same id with another nonce, well signed: still refused.
     from django.core import signing
 
     other = signing.Signer(salt=services.LINK_SALT).sign(f"{link.pk}-guess")
-    with pytest.raises(services.LinkInvalid, match="pas valable"):
+    with pytest.raises(services.LinkInvalidError, match="pas valable"):
         services.partner_link_for_token(other)
     services.partner_link_revoke(link=link, actor=world.alice)
-    with pytest.raises(services.LinkInvalid, match="révoqué"):
+    with pytest.raises(services.LinkInvalidError, match="révoqué"):
         services.partner_link_for_token(token)
     assert AuditEvent.objects.filter(action="admissions.link_revoked").count() == 1
 

@@ -44,18 +44,18 @@ def test_every_action_the_project_records_has_a_french_sentence() -> None:
     assert not missing, missing
 
 
-def _event(world, **fields) -> AuditEvent:  # noqa: ANN001
+def _event(world, **fields) -> AuditEvent:
     return AuditEvent.objects.create(store=world.store_a, actor=world.alice, **fields)
 
 
-def _journal(client, **query) -> str:  # noqa: ANN001
+def _journal(client, **query) -> str:
     response = client.get(reverse("stores:audit_log"), query)
     assert response.status_code == 200
     return response.content.decode()
 
 
 @pytest.fixture
-def rice(world) -> Product:  # noqa: ANN001
+def rice(world) -> Product:
     return product_create(
         store=world.store_a, actor=world.alice, name="Riz", category=_rayon(world), price_cents=120
     )
@@ -140,7 +140,7 @@ def test_an_unknown_code_still_reads_as_french(world) -> None:
 
 class TestFilters:
     @pytest.fixture(autouse=True)
-    def entries(self, world) -> None:  # noqa: ANN001
+    def entries(self, world) -> None:
         _event(
             world,
             action="catalog.product_created",

@@ -19,7 +19,7 @@ LINES = f"Martin;Jules;Lyon;2;1;{START:%d/%m/%Y};6;;\nPetit;Ana;Bron;1;0;;;25,50
 BAD = ";Sans nom;Lyon;1;0;;;;\nDurand;Léo;Lyon;zéro;0;31/02/2026;3;;\nRoux;Eva;Lyon;1;0;;;;150\n"
 
 
-def upload(client, text: str, name: str = "foyers.csv"):  # noqa: ANN001, ANN201
+def upload(client, text: str, name: str = "foyers.csv"):
     return client.post(
         reverse("beneficiaries:import"), {"file": SimpleUploadedFile(name, text.encode("utf-8"))}
     )

@@ -20,7 +20,7 @@ from cabas.gestion.core.models import PendingImport
 from tests.gestion.beneficiaries.factories import make_household
 
 
-def old_household(world, **data):  # noqa: ANN001, ANN003, ANN201
+def old_household(world, **data):
     today = world.store_a.today()
     end = today - timedelta(days=25 * 31)
     household = make_household(
@@ -53,7 +53,7 @@ def old_household(world, **data):  # noqa: ANN001, ANN003, ANN201
     return household
 
 
-def statistics(store):  # noqa: ANN001, ANN201
+def statistics(store):
     rows = Household.objects.filter(store=store).values_list(
         "adults", "children", "commune", "rights_end"
     )

@@ -30,13 +30,13 @@ from tests.gestion.sales.conftest import ticket
 pytestmark = pytest.mark.django_db
 
 
-def send(till, *tickets):  # noqa: ANN001, ANN201
+def send(till, *tickets):
     response = till.post("tickets", {"tickets": list(tickets)})
     assert response.status_code == 200, response.content
     assert {r["status"] for r in response.json()["results"]} == {"created"}
 
 
-def over_budget_and_suspended(shop, till):  # noqa: ANN001, ANN201
+def over_budget_and_suspended(shop, till):
     """Two tickets of the shop's household (Dupont Marie): one over its 50 € budget, one while
     its rights are suspended."""
     lot_receive(store=shop.store, product=shop.pasta, quantity=200, actor=None)
@@ -50,7 +50,7 @@ def over_budget_and_suspended(shop, till):  # noqa: ANN001, ANN201
     return over, suspended
 
 
-def texts(rows) -> str:  # noqa: ANN001
+def texts(rows) -> str:
     return json.dumps([list(row) for row in rows.values_list()], default=str).lower()
 
 
@@ -218,8 +218,7 @@ def test_the_migration_rewrites_old_messages_without_the_name(world, shop_a, til
 
     migration = import_module("cabas.gestion.sales.migrations.0009_anomaly_messages_without_names")
     assert [(p.pattern, r) for p, r in migration.NAMED_MESSAGES] == [
-        (p.pattern, r)
-        for p, r in sales_services._NAMED_MESSAGES  # noqa: SLF001
+        (p.pattern, r) for p, r in sales_services._NAMED_MESSAGES
     ]
     over_budget_and_suspended(shop_a, till_a)
     Anomaly.objects.filter(kind="beneficiary_suspended").update(

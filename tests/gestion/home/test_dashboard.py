@@ -15,13 +15,13 @@ from tests.gestion.sales.conftest import ticket
 pytestmark = pytest.mark.django_db
 
 
-def send(till, *tickets) -> None:  # noqa: ANN001
+def send(till, *tickets) -> None:
     response = till.post("tickets", {"tickets": list(tickets)})
     assert response.status_code == 200
     assert all(r["status"] == "created" for r in response.json()["results"])
 
 
-def figures(membership) -> dict[str, dict[str, str]]:  # noqa: ANN001
+def figures(membership) -> dict[str, dict[str, str]]:
     return {
         str(section.title): {str(tile.label): tile.value for tile in section.tiles}
         for section in dashboard(membership)
@@ -52,7 +52,7 @@ def test_yesterdays_sales_are_not_todays(world, shop_a, till_a):
 
 
 def test_each_role_sees_only_the_sections_of_its_pages(world):
-    def titles(user) -> list[str]:  # noqa: ANN001
+    def titles(user) -> list[str]:
         return list(figures(world.store_a.memberships.get(user=user)))
 
     assert titles(world.alice) == ["Aujourd'hui", "Caisses", "Stock", "Commandes", "Bénéficiaires"]

@@ -10,7 +10,7 @@ from tests.gestion.pos.conftest import API
 pytestmark = pytest.mark.django_db
 
 
-def assert_error(response, status: int, code: str) -> None:  # noqa: ANN001
+def assert_error(response, status: int, code: str) -> None:
     assert response.status_code == status, response.content
     assert response["Content-Type"].startswith("application/json")
     body = ErrorBody.model_validate(response.json())

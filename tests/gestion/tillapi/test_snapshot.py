@@ -19,7 +19,7 @@ from tests.gestion.sales.conftest import make_shop, shop_a, shop_b, ticket  # no
 pytestmark = pytest.mark.django_db
 
 
-def snapshot(till, since: str | None = None, **headers) -> Snapshot:  # noqa: ANN001
+def snapshot(till, since: str | None = None, **headers) -> Snapshot:
     path = "snapshot" + (f"?since={since}" if since else "")
     response = till.get(path, **headers)
     assert response.status_code == 200, response.content
@@ -146,7 +146,7 @@ def test_the_snapshots_tariff_is_the_one_of_tariff_for_store(world, shop_a, till
         assert data.tariff.origin_ceilings_bp == dict(expected.origin_ceilings_bp)
 
 
-def _quotas_of_shop_a(shop_a):  # noqa: ANN001, ANN202
+def _quotas_of_shop_a(shop_a):
     from cabas.gestion.beneficiaries.services import quota_save
 
     store, rayon = shop_a.store, shop_a.pasta.category
@@ -166,7 +166,7 @@ def _quotas_of_shop_a(shop_a):  # noqa: ANN001, ANN202
     return milk, fruit, pieces
 
 
-def _send(till, *tickets):  # noqa: ANN001, ANN202
+def _send(till, *tickets):
     response = till.post("tickets", {"tickets": list(tickets)})
     assert response.status_code == 200, response.content
     return response.json()["results"]

@@ -23,7 +23,7 @@ from tests.gestion.sales.conftest import make_shop, shop_a, shop_b, ticket  # no
 pytestmark = pytest.mark.django_db
 
 
-def _data(response) -> Snapshot:  # noqa: ANN001
+def _data(response) -> Snapshot:
     assert response.status_code == 200, response.content
     raw = response.content
     if response.get("Content-Encoding") == "gzip":
@@ -166,7 +166,7 @@ def test_concurrent_misses_in_one_worker_build_once(settings):
     settings.CABAS_SNAPSHOT_CACHE_SECONDS = 60
     calls = []
 
-    def slow_build(store, since):  # noqa: ANN001, ANN202
+    def slow_build(store, since):
         calls.append(since)
         time.sleep(0.2)
         return BuiltSnapshot(body=b'{"full":true}', etag='"e"', full=True)

@@ -15,7 +15,7 @@ from tests.gestion.sales.conftest import shop_a, shop_b, ticket  # noqa: F401
 pytestmark = pytest.mark.django_db
 
 
-def sent(till, body):  # noqa: ANN001, ANN201
+def sent(till, body):
     response = till.post("tickets", {"tickets": [body]})
     assert response.json()["results"][0]["status"] == "created", response.content
     return body

@@ -11,7 +11,7 @@ from cabas.protocol import Snapshot
 pytestmark = pytest.mark.django_db
 
 
-def store_info(till):  # noqa: ANN001, ANN201
+def store_info(till):
     response = till.get("snapshot")
     assert response.status_code == 200, response.content
     return Snapshot.model_validate(response.json()).store

@@ -200,7 +200,7 @@ class HttpTransport:
         request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310
         try:
             # The scheme was checked in __init__ (http or https only).
-            with self.opener.open(request, timeout=timeout or self.timeout) as response:  # noqa: S310
+            with self.opener.open(request, timeout=timeout or self.timeout) as response:
                 return response.status, self._decode(response.read(), response.headers)
         except urllib.error.HTTPError as exc:
             raw = exc.read()
@@ -313,14 +313,16 @@ class HttpTransport:
         size = 0
         request = urllib.request.Request(absolute, headers=headers)  # noqa: S310
         try:
-            with self.opener.open(request, timeout=self.timeout) as response:  # noqa: S310
-                with open(target, "wb") as handle:
-                    while chunk := response.read(65536):
-                        size += len(chunk)
-                        if size > max_bytes:
-                            raise TransportError("Le paquet téléchargé est trop gros.")
-                        digest.update(chunk)
-                        handle.write(chunk)
+            with (
+                self.opener.open(request, timeout=self.timeout) as response,
+                open(target, "wb") as handle,
+            ):
+                while chunk := response.read(65536):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise TransportError("Le paquet téléchargé est trop gros.")
+                    digest.update(chunk)
+                    handle.write(chunk)
         except urllib.error.HTTPError as exc:
             raise TransportError(f"Téléchargement refusé ({exc.code}).") from exc
         except (urllib.error.URLError, OSError) as exc:

@@ -500,9 +500,9 @@ def appointment_set_status(
             }
         )
     now = now or timezone.now()
-    if status in (AppointmentStatus.ATTENDED, AppointmentStatus.NO_SHOW):
-        if slot.starts_at(appointment.store.timezone) > now + timedelta(minutes=30):
-            raise ValidationError(_("Ce rendez-vous n'a pas encore eu lieu."))
+    happened = slot.starts_at(appointment.store.timezone) <= now + timedelta(minutes=30)
+    if status in (AppointmentStatus.ATTENDED, AppointmentStatus.NO_SHOW) and not happened:
+        raise ValidationError(_("Ce rendez-vous n'a pas encore eu lieu."))
     before = appointment.status
     appointment.status = status
     appointment.status_changed_at = now
@@ -620,13 +620,13 @@ def appointment_reminders_send(
                 ).send(fail_silently=False)
                 if sent:
                     channels.append("email")
-            except Exception as error:  # the mail server refused: the next pass tries again
+            except Exception as error:  # noqa: BLE001  the mail server refused: the next pass tries again
                 logger.warning("reminder of appointment %s not e-mailed: %s", appointment.pk, error)
         if want_sms and sms is not None:
             try:
                 if sms.send_messages([TextMessage(to=household.phone, body=text)]):
                     channels.append("sms")
-            except Exception as error:  # the provider refused: the next pass tries again
+            except Exception as error:  # noqa: BLE001  the provider refused: the next pass tries again
                 logger.warning("reminder of appointment %s not texted: %s", appointment.pk, error)
         if channels:
             Appointment.objects.filter(pk=appointment.pk).update(

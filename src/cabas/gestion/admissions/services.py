@@ -67,7 +67,7 @@ REFERRAL_FIELDS = (
 SETTINGS_FIELDS = ("default_months", "renewals_allowed", "waiting_months")
 
 
-class LinkInvalid(Exception):
+class LinkInvalidError(Exception):
     """A partner link that does not open the form; ``str()`` is the French message."""
 
 
@@ -126,8 +126,8 @@ def partner_link_token(link: PartnerLink) -> str:
 
 
 def partner_link_for_token(token: str, *, today: date | None = None) -> PartnerLink:
-    """The link a token opens, or :class:`LinkInvalid` (forged, revoked, expired)."""
-    unknown = LinkInvalid(
+    """The link a token opens, or :class:`LinkInvalidError` (forged, revoked, expired)."""
+    unknown = LinkInvalidError(
         _("Ce lien d'orientation n'est pas valable. Demandez un nouveau lien à l'épicerie.")
     )
     try:
@@ -141,13 +141,13 @@ def partner_link_for_token(token: str, *, today: date | None = None) -> PartnerL
     if link is None or not secrets.compare_digest(link.nonce, nonce):
         raise unknown
     if link.revoked_at is not None:
-        raise LinkInvalid(
+        raise LinkInvalidError(
             _("Ce lien d'orientation a été révoqué par l'épicerie. Demandez-lui un nouveau lien.")
         )
     if not link.store.is_active:
         raise unknown
     if (today or link.store.today()) > link.expires_on:
-        raise LinkInvalid(
+        raise LinkInvalidError(
             _("Ce lien d'orientation a expiré le %(day)s. Demandez un nouveau lien à l'épicerie.")
             % {"day": f"{link.expires_on:%d/%m/%Y}"}
         )

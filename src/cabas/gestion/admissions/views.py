@@ -46,7 +46,7 @@ def _link_or_page(
 ) -> tuple[PartnerLink | None, HttpResponse | None]:
     try:
         return services.partner_link_for_token(token[:300]), None
-    except services.LinkInvalid as error:
+    except services.LinkInvalidError as error:
         page = render(request, "admissions/link_invalid.html", {"message": str(error)}, status=404)
         return None, page
 

@@ -193,7 +193,7 @@ def _read_xlsx(content: bytes, max_cell_chars: int) -> list[list[str]]:
             workbook.close()
     except ImportFileError:
         raise
-    except Exception as error:  # noqa: BLE001 - any parser failure is a bad file, never a 500
+    except Exception as error:
         raise _unreadable_xlsx() from error
 
 

@@ -130,7 +130,7 @@ def outgoing_email_deliver(*, email_id: int, now: datetime | None = None) -> str
         sent = _message(email, connection).send(fail_silently=False)
         if not sent:
             raise RuntimeError("the mail server accepted no recipient")
-    except Exception as error:  # any refusal of the mail server: try again later
+    except Exception as error:  # noqa: BLE001  any refusal of the mail server: try again later
         logger.warning("e-mail %s not sent (try %s): %s", email.key, email.attempts, error)
         OutgoingEmail.objects.filter(pk=email.pk, state=EmailState.SENDING).update(
             state=EmailState.FAILED,

@@ -65,9 +65,9 @@ def load(store: Store, users: dict[str, User]) -> None:
             if household is not None:
                 key = (household.code, day.strftime("%Y-%m"))
                 # Most households keep to their budget; the cashier sees it coming.
-                if spent.get(key, 0) + ticket["total_cents"] > household.monthly_budget_cents:
-                    if rng.random() < 0.9:
-                        continue
+                over = spent.get(key, 0) + ticket["total_cents"] > household.monthly_budget_cents
+                if over and rng.random() < 0.9:
+                    continue
                 spent[key] = spent.get(key, 0) + ticket["total_cents"]
             tickets.append(ticket)
         if sold and rng.random() < 0.15:  # now and then a client brings something back

@@ -185,7 +185,7 @@ def _quarantine_request(
             details=details,
             object_id=object_id,
         )
-    except Exception:  # noqa: BLE001 - the refusal is answered all the same, never a 5xx
+    except Exception:
         logger.exception("a refused %s of device %s could not be quarantined", kind, device.pk)
 
 
@@ -279,7 +279,7 @@ def report_cash_session(request: HttpRequest, payload: CashSessionReport) -> Any
     device = request_device(request)
     try:
         return 200, cash_session_report(device=device, report=payload)
-    except Exception as error:  # noqa: BLE001 - a report is rejected, never a 5xx
+    except Exception as error:
         # A bug or a database refusing a value: the till would resend the report forever.
         # Logged with its traceback for the operators, kept in the quarantine, rejected.
         logger.exception("cash session %s of device %s could not be stored", payload.id, device.pk)
