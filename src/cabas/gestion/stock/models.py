@@ -28,6 +28,7 @@ class MovementKind(models.TextChoices):
     REFUND = "refund", _("retour client")
     LOSS = "loss", _("casse ou perte")
     EXPIRY = "expiry", _("destruction (date dépassée)")
+    RECALL = "recall", _("retrait (rappel de produit)")
     ADJUSTMENT = "adjustment", _("ajustement d'inventaire")
     CORRECTION = "correction", _("correction")
 
@@ -40,6 +41,7 @@ KIND_SIGNS: dict[str, int] = {
     MovementKind.REFUND: 1,
     MovementKind.LOSS: -1,
     MovementKind.EXPIRY: -1,
+    MovementKind.RECALL: -1,
     MovementKind.ADJUSTMENT: 0,
     MovementKind.CORRECTION: 0,
 }

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Callable
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.stores.models import Store
 from cabas.gestion.stores.permissions import Role
+from cabas.rules.identifiers import clean_rna, clean_siren
 
 
 class PersonAddForm(forms.Form):
@@ -56,8 +58,27 @@ class StoreSettingsForm(forms.ModelForm):
             "city",
             "phone",
             "email",
+            "legal_name",
+            "siren",
+            "rna",
             "timezone",
             "logo",
             "require_2fa",
             "cash_session_required",
         ]
+
+    def clean_siren(self) -> str:
+        return _identifier(self.cleaned_data.get("siren", ""), clean_siren)
+
+    def clean_rna(self) -> str:
+        return _identifier(self.cleaned_data.get("rna", ""), clean_rna)
+
+
+def _identifier(text: str, clean: Callable[[str], str]) -> str:
+    """The identifier without its spaces, or the French reason it is wrong (empty is fine)."""
+    if not text.strip():
+        return ""
+    try:
+        return clean(text)
+    except ValueError as error:
+        raise forms.ValidationError(str(error)) from None

@@ -33,6 +33,7 @@ class Perm:
     TILL_MANAGE = "till.manage"
     REPORTS_VIEW = "reports.view"
     STOCK_REPORTS_VIEW = "reports.stock"
+    RECALLS_MANAGE = "recalls.manage"
 
 
 _EVERYONE = {Perm.BENEFICIARIES_LOOKUP, Perm.TILL_USE}
