@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "cabas.gestion.sales",
     "cabas.gestion.reports",
     "cabas.gestion.purchasing",
+    "cabas.gestion.recalls",
     "cabas.gestion.accounts.admin_site.PlatformAdminConfig",  # the admin behind two factors
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -40,6 +40,8 @@ from cabas.gestion.catalog.models import Category, Origin, Product
 from cabas.gestion.catalog.selectors import product_find_by_barcode, scale_layout_for
 from cabas.gestion.core.db import BatchedCursor, Savepoint, batched_cursor, flush_pending
 from cabas.gestion.pos.models import Device
+from cabas.gestion.recalls.intake import recall_anomalies
+from cabas.gestion.recalls.selectors import IntakeRecall, recalls_for_intake
 from cabas.gestion.sales.models import (
     DOCUMENT_TYPE,
     Anomaly,
@@ -128,6 +130,7 @@ class BatchContext:
     cashiers: set[int] = field(default_factory=set)
     expired_lots: dict[int, date] = field(default_factory=dict)
     quotas: list[QuotaRule] = field(default_factory=list)
+    recalls: dict[int, list[IntakeRecall]] = field(default_factory=dict)
 
     def category_path(self, category_id: int | None) -> list[int]:
         path: list[int] = []
@@ -223,6 +226,10 @@ def load_context(store: Store, tickets: Sequence[WireTicket]) -> BatchContext:
         }
     if context.households:
         context.quotas = quotas_for_store(store)
+    if products:
+        context.recalls = recalls_for_intake(
+            store, list(products), sold_from=min(t.created_at for t in tickets)
+        )
     return context
 
 
@@ -376,6 +383,12 @@ def prepare(
             )
         if line.authorized_by is not None:
             anomalies.append(_authorized_line_anomaly(store, line, position))
+        if product is not None and line.quantity > 0 and product.pk in context.recalls:
+            anomalies.extend(
+                recall_anomalies(
+                    context.recalls[product.pk], wire.created_at, line, position, product.pk
+                )
+            )
         if product is not None:
             price = _price_anomaly(context, product, line, position, with_card, household)
             if price is not None:

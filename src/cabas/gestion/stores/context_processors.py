@@ -30,6 +30,7 @@ NAVIGATION = [
     ),
     NavEntry(_("Bénéficiaires"), "beneficiaries:list", Perm.BENEFICIARIES_LOOKUP, "beneficiaries"),
     NavEntry(_("Ventes"), "sales:ticket_list", Perm.SALES_VIEW, "sales"),
+    NavEntry(_("Rappels"), "recalls:list", Perm.RECALLS_MANAGE, "recalls"),
     NavEntry(_("Rapports"), "reports:home", Perm.REPORTS_VIEW, "reports"),
     NavEntry(_("Paramètres"), "stores:settings", Perm.STORE_SETTINGS, "settings"),
 ]

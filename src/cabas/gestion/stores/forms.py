@@ -40,6 +40,19 @@ class MembershipForm(forms.Form):
 
 
 class StoreSettingsForm(forms.ModelForm):
+    # Typed as printed ("732 829 320"): the spaces go before the model's length check.
+    siren = forms.CharField(
+        label=_("SIREN de l'association"),
+        max_length=20,
+        required=False,
+        help_text=_("9 chiffres, imprimé sur les attestations de dons."),
+    )
+    rna = forms.CharField(
+        label=_("Numéro RNA"),
+        max_length=20,
+        required=False,
+        help_text=_("W suivi de 9 caractères, sur le récépissé de la préfecture."),
+    )
     timezone = forms.ChoiceField(
         label=_("Fuseau horaire"),
         choices=[

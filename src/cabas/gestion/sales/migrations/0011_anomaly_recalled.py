@@ -4,15 +4,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sales', '0010_quarantine_bounded'),
+        ("sales", "0010_quarantine_bounded"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='anomaly',
-            name='kind',
-            field=models.CharField(choices=[('unknown_product', 'produit inconnu'), ('unknown_barcode', 'code-barres inconnu'), ('price_mismatch', 'prix différent des règles du jour'), ('beneficiary_unknown', 'bénéficiaire inconnu'), ('beneficiary_suspended', 'droits suspendus'), ('beneficiary_expired', 'droits expirés'), ('budget_exceeded', 'budget dépassé'), ('quota_exceeded', 'quota dépassé'), ('dlc_passed', 'DLC dépassée'), ('recalled', 'produit rappelé'), ('cashier_unknown', 'caissier inconnu'), ('refund_original_unknown', 'ticket remboursé inconnu'), ('refund_exceeds_sale', 'remboursement supérieur à la vente')], max_length=32, verbose_name='nature'),
+            model_name="anomaly",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("unknown_product", "produit inconnu"),
+                    ("unknown_barcode", "code-barres inconnu"),
+                    ("price_mismatch", "prix différent des règles du jour"),
+                    ("beneficiary_unknown", "bénéficiaire inconnu"),
+                    ("beneficiary_suspended", "droits suspendus"),
+                    ("beneficiary_expired", "droits expirés"),
+                    ("budget_exceeded", "budget dépassé"),
+                    ("quota_exceeded", "quota dépassé"),
+                    ("dlc_passed", "DLC dépassée"),
+                    ("recalled", "produit rappelé"),
+                    ("cashier_unknown", "caissier inconnu"),
+                    ("refund_original_unknown", "ticket remboursé inconnu"),
+                    ("refund_exceeds_sale", "remboursement supérieur à la vente"),
+                ],
+                max_length=32,
+                verbose_name="nature",
+            ),
         ),
     ]

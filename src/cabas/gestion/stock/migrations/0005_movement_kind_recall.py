@@ -4,15 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('stock', '0004_alter_stockmovement_store'),
+        ("stock", "0004_alter_stockmovement_store"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='stockmovement',
-            name='kind',
-            field=models.CharField(choices=[('reception', 'réception'), ('donation', 'don reçu'), ('sale', 'vente'), ('refund', 'retour client'), ('loss', 'casse ou perte'), ('expiry', 'destruction (date dépassée)'), ('recall', 'retrait (rappel de produit)'), ('adjustment', "ajustement d'inventaire"), ('correction', 'correction')], max_length=16, verbose_name='nature'),
+            model_name="stockmovement",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("reception", "réception"),
+                    ("donation", "don reçu"),
+                    ("sale", "vente"),
+                    ("refund", "retour client"),
+                    ("loss", "casse ou perte"),
+                    ("expiry", "destruction (date dépassée)"),
+                    ("recall", "retrait (rappel de produit)"),
+                    ("adjustment", "ajustement d'inventaire"),
+                    ("correction", "correction"),
+                ],
+                max_length=16,
+                verbose_name="nature",
+            ),
         ),
     ]
