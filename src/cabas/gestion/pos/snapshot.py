@@ -45,7 +45,7 @@ from cabas.gestion.stock.models import Lot, StockMovement
 from cabas.gestion.stores.models import Membership, Store
 from cabas.gestion.stores.permissions import Perm, role_has
 from cabas.rules.budget import month_of, rights_status
-from cabas.rules.pricing import ORIGIN_PROGRAMME
+from cabas.rules.pricing import tariff_origin
 from cabas.rules.quotas import Quota as QuotaRule
 from cabas.rules.quotas import QuotaKey, quota_limit
 
@@ -105,7 +105,7 @@ def _drop_none(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _origin(origin: str, programme: str) -> str:
-    return f"{ORIGIN_PROGRAMME}:{programme}" if origin == ORIGIN_PROGRAMME and programme else origin
+    return tariff_origin(origin, programme)
 
 
 def _products(

@@ -36,7 +36,7 @@ from cabas.gestion.beneficiaries import codes as card_codes
 from cabas.gestion.beneficiaries.models import BeneficiarySettings, Household, MonthlySpending
 from cabas.gestion.beneficiaries.selectors import quotas_for_store, till_status
 from cabas.gestion.beneficiaries.services import spending_add, spendings_lock
-from cabas.gestion.catalog.models import Category, Origin, Product
+from cabas.gestion.catalog.models import Category, Product
 from cabas.gestion.catalog.selectors import product_find_by_barcode, scale_layout_for
 from cabas.gestion.core.db import BatchedCursor, Savepoint, batched_cursor, flush_pending
 from cabas.gestion.pos.models import Device
@@ -76,10 +76,10 @@ from cabas.rules.budget import month_label, month_of
 from cabas.rules.money import format_euros
 from cabas.rules.pricing import (
     FULL_RATE_BP,
-    ORIGIN_PROGRAMME,
     Tariff,
     beneficiary_unit_price_cents,
     format_rate,
+    tariff_origin,
 )
 from cabas.rules.quotas import Quota as QuotaRule
 from cabas.rules.quotas import QuotaLine, check_quotas
@@ -106,10 +106,7 @@ class ProductRow:
 
     def __post_init__(self) -> None:
         # As Product.tariff_origin: "purchase", "donation", "programme:FSE+".
-        if self.origin == Origin.PROGRAMME and self.programme:
-            self.tariff_origin = f"{ORIGIN_PROGRAMME}:{self.programme}"
-        else:
-            self.tariff_origin = self.origin
+        self.tariff_origin = tariff_origin(self.origin, self.programme)
 
 
 CatalogProduct = ProductRow | Product

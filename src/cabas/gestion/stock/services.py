@@ -50,6 +50,7 @@ from cabas.gestion.stock.models import (
 )
 from cabas.gestion.stores.models import Store
 from cabas.rules.dates import allocate_fefo
+from cabas.rules.pricing import PROGRAMME_ORIGINS
 from cabas.rules.quantities import format_quantity, stored_quantity
 
 
@@ -565,6 +566,7 @@ def lot_receive(
     dlc: date | None = None,
     ddm: date | None = None,
     origin: str = LotOrigin.PURCHASE,
+    programme: str = "",
     source_label: str = "",
     document: DocumentRef | tuple[str, str] | None = None,
     received_at: datetime | None = None,
@@ -606,6 +608,7 @@ def lot_receive(
         received_at=received_at,
         quantity=0,
         origin=origin,
+        programme=programme.strip()[:20] if origin in PROGRAMME_ORIGINS else "",
         source_label=source_label.strip()[:120],
         source_document_type=doc_type,
         source_document_id=str(doc_id),
