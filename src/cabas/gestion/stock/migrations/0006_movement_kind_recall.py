@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("stock", "0004_alter_stockmovement_store"),
+        ("stock", "0005_funders_origins"),
     ]
 
     operations = [
