@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "cabas.gestion.reports",
     "cabas.gestion.purchasing",
     "cabas.gestion.recalls",
+    "cabas.gestion.pickups",
     "cabas.gestion.accounts.admin_site.PlatformAdminConfig",  # the admin behind two factors
     "django.contrib.auth",
     "django.contrib.contenttypes",

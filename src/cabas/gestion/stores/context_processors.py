@@ -28,6 +28,7 @@ NAVIGATION = [
     NavEntry(
         _("Fournisseurs et commandes"), "purchasing:home", Perm.PURCHASING_MANAGE, "purchasing"
     ),
+    NavEntry(_("Ramasses"), "pickups:home", Perm.PURCHASING_MANAGE, "pickups"),
     NavEntry(_("Bénéficiaires"), "beneficiaries:list", Perm.BENEFICIARIES_LOOKUP, "beneficiaries"),
     NavEntry(_("Ventes"), "sales:ticket_list", Perm.SALES_VIEW, "sales"),
     NavEntry(_("Rappels"), "recalls:list", Perm.RECALLS_MANAGE, "recalls"),
