@@ -110,11 +110,17 @@ def collection_detail(request: StoreRequest, collection_id: int) -> HttpResponse
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
-            messages.success(
-                request,
-                _("Ligne ajoutée : %(family)s, %(weight)s.")
-                % {"family": line.category.name, "weight": _kilos(line.weight_grams)},
-            )
+            if line.weight_grams:
+                text = _("Ligne ajoutée : %(family)s, %(weight)s.") % {
+                    "family": line.category.name,
+                    "weight": _kilos(line.weight_grams),
+                }
+            else:
+                text = _("Ligne ajoutée : %(family)s, %(weight)s refusés.") % {
+                    "family": line.category.name,
+                    "weight": _kilos(line.refused_grams),
+                }
+            messages.success(request, text)
             return redirect("pickups:collection_detail", collection_id=collection.pk)
     lines = list(selectors.collection_lines(collection))
     return render(
