@@ -39,6 +39,7 @@ from cabas.gestion.beneficiaries.selectors import (
 from cabas.gestion.catalog.models import Barcode, CatalogTombstone, Category, Product
 from cabas.gestion.catalog.selectors import scale_layout_for
 from cabas.gestion.pos.models import CashierProfile
+from cabas.gestion.recalls.selectors import blocked_products, products_with_recalls_changed_since
 from cabas.gestion.sales.models import Ticket
 from cabas.gestion.sales.selectors import quota_usage
 from cabas.gestion.stock.models import Lot, StockMovement
@@ -114,6 +115,7 @@ def _products(
     products = Product.objects.filter(store=store)
     barcodes = Barcode.objects.filter(store=store)
     lots = Lot.objects.filter(store=store, quantity__gt=0, dlc__isnull=False)
+    ids: list[int] | None = None
     if since is not None and margin_at is not None:
         moved = StockMovement.objects.filter(
             store=store, pk__gt=since.movement_id - ID_SLACK, created_at__gt=margin_at
@@ -122,7 +124,10 @@ def _products(
             store=store, pk__gt=since.lot_id - ID_SLACK, created_at__gt=margin_at
         ).values("product_id")
         products = products.filter(
-            Q(updated_at__gt=margin_at) | Q(pk__in=moved) | Q(pk__in=new_lots)
+            Q(updated_at__gt=margin_at)
+            | Q(pk__in=moved)
+            | Q(pk__in=new_lots)
+            | Q(pk__in=products_with_recalls_changed_since(store, margin_at))
         )
         ids = list(products.values_list("pk", flat=True))
         barcodes = barcodes.filter(product_id__in=ids)
@@ -131,6 +136,8 @@ def _products(
     codes: dict[int, list[str]] = defaultdict(list)
     for product_id, code in barcodes.order_by("pk").values_list("product_id", "code"):
         codes[product_id].append(code)
+    # The recalls in force: the tills refuse these products (recorded, they are sent at once).
+    blocks = blocked_products(store, ids)
     dlcs: dict[int, date] = dict(
         lots.values("product_id").annotate(first=Min("dlc")).values_list("product_id", "first")
     )
@@ -179,6 +186,9 @@ def _products(
         dlc = dlcs.get(pk)
         if dlc is not None:
             item["earliest_dlc"] = dlc.isoformat()
+        block = blocks.get(pk)
+        if block is not None:
+            item["recall"] = {"id": block.recall_id, "reason": block.reason, "lots": block.lots}
         append(item)
     return items
 
