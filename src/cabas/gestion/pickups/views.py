@@ -3,7 +3,6 @@ families, the register (CSV/XLSX) and the yearly donation certificates (PDF)."""
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import date
 
 from django.contrib import messages
@@ -11,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -42,7 +40,7 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 def _today(request: StoreRequest) -> date:
-    return timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(request.store.timezone)).date()
+    return request.store.today()
 
 
 def _year(request: StoreRequest) -> int:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cabas.gestion.stores.models import Store
+from cabas.gestion.stores.models import STORE_SETTINGS_FIELDS, Store
 from cabas.gestion.stores.permissions import Role
 from cabas.rules.identifiers import clean_rna, clean_siren
 
@@ -64,21 +64,7 @@ class StoreSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Store
-        fields = [
-            "name",
-            "address",
-            "postal_code",
-            "city",
-            "phone",
-            "email",
-            "legal_name",
-            "siren",
-            "rna",
-            "timezone",
-            "logo",
-            "require_2fa",
-            "cash_session_required",
-        ]
+        fields = STORE_SETTINGS_FIELDS
 
     def clean_siren(self) -> str:
         return _identifier(self.cleaned_data.get("siren", ""), clean_siren)
