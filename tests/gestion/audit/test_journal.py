@@ -218,3 +218,18 @@ class TestFilters:
         page = _journal(client, person=world.alice.pk)
         assert "Pâtes" not in page
         assert "Alice" not in page
+
+
+def test_a_card_code_reads_as_the_card_prints_it(world) -> None:
+    from cabas.gestion.beneficiaries import codes
+
+    event = _event(
+        world,
+        action="household.card_reissued",
+        target_type="beneficiaries.household",
+        target_id="1",
+        target_repr="Foyer 1",
+        changes={"code": ["K7M2P9Q4", "X3Y8Z2W7"]},
+    )
+    [change] = describe(event).changes
+    assert (change.before, change.after) == (codes.display("K7M2P9Q4"), codes.display("X3Y8Z2W7"))

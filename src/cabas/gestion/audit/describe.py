@@ -8,6 +8,7 @@ ones. Every action code the project records has its sentence here (tests/gestion
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -114,6 +115,14 @@ SINGLETONS = {"catalog.catalogsettings", "beneficiaries.beneficiarysettings", "s
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
+# Values that an app above shows its own way (a card code in groups): (object, field) → format,
+# registered from the app's ready().
+_FORMATS: dict[tuple[str, str], Callable[[Any], str]] = {}
+
+
+def register_format(target_type: str, field: str, format_value: Callable[[Any], str]) -> None:
+    _FORMATS[(target_type, field)] = format_value
+
 
 @dataclass(frozen=True)
 class Change:
@@ -149,7 +158,10 @@ def describe(event: AuditEvent) -> Entry:
         actor=str(event.actor) if event.actor_id else gettext("Cabas"),
         verb=action_label(event.action),
         target=_target(event, model),
-        changes=[_change(model, name, value) for name, value in (event.changes or {}).items()],
+        changes=[
+            _change(event.target_type, model, name, value)
+            for name, value in (event.changes or {}).items()
+        ],
     )
 
 
@@ -169,9 +181,17 @@ def _target(event: AuditEvent, model: type[models.Model] | None) -> str:
     return str(model._meta.verbose_name) if model is not None else ""
 
 
-def _change(model: type[models.Model] | None, name: str, value: Any) -> Change:
+def _change(target_type: str, model: type[models.Model] | None, name: str, value: Any) -> Change:
     field = _field(model, name)
     label = str(field.verbose_name) if field is not None else str(FIELDS.get(name, name))
+    own = _FORMATS.get((target_type, name))
+    if own is not None:
+        pair = value if isinstance(value, list | tuple) and len(value) == 2 else (None, value)
+        return Change(
+            label=label,
+            before=None if pair[0] is None else own(pair[0]),
+            after="—" if pair[1] is None else own(pair[1]),
+        )
     # A change is [before, after]; some events record the value alone (a donation's origin).
     if isinstance(value, list | tuple) and len(value) == 2:
         before, after = value

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cabas.gestion.audit.describe import describe
 from cabas.gestion.audit.selectors import store_audit_events
 from cabas.gestion.beneficiaries import selectors, services
 from cabas.gestion.beneficiaries.cards import cards_pdf
@@ -212,9 +213,12 @@ def household_detail(request: StoreRequest, pk: int) -> HttpResponse:
             "periods": list(household.periods.select_related("created_by")),
             "history": selectors.household_spending_history(household),
             "accesses": list(household.accesses.select_related("user")[:20]),
-            "events": store_audit_events(store).filter(
-                target_type="beneficiaries.household", target_id=str(household.pk)
-            )[:20],
+            "events": [
+                describe(event)
+                for event in store_audit_events(store).filter(
+                    target_type="beneficiaries.household", target_id=str(household.pk)
+                )[:20]
+            ],
             "renew_form": RenewForm(),
             "suspend_form": ReasonForm(),
             "tariff_rate": household.rate_bp
