@@ -148,7 +148,7 @@ def donor_rates_set(
         actor=actor,
         action="pickups.donor_rates_set",
         target=donor,
-        changes={str(c.pk): v for c, v in rates.items()},
+        changes={"rates": {c.name: v for c, v in rates.items()}},
     )
 
 

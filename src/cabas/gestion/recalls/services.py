@@ -241,7 +241,9 @@ def recall_action_record(
     return action
 
 
-def _move(recall: Recall, *, to: str, actor: Any, note: str, kind: str) -> Recall:
+def _move(
+    recall: Recall, *, to: str, actor: Any, note: str, kind: str, audit_action: str
+) -> Recall:
     locked = _locked(recall)
     if not locked.can_become(to):
         raise ValidationError(
@@ -270,7 +272,7 @@ def _move(recall: Recall, *, to: str, actor: Any, note: str, kind: str) -> Recal
     audit_record(
         store=locked.store,
         actor=actor,
-        action=f"recalls.recall_{kind}",
+        action=audit_action,
         target=locked,
         changes={"state": [before, to]},
         reason=note,
@@ -284,7 +286,12 @@ def recall_lift(*, recall: Recall, actor: Any, note: str = "") -> Recall:
     """The tills may sell the product again (the recalled lots are off the shelves, or the
     recall was withdrawn); the follow-up goes on."""
     return _move(
-        recall, to=RecallState.LIFTED, actor=actor, note=note, kind=RecallActionKind.LIFTED
+        recall,
+        to=RecallState.LIFTED,
+        actor=actor,
+        note=note,
+        kind=RecallActionKind.LIFTED,
+        audit_action="recalls.recall_lift",
     )
 
 
@@ -292,5 +299,10 @@ def recall_lift(*, recall: Recall, actor: Any, note: str = "") -> Recall:
 def recall_close(*, recall: Recall, actor: Any, note: str = "") -> Recall:
     """Nothing more to do: the tills sell the product again, if they did not already."""
     return _move(
-        recall, to=RecallState.CLOSED, actor=actor, note=note, kind=RecallActionKind.CLOSED
+        recall,
+        to=RecallState.CLOSED,
+        actor=actor,
+        note=note,
+        kind=RecallActionKind.CLOSED,
+        audit_action="recalls.recall_close",
     )
