@@ -274,7 +274,7 @@ def test_it_refuses_a_hostile_import_file_with_a_french_message_and_writes_nothi
     expected = (
         message
         or {
-            # Both imports read files the same way (cabas.gestion.core.imports).
+            # Both imports read files the same way (cabas.gestion.imports).
             "programme.exe": "n'est pas un fichier CSV ou Excel",
             "page.csv": "aucune ligne",
             "image.svg.csv": "aucune ligne",

@@ -17,8 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 
-from cabas.gestion.core import demo
 from cabas.gestion.reports.forms import GROUP_CHOICES
+from cabas.gestion.stores import demo
 from tests.gestion.matrix import all_rows
 
 # Every loader registers itself when its app's demo module is imported.

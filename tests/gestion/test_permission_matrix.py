@@ -8,7 +8,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.gestion.matrix import ACTORS, Row, all_rows
 
 # Namespaces outside the matrix: Django's admin (superusers only, tested by Django) and the till
-# API, which answers device tokens, not people (tests/gestion/pos covers it).
+# API, which answers device tokens, not people (tests/gestion/tillapi covers it).
 EXCLUDED_NAMESPACES = {"admin", "pos_api"}
 ROWS = all_rows()
 

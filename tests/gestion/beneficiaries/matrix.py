@@ -60,6 +60,7 @@ ROWS = [
     Row("beneficiaries:card_reissue", ACTION, kwargs=household_a, method="post"),
     Row("beneficiaries:privacy", FILE, kwargs=household_a),
     Row("beneficiaries:export", FILE, kwargs=household_a),
+    Row("beneficiaries:export_pdf", FILE, kwargs=household_a),
 ]
 
 ROWS += [

@@ -9,7 +9,7 @@ from openpyxl import Workbook
 
 from cabas.gestion.beneficiaries import services
 from cabas.gestion.beneficiaries.models import Household
-from cabas.gestion.core.imports import ImportFileError, column_key, read_table
+from cabas.gestion.imports import ImportFileError, column_key, read_table
 from tests.gestion.beneficiaries.factories import make_household
 
 GOOD = "Nom;Prénom;Commune;Adultes;Enfants;Début droits;Durée mois;Budget;Taux\n"
@@ -103,7 +103,7 @@ def test_a_cashier_cannot_import(world, client) -> None:
 def test_oversized_or_binary_files_are_refused_before_any_validation() -> None:
     import pytest
 
-    from cabas.gestion.core import imports
+    from cabas.gestion import imports
 
     lines = "nom\n" + "x\n" * imports.MAX_ROWS
     assert len(read_table("ok.csv", lines.encode())) == imports.MAX_ROWS

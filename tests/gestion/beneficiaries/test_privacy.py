@@ -6,6 +6,7 @@ from io import StringIO
 from django.core.management import call_command
 from django.utils import timezone
 
+from cabas.gestion import imports
 from cabas.gestion.audit.models import AuditEvent
 from cabas.gestion.beneficiaries import selectors, services
 from cabas.gestion.beneficiaries.imports import HouseholdImporter
@@ -15,7 +16,6 @@ from cabas.gestion.beneficiaries.models import (
     HouseholdMember,
     MonthlySpending,
 )
-from cabas.gestion.core import imports
 from cabas.gestion.core.models import PendingImport
 from tests.gestion.beneficiaries.factories import make_household
 

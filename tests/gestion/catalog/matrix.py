@@ -10,8 +10,8 @@ from cabas.gestion.catalog.services import (
     product_create,
 )
 from cabas.gestion.catalog.spreadsheets import ProductImporter
-from cabas.gestion.core.imports import pending_import_create
 from cabas.gestion.core.models import PendingImport
+from cabas.gestion.imports import pending_import_create
 from tests.gestion.matrix import STOCK_AND_MANAGER, Row, answers, object_of_shop_a
 
 CATALOG = STOCK_AND_MANAGER

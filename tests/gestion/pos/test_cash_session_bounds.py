@@ -83,7 +83,7 @@ def test_an_unexpected_error_rejects_the_report_and_keeps_it(world, till_a, monk
         raise ZeroDivisionError("a bug")
 
     monkeypatch.setattr(services, "_session_fields", broken)
-    with caplog.at_level("ERROR", logger="cabas.gestion.pos.api"):
+    with caplog.at_level("ERROR", logger="cabas.gestion.tillapi.api"):
         body = _rejected(till_a, opening(world), code="server_error")
     assert body["id"] is not None
     assert QuarantinedPayload.objects.get().details == {"error": "ZeroDivisionError"}

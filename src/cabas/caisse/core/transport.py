@@ -16,9 +16,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 import cabas
 from cabas.protocol import (
@@ -37,6 +37,9 @@ from cabas.protocol import (
 
 # A refund's lookup of a sale made on another till: the cashier is waiting at the counter.
 LOOKUP_TIMEOUT_SECONDS = 5.0
+
+
+_M = TypeVar("_M", bound=BaseModel)
 
 
 class TransportError(Exception):
@@ -240,7 +243,7 @@ class HttpTransport:
         except (UnicodeDecodeError, ValueError) as exc:
             raise TransportError("Réponse illisible du serveur.") from exc
 
-    def _model(self, model: Any, payload: Any) -> Any:
+    def _model(self, model: type[_M], payload: Any) -> _M:
         try:
             return model.model_validate(payload)
         except ValidationError as exc:

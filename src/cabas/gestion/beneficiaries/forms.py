@@ -217,7 +217,7 @@ class SpendingCorrectionForm(forms.Form):
     reason = forms.CharField(label=_("Motif"), max_length=300)
 
     def clean_delta_cents(self) -> int:
-        value = self.cleaned_data["delta_cents"]
+        value: int = self.cleaned_data["delta_cents"]
         if value == 0:
             raise ValidationError(_("La correction ne peut pas être nulle."))
         return value
@@ -382,9 +382,9 @@ class QuotaForm(forms.Form):
 
     def __init__(self, *args: Any, store: Store, quota: Quota | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        product = cast(forms.ModelChoiceField, self.fields["product"])
+        product = cast("forms.ModelChoiceField[Any]", self.fields["product"])
         product.queryset = Product.objects.filter(store=store, active=True)
-        category = cast(forms.ModelChoiceField, self.fields["category"])
+        category = cast("forms.ModelChoiceField[Any]", self.fields["category"])
         category.queryset = Category.objects.filter(store=store).select_related("parent")
         for size in QUOTA_SIZES:
             self.fields[f"size_{size}"] = QuantityField(

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from cabas.gestion.recalls.selectors import IntakeRecall
+from cabas.gestion.recalls.selectors import IntakeRecall, recalls_for_intake
+from cabas.gestion.sales.line_checks import LineCheck
 from cabas.gestion.sales.models import Anomaly
 
 
@@ -49,3 +50,24 @@ def recall_anomalies(
             }
         )
     return rows
+
+
+def _check(
+    loaded: dict[int, list[IntakeRecall]],
+    product_id: int,
+    sold_at: datetime,
+    line: Any,
+    position: int,
+) -> list[dict[str, Any]]:
+    recalls = loaded.get(product_id)
+    return recall_anomalies(recalls, sold_at, line, position, product_id) if recalls else []
+
+
+# Registered by RecallsConfig.ready(): one query per batch (the recalls of its products).
+RECALL_LINE_CHECK = LineCheck(
+    name="recalls",
+    load=lambda store, product_ids, sold_from: recalls_for_intake(
+        store, product_ids, sold_from=sold_from
+    ),
+    check=_check,
+)

@@ -45,8 +45,7 @@ from cabas.gestion.core.db import (
     insert_rows,
 )
 from cabas.gestion.pos.models import Device
-from cabas.gestion.recalls.intake import recall_anomalies
-from cabas.gestion.recalls.selectors import IntakeRecall, recalls_for_intake
+from cabas.gestion.sales.line_checks import LineCheck, line_checks
 from cabas.gestion.sales.models import (
     DOCUMENT_TYPE,
     Anomaly,
@@ -133,7 +132,8 @@ class BatchContext:
     cashiers: set[int] = field(default_factory=set)
     expired_lots: dict[int, date] = field(default_factory=dict)
     quotas: list[QuotaRule] = field(default_factory=list)
-    recalls: dict[int, list[IntakeRecall]] = field(default_factory=dict)
+    # The registered line checks (a recalled product…), each with what it read for the batch.
+    line_checks: list[tuple[LineCheck, Any]] = field(default_factory=list)
 
     def category_path(self, category_id: int | None) -> list[int]:
         return category_path(category_id, self.category_parents)
@@ -224,9 +224,10 @@ def load_context(store: Store, tickets: Sequence[WireTicket]) -> BatchContext:
     if context.households:
         context.quotas = quotas_for_store(store)
     if products:
-        context.recalls = recalls_for_intake(
-            store, list(products), sold_from=min(t.created_at for t in tickets)
-        )
+        sold_from = min(t.created_at for t in tickets)
+        context.line_checks = [
+            (check, check.load(store, list(products), sold_from)) for check in line_checks()
+        ]
     return context
 
 
@@ -380,12 +381,9 @@ def prepare(
             )
         if line.authorized_by is not None:
             anomalies.append(_authorized_line_anomaly(store, line, position))
-        if product is not None and line.quantity > 0 and product.pk in context.recalls:
-            anomalies.extend(
-                recall_anomalies(
-                    context.recalls[product.pk], wire.created_at, line, position, product.pk
-                )
-            )
+        if product is not None and line.quantity > 0:
+            for check, loaded in context.line_checks:
+                anomalies.extend(check.check(loaded, product.pk, wire.created_at, line, position))
         if product is not None:
             price = _price_anomaly(context, product, line, position, with_card, household)
             if price is not None:

@@ -21,4 +21,5 @@ def card_code(code: str) -> str:
 
 @register.filter
 def member_age(member: object, today: object) -> int | None:
-    return member.age_on(today)  # type: ignore[attr-defined]
+    age: int | None = member.age_on(today)  # type: ignore[attr-defined]
+    return age
