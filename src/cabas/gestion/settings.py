@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "cabas.gestion.admissions",
     "cabas.gestion.home",
     "cabas.gestion.tillapi",
+    "cabas.gestion.recalls",
+    "cabas.gestion.pickups",
     "cabas.gestion.accounts.admin_site.PlatformAdminConfig",  # the admin behind two factors
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -23,6 +23,8 @@ urlpatterns = [
     path("api/pos/v1/", pos_api.urls),
     re_path(r"^api/pos/v1/(?P<rest>.*)$", api_not_found),
     path("rapports/", include("cabas.gestion.reports.urls")),
+    path("rappels/", include("cabas.gestion.recalls.urls")),
+    path("ramasses/", include("cabas.gestion.pickups.urls")),
     path("plateforme/", admin.site.urls),
 ]
 

@@ -22,12 +22,22 @@ class CategoryItem(ReadModel):
     parent_id: int | None = None
 
 
+class ProductRecall(ReadModel):
+    """A recall in force on the product: the till refuses to sell it (no one may allow it),
+    naming `reason` and which lots are recalled (`lots`, in words) to the cashier."""
+
+    id: int
+    reason: Annotated[str, Field(max_length=300)]
+    lots: Annotated[str, Field(max_length=200)] = ""
+
+
 class ProductItem(ReadModel):
     """A product as the till sells it. `price_cents` is the full price, per piece or per kilo;
     `stock_qty` is pieces or grams (it may be negative: the ledger records what was sold);
     `origin` is "purchase", "donation" or "programme:<code>" (tariff ceilings apply to it);
     `rate_bp` overrides the participation rate for this product; `earliest_dlc` is the closest
-    use-by date of the lots in stock (null when none has one)."""
+    use-by date of the lots in stock (null when none has one); `recall`, when present, is a
+    recall in force: the till refuses the product."""
 
     id: int
     name: str
@@ -40,6 +50,7 @@ class ProductItem(ReadModel):
     origin: str = "purchase"
     rate_bp: BasisPoints | None = None
     earliest_dlc: date | None = None
+    recall: ProductRecall | None = None
 
 
 class QuotaUsage(ReadModel):

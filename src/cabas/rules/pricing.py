@@ -24,9 +24,58 @@ FULL_RATE_BP = 10_000
 """The full price: customers without a card pay it."""
 
 ORIGIN_PURCHASE = "purchase"
-ORIGIN_DONATION = "donation"
+ORIGIN_FOOD_BANK = "food_bank"
+"""From the food bank (banque alimentaire) the shop belongs to."""
+ORIGIN_EU_AID = "eu_aid"
+"""EU food aid: FSE+ (formerly FEAD), carries its programme code ("FSE+")."""
 ORIGIN_PROGRAMME = "programme"
-"""Usual product origins; a shop may name others (one per funding programme, say)."""
+"""A national programme: PNAA, «Mieux manger pour tous» credits, CNES… (with its code)."""
+ORIGIN_SUPERMARKET = "supermarket"
+"""Supermarket collections (*ramasse*): unsold goods picked up at shops."""
+ORIGIN_COLLECTION = "collection"
+"""Public collections (*collectes*): goods given by the public at a collection day."""
+ORIGIN_DONATION = "donation"
+"""Other donations (a person, a firm, a producer)."""
+
+ORIGINS: tuple[str, ...] = (
+    ORIGIN_PURCHASE,
+    ORIGIN_FOOD_BANK,
+    ORIGIN_EU_AID,
+    ORIGIN_PROGRAMME,
+    ORIGIN_SUPERMARKET,
+    ORIGIN_COLLECTION,
+    ORIGIN_DONATION,
+)
+"""The origins of goods as French food-aid funders name them, in the order of their returns."""
+
+PROGRAMME_ORIGINS = frozenset({ORIGIN_EU_AID, ORIGIN_PROGRAMME})
+"""Origins that carry a programme code (FSE+, PNAA, MMPT, CNES…)."""
+DONATED_ORIGINS = frozenset(ORIGINS) - {ORIGIN_PURCHASE, *PROGRAMME_ORIGINS}
+"""Donated goods: the price ceiling of "donation" applies to all of them."""
+EU_PROGRAMME_CODE = "FSE+"
+EU_PROGRAMME_CODES = frozenset({"FSE+", "FSE", "FEAD", "PEAD", "FEAD+"})
+"""Programme codes that name EU food aid (FSE+ and its predecessors)."""
+
+
+def programme_origin(code: str) -> str:
+    """The origin of goods from programme ``code``: EU aid for FSE+ (and FEAD), else national."""
+    return ORIGIN_EU_AID if code.strip().upper() in EU_PROGRAMME_CODES else ORIGIN_PROGRAMME
+
+
+def tariff_origin(origin: str, programme: str = "") -> str:
+    """The origin key the tariff's ceilings are read by (and the till's snapshot carries).
+
+    ``"programme:<code>"`` for goods of a programme (EU or national) with a code, ``"donation"``
+    for every donated origin (food bank, ramasse, collections, other donations), else the
+    origin itself: the ceilings shops set before origins were detailed keep applying.
+    """
+    if origin in PROGRAMME_ORIGINS:
+        code = programme or (EU_PROGRAMME_CODE if origin == ORIGIN_EU_AID else "")
+        return f"{ORIGIN_PROGRAMME}:{code}" if code else ORIGIN_PROGRAMME
+    if origin in DONATED_ORIGINS:
+        return ORIGIN_DONATION
+    return origin
+
 
 RateSource = Literal["household", "product", "category", "shop", "ceiling", "full_price"]
 

@@ -61,6 +61,6 @@ def test_the_demo_has_every_order_state_and_both_donors_and_is_idempotent(world)
     assert not PurchaseOrder.objects.filter(state__in=sent_states, sent_at__isnull=True).exists()
     kinds = set(Supplier.objects.values_list("kind", flat=True))
     assert {SupplierKind.FOOD_BANK, SupplierKind.PROGRAMME, SupplierKind.SUPPLIER} <= kinds
-    assert Lot.objects.filter(origin="programme", source_label__startswith="FSE+").exists()
+    assert Lot.objects.filter(origin="eu_aid", source_label__startswith="FSE+").exists()
     assert Delivery.objects.filter(kind=DeliveryKind.DONATION).count() == 2
     assert not OutgoingEmail.objects.exclude(state=EmailState.SENT).exists()

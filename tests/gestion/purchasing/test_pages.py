@@ -210,7 +210,7 @@ def test_a_donation_is_recorded_from_its_page(shop, diane_client) -> None:
     delivery = Delivery.objects.get()
     assert response.url == reverse("purchasing:delivery_detail", args=[delivery.pk])
     lot = Lot.objects.get(product=shop.oil)
-    assert (lot.origin, lot.quantity) == ("programme", 24)
+    assert (lot.origin, lot.quantity) == ("eu_aid", 24)
 
 
 def test_traceability_links_a_product_to_its_delivery_and_a_lot_to_its_sales(

@@ -134,7 +134,7 @@ def test_a_draft_order_cannot_be_received(shop) -> None:
         )
 
 
-def test_a_food_bank_donation_carries_the_donation_origin_to_its_lots(shop) -> None:
+def test_a_food_bank_donation_carries_the_food_bank_origin_to_its_lots(shop) -> None:
     delivery = donation_receive(
         store=shop.world.store_a,
         donor=shop.food_bank,
@@ -142,7 +142,7 @@ def test_a_food_bank_donation_carries_the_donation_origin_to_its_lots(shop) -> N
         lines=[ReceivedLine(shop.pasta, 30, dlc=date(2027, 3, 1)), ReceivedLine(shop.rice, 8)],
     )
     lots = Lot.objects.filter(store=shop.world.store_a).order_by("product__name")
-    assert {lot.origin for lot in lots} == {"donation"}
+    assert {lot.origin for lot in lots} == {"food_bank"}
     assert {lot.source_label for lot in lots} == {"Banque alimentaire du Rhône"}
     assert {lot.source_document_id for lot in lots} == {str(delivery.pk)}
     kinds = set(StockMovement.objects.values_list("kind", flat=True))
@@ -159,9 +159,9 @@ def test_a_programme_donation_carries_the_programme_to_its_lots(shop) -> None:
         actor=shop.world.diane,
         lines=[ReceivedLine(shop.oil, 12, ddm=date(2027, 9, 1))],
     )
-    assert (delivery.origin, delivery.programme) == ("programme", "FSE+")
+    assert (delivery.origin, delivery.programme) == ("eu_aid", "FSE+")
     lot = Lot.objects.get(product=shop.oil)
-    assert lot.origin == "programme"
+    assert (lot.origin, lot.programme) == ("eu_aid", "FSE+")
     assert lot.source_label == "FSE+ · Programme FSE+"
 
 

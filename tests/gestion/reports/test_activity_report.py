@@ -38,8 +38,8 @@ def test_the_january_report(sw):
     assert communes.rows == [["Lyon", 1, 3], ["Villeurbanne", 1, 1]]
     assert {r[0]: r[1:] for r in origins.rows} == {
         "achat": [7, 0, 350, 1150],
-        "don": [2, 0, 80, 400],
-        "programme d'aide (FSE+)": [0, 1500, 90, 450],
+        "autre don": [2, 0, 80, 400],
+        "aide européenne (FSE+)": [0, 1500, 90, 450],
     }
 
 

@@ -102,8 +102,8 @@ def test_sales_by_rayon_product_and_origin(sw):
     )
     assert {(r["origin"], r["k_programme"]): r["weight"] for r in origins.rows} == {
         ("achat", ""): 0,
-        ("don", ""): 0,
-        ("programme d'aide", "FSE+"): 1500,
+        ("autre don", ""): 0,
+        ("aide européenne", "FSE+"): 1500,
     }
 
 

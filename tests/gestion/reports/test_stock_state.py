@@ -94,8 +94,8 @@ def test_the_state_by_origin_names_the_programme(world, catalogue):
     state = stock_state(world.store_a, date(2026, 2, 28))
     rows = {r[0]: r[1:] for r in state.by_origin.rows}
     assert rows["achat"] == [70, 0, 60 * 90 + 10 * 100, 60 * 150 + 10 * 250]
-    assert rows["don"] == [36, 0, 36 * 120, 36 * 200]
-    assert rows["programme d'aide (FSE+)"] == [0, 10_000, 1800, 3000]
+    assert rows["autre don"] == [36, 0, 36 * 120, 36 * 200]
+    assert rows["aide européenne (FSE+)"] == [0, 10_000, 1800, 3000]
 
 
 def test_before_any_movement_the_stock_is_empty(world, catalogue):

@@ -332,7 +332,10 @@ class Till:
 
     def _refused_expired(self, product: ProductItem, retry: Callable[[], None]) -> bool:
         """True when the product is past its DLC and no manager allowed it in this sale: the
-        line is refused with a message; ``retry`` adds it once a manager allows it."""
+        line is refused with a message; ``retry`` adds it once a manager allows it. A recalled
+        product is refused too, and no one may allow it."""
+        if self._refused_recalled(product):
+            return True
         if product.id in self._dlc_allowed or not self._dlc_passed(product):
             return False
         assert product.earliest_dlc is not None
@@ -341,6 +344,19 @@ class Till:
             f"REFUSÉ : « {product.name} » a dépassé sa DLC ({product.earliest_dlc:%d/%m/%Y}), "
             "il ne peut pas être vendu : retirez-le de la vente. Date du lot mal saisie ? Un "
             "responsable peut autoriser la vente avec son code (F1).",
+            "error",
+        )
+        return True
+
+    def _refused_recalled(self, product: ProductItem) -> bool:
+        recall = product.recall
+        if recall is None:
+            return False
+        self._dlc_refused = None  # nothing a manager's PIN may allow
+        lots = f", {recall.lots}" if recall.lots else ""
+        self.view.show_message(
+            f"REFUSÉ : « {product.name} » est rappelé ({recall.reason}{lots}), il ne peut pas "
+            "être vendu : retirez-le du rayon et mettez-le de côté pour le responsable.",
             "error",
         )
         return True

@@ -114,6 +114,18 @@ ACTIONS: dict[str, Promise] = {
     "pos.pin_cleared": _("a retiré le code PIN de caisse de"),
     "sales.anomaly_handled": _("a traité l'anomalie"),
     "sales.quarantine_reviewed": _("a examiné le ticket mis de côté"),
+    # Recalls
+    "recalls.recall_record": _("a enregistré le rappel"),
+    "recalls.recall_lift": _("a débloqué en caisse le produit du rappel"),
+    "recalls.recall_close": _("a clos le rappel"),
+    # Collections (ramasses)
+    "pickups.donor_create": _("a ajouté le magasin donateur"),
+    "pickups.donor_update": _("a modifié le magasin donateur"),
+    "pickups.donor_rates_set": _("a modifié le barème au kilo du magasin donateur"),
+    "pickups.category_create": _("a créé la famille de ramasse"),
+    "pickups.category_update": _("a modifié la famille de ramasse"),
+    "pickups.collection_validate": _("a validé la ramasse"),
+    "pickups.collection_cancel": _("a annulé la ramasse"),
 }
 
 # Names of what is recorded in `changes` that is not a field of the object's model.
@@ -137,6 +149,9 @@ FIELDS: dict[str, Promise] = {
     "referrals": _("orientations examinées"),
     "months": _("durée (mois)"),
     "programme": _("programme"),
+    "rates": _("barème au kilo"),
+    "value_cents": _("valeur"),
+    "weight_grams": _("poids accepté"),
     "rights": _("droits"),
     "role": _("rôle"),
     "spent_cents": _("dépensé"),

@@ -77,7 +77,7 @@ def load_demo_catalogue(store: Store, users: dict[str, User]) -> None:
             # Costs and origins as a shop would have them.
             if sous_rayon in FSE_PLUS and product.pk % 3 == 0 and not product.brand:
                 product.origin, product.programme, product.cost_cents = (
-                    Origin.PROGRAMME,
+                    Origin.EU_AID,
                     "FSE+",
                     0,
                 )

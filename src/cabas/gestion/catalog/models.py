@@ -18,8 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.stores.models import StoreOwned
 from cabas.rules import barcodes as barcode_rules
+from cabas.rules import pricing
 from cabas.rules.money import UNIT_KG, UNIT_PIECE
-from cabas.rules.pricing import FULL_RATE_BP, ORIGIN_DONATION, ORIGIN_PROGRAMME, ORIGIN_PURCHASE
+from cabas.rules.pricing import FULL_RATE_BP
 
 RATE_VALIDATORS = [MinValueValidator(0), MaxValueValidator(FULL_RATE_BP)]
 
@@ -30,9 +31,15 @@ class Unit(models.TextChoices):
 
 
 class Origin(models.TextChoices):
-    PURCHASE = ORIGIN_PURCHASE, _("achat")
-    DONATION = ORIGIN_DONATION, _("don")
-    PROGRAMME = ORIGIN_PROGRAMME, _("programme d'aide")
+    """Where goods come from, as funders name it (see :data:`cabas.rules.pricing.ORIGINS`)."""
+
+    PURCHASE = pricing.ORIGIN_PURCHASE, _("achat")
+    FOOD_BANK = pricing.ORIGIN_FOOD_BANK, _("banque alimentaire")
+    EU_AID = pricing.ORIGIN_EU_AID, _("aide européenne")
+    PROGRAMME = pricing.ORIGIN_PROGRAMME, _("programme national")
+    SUPERMARKET = pricing.ORIGIN_SUPERMARKET, _("ramasse (grandes surfaces)")
+    COLLECTION = pricing.ORIGIN_COLLECTION, _("collecte publique")
+    DONATION = pricing.ORIGIN_DONATION, _("autre don")
 
 
 class VatRate(models.IntegerChoices):
@@ -225,9 +232,7 @@ class Product(StoreOwned):
     @property
     def tariff_origin(self) -> str:
         """The origin as the till's tariff names it: "purchase", "donation", "programme:FSE+"."""
-        if self.origin == Origin.PROGRAMME and self.programme:
-            return f"{ORIGIN_PROGRAMME}:{self.programme}"
-        return self.origin
+        return pricing.tariff_origin(self.origin, self.programme)
 
     @property
     def is_weighed(self) -> bool:

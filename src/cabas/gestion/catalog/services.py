@@ -26,6 +26,7 @@ from cabas.gestion.catalog.models import (
 )
 from cabas.gestion.stores.models import Store
 from cabas.rules import barcodes as barcode_rules
+from cabas.rules.pricing import EU_PROGRAMME_CODE, PROGRAMME_ORIGINS, programme_origin
 
 PRODUCT_FIELDS = (
     "name",
@@ -212,9 +213,14 @@ def _check_product(product: Product) -> None:
     errors: dict[str, str] = {}
     if product.category.store_id != product.store_id:
         errors["category"] = _("Ce rayon n'appartient pas à l'épicerie.")
+    if product.origin == Origin.EU_AID and not product.programme:
+        product.programme = EU_PROGRAMME_CODE
+    if product.origin == Origin.PROGRAMME and product.programme:
+        # "programme" FSE+ (the way EU aid was written before origins were detailed) is EU aid.
+        product.origin = programme_origin(product.programme)
     if product.origin == Origin.PROGRAMME and not product.programme:
-        errors["programme"] = _("Indiquez le programme d'aide (par exemple FSE+ ou CNES).")
-    if product.origin != Origin.PROGRAMME and product.programme:
+        errors["programme"] = _("Indiquez le programme d'aide (par exemple PNAA ou CNES).")
+    if product.origin not in PROGRAMME_ORIGINS and product.programme:
         errors["programme"] = _(
             "Le programme ne s'indique que pour un produit provenant d'un programme d'aide."
         )

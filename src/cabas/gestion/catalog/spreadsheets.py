@@ -24,7 +24,7 @@ from cabas.gestion.imports import Importer
 from cabas.gestion.stores.models import Store
 from cabas.rules import barcodes as barcode_rules
 from cabas.rules.money import format_euros
-from cabas.rules.pricing import format_rate
+from cabas.rules.pricing import PROGRAMME_ORIGINS, format_rate, programme_origin
 from cabas.rules.quantities import stored_quantity, typed_quantity
 
 MAX_CELL_CHARS = 500
@@ -55,12 +55,32 @@ REQUIRED_COLUMNS = ("nom", "rayon", "prix")
 ORIGIN_WORDS = {
     "achat": Origin.PURCHASE,
     "purchase": Origin.PURCHASE,
-    "don": Origin.DONATION,
-    "donation": Origin.DONATION,
+    "banque alimentaire": Origin.FOOD_BANK,
+    "food_bank": Origin.FOOD_BANK,
+    "aide européenne": Origin.EU_AID,
+    "aide europeenne": Origin.EU_AID,
+    "fse+": Origin.EU_AID,
+    "eu_aid": Origin.EU_AID,
     "programme": Origin.PROGRAMME,
     "programme d'aide": Origin.PROGRAMME,
+    "programme national": Origin.PROGRAMME,
+    "ramasse": Origin.SUPERMARKET,
+    "supermarket": Origin.SUPERMARKET,
+    "collecte": Origin.COLLECTION,
+    "collection": Origin.COLLECTION,
+    "don": Origin.DONATION,
+    "autre don": Origin.DONATION,
+    "donation": Origin.DONATION,
 }
-ORIGIN_EXPORT = {Origin.PURCHASE: "achat", Origin.DONATION: "don", Origin.PROGRAMME: "programme"}
+ORIGIN_EXPORT = {
+    Origin.PURCHASE: "achat",
+    Origin.FOOD_BANK: "banque alimentaire",
+    Origin.EU_AID: "aide européenne",
+    Origin.PROGRAMME: "programme",
+    Origin.SUPERMARKET: "ramasse",
+    Origin.COLLECTION: "collecte",
+    Origin.DONATION: "don",
+}
 UNIT_WORDS = {
     "piece": Unit.PIECE,
     "pièce": Unit.PIECE,
@@ -390,7 +410,10 @@ class ProductImporter(Importer):
             text = _cell(row, "provenance")
             origin = ORIGIN_WORDS.get(text.casefold()) if text else Origin.PURCHASE
             if origin is None:
-                errors.append(f"Provenance « {text} » inconnue : achat, don ou programme.")
+                errors.append(
+                    f"Provenance « {text} » inconnue : achat, banque alimentaire, "
+                    "aide européenne, programme, ramasse, collecte ou don."
+                )
             else:
                 values["origin"] = origin
         if "programme" in row:
@@ -475,10 +498,16 @@ class ProductImporter(Importer):
         # Cross-field rules (the same as the product form's).
         origin = values.get("origin", product.origin if product else Origin.PURCHASE)
         programme = values.get("programme", product.programme if product else "")
+        if origin == Origin.PROGRAMME and programme:
+            # "programme" + FSE+ (the old way of writing EU aid) is EU aid.
+            origin = values["origin"] = Origin(programme_origin(programme))
         if origin == Origin.PROGRAMME and not programme:
-            errors.append("Provenance « programme » : indiquez le programme (FSE+, CNES…).")
-        if origin != Origin.PROGRAMME and programme:
-            errors.append("Un programme ne s'indique que pour la provenance « programme ».")
+            errors.append("Provenance « programme » : indiquez le programme (PNAA, CNES…).")
+        if origin not in PROGRAMME_ORIGINS and programme:
+            errors.append(
+                "Un programme ne s'indique que pour la provenance « programme » "
+                "ou « aide européenne »."
+            )
         unit = values.get("unit", product.unit if product else Unit.PIECE)
         for field_name, (text, what) in typed_bounds.items():
             values[field_name] = _quantity_or_none(text, unit, what, errors)

@@ -12,8 +12,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cabas.gestion.catalog.models import Origin
 from cabas.gestion.stores.models import StoreOwned
-from cabas.rules.pricing import ORIGIN_DONATION, ORIGIN_PROGRAMME, ORIGIN_PURCHASE
+from cabas.rules import pricing
 
 
 class SupplierKind(models.TextChoices):
@@ -21,15 +22,28 @@ class SupplierKind(models.TextChoices):
     DONOR = "donor", _("donateur")
     FOOD_BANK = "food_bank", _("banque alimentaire")
     PROGRAMME = "programme", _("programme d'aide")
+    SUPERMARKET = "supermarket", _("grande surface (ramasse)")
+    COLLECTION = "collection", _("collecte publique")
 
 
-# Goods from a donor come without an order; their lots carry this origin (price ceilings).
+# Goods from a donor come without an order; their lots carry this origin (price ceilings,
+# funders' returns). A programme's goods are EU aid or national by its code: see origin_of.
 KIND_ORIGIN: dict[str, str] = {
-    SupplierKind.SUPPLIER: ORIGIN_PURCHASE,
-    SupplierKind.DONOR: ORIGIN_DONATION,
-    SupplierKind.FOOD_BANK: ORIGIN_DONATION,
-    SupplierKind.PROGRAMME: ORIGIN_PROGRAMME,
+    SupplierKind.SUPPLIER: pricing.ORIGIN_PURCHASE,
+    SupplierKind.DONOR: pricing.ORIGIN_DONATION,
+    SupplierKind.FOOD_BANK: pricing.ORIGIN_FOOD_BANK,
+    SupplierKind.PROGRAMME: pricing.ORIGIN_PROGRAMME,
+    SupplierKind.SUPERMARKET: pricing.ORIGIN_SUPERMARKET,
+    SupplierKind.COLLECTION: pricing.ORIGIN_COLLECTION,
 }
+
+
+def origin_of(kind: str, programme: str = "") -> str:
+    """The origin of goods from a supplier of ``kind`` (and programme code ``programme``)."""
+    if kind == SupplierKind.PROGRAMME:
+        return pricing.programme_origin(programme)
+    return KIND_ORIGIN[kind]
+
 
 WEEKDAYS = [
     (0, _("lundi")),
@@ -89,8 +103,8 @@ class Supplier(StoreOwned):
 
     @property
     def origin(self) -> str:
-        """The origin of the goods that come from here: purchase, donation or programme."""
-        return KIND_ORIGIN[self.kind]
+        """The origin of the goods that come from here (one of cabas.rules.pricing.ORIGINS)."""
+        return origin_of(self.kind, self.programme)
 
     def delivery_days_display(self) -> str:
         names = dict(WEEKDAYS)
@@ -335,8 +349,8 @@ class Delivery(StoreOwned):
         blank=True,
         related_name="deliveries",
     )
-    # Origin given to the lots (purchase, donation, programme) and the programme's code.
-    origin = models.CharField(_("provenance"), max_length=16)
+    # Origin given to the lots (one of cabas.rules.pricing.ORIGINS) and the programme's code.
+    origin = models.CharField(_("provenance"), max_length=16, choices=Origin.choices)
     programme = models.CharField(_("programme"), max_length=20, blank=True)
     received_at = models.DateTimeField(_("reçue le"))
     received_by = models.ForeignKey(

@@ -36,7 +36,7 @@ from cabas.gestion.stock.documents import DocumentRef
 from cabas.gestion.stock.models import LotOrigin, MovementKind
 from cabas.gestion.stock.services import lot_receive
 from cabas.gestion.stores.models import Store
-from cabas.rules.pricing import ORIGIN_PROGRAMME
+from cabas.rules.pricing import PROGRAMME_ORIGINS
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,7 @@ def _record(
                 dlc=line.dlc,
                 ddm=line.ddm,
                 origin=delivery.origin,
+                programme=delivery.programme,
                 source_label=label,
                 document=document,
                 received_at=delivery.received_at,
@@ -190,8 +191,9 @@ def donation_receive(
     note: str = "",
     received_at: datetime | None = None,
 ) -> Delivery:
-    """Receive a donation (no order): its lots carry the donor's origin, "donation", or
-    "programme" with the programme's code (FSE+, CNES…), which the price ceilings read."""
+    """Receive a donation (no order): its lots carry the donor's origin (food bank, ramasse,
+    collection, other donation, or EU aid / a national programme with the programme's code,
+    FSE+, PNAA…), which the price ceilings and the funders' returns read."""
     if donor.store_id != store.pk:
         raise ValidationError(_("Ce donateur n'existe pas dans cette épicerie."))
     if donor.kind == SupplierKind.SUPPLIER:
@@ -205,7 +207,7 @@ def donation_receive(
         kind=DeliveryKind.DONATION,
         supplier=donor,
         origin=donor.origin,
-        programme=donor.programme if donor.origin == ORIGIN_PROGRAMME else "",
+        programme=donor.programme if donor.origin in PROGRAMME_ORIGINS else "",
         received_at=received_at or timezone.now(),
         received_by=actor if getattr(actor, "is_authenticated", False) else None,
         note=note.strip(),

@@ -35,7 +35,7 @@ from cabas.gestion.beneficiaries import codes as card_codes
 from cabas.gestion.beneficiaries.models import BeneficiarySettings, Household, MonthlySpending
 from cabas.gestion.beneficiaries.selectors import quotas_for_store, till_status
 from cabas.gestion.beneficiaries.services import spending_add, spendings_lock
-from cabas.gestion.catalog.models import Category, Origin, Product
+from cabas.gestion.catalog.models import Category, Product
 from cabas.gestion.catalog.selectors import product_find_by_barcode, scale_layout_for
 from cabas.gestion.core.db import (
     BatchedCursor,
@@ -45,6 +45,7 @@ from cabas.gestion.core.db import (
     insert_rows,
 )
 from cabas.gestion.pos.models import Device
+from cabas.gestion.sales.line_checks import LineCheck, line_checks
 from cabas.gestion.sales.models import (
     DOCUMENT_TYPE,
     Anomaly,
@@ -80,10 +81,10 @@ from cabas.rules.categories import path as category_path
 from cabas.rules.money import format_euros
 from cabas.rules.pricing import (
     FULL_RATE_BP,
-    ORIGIN_PROGRAMME,
     Tariff,
     beneficiary_unit_price_cents,
     format_rate,
+    tariff_origin,
 )
 from cabas.rules.quotas import Quota as QuotaRule
 from cabas.rules.quotas import QuotaLine, check_quotas
@@ -110,10 +111,7 @@ class ProductRow:
 
     def __post_init__(self) -> None:
         # As Product.tariff_origin: "purchase", "donation", "programme:FSE+".
-        if self.origin == Origin.PROGRAMME and self.programme:
-            self.tariff_origin = f"{ORIGIN_PROGRAMME}:{self.programme}"
-        else:
-            self.tariff_origin = self.origin
+        self.tariff_origin = tariff_origin(self.origin, self.programme)
 
 
 CatalogProduct = ProductRow | Product
@@ -134,6 +132,8 @@ class BatchContext:
     cashiers: set[int] = field(default_factory=set)
     expired_lots: dict[int, date] = field(default_factory=dict)
     quotas: list[QuotaRule] = field(default_factory=list)
+    # The registered line checks (a recalled product…), each with what it read for the batch.
+    line_checks: list[tuple[LineCheck, Any]] = field(default_factory=list)
 
     def category_path(self, category_id: int | None) -> list[int]:
         return category_path(category_id, self.category_parents)
@@ -223,6 +223,11 @@ def load_context(store: Store, tickets: Sequence[WireTicket]) -> BatchContext:
         }
     if context.households:
         context.quotas = quotas_for_store(store)
+    if products:
+        sold_from = min(t.created_at for t in tickets)
+        context.line_checks = [
+            (check, check.load(store, list(products), sold_from)) for check in line_checks()
+        ]
     return context
 
 
@@ -376,6 +381,9 @@ def prepare(
             )
         if line.authorized_by is not None:
             anomalies.append(_authorized_line_anomaly(store, line, position))
+        if product is not None and line.quantity > 0:
+            for check, loaded in context.line_checks:
+                anomalies.extend(check.check(loaded, product.pk, wire.created_at, line, position))
         if product is not None:
             price = _price_anomaly(context, product, line, position, with_card, household)
             if price is not None:

@@ -212,6 +212,7 @@ class Anomaly(StoreLedIndexes):
         BUDGET_EXCEEDED = "budget_exceeded", _("budget dépassé")
         QUOTA_EXCEEDED = "quota_exceeded", _("quota dépassé")
         DLC_PASSED = "dlc_passed", _("DLC dépassée")
+        RECALLED = "recalled", _("produit rappelé")
         CASHIER_UNKNOWN = "cashier_unknown", _("caissier inconnu")
         REFUND_ORIGINAL_UNKNOWN = "refund_original_unknown", _("ticket remboursé inconnu")
         REFUND_EXCEEDS_SALE = "refund_exceeds_sale", _("remboursement supérieur à la vente")

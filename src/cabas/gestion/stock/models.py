@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cabas.gestion.catalog.models import Origin
 from cabas.gestion.stores.models import StoreLedIndexes, StoreOwned
 
 
@@ -28,6 +29,7 @@ class MovementKind(models.TextChoices):
     REFUND = "refund", _("retour client")
     LOSS = "loss", _("casse ou perte")
     EXPIRY = "expiry", _("destruction (date dépassée)")
+    RECALL = "recall", _("retrait (rappel de produit)")
     ADJUSTMENT = "adjustment", _("ajustement d'inventaire")
     CORRECTION = "correction", _("correction")
 
@@ -40,6 +42,7 @@ KIND_SIGNS: dict[str, int] = {
     MovementKind.REFUND: 1,
     MovementKind.LOSS: -1,
     MovementKind.EXPIRY: -1,
+    MovementKind.RECALL: -1,
     MovementKind.ADJUSTMENT: 0,
     MovementKind.CORRECTION: 0,
 }
@@ -54,10 +57,9 @@ class LossCause(models.TextChoices):
     OTHER = "autre", _("Autre")
 
 
-class LotOrigin(models.TextChoices):
-    PURCHASE = "purchase", _("achat")
-    DONATION = "donation", _("don")
-    PROGRAMME = "programme", _("programme d'aide")
+# A lot's origin is one of the catalogue's (purchase, food bank, EU aid, programme, ramasse,
+# collection, other donation): the funders' returns count the kilograms by it.
+LotOrigin = Origin
 
 
 class Lot(StoreOwned):
@@ -84,6 +86,8 @@ class Lot(StoreOwned):
     source_label = models.CharField(
         _("fournisseur, donateur ou programme"), max_length=120, blank=True
     )
+    # The programme's code (FSE+, PNAA, MMPT…) for a lot of EU aid or of a national programme.
+    programme = models.CharField(_("programme"), max_length=20, blank=True)
     # The document the lot came in with, e.g. ("purchasing.delivery", "42").
     source_document_type = models.CharField(max_length=40, blank=True)
     source_document_id = models.CharField(max_length=64, blank=True)

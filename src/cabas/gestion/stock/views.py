@@ -149,6 +149,7 @@ def lot_add(request: StoreRequest) -> HttpResponse:
                 dlc=data["date"] if date_kind == "dlc" else None,
                 ddm=data["date"] if date_kind == "ddm" else None,
                 origin=data["origin"],
+                programme=form.product_obj.programme,  # type: ignore[union-attr]
                 source_label=data["source_label"],
                 expired_on_arrival=data["expired_on_arrival"],
             )

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Callable
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.stores.models import STORE_SETTINGS_FIELDS, Store
 from cabas.gestion.stores.permissions import Role
+from cabas.rules.identifiers import clean_rna, clean_siren
 
 
 class PersonAddForm(forms.Form):
@@ -38,6 +40,19 @@ class MembershipForm(forms.Form):
 
 
 class StoreSettingsForm(forms.ModelForm):
+    # Typed as printed ("732 829 320"): the spaces go before the model's length check.
+    siren = forms.CharField(
+        label=_("SIREN de l'association"),
+        max_length=20,
+        required=False,
+        help_text=_("9 chiffres, imprimé sur les attestations de dons."),
+    )
+    rna = forms.CharField(
+        label=_("Numéro RNA"),
+        max_length=20,
+        required=False,
+        help_text=_("W suivi de 9 caractères, sur le récépissé de la préfecture."),
+    )
     timezone = forms.ChoiceField(
         label=_("Fuseau horaire"),
         choices=[
@@ -50,3 +65,19 @@ class StoreSettingsForm(forms.ModelForm):
     class Meta:
         model = Store
         fields = STORE_SETTINGS_FIELDS
+
+    def clean_siren(self) -> str:
+        return _identifier(self.cleaned_data.get("siren", ""), clean_siren)
+
+    def clean_rna(self) -> str:
+        return _identifier(self.cleaned_data.get("rna", ""), clean_rna)
+
+
+def _identifier(text: str, clean: Callable[[str], str]) -> str:
+    """The identifier without its spaces, or the French reason it is wrong (empty is fine)."""
+    if not text.strip():
+        return ""
+    try:
+        return clean(text)
+    except ValueError as error:
+        raise forms.ValidationError(str(error)) from None

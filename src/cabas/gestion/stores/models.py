@@ -13,6 +13,22 @@ from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.stores.logos import validate_logo
 from cabas.gestion.stores.permissions import Role, role_has
+from cabas.rules.identifiers import clean_rna, clean_siren
+
+
+def validate_siren(value: str) -> None:
+    try:
+        clean_siren(value)
+    except ValueError as error:
+        raise ValidationError(str(error), code="siren") from None
+
+
+def validate_rna(value: str) -> None:
+    try:
+        clean_rna(value)
+    except ValueError as error:
+        raise ValidationError(str(error), code="rna") from None
+
 
 # What a manager edits in the settings page, in the page's order: the form's fields, and the
 # ones the settings service copies and traces (the logo, an upload, it saves and traces apart).
@@ -23,6 +39,9 @@ STORE_SETTINGS_FIELDS = (
     "city",
     "phone",
     "email",
+    "legal_name",
+    "siren",
+    "rna",
     "timezone",
     "logo",
     "require_2fa",
@@ -43,6 +62,23 @@ class Store(models.Model):
     city = models.CharField(_("commune"), max_length=100, blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
+    # The association's identity, printed on the donation certificates it gives donors.
+    legal_name = models.CharField(
+        _("nom de l'association"),
+        max_length=200,
+        blank=True,
+        help_text=_("Tel qu'il figure aux statuts, s'il diffère du nom de l'épicerie."),
+    )
+    siren = models.CharField(
+        _("SIREN de l'association"), max_length=9, blank=True, validators=[validate_siren]
+    )
+    rna = models.CharField(
+        _("numéro RNA"),
+        max_length=10,
+        blank=True,
+        validators=[validate_rna],
+        help_text=_("W suivi de 9 caractères, sur le récépissé de la préfecture."),
+    )
     timezone = models.CharField(
         _("fuseau horaire"), max_length=64, default="Europe/Paris", validators=[validate_timezone]
     )

@@ -37,6 +37,7 @@ class Perm:
     ACCOMPANIMENT_MANAGE = "accompaniment.manage"
     ACCOMPANIMENT_NOTES = "accompaniment.notes"
     APPOINTMENTS_BOOK = "appointments.book"
+    RECALLS_MANAGE = "recalls.manage"
 
 
 _EVERYONE = {Perm.BENEFICIARIES_LOOKUP, Perm.TILL_USE, Perm.APPOINTMENTS_BOOK}

@@ -43,13 +43,14 @@ from cabas.gestion.beneficiaries.selectors import (
 from cabas.gestion.catalog.models import Barcode, CatalogTombstone, Category, Product
 from cabas.gestion.catalog.selectors import scale_layout_for
 from cabas.gestion.pos.models import CashierProfile
+from cabas.gestion.recalls.selectors import blocked_products, products_with_recalls_changed_since
 from cabas.gestion.sales.models import Ticket
 from cabas.gestion.sales.selectors import quota_usage
 from cabas.gestion.stock.models import Lot, StockMovement
 from cabas.gestion.stores.models import Membership, Store
 from cabas.gestion.stores.permissions import Perm, role_has
 from cabas.rules.budget import month_of, rights_status
-from cabas.rules.pricing import ORIGIN_PROGRAMME
+from cabas.rules.pricing import tariff_origin
 from cabas.rules.quotas import Quota as QuotaRule
 from cabas.rules.quotas import QuotaKey, quota_limit
 
@@ -109,7 +110,7 @@ def _drop_none(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _origin(origin: str, programme: str) -> str:
-    return f"{ORIGIN_PROGRAMME}:{programme}" if origin == ORIGIN_PROGRAMME and programme else origin
+    return tariff_origin(origin, programme)
 
 
 def _products(
@@ -118,6 +119,7 @@ def _products(
     products = Product.objects.filter(store=store)
     barcodes = Barcode.objects.filter(store=store)
     lots = Lot.objects.filter(store=store, quantity__gt=0, dlc__isnull=False)
+    ids: list[int] | None = None
     if since is not None and margin_at is not None:
         moved = StockMovement.objects.filter(
             store=store, pk__gt=since.movement_id - ID_SLACK, created_at__gt=margin_at
@@ -126,7 +128,10 @@ def _products(
             store=store, pk__gt=since.lot_id - ID_SLACK, created_at__gt=margin_at
         ).values("product_id")
         products = products.filter(
-            Q(updated_at__gt=margin_at) | Q(pk__in=moved) | Q(pk__in=new_lots)
+            Q(updated_at__gt=margin_at)
+            | Q(pk__in=moved)
+            | Q(pk__in=new_lots)
+            | Q(pk__in=products_with_recalls_changed_since(store, margin_at))
         )
         ids = list(products.values_list("pk", flat=True))
         barcodes = barcodes.filter(product_id__in=ids)
@@ -135,6 +140,8 @@ def _products(
     codes: dict[int, list[str]] = defaultdict(list)
     for product_id, code in barcodes.order_by("pk").values_list("product_id", "code"):
         codes[product_id].append(code)
+    # The recalls in force: the tills refuse these products (recorded, they are sent at once).
+    blocks = blocked_products(store, ids)
     dlcs: dict[int, date] = dict(
         lots.values("product_id").annotate(first=Min("dlc")).values_list("product_id", "first")
     )
@@ -183,6 +190,9 @@ def _products(
         dlc = dlcs.get(pk)
         if dlc is not None:
             item["earliest_dlc"] = dlc.isoformat()
+        block = blocks.get(pk)
+        if block is not None:
+            item["recall"] = {"id": block.recall_id, "reason": block.reason, "lots": block.lots}
         append(item)
     return items
 

@@ -4,8 +4,8 @@ restart) do not each rebuild the same 5 MB answer.
 An answer is cached per shop, `since` cursor and encoding (gzip or not), under a *version* of
 the shop's data: one query of maxima and counts over every table the snapshot reads
 (`updated_at` of products, households, spending, categories, quotas, members, cashier profiles,
-settings, households' projects; the newest stock movement, lot and ticket ids; tombstones and
-retired codes), the
+settings, recalls, households' projects; the newest stock movement, lot and ticket ids;
+tombstones and retired codes), the
 names and states of the shop's members' users (they have no `updated_at`), the shop itself,
 and the shop's day and month (rights and spending follow the date by themselves).
 
@@ -53,6 +53,7 @@ from cabas.gestion.catalog.models import (
     Product,
 )
 from cabas.gestion.pos.models import CashierProfile
+from cabas.gestion.recalls.models import Recall
 from cabas.gestion.sales.models import Ticket
 from cabas.gestion.stock.models import Lot, StockMovement
 from cabas.gestion.stores.models import Membership, Store
@@ -93,6 +94,7 @@ def _marks() -> dict[str, Subquery]:
         BeneficiarySettings: "updated_at",
         Membership: "updated_at",
         CashierProfile: "updated_at",
+        Recall: "updated_at",  # a recall blocks its product on the tills
         Project: "updated_at",  # the households' projects at the till
         AccompanimentSettings: "updated_at",
     }

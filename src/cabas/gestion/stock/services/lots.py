@@ -15,6 +15,7 @@ from cabas.gestion.stock.documents import LOT_DOCUMENT, DocumentRef
 from cabas.gestion.stock.models import LossCause, Lot, LotOrigin, MovementKind, StockMovement
 from cabas.gestion.stock.services.ledger import check_entry_quantity, stock_movement_record
 from cabas.gestion.stores.models import Store
+from cabas.rules.pricing import PROGRAMME_ORIGINS
 from cabas.rules.quantities import format_quantity
 
 
@@ -33,6 +34,7 @@ def lot_receive(
     dlc: date | None = None,
     ddm: date | None = None,
     origin: str = LotOrigin.PURCHASE,
+    programme: str = "",
     source_label: str = "",
     document: DocumentRef | tuple[str, str] | None = None,
     received_at: datetime | None = None,
@@ -74,6 +76,7 @@ def lot_receive(
         received_at=received_at,
         quantity=0,
         origin=origin,
+        programme=programme.strip()[:20] if origin in PROGRAMME_ORIGINS else "",
         source_label=source_label.strip()[:120],
         source_document_type=doc_type,
         source_document_id=str(doc_id),
