@@ -25,7 +25,7 @@ def till_dir(tmp_path, shop, live_server, monkeypatch):
     return data_dir
 
 
-def signed_in_till(ctx: TillContext, shop, view: FakeView):  # noqa: ANN001, ANN201
+def signed_in_till(ctx: TillContext, shop, view: FakeView):
     till = ctx.till(view)
     assert till.sign_in(shop.cashier_id, "2468"), view.messages
     if ctx.sessions.current() is None:

@@ -28,7 +28,7 @@ APPLES = {
 }
 
 
-def delta(*products):  # noqa: ANN002, ANN201
+def delta(*products):
     # With a manager (PIN 9876): their PIN allows a product past its DLC, never a recalled one.
     return make_snapshot(
         products=0,
@@ -39,7 +39,7 @@ def delta(*products):  # noqa: ANN002, ANN201
     )
 
 
-def synced_till(ctx, server, view, *products):  # noqa: ANN001, ANN002, ANN201
+def synced_till(ctx, server, view, *products):
     server.snapshot_value = delta(*products)
     assert ctx.agent().run_once().snapshot_updated
     till = ctx.till(view, now=lambda: NOW)

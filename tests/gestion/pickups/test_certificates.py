@@ -27,7 +27,7 @@ from tests.gestion.pickups.conftest import Pickups, validated_round
 pytestmark = pytest.mark.django_db
 
 
-def signed_in(user):  # noqa: ANN001, ANN201
+def signed_in(user):
     client = Client()
     client.force_login(user)
     return client
@@ -39,8 +39,8 @@ def pdf_text(pdf: bytes, folder: Path) -> str:
     require_tool("pdftotext", shutil.which("pdftotext") is not None, "pdftotext is missing")
     path = folder / "attestation.pdf"
     path.write_bytes(pdf)
-    text = subprocess.run(  # noqa: S603
-        ["pdftotext", "-layout", str(path), "-"],  # noqa: S607
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"],
         capture_output=True,
         check=True,
         text=True,

@@ -29,7 +29,7 @@ def level(product: Product) -> int:
     return Product.objects.get(pk=product.pk).stock_qty
 
 
-def signed_in(user):  # noqa: ANN001, ANN201
+def signed_in(user):
     client = Client()
     client.force_login(user)
     return client

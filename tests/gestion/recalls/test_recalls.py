@@ -30,13 +30,13 @@ from tests.gestion.sales.conftest import ticket, today
 pytestmark = pytest.mark.django_db
 
 
-def send(till, *tickets):  # noqa: ANN001, ANN201
+def send(till, *tickets):
     response = till.post("tickets", {"tickets": list(tickets)})
     assert response.status_code == 200, response.content
     return response.json()["results"]
 
 
-def signed_in(user):  # noqa: ANN001, ANN201
+def signed_in(user):
     client = Client()
     client.force_login(user)
     return client

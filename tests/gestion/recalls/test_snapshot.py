@@ -15,13 +15,13 @@ from tests.gestion.recalls.conftest import recall_pasta
 pytestmark = pytest.mark.django_db
 
 
-def snapshot(till, since: str | None = None) -> Snapshot:  # noqa: ANN001
+def snapshot(till, since: str | None = None) -> Snapshot:
     response = till.get("snapshot" + (f"?since={since}" if since else ""))
     assert response.status_code == 200, response.content
     return Snapshot.model_validate(response.json())
 
 
-def product(data: Snapshot, product_id: int):  # noqa: ANN201
+def product(data: Snapshot, product_id: int):
     return next((p for p in data.products if p.id == product_id), None)
 
 
