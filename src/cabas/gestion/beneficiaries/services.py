@@ -25,6 +25,7 @@ from cabas.gestion.audit.services import audit_record, diff_fields, snapshot_fie
 from cabas.gestion.beneficiaries import codes
 from cabas.gestion.beneficiaries.models import (
     BeneficiarySettings,
+    FunderAnswers,
     Household,
     HouseholdAccessLog,
     HouseholdMember,
@@ -734,6 +735,7 @@ def household_anonymise(
     household.anonymised_at = when
     household.save()
     HouseholdMember.objects.filter(household=household).delete()
+    FunderAnswers.objects.filter(household=household).delete()  # sensitive answers too
     HouseholdAccessLog.objects.filter(household=household).delete()
     RightsPeriod.objects.filter(household=household).update(suspension_reason="", created_by=None)
     # Anomalies written before the pages showed the name at display time carry it in their
