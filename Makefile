@@ -27,7 +27,6 @@ run: $(VENV)/.server
 	@$(BIN)/cabas build_caisse --host-platform --if-changed >/dev/null \
 	  || $(BIN)/cabas build_caisse --code-only >/dev/null  # what the Caisse page offers
 	@echo ""
-	@echo "La gestion : http://$(HOST)/  (Ctrl+C pour arrêter)"
 	$(BIN)/cabas runserver $(HOST)
 
 test: $(VENV)/.dev

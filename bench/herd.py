@@ -41,6 +41,7 @@ from tests.faults.test_server_faults import API  # noqa: E402
 
 from cabas.caisse.core.sync import SyncReport, next_pause  # noqa: E402
 from cabas.caisse.core.transport import retry_after_seconds  # noqa: E402
+from cabas.protocol.till_tickets import till_line, till_ticket  # noqa: E402
 
 
 @dataclass
@@ -69,31 +70,19 @@ def post(url: str, body: Any, token: str | None = None) -> tuple[int, Any, str |
 def ticket(shop: Shop, rng: random.Random) -> dict[str, Any]:
     """A sale of 1 to 3 of the shop's products at the full price."""
     prices = list(shop.seed["prices"].items())
-    lines = []
-    for product, price in rng.sample(prices, min(len(prices), rng.randint(1, 3))):
-        quantity = rng.randint(1, 3)
-        lines.append(
-            {
-                "product_id": int(product),
-                "barcode": None,
-                "label": f"Produit {product}",
-                "quantity": quantity,
-                "unit": "piece",
-                "unit_price_cents": price,
-                "full_price_cents": price * quantity,
-                "total_cents": price * quantity,
-            }
+    lines = [
+        till_line(
+            product_id=int(product),
+            label=f"Produit {product}",
+            quantity=rng.randint(1, 3),
+            unit="piece",
+            full_unit_price_cents=price,
         )
-    total = sum(line["total_cents"] for line in lines)
-    return {
-        "id": str(uuid.uuid4()),
-        "created_at": datetime.now(ZoneInfo("Europe/Paris")).isoformat(),
-        "cashier_id": shop.seed["cashier_id"],
-        "beneficiary_code": None,
-        "lines": lines,
-        "payments": [{"method": "cash", "amount_cents": total}],
-        "total_cents": total,
-    }
+        for product, price in rng.sample(prices, min(len(prices), rng.randint(1, 3)))
+    ]
+    return till_ticket(
+        lines, created_at=datetime.now(ZoneInfo("Europe/Paris")), cashier_id=shop.seed["cashier_id"]
+    )
 
 
 @dataclass

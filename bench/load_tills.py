@@ -25,10 +25,8 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
@@ -41,7 +39,7 @@ from tests.faults.conftest import (  # noqa: E402
     run_till,
     till_command,
 )
-from tests.faults.test_server_faults import API, post  # noqa: E402
+from tests.faults.test_server_faults import API, post, sale  # noqa: E402
 
 
 def percentiles(values: list[float]) -> str:
@@ -137,7 +135,6 @@ def urllib_baseline(
     status, answer = post(server.url + API + "enroll", {"code": code, "name": "baseline"})
     assert status == 201, answer
     token = answer["token"]
-    product, price = next(iter(shop.seed["prices"].items()))
     url = server.url + API + "tickets"
     latencies: list[float] = []
     errors = 0
@@ -147,27 +144,7 @@ def urllib_baseline(
     def loop() -> None:
         nonlocal errors
         while time.monotonic() < deadline:
-            body = {
-                "id": str(uuid.uuid4()),
-                "created_at": datetime.now(ZoneInfo("Europe/Paris")).isoformat(),
-                "cashier_id": shop.seed["cashier_id"],
-                "beneficiary_code": None,
-                "lines": [
-                    {
-                        "product_id": int(product),
-                        "barcode": None,
-                        "label": "Produit 1",
-                        "quantity": 1,
-                        "unit": "piece",
-                        "unit_price_cents": price,
-                        "full_price_cents": price,
-                        "total_cents": price,
-                    }
-                ],
-                "payments": [{"method": "cash", "amount_cents": price}],
-                "total_cents": price,
-                "refund_of": None,
-            }
+            body = sale(shop, quantity=1)
             begin = time.monotonic()
             try:
                 status, result = post(url, {"tickets": [body]}, token)

@@ -68,7 +68,6 @@ def main() -> None:
 
     from cabas.gestion.catalog.models import Product
     from cabas.gestion.stock import selectors
-    from cabas.gestion.stock.services import stock_levels_check
 
     shop = _stockdata.ensure_stock_data(products=args.products, movements=args.movements)
     print(f"database: {connection.vendor} ({url.split('@')[-1]})")
@@ -112,7 +111,7 @@ def main() -> None:
     report("history page rendered (test client)", pages, bare)
 
     runs = 3 if args.small else 5
-    check = timed(lambda: stock_levels_check(store=store), runs)
+    check = timed(lambda: selectors.stock_levels_check(store=store), runs)
 
     def ledger_sql() -> None:
         with connection.cursor() as cursor:
@@ -120,7 +119,7 @@ def main() -> None:
             cursor.fetchall()
 
     ledger = timed(ledger_sql, runs)
-    differences = stock_levels_check(store=store)
+    differences = selectors.stock_levels_check(store=store)
     print(
         f"{'check_stock (products + lots)':<38} median {fmt_ms(statistics.median(check))}"
         f"          | bare SUM GROUP BY median {fmt_ms(statistics.median(ledger))}"

@@ -286,7 +286,7 @@ def _prepare(args: Any) -> dict[str, Any]:
     store = bench.store
     device = _devices(store, 1)[0]
     if Household.objects.filter(store=store).count() < 300:
-        today = store_today(store)
+        today = store.today()
         with transaction.atomic():
             Household.objects.bulk_create(
                 [
@@ -341,12 +341,6 @@ def _prepare(args: Any) -> dict[str, Any]:
     return shop
 
 
-def store_today(store: Any) -> Any:
-    from cabas.gestion.beneficiaries.selectors import store_today as today
-
-    return today(store)
-
-
 def _drop_sales(store: Any) -> None:
     from django.db import connection, transaction
 
@@ -366,7 +360,8 @@ def _ticket(shop: dict[str, Any]) -> dict[str, Any]:
     """A 5-line ticket priced as the till prices it; half of them with a household card."""
     from django.utils import timezone
 
-    from cabas.rules.pricing import FULL_RATE_BP, line_price
+    from cabas.protocol.till_tickets import product_line, till_ticket
+    from cabas.rules.pricing import FULL_RATE_BP
 
     rng: random.Random = shop["rng"]
     context = shop["context"]
@@ -382,28 +377,13 @@ def _ticket(shop: dict[str, Any]) -> dict[str, Any]:
                 product.tariff_origin,
                 household.rate_bp,
             ).rate_bp
-        price = line_price(product.price_cents, quantity, product.unit, rate)
-        lines.append(
-            {
-                "product_id": product.pk,
-                "label": product.name,
-                "quantity": quantity,
-                "unit": product.unit,
-                "unit_price_cents": price.unit_price_cents,
-                "full_price_cents": price.full_price_cents,
-                "total_cents": price.total_cents,
-            }
-        )
-    total = sum(line["total_cents"] for line in lines)
-    return {
-        "id": str(uuid.uuid4()),
-        "created_at": timezone.localtime().isoformat(),
-        "cashier_id": shop["cashier_id"],
-        "beneficiary_code": household.code if household else None,
-        "lines": lines,
-        "payments": [{"method": "cash", "amount_cents": total}],
-        "total_cents": total,
-    }
+        lines.append(product_line(product, quantity, rate))
+    return till_ticket(
+        lines,
+        created_at=timezone.localtime(),
+        cashier_id=shop["cashier_id"],
+        beneficiary_code=household.code if household else None,
+    )
 
 
 def _raw_sql_batch(shop: dict[str, Any], batch: list[dict[str, Any]], each: bool) -> None:

@@ -55,6 +55,31 @@ def test_the_refund_receipt_names_the_original(till, view):
     assert f"du ticket {receipt_number(sale.id)}" in receipt.text
 
 
+def test_a_refund_waits_for_the_end_of_the_sale_in_progress(till, view):
+    sale = sell(till, 2)
+    till.scan(ean("376000000003"))
+    assert not till.begin_refund()
+    assert "Terminez la vente en cours" in view.texts("warning")[-1]
+    assert till.refund(sale, {0: 1}) is None
+    assert [line.label for line in till.lines] == ["Produit 3"]  # the sale is kept whole
+    till.cancel_sale()
+    assert till.begin_refund()
+
+
+def test_a_refund_is_proposed_before_the_cashier_says_how_it_goes_back(till, view):
+    sale = sell(till, 5, 3, pay=(("card", 600), ("cash", None)))
+    proposal = till.propose_refund(sale, {1: 1})
+    assert proposal is not None and proposal.amount_cents == 300
+    assert proposal.split == till.refund_split(sale, 300)
+    assert [line.quantity for line in proposal.lines] == [-1]
+    assert till.propose_refund(sale, {1: 2}) is None
+    assert "que 1 de plus" in view.texts("error")[-1]
+    refund = till.refund(sale, {1: 1}, {"cash": 300})
+    assert refund is not None
+    assert till.propose_refund(refund, {0: 1}) is None
+    assert view.texts("error")[-1] == "On ne rembourse pas un remboursement."
+
+
 @pytest.fixture
 def second_till(tmp_path, server):
     enrolled_dir(tmp_path / "till2")

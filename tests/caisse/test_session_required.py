@@ -29,6 +29,26 @@ def test_signing_in_asks_to_open_the_session(required):
     assert till.session_required and view.session_asks == 1
 
 
+def test_the_float_asked_at_sign_in_is_wanted_until_the_session_is_open(required):
+    till, view = required
+    assert till.opening_wanted and not till.session_open
+    till.decline_opening()
+    assert "refusées jusqu'à l'ouverture (F10)" in view.texts("warning")[-1]
+    assert till.open_session(5000) is not None
+    assert till.session_open and not till.opening_wanted
+
+
+def test_closing_counts_cash_and_each_method_the_session_used(required):
+    till, _view = required
+    assert till.methods_to_count() == []
+    till.open_session(5000)
+    assert till.methods_to_count() == ["cash"]
+    till.scan(ean("376000000002"))
+    till.add_payment("card", 100)
+    till.add_payment("cheque")
+    assert till.methods_to_count() == ["cash", "card", "cheque"]
+
+
 def test_a_sale_outside_a_session_is_refused_until_it_is_opened(ctx, required):
     till, view = required
     till.scan(ean("376000000001"))

@@ -4,12 +4,16 @@ quarantine, batches, the lock, journal pruning and deltas."""
 from __future__ import annotations
 
 import json
+import queue
+import threading
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from cabas.caisse.core.fsutil import FileLock
+from cabas.caisse.core.link import OFFLINE, ONLINE
 from cabas.caisse.core.store import SnapshotStore
-from tests.caisse.fakes import ean, make_snapshot
+from tests.caisse.conftest import NOW
+from tests.caisse.fakes import FakeView, ean, make_snapshot
 
 
 def sell(till, n=1, product=1):
@@ -165,7 +169,7 @@ def test_a_full_disk_while_saving_the_snapshot_is_reported_not_raised(
     import errno
 
     from cabas.caisse.core import store as store_module
-    from cabas.caisse.core.till import StatusInfo
+    from cabas.caisse.core.link import StatusInfo
 
     tickets = sell(till, 2)
     server.snapshot_value = make_snapshot(cursor="c2")
@@ -193,3 +197,51 @@ def test_a_full_disk_while_saving_the_snapshot_is_reported_not_raised(
     monkeypatch.setenv("CABAS_CAISSE_KEYRING", "0")
     assert ctx.agent().run_once().snapshot_updated
     assert ctx.store.load()[0].cursor == "c2"
+
+
+def test_a_rounds_report_sets_the_status_bar_and_shows_its_problems(till, ctx, server, view):
+    bad, _good = sell(till, 2)
+    server.tickets[str(bad.id)] = "another fingerprint"
+    till.apply_sync_report(ctx.agent().run_once())
+    status = view.statuses[-1]
+    assert status.state == ONLINE and status.last_sync == NOW and status.rejected == 1
+    assert any("refusé" in text for text in view.texts("error")), view.messages
+    # Offline: the bar says so, the last sync stays the one that went through.
+    server.online = False
+    till.apply_sync_report(ctx.agent().run_once())
+    assert view.statuses[-1].state == OFFLINE and view.statuses[-1].last_sync == NOW
+
+
+def test_a_till_opened_again_shows_when_any_agent_last_synced(ctx):
+    assert ctx.till(FakeView()).status().last_sync is None
+    ctx.agent().run_once()  # `cabas-caisse sync`, or an earlier window
+    last = ctx.till(FakeView()).status().last_sync
+    assert last is not None and last.tzinfo is not None
+
+
+def test_the_loop_of_a_window_sends_a_sale_as_soon_as_it_is_woken(till, ctx, server):
+    """`SyncAgent.run_forever`, as the window runs it in a thread: a round at once, then the
+    next one when a sale wakes it, long before its interval."""
+    reports: queue.Queue = queue.Queue()
+    stop, wake = threading.Event(), threading.Event()
+    agent = ctx.agent()
+    thread = threading.Thread(
+        target=agent.run_forever,
+        args=(stop,),
+        kwargs={"interval": 600.0, "on_report": reports.put, "wake": wake},
+        daemon=True,
+    )
+    thread.start()
+    try:
+        assert reports.get(timeout=10).state == ONLINE
+        sell(till, 1)
+        wake.set()
+        report = reports.get(timeout=10)
+        assert report.acknowledged == 1 and ctx.outbox.pending_count() == 0
+        till.apply_sync_report(report)
+        assert till.status().waiting == 0
+    finally:
+        stop.set()
+        wake.set()
+        thread.join(10)
+    assert not thread.is_alive()

@@ -273,6 +273,23 @@ def test_payment_in_several_methods_gives_change_and_writes_the_ticket_first(til
     assert till.lines == []
 
 
+def test_cash_typed_above_what_remains_is_the_sum_handed_over(till, view):
+    scan_product(till, 5)
+    scan_product(till, 3)  # 800
+    assert till.summary().change_cents("cash", 1000) == 200
+    assert till.summary().change_cents("card", 1000) == 0
+    assert till.pay("card", 300) is None  # part of it by card
+    assert till.summary().change_cents("cash", 1000) == 500
+    ticket = till.pay("cash", 1000)
+    assert ticket is not None and ticket.change_cents == 500
+    assert [(p.method, p.amount_cents, p.tendered_cents) for p in ticket.payments] == [
+        ("card", 300, None),
+        ("cash", 500, 1000),
+    ]
+    scan_product(till, 1)
+    assert till.pay("cheque") is not None  # Entrée alone: what remains
+
+
 def test_a_disk_error_means_the_sale_is_not_confirmed(till, view, ctx, monkeypatch):
     scan_product(till, 1)
 

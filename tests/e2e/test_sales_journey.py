@@ -69,3 +69,31 @@ def test_a_manager_reviews_what_the_tills_sent(browser_page, world) -> None:
     page.wait_for_load_state()
     assert page.get_by_text("caractère nul").first.is_visible()
     shot(page, "07-quarantined-ticket")
+
+
+def test_a_manager_handles_every_budget_anomaly_at_once(browser_page, world) -> None:
+    from cabas.gestion.sales.models import Anomaly
+    from tests.gestion.sales.matrix import _ticket_of_shop_a
+
+    ticket_id = _ticket_of_shop_a(world)
+    for i in range(12):
+        Anomaly.objects.create(
+            store=world.store_a,
+            ticket_id=ticket_id,
+            kind=Anomaly.Kind.BUDGET_EXCEEDED,
+            message=f"Budget du mois dépassé de {i + 1},00 €.",
+        )
+    page = browser_page
+    sign_in(page, "alice")
+    page.goto(page.base_url + "/ventes/anomalies/")
+    page.get_by_role("link", name="budget dépassé (12)").click()
+    page.wait_for_load_state()
+    page.get_by_label("Tout cocher sur cette page").check()
+    assert page.locator("input[name=anomaly]:checked").count() == 12
+    page.fill("#id_bulk_note", "Dépassements acceptés en commission du 2 décembre")
+    shot(page, "01-budget-anomalies-ticked")
+    page.get_by_role("button", name="Marquer comme traitées").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("12 anomalies marquées comme traitées.").is_visible()
+    shot(page, "02-handled")
+    assert Anomaly.objects.filter(handled_at__isnull=True, kind="budget_exceeded").count() == 0

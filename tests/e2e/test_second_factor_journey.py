@@ -32,7 +32,39 @@ def test_a_cashier_sets_up_the_second_factor_with_the_emailed_code(browser_page,
     page.get_by_role("button", name="Valider").click()
     page.wait_for_load_state()
     assert page.get_by_text("La double authentification est activée.").is_visible()
-    shot(page, "02-activated")
+    codes = page.locator("ol.recovery-codes code").all_inner_texts()
+    assert len(codes) == 10
+    shot(page, "02-activated-recovery-codes-shown-once")
+    page.get_by_role("button", name="J'ai noté mes codes").click()
+    page.wait_for_load_state()
+    page.goto(page.base_url + "/compte/")
+    assert page.get_by_text("Demandée par votre épicerie Épicerie A.").is_visible()
+    assert page.get_by_text("Désactiver la double authentification").count() == 0
+    shot(page, "03-account-the-shop-asks")
+
+    # A lost phone: bob signs in with one of his recovery codes.
+    page.context.clear_cookies()
+    sign_in(page, "bob")
+    page.fill("#id_token", codes[0])
+    page.get_by_role("button", name="Valider").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Il vous en reste 9").is_visible()
+    shot(page, "04-in-with-a-recovery-code")
+
+
+def test_a_manager_resets_a_lost_phone_and_bob_may_switch_it_off(browser_page, world) -> None:
+    TOTPDevice.objects.create(user=world.bob, name="app", confirmed=True)
+    page = browser_page
+    sign_in(page, "alice")
+    page.goto(page.base_url + "/parametres/equipe/")
+    page.get_by_role("row", name="Bob").get_by_role("link", name="modifier").click()
+    page.wait_for_load_state()
+    shot(page, "01-bob-has-an-authenticator")
+    page.get_by_role("button", name="Réinitialiser la double authentification").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("est réinitialisée").is_visible()
+    shot(page, "02-reset")
+    assert not TOTPDevice.objects.filter(user=world.bob).exists()
 
 
 def test_typing_another_url_after_the_password_lands_on_the_code_page(browser_page, world) -> None:

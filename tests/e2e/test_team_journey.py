@@ -41,3 +41,23 @@ def test_a_manager_creates_a_cashier_who_sees_only_the_cashier_navigation(
     page.goto(page.base_url + "/parametres/equipe/")
     assert "Accès refusé" in page.content()
     shot(page, "05-cashier-refused")
+
+
+def test_the_journal_reads_as_sentences_and_filters(browser_page, world) -> None:
+    from cabas.gestion.catalog.services import product_create, product_update
+    from tests.gestion.catalog.matrix import _rayon
+
+    rice = product_create(
+        store=world.store_a, actor=world.alice, name="Riz", category=_rayon(world), price_cents=120
+    )
+    product_update(product=rice, actor=world.alice, data={"price_cents": 150})
+    page = browser_page
+    sign_in(page, "alice")
+    page.goto(page.base_url + "/parametres/journal/")
+    assert page.get_by_text("Alice a changé le prix du produit « Riz »").is_visible()
+    shot(page, "01-journal")
+    page.select_option("#id_kind", "team")
+    page.get_by_role("button", name="Filtrer").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Riz").count() == 0
+    shot(page, "02-journal-team-only")

@@ -13,7 +13,6 @@ from cabas.gestion.beneficiaries.models import Quota
 from cabas.gestion.catalog.models import Product
 from cabas.gestion.catalog.services import category_create, product_create
 from cabas.gestion.stock.models import MovementKind, StockMovement
-from cabas.gestion.stock.selectors import store_today
 from tests.conftest import shot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -49,11 +48,11 @@ def test_the_forms_refuse_what_cannot_be_and_take_kilos(browser_page, world) -> 
     page.goto(page.base_url + reverse("stock:lot_add") + f"?produit={cheese.pk}")
     page.fill("#id_quantity", "12,5")
     page.select_option("#id_date_kind", "dlc")
-    page.fill("#id_date", (store_today(store) - timedelta(days=2)).isoformat())
+    page.fill("#id_date", (store.today() - timedelta(days=2)).isoformat())
     submit(page, "Enregistrer l'entrée")
     assert page.get_by_text("déjà dépassée").first.is_visible()
     shot(page, "01-entry-past-dlc-refused")
-    page.fill("#id_date", (store_today(store) + timedelta(days=20)).isoformat())
+    page.fill("#id_date", (store.today() + timedelta(days=20)).isoformat())
     submit(page, "Enregistrer l'entrée")
     assert page.get_by_text("Entrée enregistrée").is_visible()
     cheese.refresh_from_db()
@@ -146,7 +145,7 @@ def test_a_reception_takes_kilos_and_a_household_needs_its_notice(browser_page, 
     go(page, "purchasing:order_receive", order.pk)
     assert page.locator("#id_lines-0-quantity").input_value() == "20"  # 2 packs of 10 kg
     page.fill("#id_lines-0-quantity", "19,5")
-    page.fill("#id_lines-0-dlc", (store_today(store) - timedelta(days=1)).isoformat())
+    page.fill("#id_lines-0-dlc", (store.today() - timedelta(days=1)).isoformat())
     page.get_by_role("button", name="Enregistrer la livraison").click()
     page.wait_for_load_state()
     assert page.get_by_text("DLC déjà dépassée").is_visible()
@@ -160,7 +159,7 @@ def test_a_reception_takes_kilos_and_a_household_needs_its_notice(browser_page, 
     go(page, "beneficiaries:create")
     page.fill("#id_last_name", "Benali")
     page.fill("#id_adults", "1")
-    page.fill("#id_birth_date", (store_today(store) + timedelta(days=30)).isoformat())
+    page.fill("#id_birth_date", (store.today() + timedelta(days=30)).isoformat())
     submit(page, "Enregistrer")
     assert page.get_by_text("ne peut pas être dans le futur").is_visible()
     assert page.get_by_text("ne s'enregistre pas sans elle").is_visible()

@@ -118,7 +118,7 @@ def verify(slug: str) -> dict[str, Any]:
     from cabas.gestion.beneficiaries.models import MonthlySpending
     from cabas.gestion.catalog.models import Product
     from cabas.gestion.sales.models import Ticket, TicketLine
-    from cabas.gestion.stock.services import stock_levels_check
+    from cabas.gestion.stock.selectors import stock_levels_check
     from cabas.gestion.stores.models import Store
 
     store = Store.objects.get(slug=slug)

@@ -13,13 +13,13 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from cabas.protocol.till_tickets import till_line, till_ticket
 from tests.faults.conftest import (
     ROOT,
     FaultServer,
@@ -56,29 +56,21 @@ def device_token(server: FaultServer, shop: Shop) -> str:
     return str(answer["token"])
 
 
-def sale(shop: Shop) -> dict[str, Any]:
+def sale(shop: Shop, quantity: int = 2) -> dict[str, Any]:
+    """``quantity`` of the shop's first product at the full price, paid in cash."""
     product, price = next(iter(shop.seed["prices"].items()))
-    return {
-        "id": str(uuid.uuid4()),
-        "created_at": datetime.now(ZoneInfo("Europe/Paris")).isoformat(),
-        "cashier_id": shop.seed["cashier_id"],
-        "beneficiary_code": None,
-        "lines": [
-            {
-                "product_id": int(product),
-                "barcode": None,
-                "label": "Produit 1",
-                "quantity": 2,
-                "unit": "piece",
-                "unit_price_cents": price,
-                "full_price_cents": 2 * price,
-                "total_cents": 2 * price,
-            }
-        ],
-        "payments": [{"method": "cash", "amount_cents": 2 * price}],
-        "total_cents": 2 * price,
-        "refund_of": None,
-    }
+    line = till_line(
+        product_id=int(product),
+        label="Produit 1",
+        quantity=quantity,
+        unit="piece",
+        full_unit_price_cents=price,
+    )
+    return till_ticket(
+        [line],
+        created_at=datetime.now(ZoneInfo("Europe/Paris")),
+        cashier_id=shop.seed["cashier_id"],
+    )
 
 
 THREADS = 50

@@ -25,6 +25,7 @@ from cabas.caisse.core.config import (
 )
 from cabas.caisse.core.enrol import EnrolError, enrol
 from cabas.caisse.core.launcher import launch_newest
+from cabas.caisse.core.link import BUSY, ONLINE
 from cabas.caisse.core.setup import SetupError, read_setup
 from cabas.caisse.core.store import StoreError
 from cabas.caisse.core.sync import SYNC_INTERVAL_SECONDS, SyncReport, SyncStatus
@@ -106,7 +107,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         _print(_report_line(report))
         for problem in report.problems:
             _print(f"  ! {problem}")
-        return 0 if report.state in ("online", "busy") else 1
+        return 0 if report.state in (ONLINE, BUSY) else 1
     stop = threading.Event()
 
     def on_signal(signum: int, frame: object) -> None:

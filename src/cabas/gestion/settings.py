@@ -280,7 +280,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("CABAS_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django_tasks": {"level": "WARNING"},
+        # "Watching for file changes with StatReloader", in English, at each `make run`.
+        "django.utils.autoreload": {"level": "WARNING"},
+    },
 }
 
 CABAS_DEMO_PASSWORD = env_str("CABAS_DEMO_PASSWORD")

@@ -1,4 +1,5 @@
-"""Expiry dates: whether a product may be sold (DLC, DDM) and which lots go first (FEFO).
+"""Dates: whether a product may be sold (DLC, DDM), which lots go first (FEFO), and months
+added to a day (periods of rights, delays before anonymisation).
 
 A *DLC* (date limite de consommation, "use by") is the last day a product may be sold; a
 *DDM* (date de durabilité minimale, "best before") may pass: the product is still sold, flagged.
@@ -6,6 +7,7 @@ A *DLC* (date limite de consommation, "use by") is the last day a product may be
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date
 from typing import Any, Literal, TypeVar
@@ -84,3 +86,10 @@ def allocate_fefo(
     if remaining > 0:
         parts.append((None, remaining))
     return parts
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it is shorter)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

@@ -84,7 +84,7 @@ def test_a_retired_code_is_never_given_again(world, monkeypatch) -> None:
 
 
 def test_the_cards_of_the_active_households_print_in_one_pdf(world, client) -> None:
-    today = selectors.store_today(world.store_a)
+    today = world.store_a.today()
     from datetime import timedelta
 
     for index in range(3):

@@ -7,7 +7,6 @@ from cabas.gestion.beneficiaries.models import Household, MonthlySpending
 from cabas.gestion.beneficiaries.selectors import (
     beneficiary_settings,
     household_for_code,
-    store_today,
     tariff_for_store,
 )
 
@@ -18,7 +17,7 @@ def test_the_demo_households_have_rights_budgets_and_cards_and_load_once(world) 
     load_demo_beneficiaries(world.store_a, users)
     households = list(Household.objects.filter(store=world.store_a))
     assert len(households) == HOUSEHOLDS >= 50
-    today = store_today(world.store_a)
+    today = world.store_a.today()
     statuses = Counter(h.status_on(today) for h in households)
     assert statuses["active"] >= 40
     assert statuses["suspended"] and statuses["expired"] and statuses["upcoming"]

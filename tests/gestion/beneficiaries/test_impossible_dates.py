@@ -13,13 +13,12 @@ from django.urls import reverse
 from cabas.gestion.beneficiaries import services
 from cabas.gestion.beneficiaries.forms import DURATIONS
 from cabas.gestion.beneficiaries.models import Household
-from cabas.gestion.beneficiaries.selectors import store_today
 from tests.gestion.beneficiaries.factories import make_household
 from tests.gestion.beneficiaries.test_import import GOOD, upload
 
 
 def registration(world: Any, **changes: str) -> dict[str, str]:
-    today = store_today(world.store_a)
+    today = world.store_a.today()
     return {
         "last_name": "Nguyen",
         "first_name": "Anh",
@@ -34,13 +33,13 @@ def registration(world: Any, **changes: str) -> dict[str, str]:
 
 def test_a_birth_date_in_the_future_is_refused(world, client) -> None:
     client.force_login(world.alice)
-    future = (store_today(world.store_a) + timedelta(days=400)).isoformat()
+    future = (world.store_a.today() + timedelta(days=400)).isoformat()
     response = client.post(reverse("beneficiaries:create"), registration(world, birth_date=future))
     assert response.status_code == 200
     assert "ne peut pas être dans le futur" in response.content.decode()
     assert not Household.objects.exists()
     household = make_household(world.store_a)
-    tomorrow = store_today(world.store_a) + timedelta(days=1)
+    tomorrow = world.store_a.today() + timedelta(days=1)
     with pytest.raises(ValidationError):
         services.household_members_set(
             household=household,
@@ -74,7 +73,7 @@ def test_the_form_and_the_import_offer_the_same_durations(world, client) -> None
         range(services.MIN_PERIOD_MONTHS, services.MAX_PERIOD_MONTHS + 1)
     )
     client.force_login(world.alice)
-    start = store_today(world.store_a).strftime("%d/%m/%Y")
+    start = world.store_a.today().strftime("%d/%m/%Y")
     html = upload(client, GOOD + f"Martin;Jules;Lyon;1;0;{start};13;;\n").content.decode()
     assert "Durée : un nombre entier de 1 à 12 est attendu." in html
     html = upload(client, GOOD + "Martin;Jules;Lyon;1;0;01/01/1990;6;;\n").content.decode()

@@ -14,7 +14,7 @@ SECRET_NOTE = "Suivi addiction confidentiel"
 
 
 def private_household(world) -> Household:  # noqa: ANN001
-    today = selectors.store_today(world.store_a)
+    today = world.store_a.today()
     return make_household(
         world.store_a,
         world.alice,
@@ -180,7 +180,7 @@ def test_personal_values_never_reach_the_audit_trail(world) -> None:
 def test_the_manager_list_filters_by_status_within_a_query_cap(
     world, client, django_assert_max_num_queries
 ) -> None:
-    today = selectors.store_today(world.store_a)
+    today = world.store_a.today()
     for index in range(12):
         make_household(
             world.store_a,
@@ -206,7 +206,7 @@ def test_the_manager_list_filters_by_status_within_a_query_cap(
 
 
 def test_the_ending_page_lists_rights_ending_within_the_days_asked(world, client) -> None:
-    today = selectors.store_today(world.store_a)
+    today = world.store_a.today()
     make_household(
         world.store_a,
         last_name="Bientot",
@@ -237,10 +237,10 @@ def test_rights_actions_from_the_file(world, client) -> None:
     client.force_login(world.alice)
     client.post(reverse("beneficiaries:suspend", args=[household.pk]), {"reason": "Absent"})
     household.refresh_from_db()
-    assert household.status_on(selectors.store_today(world.store_a)) == "suspended"
+    assert household.status_on(world.store_a.today()) == "suspended"
     client.post(reverse("beneficiaries:resume", args=[household.pk]))
     household.refresh_from_db()
-    assert household.status_on(selectors.store_today(world.store_a)) == "active"
+    assert household.status_on(world.store_a.today()) == "active"
     end = household.rights_end
     client.post(reverse("beneficiaries:renew", args=[household.pk]), {"months": "3"})
     household.refresh_from_db()
@@ -312,7 +312,7 @@ def test_opening_the_edit_form_is_logged_like_the_file(world, client) -> None:
 def test_the_cashier_lookup_and_the_ending_page_keep_their_queries_capped(
     world, client, django_assert_max_num_queries
 ) -> None:
-    today = selectors.store_today(world.store_a)
+    today = world.store_a.today()
     for index in range(15):
         make_household(
             world.store_a,

@@ -21,7 +21,7 @@ from tests.gestion.beneficiaries.factories import make_household
 
 
 def old_household(world, **data):  # noqa: ANN001, ANN003, ANN201
-    today = selectors.store_today(world.store_a)
+    today = world.store_a.today()
     end = today - timedelta(days=25 * 31)
     household = make_household(
         world.store_a,
@@ -62,7 +62,7 @@ def statistics(store):  # noqa: ANN001, ANN201
 
 
 def test_the_purge_anonymises_old_households_and_keeps_the_statistics(world) -> None:
-    today = selectors.store_today(world.store_a)
+    today = world.store_a.today()
     old = old_household(world)
     recent = make_household(
         world.store_a,
@@ -139,7 +139,7 @@ def test_a_manager_anonymises_a_household_on_request_once_its_rights_are_over(
 ) -> None:
     from django.urls import reverse
 
-    today = selectors.store_today(world.store_a)
+    today = world.store_a.today()
     current = make_household(
         world.store_a,
         last_name="Encours",

@@ -123,3 +123,28 @@ def test_the_till_delta_includes_households_whose_rights_end_or_open(world) -> N
         store=world.store_a, household=untouched, month="2026-03", amount_cents=10
     )
     assert untouched in selectors.households_changed_since(world.store_a, since, since)
+
+
+def test_registering_a_household_is_all_or_nothing(world) -> None:
+    from cabas.gestion.beneficiaries.models import Household
+
+    data = {"last_name": "Martin", "first_name": "Paul"}
+    start = world.store_a.today()
+    with pytest.raises(ValidationError):  # 0 months: the rights would end before they start
+        services.household_register(
+            store=world.store_a, actor=world.alice, data=data, start=start, months=0
+        )
+    assert not Household.objects.filter(store=world.store_a, last_name="Martin").exists()
+    household = services.household_register(
+        store=world.store_a,
+        actor=world.alice,
+        data=data,
+        start=start,
+        months=3,
+        privacy_accepted=True,
+    )
+    assert (household.rights_start, household.rights_end) == (
+        start,
+        services.period_end_for(start, 3),
+    )
+    assert household.privacy_accepted_by == world.alice

@@ -203,7 +203,7 @@ def test_a_shop_today_and_month_are_in_its_own_time_zone(world, monkeypatch) -> 
     monkeypatch.setattr(timezone, "now", lambda: moment)
     assert selectors.current_month(world.store_a) == "2026-05"
     assert selectors.current_month(world.store_b) == "2026-04"
-    assert str(selectors.store_today(world.store_b)) == "2026-04-30"
+    assert str(world.store_b.today()) == "2026-04-30"
 
 
 def test_the_settings_page_shows_the_rates_as_typed(world, client) -> None:

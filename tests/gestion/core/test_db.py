@@ -182,3 +182,87 @@ def test_a_savepoint_undoes_its_item_alone_and_the_transaction_goes_on(fails):
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE core_db_savepoint")
+
+
+# --- The hand-written SQL helpers (insert_rows, add_by_id, upsert_sql) on each engine --------
+
+
+def test_insert_rows_writes_what_the_orm_would_and_gives_the_ids_back(world):
+    from cabas.gestion.core.db import insert_rows
+    from cabas.gestion.stores.models import Membership
+
+    at = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    rows = [
+        {"store_id": world.store_b.pk, "user_id": user.pk, "role": "cashier", "created_at": at}
+        for user in (world.alice, world.bob)
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        ids = insert_rows(cursor, Membership, rows, returning=True)
+    made = Membership.objects.filter(store=world.store_b, role="cashier").order_by("pk")
+    assert [(m.user_id, m.created_at) for m in made] == [(world.alice.pk, at), (world.bob.pk, at)]
+    if connection.features.can_return_rows_from_bulk_insert:
+        assert ids == [m.pk for m in made]
+    else:
+        assert ids is None
+
+
+def test_add_by_id_adds_in_the_database_to_the_shop_s_rows_only(world):
+    from cabas.gestion.catalog.models import Product
+    from cabas.gestion.catalog.services import category_create
+    from cabas.gestion.core.db import add_by_id
+    from tests.gestion.stock.conftest import make_product
+
+    mine = make_product(world.store_a, category_create(store=world.store_a, name="Épicerie"))
+    theirs = make_product(world.store_b, category_create(store=world.store_b, name="Épicerie"))
+    with transaction.atomic(), connection.cursor() as cursor:
+        add_by_id(cursor, Product, "stock_qty", {mine.pk: 5, theirs.pk: 7}, store_id=mine.store_id)
+        assert cursor.rowcount == 1
+        add_by_id(cursor, Product, "stock_qty", {mine.pk: -2}, store_id=mine.store_id)
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (mine.stock_qty, theirs.stock_qty) == (3, 0)
+
+
+def test_upsert_sql_inserts_then_adds_replaces_and_keeps(world):
+    from cabas.gestion.beneficiaries.models import MonthlySpending
+    from cabas.gestion.core.db import upsert_returns, upsert_sql
+    from tests.gestion.beneficiaries.factories import make_household
+
+    household = make_household(world.store_a)
+    columns = ("store_id", "household_id", "month", "spent_cents", "updated_at")
+    returning = "spent_cents" if upsert_returns() else None
+    add = upsert_sql(
+        MonthlySpending,
+        columns=columns,
+        conflict=("household_id", "month"),
+        add=("spent_cents",),
+        replace=("updated_at",),
+        returning=returning,
+    )
+    keep = upsert_sql(
+        MonthlySpending,
+        columns=columns,
+        conflict=("household_id", "month"),
+        keep=("spent_cents",),
+        rows=2,
+    )
+    assert add is not None and keep is not None
+    adapt = connection.ops.adapt_datetimefield_value
+    first, later = datetime(2026, 5, 1, tzinfo=UTC), datetime(2026, 5, 2, tzinfo=UTC)
+    key = (world.store_a.pk, household.pk)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for amount, at in ((500, first), (-120, later)):
+            cursor.execute(add, [*key, "2026-05", amount, adapt(at)])
+            if returning:
+                total = cursor.fetchone()[0]
+        cursor.execute(keep, [*key, "2026-05", 999, adapt(first), *key, "2026-06", 0, adapt(first)])
+    rows = MonthlySpending.objects.filter(household=household).order_by("month")
+    assert [(r.month, r.spent_cents, r.updated_at) for r in rows] == [
+        ("2026-05", 380, later),
+        ("2026-06", 0, first),
+    ]
+    if returning:
+        assert total == 380
+    if not upsert_returns():  # MariaDB: nothing comes back from ON DUPLICATE KEY UPDATE
+        with pytest.raises(ValueError, match="nothing back"):
+            upsert_sql(MonthlySpending, columns=columns, conflict=(), returning="spent_cents")

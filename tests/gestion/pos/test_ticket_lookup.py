@@ -4,6 +4,8 @@ it), never one of another shop."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from cabas.protocol import TicketLookup, receipt_number
@@ -29,7 +31,7 @@ def test_another_till_of_the_shop_finds_the_ticket_and_its_refunds(world, shop_a
     )
     refund = {
         **sale,
-        "id": "7" + sale["id"][1:],
+        "id": str(uuid.uuid4()),
         "lines": [line],
         "total_cents": line["total_cents"],
         "payments": [{"method": "cash", "amount_cents": line["total_cents"]}],

@@ -10,7 +10,6 @@ from django.urls import reverse
 
 from cabas.gestion.purchasing.models import OrderState, PurchaseOrder
 from cabas.gestion.stock.models import MovementKind, StockMovement
-from cabas.gestion.stock.selectors import store_today
 
 
 def test_a_colisage_typed_for_a_kg_product_is_kilos(shop: Any, diane_client: Any) -> None:
@@ -50,7 +49,7 @@ def test_a_weighed_reception_is_typed_in_kilos(shop: Any, diane_client: Any) -> 
 
 
 def test_a_past_dlc_at_reception_is_refused_on_its_row(shop: Any, diane_client: Any) -> None:
-    past = (store_today(shop.world.store_a) - timedelta(days=2)).isoformat()
+    past = (shop.world.store_a.today() - timedelta(days=2)).isoformat()
     response = receive(shop, diane_client, quantity="5", dlc=past)
     assert response.status_code == 200
     assert "DLC déjà dépassée" in response.content.decode()
@@ -58,7 +57,7 @@ def test_a_past_dlc_at_reception_is_refused_on_its_row(shop: Any, diane_client: 
 
 
 def test_a_past_dlc_lost_on_arrival_is_recorded_as_a_loss(shop: Any, diane_client: Any) -> None:
-    past = (store_today(shop.world.store_a) - timedelta(days=2)).isoformat()
+    past = (shop.world.store_a.today() - timedelta(days=2)).isoformat()
     response = receive(shop, diane_client, quantity="5", dlc=past, expired_on_arrival="on")
     assert response.status_code == 302
     kinds = list(StockMovement.objects.order_by("id").values_list("kind", "quantity"))

@@ -22,7 +22,6 @@ T6 is 23:30 UTC on 31 January: it belongs to February in the shop's time zone.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -32,7 +31,8 @@ import pytest
 from cabas.gestion.beneficiaries.models import Household
 from cabas.gestion.catalog.models import Product
 from cabas.gestion.stores.models import Store
-from cabas.rules.pricing import FULL_RATE_BP, line_price
+from cabas.protocol.till_tickets import product_line, till_ticket
+from cabas.rules.pricing import FULL_RATE_BP
 from tests.gestion.beneficiaries.factories import make_household
 from tests.gestion.pos.conftest import enroll_till
 from tests.gestion.reports.conftest import Catalogue, local, make_catalogue
@@ -55,26 +55,6 @@ class SalesWorld:
     till2: Any
 
 
-def _lines(items: list[tuple[Product, int]], rate: int) -> list[dict[str, Any]]:
-    lines = []
-    for product, quantity in items:
-        price = line_price(product.price_cents, abs(quantity), product.unit, rate)  # type: ignore[arg-type]
-        sign = 1 if quantity > 0 else -1
-        lines.append(
-            {
-                "product_id": product.pk,
-                "barcode": None,
-                "label": product.name,
-                "quantity": quantity,
-                "unit": product.unit,
-                "unit_price_cents": price.unit_price_cents,
-                "full_price_cents": sign * price.full_price_cents,
-                "total_cents": sign * price.total_cents,
-            }
-        )
-    return lines
-
-
 def _ticket(
     *,
     cashier_id: int,
@@ -84,19 +64,15 @@ def _ticket(
     method: str = "cash",
     refund_of: str | None = None,
 ) -> dict[str, Any]:
-    lines = _lines(items, RATE_BP if household else FULL_RATE_BP)
-    total = sum(line["total_cents"] for line in lines)
-    return {
-        "id": str(uuid.uuid4()),
-        "created_at": when.isoformat(),
-        "cashier_id": cashier_id,
-        "beneficiary_code": household.code if household else None,
-        "cash_session_id": None,
-        "lines": lines,
-        "payments": [{"method": method, "amount_cents": total}],
-        "total_cents": total,
-        "refund_of": refund_of,
-    }
+    rate = RATE_BP if household else FULL_RATE_BP
+    return till_ticket(
+        [product_line(product, quantity, rate) for product, quantity in items],
+        created_at=when,
+        cashier_id=cashier_id,
+        beneficiary_code=household.code if household else None,
+        method=method,
+        refund_of=refund_of,
+    )
 
 
 def make_sales_world(world: Any) -> SalesWorld:

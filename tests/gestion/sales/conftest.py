@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -15,7 +14,8 @@ from cabas.gestion.catalog.models import Product
 from cabas.gestion.catalog.services import category_create, product_create
 from cabas.gestion.stock.services import lot_receive
 from cabas.gestion.stores.models import Store
-from cabas.rules.pricing import FULL_RATE_BP, line_price
+from cabas.protocol.till_tickets import product_line, till_ticket
+from cabas.rules.pricing import FULL_RATE_BP
 from tests.gestion.beneficiaries.factories import make_household
 from tests.gestion.pos.conftest import Till, enroll_till, till_a, till_b  # noqa: F401
 
@@ -101,32 +101,15 @@ def ticket(
     """A ticket as the till makes it: today's prices, the household's tariff."""
     chosen = shop.household if household is True else (household or None)
     rate = rate_bp if rate_bp is not None else (SHOP_RATE_BP if chosen else FULL_RATE_BP)
-    lines = []
-    for product, quantity in items:
-        price = line_price(product.price_cents, quantity, product.unit, rate)
-        lines.append(
-            {
-                "product_id": product.pk,
-                "barcode": None,
-                "label": product.name,
-                "quantity": quantity,
-                "unit": product.unit,
-                "unit_price_cents": price.unit_price_cents,
-                "full_price_cents": price.full_price_cents,
-                "total_cents": price.total_cents,
-            }
-        )
-    total = sum(line["total_cents"] for line in lines)
-    body: dict[str, Any] = {
-        "id": ticket_id or str(uuid.uuid4()),
-        "created_at": created_at or timezone.localtime().isoformat(),
-        "cashier_id": shop.cashier_id,
-        "beneficiary_code": chosen.code if chosen else None,
-        "lines": lines,
-        "payments": [{"method": "cash", "amount_cents": total}] if total else [],
-        "total_cents": total,
-        "refund_of": refund_of,
-    }
+    lines = [product_line(product, quantity, rate) for product, quantity in items]
+    body = till_ticket(
+        lines,
+        created_at=created_at or timezone.localtime(),
+        cashier_id=shop.cashier_id,
+        beneficiary_code=chosen.code if chosen else None,
+        refund_of=refund_of,
+        ticket_id=ticket_id,
+    )
     body.update(overrides)
     return body
 

@@ -88,6 +88,11 @@ ROWS = [
         kwargs=_anomaly_of_shop_a,
         method="post",
     ),
+    Row(
+        "sales:anomalies_handle",
+        answers(manager=302, stock=403, cashier=403, other=302),
+        method="post",
+    ),
     Row("sales:quarantine_list", MANAGER_ONLY),
     Row("sales:quarantine_detail", object_of_shop_a(MANAGER_ONLY), kwargs=_quarantined_in_shop_a),
     Row("sales:cash_session_list", MANAGER_AND_CASHIER),

@@ -10,7 +10,7 @@ import pytest
 from cabas.gestion.beneficiaries.selectors import household_spent_cents
 from cabas.gestion.sales.models import Anomaly
 from cabas.gestion.stock.models import StockMovement
-from cabas.gestion.stock.services import stock_levels_check
+from cabas.gestion.stock.selectors import stock_levels_check
 from tests.gestion.sales.conftest import ticket
 from tests.gestion.sales.test_intake import kinds, month_now, send, stock
 

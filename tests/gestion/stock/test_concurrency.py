@@ -16,10 +16,10 @@ from django.utils import timezone
 
 from cabas.gestion.catalog.models import Product
 from cabas.gestion.stock.models import Lot, MovementKind, StockMovement
+from cabas.gestion.stock.selectors import stock_levels_check
 from cabas.gestion.stock.services import (
     MovementSpec,
     lot_receive,
-    stock_levels_check,
     stock_movement_record,
     stock_movements_bulk_record,
 )

@@ -5,8 +5,7 @@ from __future__ import annotations
 from cabas.gestion.catalog.services import category_create
 from cabas.gestion.stock.demo import load_demo_stock
 from cabas.gestion.stock.models import InventoryCount, Lot, MovementKind, StockMovement
-from cabas.gestion.stock.selectors import dated_lots
-from cabas.gestion.stock.services import stock_levels_check
+from cabas.gestion.stock.selectors import dated_lots, stock_levels_check
 from tests.gestion.stock.conftest import make_product
 
 

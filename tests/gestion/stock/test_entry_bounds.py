@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from cabas.gestion.catalog.models import CatalogSettings
 from cabas.gestion.stock.models import Lot, MovementKind, StockMovement
-from cabas.gestion.stock.selectors import product_lots, store_today
+from cabas.gestion.stock.selectors import product_lots
 from cabas.gestion.stock.services import loss_record, lot_receive
 from tests.gestion.stock.conftest import make_product
 
@@ -97,7 +97,7 @@ def test_the_loss_page_takes_kilos_and_refuses_more_than_the_stock(diane_client,
 
 
 def test_a_past_dlc_is_refused_at_reception(world, product):
-    yesterday = store_today(world.store_a) - timedelta(days=1)
+    yesterday = world.store_a.today() - timedelta(days=1)
     with pytest.raises(ValidationError) as caught:
         lot_receive(store=world.store_a, product=product, quantity=6, actor=None, dlc=yesterday)
     assert "déjà dépassée" in caught.value.messages[0]
@@ -105,7 +105,7 @@ def test_a_past_dlc_is_refused_at_reception(world, product):
 
 
 def test_a_past_dlc_recorded_as_lost_on_arrival_never_reaches_the_shelf(world, product):
-    yesterday = store_today(world.store_a) - timedelta(days=1)
+    yesterday = world.store_a.today() - timedelta(days=1)
     lot = lot_receive(
         store=world.store_a,
         product=product,
@@ -129,7 +129,7 @@ def test_a_date_typed_with_no_date_chosen_is_not_dropped(diane_client, world, pr
             "kind": "reception",
             "quantity": "3",
             "date_kind": "",
-            "date": (store_today(world.store_a) + timedelta(days=30)).isoformat(),
+            "date": (world.store_a.today() + timedelta(days=30)).isoformat(),
             "origin": "purchase",
         },
     )

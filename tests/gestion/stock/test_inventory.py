@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from cabas.gestion.catalog.services import category_create
 from cabas.gestion.stock.models import CountState, InventoryCountLine, MovementKind, StockMovement
+from cabas.gestion.stock.selectors import stock_levels_check
 from cabas.gestion.stock.services import (
     MovementSpec,
     inventory_count_cancel,
@@ -18,7 +19,6 @@ from cabas.gestion.stock.services import (
     inventory_count_scan,
     inventory_count_start,
     inventory_count_validate,
-    stock_levels_check,
     stock_movement_record,
     stock_movements_bulk_record,
 )
@@ -167,3 +167,13 @@ def test_validating_twice_writes_the_adjustments_once(world, product):
     with pytest.raises(ValidationError):
         inventory_count_validate(count=count, actor=world.diane)
     assert StockMovement.objects.filter(kind=MovementKind.ADJUSTMENT).count() == 1
+
+
+def test_a_draft_count_is_named_after_the_shop_s_date_not_the_server_s(world, monkeypatch):  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    world.store_a.timezone = "America/Guadeloupe"  # UTC-4: still 30 April at 02:00 UTC
+    world.store_a.save(update_fields=["timezone"])
+    monkeypatch.setattr(timezone, "now", lambda: datetime(2026, 5, 1, 2, 0, tzinfo=UTC))
+    count = inventory_count_create(store=world.store_a, actor=world.diane, name="")
+    assert count.name == "Inventaire du 30/04/2026"

@@ -14,11 +14,11 @@ from django.utils import timezone
 from cabas.gestion.audit.models import AuditEvent
 from cabas.gestion.catalog.models import Product
 from cabas.gestion.stock.models import Lot, MovementKind, StockMovement
+from cabas.gestion.stock.selectors import stock_levels_check
 from cabas.gestion.stock.services import (
     MovementSpec,
     lot_dispose,
     lot_receive,
-    stock_levels_check,
     stock_levels_fix,
     stock_movement_record,
     stock_movements_bulk_record,

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cabas.gestion.stock.models import InventoryCount, MovementKind, StockMovement
-from cabas.gestion.stock.selectors import product_stock_panel, store_today
+from cabas.gestion.stock.selectors import product_stock_panel
 from cabas.gestion.stock.services import (
     MovementSpec,
     inventory_count_create,
@@ -21,7 +21,7 @@ from tests.gestion.stock.conftest import make_product
 
 def many_movements(world, rayon, products=12, each=3):  # type: ignore[no-untyped-def]
     made = [make_product(world.store_a, rayon, name=f"Produit {i}") for i in range(products)]
-    today = store_today(world.store_a)
+    today = world.store_a.today()
     for i, product in enumerate(made):
         lot_receive(
             store=world.store_a,
@@ -63,7 +63,7 @@ def test_the_dates_page_lists_lots_to_pull_dispose_and_flag(
     diane_client, world, rayon, django_assert_max_num_queries
 ):
     made = many_movements(world, rayon)
-    today = store_today(world.store_a)
+    today = world.store_a.today()
     lot_receive(
         store=world.store_a, product=made[0], quantity=4, actor=None, ddm=today - timedelta(days=10)
     )
@@ -82,7 +82,7 @@ def test_disposing_from_the_dates_page_writes_the_expiry_movement(diane_client, 
         product=product,
         quantity=6,
         actor=None,
-        dlc=store_today(world.store_a) - timedelta(days=1),
+        dlc=world.store_a.today() - timedelta(days=1),
         received_at=timezone.now() - timedelta(days=10),
     )
     response = diane_client.post(
@@ -192,7 +192,7 @@ def test_the_product_panel_gives_lots_and_latest_movements(world, product):
         product=product,
         quantity=3,
         actor=None,
-        dlc=store_today(world.store_a) + timedelta(days=4),
+        dlc=world.store_a.today() + timedelta(days=4),
     )
     panel = product_stock_panel(product)
     assert [lot.quantity for lot in panel["lots"]] == [3]

@@ -30,6 +30,12 @@ ROWS = [
         kwargs=lambda w: {"membership_id": w.store_a.memberships.get(user=w.bob).pk},
         method="post",
     ),
+    Row(
+        "stores:person_second_factor_reset",
+        object_of_shop_a(answers(manager=302, stock=403, cashier=403, other=404)),
+        kwargs=lambda w: {"membership_id": w.store_a.memberships.get(user=w.bob).pk},
+        method="post",
+    ),
     # An invitation link that is not one: signed in or not, nobody joins anything.
     Row(
         "stores:invitation",
@@ -45,6 +51,16 @@ ROWS = [
     ),
     Row("accounts:otp", EVERY_ROLE),
     Row("accounts:account", EVERY_ROLE),
+    # Without an authenticator there are no codes to show and nothing to switch off.
+    Row(
+        "accounts:recovery_codes",
+        answers(manager=302, stock=302, cashier=302, other=302),
+    ),
+    Row(
+        "accounts:otp_disable",
+        answers(manager=302, stock=302, cashier=302, other=302),
+        method="post",
+    ),
     Row("accounts:password_change", EVERY_ROLE),
     Row("accounts:password_change_done", EVERY_ROLE),
     Row("accounts:password_reset", PUBLIC),

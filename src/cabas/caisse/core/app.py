@@ -17,7 +17,7 @@ from cabas.caisse.core.lookup import lookup_ticket
 from cabas.caisse.core.outbox import Outbox
 from cabas.caisse.core.receipt import Receipt, open_printer, print_receipt
 from cabas.caisse.core.store import SnapshotStore
-from cabas.caisse.core.sync import SyncAgent
+from cabas.caisse.core.sync import SyncAgent, SyncStatus
 from cabas.caisse.core.till import Till
 from cabas.caisse.core.transport import HttpTransport, Transport
 from cabas.caisse.core.view import TillView
@@ -127,6 +127,15 @@ class TillContext:
 
         return send
 
+    def last_sync(self) -> datetime | None:
+        """When a sync round last went through on this till (of a window, or of
+        `cabas-caisse sync`)."""
+        moment = SyncStatus.load(self.data.status_file).last_success
+        try:
+            return datetime.fromisoformat(moment) if moment else None
+        except ValueError:
+            return None
+
     def till(self, view: TillView, now: Callable[[], datetime] | None = None) -> Till:
         catalog, prices_at, fetched_at = self.load_catalog()
         return Till(
@@ -142,4 +151,5 @@ class TillContext:
             print_receipt=self.printer(),
             draft=DraftStore(self.data.draft_file),
             lookup=lambda reference: lookup_ticket(self.transport, reference),
+            last_sync=self.last_sync(),
         )

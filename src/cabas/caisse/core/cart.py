@@ -1,12 +1,15 @@
-"""A cart line priced with ``cabas.rules.pricing`` (the same code the server uses)."""
+"""The cart: its lines priced with ``cabas.rules.pricing`` (the same code the server uses),
+and the summary of the sale the view draws."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cabas.protocol import ProductItem, TicketLine
+from cabas.protocol import BeneficiaryItem, CashierItem, Payment, ProductItem, TicketLine
+from cabas.rules.budget import BudgetState
 from cabas.rules.money import Unit
 from cabas.rules.pricing import LinePrice, RateDecision, line_price
+from cabas.rules.quotas import QuotaExceeded
 
 
 @dataclass
@@ -59,3 +62,42 @@ class CartLine:
             total_cents=price.total_cents,
             authorized_by=self.authorized_by,
         )
+
+
+@dataclass(frozen=True)
+class CartSummary:
+    """The sale as the view draws it: lines, totals, client, budget, payments."""
+
+    lines: list[CartLine]
+    total_cents: int
+    full_price_cents: int
+    client: BeneficiaryItem | None
+    budget: BudgetState | None
+    paid_cents: int
+    payments: list[Payment]
+    pending_quantity: int | None
+    cashier: CashierItem | None
+    quota_problems: list[QuotaExceeded] = field(default_factory=list)
+
+    @property
+    def savings_cents(self) -> int:
+        return self.full_price_cents - self.total_cents
+
+    @property
+    def remaining_cents(self) -> int:
+        return self.total_cents - self.paid_cents
+
+    def change_cents(self, method: str, typed_cents: int | None) -> int:
+        """The change for what the cashier typed as paid by ``method``: only cash above what
+        remains gives change back."""
+        if method != "cash" or typed_cents is None:
+            return 0
+        return max(0, typed_cents - self.remaining_cents)
+
+    @property
+    def budget_left_after_cents(self) -> int | None:
+        return None if self.budget is None else self.budget.left_cents - self.total_cents
+
+    @property
+    def over_budget_cents(self) -> int:
+        return 0 if self.budget is None else self.budget.over_budget_cents(self.total_cents)

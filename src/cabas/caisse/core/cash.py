@@ -17,9 +17,6 @@ from cabas.caisse.core.outbox import Outbox
 from cabas.caisse.core.receipt import METHOD_LABELS, _euros, _row
 from cabas.protocol import PAYMENT_METHODS, CashSessionReport, MethodAmount, PaymentMethod
 
-SESSION_OPEN = "open"
-SESSION_CLOSED = "closed"
-
 
 @dataclass(frozen=True)
 class SessionTotals:

@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from cabas.protocol import BeneficiaryItem, CashierItem, ProductItem, QuotaItem, Snapshot
+from cabas.rules import categories
 from cabas.rules.barcodes import ScaleLayout, normalize, parse_scale_layout
 from cabas.rules.pricing import Tariff
 
@@ -56,12 +57,7 @@ class Catalog:
 
     def category_path(self, product: ProductItem) -> list[int]:
         """The product's category, then its parents up to the root (cycles cut)."""
-        path: list[int] = []
-        current = product.category_id
-        while current is not None and current not in path:
-            path.append(current)
-            current = self.category_parents.get(current)
-        return path
+        return categories.path(product.category_id, self.category_parents)
 
     def _rows(self) -> list[tuple[str, ProductItem]]:
         # Built on the first search, not at start-up: the window must open fast.

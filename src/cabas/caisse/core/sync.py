@@ -18,10 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from cabas.caisse.core.config import DataDir
 from cabas.caisse.core.fsutil import FileLock, LockBusy, atomic_write_json
+from cabas.caisse.core.link import BUSY, OFFLINE, ONLINE, UNAUTHORIZED, UNKNOWN, LinkState
 from cabas.caisse.core.outbox import CorruptFile, Outbox, read_ticket_payload
 from cabas.caisse.core.store import SnapshotStore, StoreError
 from cabas.caisse.core.transport import ServerRefused, Transport, TransportError
@@ -33,19 +34,12 @@ SYNC_INTERVAL_SECONDS = 10.0
 # Offline, the pause between two rounds doubles up to this many intervals (a minute for 10 s).
 MAX_BACKOFF_INTERVALS = 6
 
-# States of the link, as the status bar shows them.
-ONLINE = "online"
-OFFLINE = "offline"
-UNAUTHORIZED = "unauthorized"
-BUSY = "busy"  # another agent holds the lock of this data folder
-LinkState = Literal["online", "offline", "unauthorized", "busy", "unknown"]
-
 
 @dataclass
 class SyncReport:
     """What one round did."""
 
-    state: LinkState = "unknown"
+    state: LinkState = UNKNOWN
     sent: int = 0
     acknowledged: int = 0
     rejected: int = 0
@@ -62,7 +56,7 @@ class SyncReport:
 class SyncStatus:
     """Shared between the agent and `cabas-caisse status` (``status.json``)."""
 
-    state: str = "unknown"
+    state: str = UNKNOWN
     last_success: str | None = None
     last_attempt: str | None = None
     message: str = ""
@@ -74,7 +68,7 @@ class SyncStatus:
         except (OSError, ValueError):
             return cls()
         return cls(
-            state=str(raw.get("state", "unknown")),
+            state=str(raw.get("state", UNKNOWN)),
             last_success=raw.get("last_success"),
             last_attempt=raw.get("last_attempt"),
             message=str(raw.get("message", "")),
@@ -123,7 +117,7 @@ class SyncAgent:
         try:
             self.lock.acquire()
         except LockBusy:
-            report.state = "busy"
+            report.state = BUSY
             report.message = "Une autre synchronisation est en cours sur ce poste."
             return report
         try:
@@ -139,12 +133,12 @@ class SyncAgent:
             self._push_tickets(report)
             if pull:
                 self._pull(report)
-            report.state = "online"
+            report.state = ONLINE
         except TransportError as exc:
-            report.state = "offline"
+            report.state = OFFLINE
             report.message = str(exc)
         except ServerRefused as exc:
-            report.state = "unauthorized" if exc.status == 401 else "online"
+            report.state = UNAUTHORIZED if exc.status == 401 else ONLINE
             report.message = exc.message
             if exc.code == "rate_limited":
                 # Back-pressure, not a problem of this till: what was not acknowledged stays
@@ -153,14 +147,14 @@ class SyncAgent:
             else:
                 report.problems.append(exc.message)
         except StoreError as exc:
-            report.state = "online"
+            report.state = ONLINE
             report.message = str(exc)
             report.problems.append(str(exc))
         except OSError as exc:
             # A full or failing disk (saving the snapshot, moving an acknowledged ticket):
             # what the server acknowledged stays acknowledged there; files left in Ventes/
             # are sent again (`duplicate`). Told to the person, never raised.
-            report.state = "online"
+            report.state = ONLINE
             report.message = disk_problem(exc)
             report.problems.append(report.message)
         try:
@@ -270,7 +264,7 @@ class SyncAgent:
         self.status.state = report.state
         self.status.last_attempt = moment
         self.status.message = report.message
-        if report.state == "online" and report.retry_after is None:
+        if report.state == ONLINE and report.retry_after is None:
             self.status.last_success = moment
         try:
             self.status.save(self.data.status_file)
@@ -292,10 +286,10 @@ class SyncAgent:
                 report = self.run_once()
             except Exception as exc:  # noqa: BLE001 - the agent must survive anything
                 log.exception("sync round failed")
-                report = SyncReport(state="offline", message=f"Erreur inattendue : {exc}")
+                report = SyncReport(state=OFFLINE, message=f"Erreur inattendue : {exc}")
             if on_report is not None:
                 on_report(report)
-            offline = offline + 1 if report.state == "offline" else 0
+            offline = offline + 1 if report.state == OFFLINE else 0
             pause = next_pause(report, interval, offline)
             # A sale wakes the agent early, but never before a saturated server said to come
             # back: a thousand tills' sales would otherwise undo its Retry-After.

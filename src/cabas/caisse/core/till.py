@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from fractions import Fraction
 from typing import Any
@@ -15,15 +15,18 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from cabas.caisse.core.cart import CartLine
+from cabas.caisse.core.cart import CartLine, CartSummary
 from cabas.caisse.core.cash import CashSessions
 from cabas.caisse.core.catalog import Catalog
 from cabas.caisse.core.draft import DraftStore
+from cabas.caisse.core.link import OFFLINE, ONLINE, UNKNOWN, StatusInfo
 from cabas.caisse.core.lookup import LookupFailed
 from cabas.caisse.core.outbox import Outbox, PendingEntry, TicketNotSaved, refunded_by_line
 from cabas.caisse.core.receipt import METHOD_LABELS, Receipt, build_receipt
+from cabas.caisse.core.sync import SyncReport
 from cabas.caisse.core.view import TillView
 from cabas.protocol import (
+    PAYMENT_METHODS,
     BeneficiaryItem,
     CashierItem,
     CashSessionReport,
@@ -49,86 +52,15 @@ MAX_PIECES_PER_LINE = 999
 QUANTITY_STAR = re.compile(r"(\d{1,3})\s*\*\s*(\S*)")
 MAX_GRAMS_PER_LINE = 100_000
 
-STATUS_LABELS = {
-    "online": "En ligne",
-    "offline": "Hors ligne",
-    "unauthorized": "Caisse non autorisée",
-    "busy": "Synchronisation en cours",
-    "unknown": "Connexion inconnue",
-}
-
 
 @dataclass(frozen=True)
-class StatusInfo:
-    """The always-visible state."""
+class RefundProposal:
+    """A refund of some lines of a past ticket, before the cashier says how the money goes
+    back: its lines, the amount (positive cents) and the default split by method."""
 
-    state: str
-    waiting: int
-    rejected: int
-    last_sync: datetime | None
-    prices_at: datetime | None
-    tz: str
-    message: str = ""
-
-    @property
-    def online(self) -> bool:
-        return self.state == "online"
-
-    def prices_text(self) -> str:
-        if self.prices_at is None:
-            return "aucun prix local"
-        local = self.prices_at.astimezone(ZoneInfo(self.tz))
-        return f"prix du {local:%d/%m} à {local.hour} h {local:%M}"
-
-    def last_sync_text(self) -> str:
-        if self.last_sync is None:
-            return "jamais synchronisée"
-        local = self.last_sync.astimezone(ZoneInfo(self.tz))
-        return f"dernière synchro {local:%d/%m} à {local.hour} h {local:%M}"
-
-    def text(self) -> str:
-        parts = [
-            STATUS_LABELS.get(self.state, self.state),
-            f"{self.waiting} ticket(s) en attente",
-            self.last_sync_text(),
-            self.prices_text(),
-        ]
-        if self.rejected:
-            parts.append(f"{self.rejected} ticket(s) REFUSÉ(S)")
-        if self.message and self.state != "offline":
-            # Offline says why in its own words ("Serveur injoignable…"): kept out of the bar.
-            parts.append(f"⚠ {self.message}")
-        return " · ".join(parts)
-
-
-@dataclass(frozen=True)
-class CartSummary:
-    lines: list[CartLine]
-    total_cents: int
-    full_price_cents: int
-    client: BeneficiaryItem | None
-    budget: BudgetState | None
-    paid_cents: int
-    payments: list[Payment]
-    pending_quantity: int | None
-    cashier: CashierItem | None
-    quota_problems: list[QuotaExceeded] = field(default_factory=list)
-
-    @property
-    def savings_cents(self) -> int:
-        return self.full_price_cents - self.total_cents
-
-    @property
-    def remaining_cents(self) -> int:
-        return self.total_cents - self.paid_cents
-
-    @property
-    def budget_left_after_cents(self) -> int | None:
-        return None if self.budget is None else self.budget.left_cents - self.total_cents
-
-    @property
-    def over_budget_cents(self) -> int:
-        return 0 if self.budget is None else self.budget.over_budget_cents(self.total_cents)
+    lines: list[TicketLine]
+    amount_cents: int
+    split: dict[PaymentMethod, int]
 
 
 class Till:
@@ -147,6 +79,7 @@ class Till:
         print_receipt: Callable[[Receipt], None] | None = None,
         draft: DraftStore | None = None,
         lookup: Callable[[str], TicketLookup | None] | None = None,
+        last_sync: datetime | None = None,
     ) -> None:
         self.view = view
         self.catalog = catalog
@@ -174,8 +107,8 @@ class Till:
         self._dlc_allowed: dict[int, CashierItem] = {}
         self._dlc_refused: tuple[ProductItem, Callable[[], None]] | None = None
         self.z_report: Receipt | None = None
-        self.link_state = "unknown"
-        self.last_sync: datetime | None = None
+        self.link_state: str = UNKNOWN
+        self.last_sync = last_sync
         self.link_message = ""
         # Asks the server for a ticket made on another till of the shop (to refund it).
         self.lookup = lookup
@@ -862,6 +795,15 @@ class Till:
             return None
         return self._finish(summary)
 
+    def pay(self, method: PaymentMethod, typed_cents: int | None = None) -> Ticket | None:
+        """What the cashier typed in the payment dialog (None: Entrée alone, what remains): in
+        cash, a sum at or above what remains is the money handed over (the rest paid, the
+        change given back); otherwise the amount paid by ``method``."""
+        remaining = self.summary().remaining_cents
+        if method == "cash" and typed_cents is not None and typed_cents >= remaining:
+            return self.add_payment("cash", tendered_cents=typed_cents)
+        return self.add_payment(method, typed_cents)
+
     def begin_payment(self) -> bool:
         """Asked when the cashier opens the payment: the budget and quota questions come
         before any money is taken. False when the cashier declines."""
@@ -973,6 +915,15 @@ class Till:
         return True
 
     # -- refunds ---------------------------------------------------------------------------
+    def begin_refund(self) -> bool:
+        """Asked when the cashier starts a refund (F9): a refund is a ticket of its own, never
+        made in the middle of a sale (saving it empties the cart). False, with the reason
+        shown, while a sale is open."""
+        if self.lines:
+            self.view.show_message("Terminez la vente en cours avant un remboursement.", "warning")
+            return False
+        return True
+
     def find_ticket(self, reference: str) -> Ticket | None:
         """A past sale by its receipt number: on this till, else on the server (a sale made
         on another till of the shop), with the refunds the server knows of it."""
@@ -984,7 +935,7 @@ class Till:
                     "error",
                 )
             return ticket
-        if self.link_state == "offline":
+        if self.link_state == OFFLINE:
             self.view.show_message(
                 f"Ticket « {reference} » introuvable sur cette caisse, et la caisse est hors "
                 "ligne : réessayez quand elle est en ligne.",
@@ -1063,17 +1014,12 @@ class Till:
             )
         return lines
 
-    def refund(
-        self,
-        original: Ticket,
-        quantities: Mapping[int, int],
-        payments: Mapping[PaymentMethod, int] | None = None,
-    ) -> Ticket | None:
-        """Refund some lines of a past ticket: ``quantities`` maps line index -> quantity
-        (pieces, or grams) to give back; ``payments`` how much goes back by each method
-        (positive cents adding up to the refund), by default ``refund_split``."""
-        if not self._require_cashier() or not self._require_session():
-            return None
+    def propose_refund(
+        self, original: Ticket, quantities: Mapping[int, int]
+    ) -> RefundProposal | None:
+        """What giving back these quantities (line index -> pieces or grams) of a past ticket
+        comes to, with the default split (``refund_split``) the cashier may change; None,
+        with the reason shown, when it cannot be refunded so."""
         if original.is_refund:
             self.view.show_message("On ne rembourse pas un remboursement.", "error")
             return None
@@ -1084,7 +1030,24 @@ class Till:
             self.view.show_message("Rien à rembourser.", "error")
             return None
         amount = -sum(line.total_cents for line in lines)
-        split = dict(payments) if payments is not None else self.refund_split(original, amount)
+        return RefundProposal(lines, amount, self.refund_split(original, amount))
+
+    def refund(
+        self,
+        original: Ticket,
+        quantities: Mapping[int, int],
+        payments: Mapping[PaymentMethod, int] | None = None,
+    ) -> Ticket | None:
+        """Refund some lines of a past ticket: ``quantities`` maps line index -> quantity
+        (pieces, or grams) to give back; ``payments`` how much goes back by each method
+        (positive cents adding up to the refund), by default ``refund_split``."""
+        if not self._require_cashier() or not self._require_session() or not self.begin_refund():
+            return None
+        proposal = self.propose_refund(original, quantities)
+        if proposal is None:
+            return None
+        lines, amount = proposal.lines, proposal.amount_cents
+        split = dict(payments) if payments is not None else proposal.split
         if any(cents < 0 for cents in split.values()) or sum(split.values()) != amount:
             self.view.show_message(
                 f"Les moyens de remboursement doivent faire {format_euros(amount)}.", "error"
@@ -1129,6 +1092,32 @@ class Till:
         return receipt
 
     # -- cash session ------------------------------------------------------------------------
+    @property
+    def session_open(self) -> bool:
+        return self.sessions.current() is not None
+
+    @property
+    def opening_wanted(self) -> bool:
+        """The float asked for at the sign-in is still wanted: a cashier is signed in and the
+        shop requires a session, none open yet (it may have been opened meanwhile)."""
+        return self.cashier is not None and self.session_required and not self.session_open
+
+    def decline_opening(self) -> None:
+        """The cashier put off the float asked for at the sign-in."""
+        self.view.show_message(
+            "Caisse non ouverte : les ventes sont refusées jusqu'à l'ouverture (F10).",
+            "warning",
+        )
+
+    def methods_to_count(self) -> list[PaymentMethod]:
+        """What the cashier counts to close the open session: cash (the float) and each
+        method its tickets used, in the protocol's order; none when no session is open."""
+        session = self.sessions.current()
+        if session is None:
+            return []
+        expected = self.sessions.expected(session)
+        return [method for method in PAYMENT_METHODS if method in expected]
+
     def open_session(self, opening_float_cents: int) -> CashSessionReport | None:
         if not self._require_cashier():
             return None
@@ -1194,6 +1183,15 @@ class Till:
         return report
 
     # -- status ------------------------------------------------------------------------------
+    def apply_sync_report(self, report: SyncReport) -> None:
+        """A round of the sync agent ended (handed to the view's thread): the status bar says
+        the link's state (a round online is the last sync), each problem is an error."""
+        self.update_link(
+            report.state, self.now() if report.state == ONLINE else None, report.message
+        )
+        for problem in report.problems:
+            self.view.show_message(problem, "error")
+
     def update_link(self, state: str, last_sync: datetime | None, message: str = "") -> None:
         self.link_state = state
         if last_sync is not None:

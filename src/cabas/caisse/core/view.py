@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:
+    from cabas.caisse.core.cart import CartSummary
+    from cabas.caisse.core.link import StatusInfo
     from cabas.caisse.core.receipt import Receipt
-    from cabas.caisse.core.till import CartSummary, StatusInfo
     from cabas.protocol import ProductItem, Ticket
 
 Level = Literal["info", "warning", "error"]

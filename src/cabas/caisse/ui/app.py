@@ -1,7 +1,7 @@
 """The till window (Tkinter): large fonts, French, keyboard only. It draws what the core
-(`cabas.caisse.core.till.Till`) tells it and forwards keys to it; the sync agent runs in a
-background thread and talks to the window through a queue polled with ``after()`` (Tk is not
-thread-safe).
+(`cabas.caisse.core.till.Till`) tells it and forwards keys to it, asking what a key needs in
+the dialogs of `cabas.caisse.ui.dialogs`; the sync agent's loop runs in a background thread
+and talks to the window through a queue polled with ``after()`` (Tk is not thread-safe).
 
 Keys: the scan field always has the focus (a USB scanner types the code and Enter).
   ↑/↓ choose a line · Suppr remove it · F4 or « * » quantity · F5 weight
@@ -14,7 +14,6 @@ A yes/no question is answered by O or N typed alone, never by Entrée nor by a s
 
 from __future__ import annotations
 
-import _tkinter
 import contextlib
 import queue
 import threading
@@ -28,175 +27,32 @@ from typing import Any
 
 import cabas
 from cabas.caisse.core.app import TillContext
+from cabas.caisse.core.cart import CartSummary
 from cabas.caisse.core.catalog import Catalog
-from cabas.caisse.core.keys import ANSWER_QUIET_MS, ENTER, QuestionKeys, scanned_tail
 from cabas.caisse.core.launcher import signal_ready
+from cabas.caisse.core.link import StatusInfo
 from cabas.caisse.core.receipt import METHOD_LABELS, Receipt
-from cabas.caisse.core.sync import SyncAgent, SyncReport, SyncStatus
-from cabas.caisse.core.till import CartSummary, StatusInfo, Till
+from cabas.caisse.core.sync import SyncAgent, SyncReport
+from cabas.caisse.core.till import Till
 from cabas.caisse.core.updater import Updater
 from cabas.caisse.core.view import Level
-from cabas.protocol import (
-    PAYMENT_METHODS,
-    PaymentMethod,
-    ProductItem,
-    Snapshot,
-    Ticket,
-    receipt_number,
-)
+from cabas.caisse.ui import dialogs
+from cabas.caisse.ui.widgets import BACKGROUNDS, COLOURS, OLD_MESSAGE, Dialog
+from cabas.protocol import ProductItem, Snapshot, Ticket, receipt_number
 from cabas.rules.money import format_euros
 from cabas.rules.quotas import format_quantity
 
 POLL_MS = 100
-COLOURS = {"info": "#1b4d2b", "warning": "#8a4b00", "error": "#b00020"}
-BACKGROUNDS = {"info": "#e7f4ea", "warning": "#fff1d6", "error": "#fde2e4"}
-OLD_MESSAGE = "#6b6b6b"
 MESSAGES_SHOWN = 4
 """Messages listed, newest first: those of the cashier's last action in their colour, older
 ones in grey (an error does not stay red once the next scan went well)."""
 RECEIPT_WIDTH = 42
 # Keys that start an action at the scan field: the messages of earlier actions turn grey.
 ACTION_KEYS = ("Return", "KP_Enter", "Escape", "Delete", *(f"F{n}" for n in range(1, 13)))
-METHOD_KEYS: dict[str, PaymentMethod] = {
-    "F1": "cash",
-    "F2": "card",
-    "F3": "cheque",
-    "F4": "voucher",
-    "F5": "other",
-}
 
 
 def _without_digits(text: str) -> str:
     return "".join(char for char in text if not char.isdigit())
-
-
-def parse_euros(text: str) -> int | None:
-    """ "12,50" / "12.5" / "12" -> cents; None when it is not an amount."""
-    cleaned = text.strip().replace("€", "").replace(" ", "").replace(",", ".")
-    if not cleaned:
-        return None
-    try:
-        whole, _, decimals = cleaned.partition(".")
-        if not whole.isdigit() and whole != "":
-            return None
-        if decimals and (not decimals.isdigit() or len(decimals) > 2):
-            return None
-        return int(whole or "0") * 100 + int((decimals + "00")[:2] or "0")
-    except ValueError:
-        return None
-
-
-def parse_grams(text: str) -> int | None:
-    """ "750" -> 750 g; "1,5" or "1.250" (a decimal separator) -> kilos to grams."""
-    cleaned = text.strip().lower().replace(" ", "").removesuffix("g").removesuffix("k")
-    if not cleaned:
-        return None
-    if "," in cleaned or "." in cleaned:
-        whole, _, decimals = cleaned.replace(",", ".").partition(".")
-        if not (whole or "0").isdigit() or (decimals and not decimals.isdigit()):
-            return None
-        return int(whole or "0") * 1000 + int((decimals + "000")[:3])
-    return int(cleaned) if cleaned.isdigit() else None
-
-
-class Dialog(tk.Toplevel):
-    """A modal keyboard dialog; Échap closes it."""
-
-    def __init__(self, window: TillWindow, title: str) -> None:
-        super().__init__(window.root)
-        self.window = window
-        self.title(title)
-        self.transient(window.root)
-        self.configure(padx=20, pady=16, background="white")
-        self.result: Any = None
-        self.held: list[str] = []
-        """Codes a scanner typed into the dialog's field: scanned once it is closed."""
-        self.bind("<Escape>", lambda event: self.close())
-        self.protocol("WM_DELETE_WINDOW", self.close)
-
-    def label(self, text: str, *, big: bool = False, **grid: Any) -> tk.Label:
-        widget = tk.Label(
-            self,
-            text=text,
-            font=self.window.fonts["big" if big else "normal"],
-            background="white",
-            justify="left",
-            anchor="w",
-        )
-        widget.pack(fill="x", pady=4, **grid)
-        return widget
-
-    def entry(self) -> tk.Entry:
-        widget = tk.Entry(self, font=self.window.fonts["big"], width=22)
-        widget.pack(fill="x", pady=6)
-        return widget
-
-    def scan_guard(self, entry: tk.Entry) -> Callable[[Any], bool]:
-        """For a field that wants an amount, a weight or a quantity: the returned check, called
-        on its Entrée, is True when what ends the field was typed by a scanner (the next
-        article scanned too early): that code is taken out of the field and kept, to be
-        scanned once the dialog is closed, and the Entrée must be ignored."""
-        stamps: list[float] = []
-        started = time.monotonic()
-        note = tk.Label(
-            self, text="", font=self.window.fonts["small"], background="white", anchor="w"
-        )
-        note.pack(fill="x")
-
-        def at(event: Any) -> float:
-            return float(event.time) if event.time else (time.monotonic() - started) * 1000
-
-        def on_key(event: Any) -> None:
-            if event.char and event.char.isprintable():
-                stamps.append(at(event))
-            elif event.keysym in ("BackSpace", "Delete"):
-                stamps.clear()  # an edit: what is left is the person's
-
-        entry.bind("<Key>", on_key, add="+")
-
-        def scanned(event: Any) -> bool:
-            text = entry.get()
-            count = min(len(text), scanned_tail(stamps[-len(text) :] if text else [], at(event)))
-            if not count:
-                return False
-            self.held.append(text[-count:])
-            entry.delete(len(text) - count, "end")
-            del stamps[-count:]
-            note.configure(
-                text="Scan gardé pour après : " + " · ".join(self.held),
-                foreground=COLOURS["warning"],
-            )
-            return True
-
-        return scanned
-
-    def run(self, focus: tk.Misc) -> Any:
-        self.update_idletasks()
-        # Centred on the till window (shops often run without a window manager's placement).
-        root = self.window.root
-        x = root.winfo_rootx() + max(0, (root.winfo_width() - self.winfo_reqwidth()) // 2)
-        y = root.winfo_rooty() + max(0, (root.winfo_height() - self.winfo_reqheight()) // 3)
-        self.geometry(f"+{x}+{y}")
-        self.configure(highlightthickness=3, highlightbackground="#1b4d2b")
-        with contextlib.suppress(tk.TclError):
-            self.grab_set()
-        # A till's dialogs take the keyboard: the scanner and the cashier type into them.
-        focus.focus_force()
-        self.focus_widget = focus
-        self.window.dialog = self
-        self.wait_window(self)
-        self.window.dialog = None
-        self.window.focus_scan()
-        if self.held:
-            held = list(self.held)
-            self.window.root.after_idle(lambda: self.window._replay_held(held, ""))
-        return self.result
-
-    def close(self, result: Any = None) -> None:
-        self.result = result
-        with contextlib.suppress(tk.TclError):
-            self.grab_release()
-        self.destroy()
 
 
 class TillWindow:
@@ -237,10 +93,6 @@ class TillWindow:
         self._messages: list[tuple[str, Level, bool]] = []  # newest first; True: this action
         self._build()
         self.till: Till = ctx.till(self)
-        status = SyncStatus.load(ctx.data.status_file)
-        if status.last_success:
-            # Shown from the start: the last sync of this window or of `cabas-caisse sync`.
-            self.till.last_sync = datetime.fromisoformat(status.last_success)
         self.agent: SyncAgent | None = None
         self.stop = threading.Event()
         self.wake = threading.Event()
@@ -632,10 +484,10 @@ class TillWindow:
             self._messages = [(text, level, False) for text, level, _fresh in self._messages]
             self._draw_messages()
 
-    def _replay_held(self, codes: list[str], rest: str) -> None:
+    def replay_held(self, codes: list[str], rest: str) -> None:
         """Scan what a scanner typed during a question, once no dialog is open any more."""
         if self.dialog is not None or not self.sale_frame.winfo_ismapped():
-            self.root.after(POLL_MS, lambda: self._replay_held(codes, rest))
+            self.root.after(POLL_MS, lambda: self.replay_held(codes, rest))
             return
         for code in codes:
             self._age_messages()
@@ -761,56 +613,7 @@ class TillWindow:
         self.root.after_idle(lambda: self.weight_dialog(product))
 
     def confirm(self, question: str) -> bool:
-        """O (oui) or N (non) typed alone, or Échap (non); never Entrée nor a scanner's keys
-        (see `cabas.caisse.core.keys`): what a scanner types meanwhile is scanned after."""
-        dialog = Dialog(self, "Confirmation")
-        dialog.label(question, big=True).configure(wraplength=min(700, self.side_width * 2))
-        dialog.label("Touche O : oui    ·    touche N ou Échap : non")
-        held_label = dialog.label("")
-        keys = QuestionKeys()
-        started = time.monotonic()
-
-        def settle(mark: int) -> None:
-            # Keys already queued first: the one right after an O may show it began a code.
-            with contextlib.suppress(tk.TclError):
-                while self.root.tk.dooneevent(_tkinter.WINDOW_EVENTS | _tkinter.DONT_WAIT):
-                    pass
-            if mark != keys.count:  # another key came meanwhile
-                return
-            answer = keys.settle()
-            if answer is not None and dialog.winfo_exists():
-                dialog.close(answer)
-
-        def on_key(event: Any) -> str:
-            char = ENTER if event.keysym in ("Return", "KP_Enter") else event.char
-            if not char or not (char == ENTER or char.isprintable()):
-                return "break"
-            # The X server's time of the key when there is one (queued keys keep their real
-            # spacing), else the time it is handled.
-            at = event.time if event.time else (time.monotonic() - started) * 1000
-            keys.key(char, at)
-            codes, rest = keys.held_codes()
-            if codes or rest:
-                held_label.configure(
-                    text="Scan gardé pour après la question : "
-                    + " · ".join(code for code in [*codes, rest] if code),
-                    foreground=COLOURS["warning"],
-                )
-            elif char == ENTER:
-                held_label.configure(
-                    text="Entrée ne répond pas : touche O ou N.", foreground=COLOURS["error"]
-                )
-            if keys.settle() is not None:
-                mark = keys.count
-                dialog.after(ANSWER_QUIET_MS, lambda: settle(mark))
-            return "break"
-
-        dialog.bind("<Key>", on_key)
-        answer = bool(dialog.run(dialog))
-        codes, rest = keys.held_codes()
-        if codes or rest:
-            self.root.after_idle(lambda: self._replay_held(codes, rest))
-        return answer
+        return dialogs.ask_yes_no(self, question)
 
     def show_paid(self, ticket: Ticket, receipt: Receipt) -> None:
         if ticket.is_refund:
@@ -840,20 +643,9 @@ class TillWindow:
             colour = "#b00020"
         self.status_bar.configure(background=colour)
 
-    # -- dialogs -----------------------------------------------------------------------------
+    # -- keys that open a dialog: ask (ui.dialogs), then hand the answer to the core ----------
     def _client_dialog(self) -> str:
-        dialog = Dialog(self, "Carte client")
-        dialog.label("Scannez la carte du foyer (Suppr : retirer le client) :", big=True)
-        entry = dialog.entry()
-
-        def done(event: Any) -> str:
-            code = entry.get().strip()
-            dialog.close(code)
-            return "break"
-
-        entry.bind("<Return>", done)
-        entry.bind("<Delete>", lambda e: dialog.close(""))
-        code = dialog.run(entry)
+        code = dialogs.ask_card(self)
         if code:
             self.till.set_client(code)
         elif code == "":
@@ -861,61 +653,8 @@ class TillWindow:
         return "break"
 
     def search_dialog(self) -> str:
-        dialog = Dialog(self, "Recherche d'un article")
-        dialog.label("Tapez une partie du nom, ↑/↓ pour choisir, Entrée pour ajouter :")
-        entry = dialog.entry()
-        listbox = tk.Listbox(dialog, font=self.fonts["normal"], height=12, width=60)
-        listbox.pack(fill="both", expand=True)
-        results: list[ProductItem] = []
-        searched: list[str] = [""]
-        scheduled: list[str] = []
-
-        def refresh() -> None:
-            scheduled.clear()
-            text = entry.get()
-            if text == searched[0]:
-                return
-            searched[0] = text
-            results[:] = self.till.search(text)
-            listbox.delete(0, "end")
-            names = [product.name.casefold() for product in results]
-            for product in results:
-                same = names.count(product.name.casefold())
-                listbox.insert("end", self._search_row(product, same))
-            if results:
-                listbox.selection_set(0)
-
-        def on_change(*args: Any) -> None:
-            if not scheduled:
-                scheduled.append(dialog.after(60, refresh))  # one search per burst of keys
-
-        def move(step: int) -> str:
-            refresh()
-            if not results:
-                return "break"
-            current = listbox.curselection()
-            index = max(0, min(len(results) - 1, (current[0] if current else -1) + step))
-            listbox.selection_clear(0, "end")
-            listbox.selection_set(index)
-            listbox.see(index)
-            return "break"
-
-        def choose(event: Any) -> str:
-            refresh()
-            current = listbox.curselection()
-            if results and current:
-                dialog.close(results[current[0]])
-            return "break"
-
-        text_var = tk.StringVar(master=dialog)
-        entry.configure(textvariable=text_var)
-        text_var.trace_add("write", on_change)
-        entry.bind("<Up>", lambda e: move(-1))
-        entry.bind("<Down>", lambda e: move(1))
-        entry.bind("<Return>", choose)
-        entry.bind("<KP_Enter>", choose)
-        product = dialog.run(entry)
-        if isinstance(product, ProductItem):
+        product = dialogs.choose_product(self, self.till.search, self._search_row)
+        if product is not None:
             self.till.add_product(product.id)
         return "break"
 
@@ -939,46 +678,13 @@ class TillWindow:
         if product is None:
             self.show_message("Aucun article refusé à autoriser.", "warning")
             return "break"
-        dialog = Dialog(self, "Autorisation d'un responsable")
-        dialog.label(f"« {product.name} » : DLC dépassée.", big=True)
-        dialog.label(
-            "Seulement si la date du lot est mal saisie : le responsable tape son code PIN "
-            "(la vente lui est signalée). Échap : ne pas vendre."
-        ).configure(wraplength=min(700, self.side_width * 2))
-        entry = tk.Entry(dialog, font=self.fonts["big"], show="•", width=10)
-        entry.pack(anchor="w", pady=6)
-
-        def done(event: Any) -> str:
-            dialog.close(entry.get())
-            return "break"
-
-        entry.bind("<Return>", done)
-        entry.bind("<KP_Enter>", done)
-        pin = dialog.run(entry)
+        pin = dialogs.ask_manager_pin(self, product)
         if pin:
             self.till.allow_refused(pin)
         return "break"
 
     def weight_dialog(self, product: ProductItem) -> None:
-        dialog = Dialog(self, "Poids")
-        dialog.label(f"{product.name} — {format_euros(product.price_cents)} le kilo", big=True)
-        dialog.label("Poids en grammes (ou en kilos avec une virgule : 1,250) :")
-        entry = dialog.entry()
-        scanned = dialog.scan_guard(entry)
-
-        def done(event: Any) -> str:
-            if scanned(event):
-                return "break"
-            grams = parse_grams(entry.get())
-            if grams is None:
-                entry.delete(0, "end")
-                return "break"
-            dialog.close(grams)
-            return "break"
-
-        entry.bind("<Return>", done)
-        entry.bind("<KP_Enter>", done)
-        grams = dialog.run(entry)
+        grams = dialogs.ask_weight(self, product)
         if grams:
             self.till.add_weighed(product.id, grams)
 
@@ -998,32 +704,11 @@ class TillWindow:
         if not 0 <= self.selected < len(self.till.lines):
             self.show_message("Choisissez d'abord une ligne avec ↑/↓.", "warning")
             return "break"
-        line = self.till.lines[self.selected]
         if typed.isdigit():
             self.scan_entry.delete(0, "end")
             self.till.set_line_quantity(self.selected, int(typed))
             return "break"
-        dialog = Dialog(self, "Quantité")
-        unit = "en grammes" if line.unit == "kg" else "en pièces"
-        dialog.label(f"{line.label} — nouvelle quantité ({unit}) :", big=True)
-        entry = dialog.entry()
-        entry.insert(0, str(line.quantity))
-        entry.select_range(0, "end")
-        scanned = dialog.scan_guard(entry)
-
-        def done(event: Any) -> str:
-            if scanned(event):
-                return "break"
-            text = entry.get()
-            value = (
-                parse_grams(text) if line.unit == "kg" else (int(text) if text.isdigit() else None)
-            )
-            dialog.close(value)
-            return "break"
-
-        entry.bind("<Return>", done)
-        entry.bind("<KP_Enter>", done)
-        value = dialog.run(entry)
+        value = dialogs.ask_quantity(self, self.till.lines[self.selected])
         if value:
             self.till.set_line_quantity(self.selected, value)
         return "break"
@@ -1031,184 +716,35 @@ class TillWindow:
     def payment_dialog(self) -> str:
         if not self.till.begin_payment():
             return "break"
-        dialog = Dialog(self, "Paiement")
-        total_var = tk.StringVar()
-        tk.Label(dialog, textvariable=total_var, font=self.fonts["huge"], background="white").pack(
-            anchor="w"
-        )
-        method_var = tk.StringVar(value="cash")
-        hints = "   ".join(f"{key} {METHOD_LABELS[m]}" for key, m in METHOD_KEYS.items())
-        dialog.label(hints)
-        method_label = dialog.label("", big=True)
-        amount_label = dialog.label("Montant (Entrée : le reste dû) :")
-        entry = dialog.entry()
-        change_var = tk.StringVar()
-        tk.Label(dialog, textvariable=change_var, font=self.fonts["big"], background="white").pack(
-            anchor="w"
-        )
-
-        def refresh() -> None:
-            summary = self.till.summary()
-            total_var.set(f"Reste à payer : {format_euros(summary.remaining_cents)}")
-            method = method_var.get()
-            method_label.configure(text=f"Moyen : {METHOD_LABELS[method]}")
-            amount_label.configure(
-                text="Somme remise par le client (Entrée : le compte juste) :"
-                if method == "cash"
-                else "Montant (Entrée : le reste dû) :"
-            )
-
-        def choose(method: PaymentMethod) -> str:
-            method_var.set(method)
-            refresh()
-            on_type()
-            return "break"
-
-        def on_type(*args: Any) -> None:
-            cents = parse_euros(entry.get())
-            remaining = self.till.summary().remaining_cents
-            if method_var.get() == "cash" and cents is not None and cents > remaining:
-                change_var.set(f"Rendu : {format_euros(cents - remaining)}")
-            else:
-                change_var.set("")
-
-        scanned = dialog.scan_guard(entry)
-
-        def pay(event: Any) -> str:
-            if scanned(event):
-                on_type()
-                return "break"
-            cents = parse_euros(entry.get())
-            method: PaymentMethod = method_var.get()  # type: ignore[assignment]
-            if entry.get().strip() and cents is None:
-                entry.delete(0, "end")
-                return "break"
-            remaining = self.till.summary().remaining_cents
-            if method == "cash" and cents is not None and cents >= remaining:
-                ticket = self.till.add_payment("cash", tendered_cents=cents)
-            else:
-                ticket = self.till.add_payment(method, cents)
-            entry.delete(0, "end")
-            change_var.set("")
-            if ticket is not None or not self.till.lines:
-                dialog.close(ticket)
-            else:
-                refresh()
-            return "break"
-
-        for key, method in METHOD_KEYS.items():
-            entry.bind(f"<{key}>", lambda e, m=method: choose(m))  # type: ignore[misc]
-        amount_var = tk.StringVar(master=dialog)
-        entry.configure(textvariable=amount_var)
-        amount_var.trace_add("write", on_type)
-        entry.bind("<Return>", pay)
-        entry.bind("<KP_Enter>", pay)
-        refresh()
-        ticket = dialog.run(entry)
+        ticket = dialogs.take_payment(self, self.till)
         if ticket is None and self.till.payments:
             self.till.cancel_payments()
             self.show_message("Paiement annulé : la vente reste ouverte.", "warning")
         return "break"
 
     def refund_dialog(self) -> str:
-        if self.till.lines:
-            self.show_message("Terminez la vente en cours avant un remboursement.", "warning")
+        if not self.till.begin_refund():
             return "break"
-        dialog = Dialog(self, "Remboursement")
-        dialog.label("Numéro du ticket (les 8 premiers caractères suffisent) :", big=True)
-        entry = dialog.entry()
-
-        def give_reference(event: Any) -> str:
-            dialog.close(entry.get())
-            return "break"
-
-        entry.bind("<Return>", give_reference)
-        reference = dialog.run(entry)
+        reference = dialogs.ask_ticket_reference(self)
         if not reference:
             return "break"
         original = self.till.find_ticket(reference)
         if original is None:
             return "break"
-        pick = Dialog(self, "Remboursement")
-        pick.label("Ligne à rembourser (↑/↓, Entrée), quantité ensuite :", big=True)
-        listbox = tk.Listbox(pick, font=self.fonts["normal"], height=10, width=60)
-        listbox.pack(fill="both")
-        for line in original.lines:
-            listbox.insert(
-                "end",
-                f"{line.label} — {format_quantity(line.quantity, line.unit)} — "
-                f"{format_euros(line.total_cents)}",
-            )
-        listbox.selection_set(0)
-
-        def pick_line(event: Any) -> str:
-            selection = listbox.curselection()
-            pick.close(selection[0] if selection else None)
-            return "break"
-
-        listbox.bind("<Return>", pick_line)
-        index = pick.run(listbox)
+        index = dialogs.choose_refund_line(self, original)
         if index is None:
             return "break"
-        line = original.lines[index]
-        ask = Dialog(self, "Remboursement")
-        ask.label(f"{line.label} : quantité à rembourser (Entrée : tout) :", big=True)
-        qty_entry = ask.entry()
-
-        def done(event: Any) -> str:
-            text = qty_entry.get().strip()
-            if not text:
-                ask.close(line.quantity)
-            else:
-                value = (
-                    parse_grams(text)
-                    if line.unit == "kg"
-                    else (int(text) if text.isdigit() else None)
-                )
-                ask.close(value)
+        quantity = dialogs.ask_refund_quantity(self, original.lines[index])
+        if not quantity:
             return "break"
-
-        qty_entry.bind("<Return>", done)
-        quantity = ask.run(qty_entry)
-        if quantity:
-            self._refund_payment(original, {index: quantity})
-        return "break"
-
-    def _refund_payment(self, original: Ticket, quantities: dict[int, int]) -> None:
-        """How the money goes back: the original's methods proposed, F1…F5 puts it all on
-        one method, Entrée validates."""
-        lines = self.till.refund_lines(original, quantities)
-        if not lines:
-            return
-        amount = -sum(line.total_cents for line in lines)
-        split = self.till.refund_split(original, amount)
-        dialog = Dialog(self, "Remboursement")
-        dialog.label(
-            f"Rendre {format_euros(amount)} (ticket {receipt_number(original.id)}) :", big=True
-        )
-        shown = dialog.label("", big=True)
-
-        def refresh() -> None:
-            shown.configure(
-                text="\n".join(f"{METHOD_LABELS[m]} : {format_euros(c)}" for m, c in split.items())
-            )
-
-        def choose(method: PaymentMethod) -> str:
-            split.clear()
-            split[method] = amount
-            refresh()
+        quantities = {index: quantity}
+        proposal = self.till.propose_refund(original, quantities)
+        if proposal is None:
             return "break"
-
-        hints = "   ".join(f"{key} {METHOD_LABELS[m]}" for key, m in METHOD_KEYS.items())
-        dialog.label(f"Tout sur un moyen : {hints}")
-        dialog.label("Entrée : rembourser    ·    Échap : annuler")
-        for key, method in METHOD_KEYS.items():
-            dialog.bind(f"<{key}>", lambda e, m=method: choose(m))  # type: ignore[misc]
-        dialog.bind("<Return>", lambda e: dialog.close(True))
-        dialog.bind("<KP_Enter>", lambda e: dialog.close(True))
-        refresh()
-        if dialog.run(dialog):
+        split = dialogs.choose_refund_methods(self, original, proposal)
+        if split is not None:
             self.till.refund(original, quantities, split)
+        return "break"
 
     def reprint_dialog(self, ticket: Ticket | None = None) -> str:
         """F6: a duplicate of the last receipt (or of the ticket chosen in F7's list)."""
@@ -1223,80 +759,24 @@ class TillWindow:
         if not tickets:
             self.show_message("Aucun ticket aujourd'hui sur cette caisse.", "warning")
             return "break"
-        dialog = Dialog(self, "Tickets du jour")
-        dialog.label(f"Tickets du jour ({len(tickets)}) — Entrée : réimprimer", big=True)
-        listbox = tk.Listbox(dialog, font=self.fonts["report"], height=14, width=60)
-        listbox.pack(fill="both", expand=True)
-        for ticket in tickets:
-            when = ticket.created_at.astimezone(self.till.zone)
-            methods = ", ".join(sorted({METHOD_LABELS[p.method] for p in ticket.payments}))
-            kind = "REMB. " if ticket.is_refund else ""
-            listbox.insert(
-                "end",
-                f"{when:%H:%M}  {receipt_number(ticket.id)}  {kind}"
-                f"{format_euros(ticket.total_cents):>10}  {methods}",
-            )
-        listbox.selection_set(0)
-
-        def move(step: int) -> str:
-            current = listbox.curselection()
-            index = max(0, min(len(tickets) - 1, (current[0] if current else 0) + step))
-            listbox.selection_clear(0, "end")
-            listbox.selection_set(index)
-            listbox.see(index)
-            return "break"
-
-        def pick(event: Any) -> str:
-            current = listbox.curselection()
-            dialog.close(tickets[current[0]] if current else None)
-            return "break"
-
-        listbox.bind("<Up>", lambda e: move(-1))
-        listbox.bind("<Down>", lambda e: move(1))
-        listbox.bind("<Return>", pick)
-        listbox.bind("<KP_Enter>", pick)
-        chosen = dialog.run(listbox)
-        if isinstance(chosen, Ticket):
+        chosen = dialogs.choose_ticket(self, tickets, self.till.zone)
+        if chosen is not None:
             self.reprint_dialog(chosen)
         return "break"
 
-    def _ask_amount(self, title: str, question: str) -> int | None:
-        dialog = Dialog(self, title)
-        dialog.label(question, big=True)
-        entry = dialog.entry()
-        scanned = dialog.scan_guard(entry)
-
-        def done(event: Any) -> str:
-            if scanned(event):
-                return "break"
-            cents = parse_euros(entry.get() or "0")
-            if cents is None:
-                entry.delete(0, "end")
-                return "break"
-            dialog.close(cents)
-            return "break"
-
-        entry.bind("<Return>", done)
-        entry.bind("<KP_Enter>", done)
-        result: int | None = dialog.run(entry)
-        return result
-
     def session_dialog(self) -> str:
-        session = self.ctx.sessions.current()
-        if session is None:
-            cents = self._ask_amount("Ouverture de caisse", "Fond de caisse (en euros) :")
+        """F10: open the cash session (its float), or close it (each method counted)."""
+        if not self.till.session_open:
+            cents = dialogs.ask_amount(self, "Ouverture de caisse", "Fond de caisse (en euros) :")
             if cents is not None:
                 self.till.open_session(cents)
             return "break"
         if not self.confirm("Clôturer la session de caisse maintenant ?"):
             return "break"
-        expected = self.ctx.sessions.expected(session)
         counted: dict[str, int] = {}
-        for method in PAYMENT_METHODS:
-            if method not in expected:
-                continue
-            cents = self._ask_amount(
-                "Clôture", f"Compté en {METHOD_LABELS[method].lower()} (en euros) :"
+        for method in self.till.methods_to_count():
+            cents = dialogs.ask_amount(
+                self, "Clôture", f"Compté en {METHOD_LABELS[method].lower()} (en euros) :"
             )
             if cents is None:
                 self.show_message("Clôture annulée.", "warning")
@@ -1312,17 +792,15 @@ class TillWindow:
         self.root.after_idle(self._open_session_at_sign_in)
 
     def _open_session_at_sign_in(self) -> None:
-        if self.till.cashier is None or self.ctx.sessions.current() is not None:
+        if not self.till.opening_wanted:
             return
-        cents = self._ask_amount(
+        cents = dialogs.ask_amount(
+            self,
             "Ouverture de caisse",
             "La caisse n'est pas ouverte.\nFond de caisse (en euros) ? (Échap : plus tard)",
         )
         if cents is None:
-            self.show_message(
-                "Caisse non ouverte : les ventes sont refusées jusqu'à l'ouverture (F10).",
-                "warning",
-            )
+            self.till.decline_opening()
         else:
             self.till.open_session(cents)
 
@@ -1340,61 +818,30 @@ class TillWindow:
         self.receipt_text.delete("1.0", "end")
         self.receipt_text.insert("1.0", "\n".join(lines))
         self.receipt_text.configure(state="disabled")
-        dialog = Dialog(self, title)
-        dialog.label(title, big=True)
-        text = tk.Text(
-            dialog,
-            font=self.fonts["report"],
-            width=max(len(line) for line in lines) + 1,
-            height=min(len(lines), 24),
-            background="#fafafa",
-            wrap="none",
-            relief="flat",
-        )
-        text.insert("1.0", "\n".join(lines))
-        text.configure(state="disabled")
-        text.pack(pady=6)
-        printed = self.ctx.config.printer is not None
-        dialog.label(
-            ("Imprimé sur l'imprimante de tickets. " if printed else "")
-            + "Entrée ou Échap : fermer"
-        )
+        typed = dialogs.show_report(self, lines, title, printed=self.ctx.config.printer is not None)
         # A code scanned while the report is shown closes it and is scanned, not lost.
-        typed: list[str] = []
-
-        def on_key(event: Any) -> str:
-            if event.keysym in ("Return", "KP_Enter"):
-                dialog.close()
-            elif event.char and event.char.isprintable():
-                typed.append(event.char)
-            return "break"
-
-        dialog.bind("<Key>", on_key)
-        dialog.run(dialog)
-        if "".join(typed).strip():
-            self._replay_held(["".join(typed)], "")
+        if typed.strip():
+            self.replay_held([typed], "")
 
     # -- background sync ---------------------------------------------------------------------
     def start_sync(self, agent: SyncAgent | None = None) -> None:
-        """Run the sync agent in a background thread; it only talks to the window through
-        the queue."""
+        """Run the sync agent's loop (`SyncAgent.run_forever`) in a background thread; it only
+        talks to the window through the queue. A sale wakes it (``show_paid``)."""
         if agent is None:
             agent = self.ctx.agent(on_snapshot=self._snapshot_from_thread)
         else:
             agent.on_snapshot = self._snapshot_from_thread
         self.agent = agent
+        threading.Thread(
+            target=agent.run_forever,
+            args=(self.stop,),
+            kwargs={"on_report": self._report_from_thread, "wake": self.wake},
+            name="cabas-sync",
+            daemon=True,
+        ).start()
 
-        def loop() -> None:
-            while not self.stop.is_set():
-                try:
-                    report = agent.run_once()
-                except Exception as exc:  # noqa: BLE001 - never let the thread die
-                    report = SyncReport(state="offline", message=f"Erreur inattendue : {exc}")
-                self.events.put(("report", report))
-                self.wake.wait(10.0)
-                self.wake.clear()
-
-        threading.Thread(target=loop, name="cabas-sync", daemon=True).start()
+    def _report_from_thread(self, report: SyncReport) -> None:
+        self.events.put(("report", report))
 
     def _snapshot_from_thread(self, snapshot: Snapshot) -> None:
         # Built in the agent's thread (it takes a moment with 20,000 products).
@@ -1405,13 +852,7 @@ class TillWindow:
             while True:
                 kind, payload = self.events.get_nowait()
                 if kind == "report":
-                    report: SyncReport = payload
-                    last = None
-                    if report.state == "online":
-                        last = datetime.now(UTC)
-                    self.till.update_link(report.state, last, report.message)
-                    for problem in report.problems:
-                        self.show_message(problem, "error")
+                    self.till.apply_sync_report(payload)
                 elif kind == "message":
                     text, level = payload
                     self.show_message(text, level)

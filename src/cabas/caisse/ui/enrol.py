@@ -13,6 +13,7 @@ from tkinter import messagebox, ttk
 
 from cabas.caisse.core.config import DataDir
 from cabas.caisse.core.enrol import EnrolError, Enrolled, default_till_name, enrol
+from cabas.caisse.core.link import ONLINE
 from cabas.caisse.core.setup import Setup
 from cabas.caisse.core.shortcut import create_shortcut, install_launcher
 
@@ -155,7 +156,7 @@ class FirstStart:
             f"« {enrolled.config.till_name} ».",
             foreground=OK,
         ).pack(pady=(6, 12))
-        if enrolled.report.state != "online":
+        if enrolled.report.state != ONLINE:
             self._label(
                 "Les produits n'ont pas encore pu être chargés : la caisse réessaiera seule. "
                 f"({enrolled.report.message})"

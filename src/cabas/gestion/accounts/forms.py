@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -7,7 +8,10 @@ from django import forms
 from django.contrib.auth.forms import PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
+from cabas.gestion.accounts import otp
 from cabas.gestion.accounts.models import User
+
+SIX_DIGITS = re.compile(r"^\d{6}$")
 
 
 class TokenForm(forms.Form):
@@ -22,6 +26,31 @@ class TokenForm(forms.Form):
 
     def clean_token(self) -> str:
         return self.cleaned_data["token"].strip()
+
+
+class VerifyForm(forms.Form):
+    """The code at sign-in: the app's six digits, or one of the recovery codes."""
+
+    token = forms.CharField(
+        label=_("Code à 6 chiffres ou code de secours"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "autocapitalize": "off"}
+        ),
+    )
+
+    def clean_token(self) -> str:
+        token = self.cleaned_data["token"].strip()
+        if not (SIX_DIGITS.match(token) or otp.recovery_code_normal(token)):
+            raise forms.ValidationError(
+                _("Saisissez les 6 chiffres affichés par l'application, ou un code de secours.")
+            )
+        return token
+
+
+class DisableForm(TokenForm):
+    """Switching the second factor off asks for a current code: a session left open is not
+    enough to remove it."""
 
 
 class SetupForm(TokenForm):

@@ -12,6 +12,12 @@ urlpatterns = [
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("double-authentification/", views.otp_view, name="otp"),
     path("compte/", views.account_view, name="account"),
+    path("compte/codes-de-secours/", views.recovery_codes_view, name="recovery_codes"),
+    path(
+        "compte/double-authentification/desactiver/",
+        views.second_factor_disable_view,
+        name="otp_disable",
+    ),
     path(
         "compte/mot-de-passe/",
         auth_views.PasswordChangeView.as_view(

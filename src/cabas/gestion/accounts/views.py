@@ -6,23 +6,25 @@ import math
 from typing import Any, cast
 from urllib.parse import urlencode
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cabas.gestion.accounts import otp
-from cabas.gestion.accounts.forms import ResetForm, SetupForm, TokenForm
+from cabas.gestion.accounts import otp, services
+from cabas.gestion.accounts.forms import DisableForm, ResetForm, SetupForm, VerifyForm
 from cabas.gestion.accounts.models import User
-from cabas.gestion.audit.services import audit_record
 from cabas.gestion.core.throttle import throttle_hit
 from cabas.gestion.stores.selectors import request_membership
 
@@ -87,19 +89,56 @@ def otp_view(request: HttpRequest) -> HttpResponse:
     confirmed = otp.confirmed_device(user)
     if confirmed is None:
         return _otp_setup(request, user)
-    form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and _token_accepted(form, confirmed):
+    form = VerifyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and _code_accepted(request, form, confirmed):
         otp_login(request, confirmed)
         return redirect(_next_url(request))
     context = {"form": form, "setting_up": False, "next": _next_url(request)}
     return render(request, "accounts/otp.html", context)
 
 
-def _token_accepted(form: TokenForm, device: TOTPDevice) -> bool:
+def _code_accepted(request: HttpRequest, form: VerifyForm, device: TOTPDevice) -> bool:
+    """The app's code, or a recovery code (spent, audited, and the person told how many are
+    left); both under the device's throttle."""
+    token = form.cleaned_data["token"]
+    if not token.isdigit():
+        if not _throttle_allows(form, device):
+            return False
+        user = cast(User, request.user)
+        membership = request_membership(request)
+        if not services.recovery_code_use(
+            user=user, typed=token, store=membership.store if membership else None
+        ):
+            device.throttle_increment()
+            form.add_error("token", _("Ce code de secours n'est pas valable ou a déjà servi."))
+            return False
+        device.throttle_reset()
+        left = otp.recovery_codes_left(user)
+        messages.warning(
+            request,
+            ngettext(
+                "Code de secours accepté. Il vous en reste %(count)d : pensez à en générer de "
+                "nouveaux depuis « Mon compte ».",
+                "Code de secours accepté. Il vous en reste %(count)d : pensez à en générer de "
+                "nouveaux depuis « Mon compte ».",
+                left,
+            )
+            % {"count": left},
+        )
+        return True
+    return _token_accepted(form, device)
+
+
+def _throttle_allows(form: forms.Form, device: TOTPDevice) -> bool:
     allowed, _why = device.verify_is_allowed()
     if not allowed:
         # django-otp doubles the wait after each wrong code: guessing is hopeless.
         form.add_error("token", _("Trop d'essais : patientez quelques secondes et réessayez."))
+    return bool(allowed)
+
+
+def _token_accepted(form: forms.Form, device: TOTPDevice) -> bool:
+    if not _throttle_allows(form, device):
         return False
     if not device.verify_token(form.cleaned_data["token"]):
         form.add_error("token", _("Ce code n'est pas valable. Réessayez avec le code affiché."))
@@ -109,7 +148,12 @@ def _token_accepted(form: TokenForm, device: TOTPDevice) -> bool:
 
 def _otp_setup(request: HttpRequest, user: User) -> HttpResponse:
     """A first authenticator: the code e-mailed to the account, then the app's code."""
-    context: dict[str, object] = {"setting_up": True, "next": _next_url(request)}
+    required_by = otp.stores_requiring(user)
+    context: dict[str, object] = {
+        "setting_up": True,
+        "next": _next_url(request),
+        "required_by": required_by,
+    }
     if not user.email:
         context["no_email"] = True
         return render(request, "accounts/otp.html", context)
@@ -128,18 +172,15 @@ def _otp_setup(request: HttpRequest, user: User) -> HttpResponse:
             )
         elif _token_accepted(form, device):
             otp.setup_code_spend(request)
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
             membership = request_membership(request)
-            audit_record(
-                store=membership.store if membership else None,
-                actor=user,
-                action="accounts.otp_enabled",
-                target=user,
+            codes = services.second_factor_confirm(
+                user=user, device=device, store=membership.store if membership else None
             )
             messages.success(request, _("La double authentification est activée."))
             otp_login(request, device)
-            return redirect(_next_url(request))
+            request.session[RECOVERY_SESSION_KEY] = codes
+            query = urlencode({"next": _next_url(request)})
+            return redirect(f"{reverse('accounts:recovery_codes')}?{query}")
     context |= {
         "form": form,
         "email_hint": otp.email_hint(user.email),
@@ -149,12 +190,84 @@ def _otp_setup(request: HttpRequest, user: User) -> HttpResponse:
     return render(request, "accounts/otp.html", context)
 
 
+# The recovery codes just made, kept in the session only until the page that shows them once.
+RECOVERY_SESSION_KEY = "cabas_recovery_codes"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def recovery_codes_view(request: HttpRequest) -> HttpResponse:
+    """The recovery codes, shown once (after set-up, or when the person asks for new ones)."""
+    user = cast(User, request.user)
+    if otp.confirmed_device(user) is None:
+        return redirect("accounts:account")
+    if request.method == "POST":
+        membership = request_membership(request)
+        request.session[RECOVERY_SESSION_KEY] = services.recovery_codes_renew(
+            user=user, store=membership.store if membership else None
+        )
+        return redirect("accounts:recovery_codes")
+    codes = request.session.pop(RECOVERY_SESSION_KEY, None)
+    context = {"codes": codes, "left": otp.recovery_codes_left(user), "next": _next_url(request)}
+    response = render(request, "accounts/recovery_codes.html", context)
+    response["Cache-Control"] = "no-store"  # the codes must not stay in the browser's cache
+    return response
+
+
 @login_required
 def account_view(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)
+    has_device = otp.confirmed_device(user) is not None
     return render(
         request,
         "accounts/account.html",
-        {"has_device": otp.confirmed_device(request.user) is not None},  # type: ignore[arg-type]
+        {
+            "has_device": has_device,
+            "required_by": otp.stores_requiring(user),
+            "mandatory": otp.second_factor_mandatory(user),
+            "codes_left": otp.recovery_codes_left(user) if has_device else 0,
+            "disable_form": DisableForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def second_factor_disable_view(request: HttpRequest) -> HttpResponse:
+    """Switch one's own second factor off, with a current code, where no shop asks for it."""
+    user = cast(User, request.user)
+    device = otp.confirmed_device(user)
+    if device is None:
+        return redirect("accounts:account")
+    if otp.second_factor_mandatory(user):
+        messages.error(
+            request,
+            otp.MANDATORY_MESSAGE,
+        )
+        return redirect("accounts:account")
+    form = DisableForm(request.POST)
+    if form.is_valid() and _token_accepted(form, device):
+        membership = request_membership(request)
+        try:
+            services.second_factor_disable(
+                user=user, store=membership.store if membership else None
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("La double authentification est désactivée."))
+        return redirect("accounts:account")
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "has_device": True,
+            "required_by": otp.stores_requiring(user),
+            "mandatory": otp.second_factor_mandatory(user),
+            "codes_left": otp.recovery_codes_left(user),
+            "disable_form": form,
+        },
+        status=400,
     )
 
 

@@ -19,7 +19,7 @@ from cabas.gestion.beneficiaries.models import (
     Quota,
     RightsPeriod,
 )
-from cabas.gestion.beneficiaries.selectors import beneficiary_settings, store_today
+from cabas.gestion.beneficiaries.selectors import beneficiary_settings
 from cabas.gestion.beneficiaries.services import (
     beneficiary_settings_update,
     household_label,
@@ -147,7 +147,7 @@ def load_demo_beneficiaries(store: Store, users: dict[str, User]) -> None:
 
 def _households(store: Store, manager: User | None) -> None:
     rng = random.Random(f"cabas-demo-{store.slug}")  # noqa: S311 - demo data, not a secret
-    today = store_today(store)
+    today = store.today()
     month = month_of(timezone.now(), store.timezone)
     months = [month, _previous_month(month), _previous_month(_previous_month(month))]
     scale = beneficiary_settings(store).scale

@@ -13,7 +13,6 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.beneficiaries.models import Household, Quota
-from cabas.gestion.beneficiaries.selectors import store_today
 from cabas.gestion.beneficiaries.services import (
     DEFAULT_PERIOD_MONTHS,
     MAX_PERIOD_MONTHS,
@@ -130,7 +129,7 @@ class RightsStartMixin:
         start = self.cleaned_data["start"]
         if start is not None and self.store is not None:
             try:
-                check_rights_start(start, store_today(self.store))
+                check_rights_start(start, self.store.today())
             except ValidationError as error:
                 raise ValidationError(error.message_dict["start"]) from error
         return start

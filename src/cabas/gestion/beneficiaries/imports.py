@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy
 from cabas.gestion.accounts.models import User
 from cabas.gestion.beneficiaries import services
 from cabas.gestion.beneficiaries.models import Household
-from cabas.gestion.beneficiaries.selectors import store_today
 from cabas.gestion.core.forms import BIRTH_MIN_YEAR, MIN_YEAR, check_date_bounds
 from cabas.gestion.core.imports import Importer
 from cabas.gestion.stores.models import Store
@@ -141,7 +140,7 @@ class HouseholdImporter(Importer):
                 born = parse_date(
                     row["date_de_naissance"], _("Date de naissance"), min_year=BIRTH_MIN_YEAR
                 )
-                services.check_birth_date(born, store_today(self.store))
+                services.check_birth_date(born, self.store.today())
                 data["birth_date"] = born.isoformat()
 
         field(birth)
@@ -173,7 +172,7 @@ class HouseholdImporter(Importer):
 
             def start() -> None:
                 first = parse_date(row["debut_droits"], _("Début des droits"))
-                services.check_rights_start(first, store_today(self.store))
+                services.check_rights_start(first, self.store.today())
                 data["start"] = first.isoformat()
 
             field(start)

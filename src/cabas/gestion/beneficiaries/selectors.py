@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
-from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -22,18 +20,14 @@ from cabas.gestion.beneficiaries.models import (
     Quota,
     RetiredCode,
 )
+from cabas.gestion.beneficiaries.parts import household_parts, plain, programme_sources
 from cabas.gestion.catalog.models import Category, Product
 from cabas.gestion.core.models import PendingImport
-from cabas.gestion.sales.models import Anomaly, Ticket
 from cabas.gestion.stores.models import Store
 from cabas.rules.budget import BudgetState, month_of
+from cabas.rules.dates import add_months
 from cabas.rules.pricing import Tariff
 from cabas.rules.quotas import Quota as QuotaRule
-
-
-def store_today(store: Store) -> date:
-    """Today's date in the shop's time zone (rights start and end on the shop's dates)."""
-    return timezone.localdate(timezone=ZoneInfo(store.timezone))
 
 
 def current_month(store: Store) -> str:
@@ -89,7 +83,7 @@ def households_changed_since(store: Store, since: datetime, now: datetime) -> Qu
     """Households whose till data may have changed in (`since`, `now`]: their file changed,
     their spending changed, or a day on which their rights open or end passed (status follows
     the dates by itself, without any write)."""
-    zone = ZoneInfo(store.timezone)
+    zone = store.zone
     first_day = since.astimezone(zone).date()
     last_day = now.astimezone(zone).date()
     dates_passed = Q()
@@ -217,14 +211,6 @@ EXPORT_FIELDS = (
 """The household's fields in the access-request export (its personal fields all in)."""
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if isinstance(value, UUID):
-        return str(value)
-    return value
-
-
 def _import_copies(household: Household) -> list[dict[str, Any]]:
     """The rows of the shop's household imports that name this household (same surname and
     first name), as the imports still hold them."""
@@ -247,7 +233,7 @@ def _import_copies(household: Household) -> list[dict[str, Any]]:
                     {
                         "file": found.filename,
                         "status": found.status,
-                        "uploaded_at": _plain(found.created_at),
+                        "uploaded_at": plain(found.created_at),
                         "row": number,
                         "cells": row,
                     }
@@ -255,35 +241,32 @@ def _import_copies(household: Household) -> list[dict[str, Any]]:
     return copies
 
 
+def _parts_export(household: Household) -> dict[str, Any]:
+    exported: dict[str, Any] = {}
+    for part in household_parts():
+        exported.update(part.export(household))
+    return exported
+
+
 def household_export(household: Household) -> dict[str, Any]:
     """Everything the shop holds about a household, for a right-of-access request: its file,
-    members, rights, spending, tickets with their lines and anomalies, retired card codes,
-    the copies of it in household imports, and who opened the file."""
-    tickets = (
-        Ticket.objects.filter(store_id=household.store_id, household=household)
-        .select_related("device")
-        .prefetch_related("lines", "payments")
-        .order_by("created_at", "pk")
-    )
-    anomalies = (
-        Anomaly.objects.filter(store_id=household.store_id, ticket__household=household)
-        .select_related("ticket")
-        .order_by("created_at", "pk")
-    )
+    members, rights, spending, the registered parts (tickets with their lines and anomalies,
+    see :mod:`cabas.gestion.beneficiaries.parts`), retired card codes, the copies of it in
+    household imports, and who opened the file."""
     return {
         "store": household.store.name,
-        "household": {field: _plain(getattr(household, field)) for field in EXPORT_FIELDS},
+        "household": {field: plain(getattr(household, field)) for field in EXPORT_FIELDS},
         "members": [
-            {field: _plain(getattr(m, field)) for field in HouseholdMember.PERSONAL_FIELDS}
+            {field: plain(getattr(m, field)) for field in HouseholdMember.PERSONAL_FIELDS}
             for m in household.members.all()
         ],
         "funder_answers": funder_answers_export(household),
         "rights_periods": [
             {
-                "start": _plain(p.start),
-                "end": _plain(p.end),
-                "suspended_at": _plain(p.suspended_at),
-                "resumed_at": _plain(p.resumed_at),
+                "start": plain(p.start),
+                "end": plain(p.end),
+                "suspended_at": plain(p.suspended_at),
+                "resumed_at": plain(p.resumed_at),
                 "suspension_reason": p.suspension_reason,
             }
             for p in household.periods.all()
@@ -292,73 +275,43 @@ def household_export(household: Household) -> dict[str, Any]:
             {"month": s.month, "spent_cents": s.spent_cents}
             for s in household.spendings.order_by("month")
         ],
-        "tickets": [
-            {
-                "id": str(t.pk),
-                "created_at": _plain(t.created_at),
-                "till": t.device.name,
-                "card_code": t.beneficiary_code,
-                "month": t.month,
-                "refund_of": _plain(t.refund_of),
-                "total_cents": t.total_cents,
-                "full_price_cents": t.full_price_cents,
-                "change_cents": t.change_cents,
-                "lines": [
-                    {
-                        "position": line.position,
-                        "label": line.label,
-                        "barcode": line.barcode,
-                        "quantity": line.quantity,
-                        "unit": line.unit,
-                        "unit_price_cents": line.unit_price_cents,
-                        "full_price_cents": line.full_price_cents,
-                        "total_cents": line.total_cents,
-                    }
-                    for line in t.lines.all()
-                ],
-                "payments": [
-                    {"method": p.method, "amount_cents": p.amount_cents} for p in t.payments.all()
-                ],
-            }
-            for t in tickets
-        ],
-        "anomalies": [
-            {
-                "ticket": str(a.ticket_id),
-                "kind": a.kind,
-                "message": a.message,
-                "details": a.details,
-                "created_at": _plain(a.created_at),
-                "handled_at": _plain(a.handled_at),
-                "handled_note": a.handled_note,
-            }
-            for a in anomalies
-        ],
+        # Tickets, anomalies: the parts the apps above beneficiaries keep.
+        **{
+            key: value
+            for part in household_parts()
+            for key, value in part.export(household).items()
+        },
         "retired_card_codes": [
-            {"code": r.code, "retired_at": _plain(r.retired_at)}
+            {"code": r.code, "retired_at": plain(r.retired_at)}
             for r in RetiredCode.objects.filter(household=household).order_by("retired_at", "pk")
         ],
         "import_copies": _import_copies(household),
         "file_accesses": [
-            {"at": _plain(a.at), "by": str(a.user), "action": a.action}
+            {"at": plain(a.at), "by": str(a.user), "action": a.action}
             for a in household.accesses.select_related("user")
         ],
     }
 
 
 def programme_codes(store: Store) -> list[str]:
-    """The aid programmes the shop knows (its products' and its programme donors' codes), for
-    a ceiling row each."""
-    from cabas.gestion.catalog.models import Product
-    from cabas.gestion.purchasing.models import Supplier
-
+    """The aid programmes the shop knows (its products' codes, and those of the registered
+    sources: its programme donors), for a ceiling row each."""
     codes = set(
         Product.objects.filter(store=store)
         .exclude(programme="")
         .values_list("programme", flat=True)
-    ) | set(
-        Supplier.objects.filter(store=store)
-        .exclude(programme="")
-        .values_list("programme", flat=True)
     )
+    for source in programme_sources():
+        codes |= source(store)
     return sorted(codes)
+
+
+def households_to_anonymise(store: Store, today: date) -> QuerySet[Household]:
+    """Households whose rights ended more than the shop's delay ago (or that never had rights
+    and were registered that long ago)."""
+    delay = beneficiary_settings(store).anonymisation_months
+    limit = add_months(today, -delay)
+    never_admitted = Q(rights_end__isnull=True, created_at__date__lt=limit)
+    return Household.objects.filter(store=store, anonymised_at__isnull=True).filter(
+        Q(rights_end__lt=limit) | never_admitted
+    )

@@ -15,7 +15,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -102,7 +101,7 @@ def household_list(request: StoreRequest) -> HttpResponse:
     """Managers: the list of households. Cashiers: the look-up (code or name → short name,
     status, budget left this month)."""
     store = request.store
-    today, month = selectors.store_today(store), selectors.current_month(store)
+    today, month = store.today(), selectors.current_month(store)
     query = request.GET.get("q", "").strip()[:100]
     if not _can_manage(request):
         results = []
@@ -151,25 +150,20 @@ def household_list(request: StoreRequest) -> HttpResponse:
 def household_create(request: StoreRequest) -> HttpResponse:
     store = request.store
     settings_ = selectors.beneficiary_settings(store)
-    form = HouseholdCreateForm(
-        request.POST or None, initial={"start": selectors.store_today(store)}, store=store
-    )
+    form = HouseholdCreateForm(request.POST or None, initial={"start": store.today()}, store=store)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k in HouseholdForm.Meta.fields}
         if form.cleaned_data["monthly_budget_cents"] is not None:
             data["monthly_budget_cents"] = form.cleaned_data["monthly_budget_cents"]
-        start = form.cleaned_data["start"]
         try:
-            with transaction.atomic():
-                household = services.household_create(store=store, actor=request.user, data=data)
-                services.rights_admit(
-                    household=household,
-                    actor=request.user,
-                    start=start,
-                    end=services.period_end_for(start, form.cleaned_data["months"]),
-                )
-                if form.cleaned_data["privacy_accepted"]:
-                    services.household_privacy_accept(household=household, actor=request.user)
+            household = services.household_register(
+                store=store,
+                actor=request.user,
+                data=data,
+                start=form.cleaned_data["start"],
+                months=form.cleaned_data["months"],
+                privacy_accepted=form.cleaned_data["privacy_accepted"],
+            )
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
@@ -193,7 +187,7 @@ def household_detail(request: StoreRequest, pk: int) -> HttpResponse:
     store = request.store
     household = selectors.household_file(store, pk)
     services.household_access_log(household=household, user=request.user)
-    today, month = selectors.store_today(store), selectors.current_month(store)
+    today, month = store.today(), selectors.current_month(store)
     settings_ = selectors.beneficiary_settings(store)
     state = selectors.household_budget_state(household, month)
     reste = household.reste_a_vivre_cents
@@ -297,7 +291,7 @@ def rights_admit(request: StoreRequest, pk: int) -> HttpResponse:
     household = selectors.household_file(request.store, pk)
     form = AdmissionForm(
         request.POST or None,
-        initial={"start": selectors.store_today(request.store)},
+        initial={"start": request.store.today()},
         store=request.store,
     )
 
@@ -323,7 +317,7 @@ def rights_admit(request: StoreRequest, pk: int) -> HttpResponse:
 
 def _rights_action(request: StoreRequest, pk: int, action: str) -> HttpResponse:
     household = selectors.household_file(request.store, pk)
-    today = selectors.store_today(request.store)
+    today = request.store.today()
     try:
         if action == "renew":
             form = RenewForm(request.POST)
@@ -376,7 +370,7 @@ def rights_ending(request: StoreRequest) -> HttpResponse:
         days = max(1, min(int(request.GET.get("days", 30)), 365))
     except ValueError:
         days = 30
-    today = selectors.store_today(request.store)
+    today = request.store.today()
     households = [
         HouseholdRow(h, h.status_on(today), days_left=(h.rights_end - today).days)
         for h in selectors.households_ending(request.store, today=today, days=days)
@@ -458,7 +452,7 @@ def cards_print(request: StoreRequest) -> HttpResponse:
     """The cards of the chosen households (`?id=1&id=2`), else of every household in force."""
     store = request.store
     ids = [int(v) for v in request.GET.getlist("id") if v.isdigit()]
-    today, month = selectors.store_today(store), selectors.current_month(store)
+    today, month = store.today(), selectors.current_month(store)
     households = selectors.household_list(
         store, today=today, month=month, status="all" if ids else "active"
     )
@@ -630,7 +624,7 @@ def household_import_template(request: StoreRequest) -> HttpResponse:
 def household_erase(request: StoreRequest, pk: int) -> HttpResponse:
     """Anonymise now, at the household's request (right to erasure), once its rights are over."""
     household = selectors.household_file(request.store, pk)
-    today = selectors.store_today(request.store)
+    today = request.store.today()
     if household.status_on(today) in ("active", "suspended", "upcoming"):
         messages.error(
             request,

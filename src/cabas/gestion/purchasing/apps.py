@@ -9,4 +9,4 @@ class PurchasingConfig(AppConfig):
     verbose_name = "Achats"
 
     def ready(self) -> None:
-        from cabas.gestion.purchasing import demo, documents  # noqa: F401  (registrations)
+        from cabas.gestion.purchasing import demo, documents, programmes  # noqa: F401  (registrations)

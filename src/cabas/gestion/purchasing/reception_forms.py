@@ -14,7 +14,6 @@ from cabas.gestion.core.forms import BoundedDateField, QuantityField, stored_qua
 from cabas.gestion.purchasing.forms import ProductChoiceField, active_products
 from cabas.gestion.purchasing.models import PurchaseOrderLine, Supplier, SupplierKind
 from cabas.gestion.purchasing.receiving import ReceivedLine
-from cabas.gestion.stock.selectors import store_today
 from cabas.gestion.stores.models import Store
 from cabas.rules.quantities import typed_quantity
 
@@ -126,7 +125,7 @@ def reception_formset(
         data,
         initial=initial,
         prefix="lines",
-        form_kwargs={"products": active_products(store), "today": store_today(store)},
+        form_kwargs={"products": active_products(store), "today": store.today()},
     )
     formset.order_lines = {line.pk: line for line in lines}
     by_id = formset.order_lines
@@ -141,7 +140,7 @@ def donation_formset(store: Store, data: Any = None) -> BaseReceivedFormSet:
         data,
         initial=[{} for _ in range(DONATION_ROWS)],
         prefix="lines",
-        form_kwargs={"products": active_products(store), "today": store_today(store)},
+        form_kwargs={"products": active_products(store), "today": store.today()},
     )
     formset.order_lines = {}
     return formset

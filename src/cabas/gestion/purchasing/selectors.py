@@ -294,3 +294,12 @@ def lot_trace(store: Store, lot: Any) -> LotTrace:
         movements=movements,
         sales=[m for m in movements if m.kind == MovementKind.SALE],
     )
+
+
+def supplier_programmes(store: Store) -> set[str]:
+    """The aid programme codes of the shop's programme donors."""
+    return set(
+        Supplier.objects.filter(store=store)
+        .exclude(programme="")
+        .values_list("programme", flat=True)
+    )

@@ -13,7 +13,7 @@ from cabas.gestion.catalog.models import Origin
 from cabas.gestion.catalog.selectors import category_choices
 from cabas.gestion.core.forms import BoundedDateField, BoundedMonthField
 from cabas.gestion.reports import analytics
-from cabas.gestion.reports.periods import MAX_DAYS, Period, month_period, store_today
+from cabas.gestion.reports.periods import MAX_DAYS, Period, month_period
 from cabas.gestion.reports.statistics import StatisticDefinition, parse_definition
 from cabas.gestion.stores.models import Store
 
@@ -54,7 +54,7 @@ class PeriodForm(forms.Form):
 
     def __init__(self, data: Any, *, store: Store, **kwargs: Any) -> None:
         self.store = store
-        today = store_today(store)
+        today = store.today()
         month = month_period(f"{today:%Y-%m}", store.timezone)
         defaults = {"date_from": month.first.isoformat(), "date_to": today.isoformat()}
         defaults.update(self.extra_defaults)
@@ -98,12 +98,12 @@ class StockForm(forms.Form):
 
     def __init__(self, data: Any, *, store: Store, **kwargs: Any) -> None:
         self.store = store
-        defaults = {"day": store_today(store).isoformat(), "idle_days": "60"}
+        defaults = {"day": store.today().isoformat(), "idle_days": "60"}
         super().__init__(with_defaults(data, defaults), **kwargs)
 
     def clean_day(self) -> date:
         day: date = self.cleaned_data["day"]
-        if day > store_today(self.store):
+        if day > self.store.today():
             raise forms.ValidationError(_("Choisissez aujourd'hui ou une date passée."))
         return day
 
@@ -124,7 +124,7 @@ class ActivityForm(forms.Form):
 
     def __init__(self, data: Any, *, store: Store, **kwargs: Any) -> None:
         self.store = store
-        today = store_today(store)
+        today = store.today()
         last_month = today.replace(day=1) - timedelta(days=1)
         defaults = {
             "kind": "month",

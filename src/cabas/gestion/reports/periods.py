@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cabas.gestion.stores.models import Store
@@ -80,17 +79,13 @@ def year_period(year: int, tz: str) -> Period:
     return Period(date(year, 1, 1), date(year, 12, 31), tz)
 
 
-def store_today(store: Store) -> date:
-    return timezone.localdate(timezone=ZoneInfo(store.timezone))
-
-
 def current_month_period(store: Store) -> Period:
-    today = store_today(store)
+    today = store.today()
     return month_period(f"{today:%Y-%m}", store.timezone)
 
 
 def last_full_month(store: Store) -> str:
-    today = store_today(store)
+    today = store.today()
     first = today.replace(day=1) - timedelta(days=1)
     return f"{first:%Y-%m}"
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cabas.gestion.reports import analytics
 from cabas.gestion.reports.charts import Series, render_chart
-from cabas.gestion.reports.periods import MAX_DAYS, Period, month_period, store_today
+from cabas.gestion.reports.periods import MAX_DAYS, Period, month_period
 from cabas.gestion.reports.tables import Table, display
 from cabas.gestion.stores.models import Store
 
@@ -88,7 +88,7 @@ class StatisticDefinition(BaseModel):
 
     def resolve_period(self, store: Store) -> Period:
         tz = store.timezone
-        today = store_today(store)
+        today = store.today()
         this_month = month_period(f"{today:%Y-%m}", tz)
         if self.period == "custom":
             assert self.date_from is not None and self.date_to is not None

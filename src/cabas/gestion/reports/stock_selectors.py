@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy
 
 from cabas.gestion.catalog.models import Origin, Product, Unit
 from cabas.gestion.core.routers import reporting_database
-from cabas.gestion.reports.periods import Period, store_today
+from cabas.gestion.reports.periods import Period
 from cabas.gestion.reports.tables import Column, Table
 from cabas.gestion.stock.models import LossCause, Lot, MovementKind, StockMovement
 from cabas.gestion.stores.models import Store
@@ -333,7 +333,7 @@ def stock_report_tables(store: Store, day: date, period: Period) -> list[Table]:
         state.by_origin,
         slow_movers(store, day),
         # Lots keep only their present quantity: the DLC list is always today's.
-        lots_near_dlc(store, store_today(store)),
+        lots_near_dlc(store, store.today()),
         losses_by_cause(store, period),
     ]
 

@@ -9,4 +9,4 @@ class SalesConfig(AppConfig):
     verbose_name = "Ventes"
 
     def ready(self) -> None:
-        from cabas.gestion.sales import demo, documents  # noqa: F401  (registrations)
+        from cabas.gestion.sales import demo, documents, privacy  # noqa: F401  (registrations)

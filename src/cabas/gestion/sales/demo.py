@@ -23,7 +23,8 @@ from cabas.gestion.sales.intake import load_context, ticket_batch_ingest
 from cabas.gestion.sales.models import Ticket
 from cabas.gestion.stores.models import Membership, Store
 from cabas.protocol import CashSessionReport
-from cabas.rules.pricing import FULL_RATE_BP, line_price
+from cabas.protocol.till_tickets import product_line, till_ticket
+from cabas.rules.pricing import FULL_RATE_BP
 
 DAYS = 28
 TICKETS_PER_DAY = (6, 12)
@@ -98,36 +99,19 @@ def _ticket(
                 product.tariff_origin,
                 household.rate_bp,
             ).rate_bp
-        price = line_price(
-            product.price_cents, quantity, "kg" if product.unit == "kg" else "piece", rate
-        )
-        lines.append(
-            {
-                "product_id": product.pk,
-                "label": product.name[:200],
-                "quantity": quantity,
-                "unit": product.unit,
-                "unit_price_cents": price.unit_price_cents,
-                "full_price_cents": price.full_price_cents,
-                "total_cents": price.total_cents,
-            }
-        )
+        lines.append(product_line(product, quantity, rate))
     total = sum(line["total_cents"] for line in lines)
     method = "cash" if rng.random() < 0.7 else "card"
-    payment: dict[str, Any] = {"method": method, "amount_cents": total}
-    if method == "cash" and total:
-        payment["tendered_cents"] = -(-total // 500) * 500  # rounded up to 5 euros
-    at = opened + timedelta(minutes=rng.randint(5, 8 * 60))
-    return {
-        "id": str(uuid.uuid4()),
-        "created_at": at.isoformat(),
-        "cashier_id": cashier.pk if cashier else None,
-        "beneficiary_code": household.code if household else None,
-        "cash_session_id": str(session_id),
-        "lines": lines,
-        "payments": [payment] if total else [],
-        "total_cents": total,
-    }
+    tendered = -(-total // 500) * 500 if method == "cash" and total else None  # up to 5 euros
+    return till_ticket(
+        lines,
+        created_at=opened + timedelta(minutes=rng.randint(5, 8 * 60)),
+        cashier_id=cashier.pk if cashier else None,
+        beneficiary_code=household.code if household else None,
+        cash_session_id=session_id,
+        method=method,
+        tendered_cents=tendered,
+    )
 
 
 def _refund(original: dict[str, Any], at: datetime, session_id: uuid.UUID) -> dict[str, Any]:
@@ -139,19 +123,14 @@ def _refund(original: dict[str, Any], at: datetime, session_id: uuid.UUID) -> di
         "total_cents": -line["total_cents"],
         "full_price_cents": -line["full_price_cents"],
     }
-    return {
-        "id": str(uuid.uuid4()),
-        "created_at": at.isoformat(),
-        "cashier_id": original["cashier_id"],
-        "beneficiary_code": original["beneficiary_code"],
-        "cash_session_id": str(session_id),
-        "lines": [back],
-        "payments": [{"method": "cash", "amount_cents": back["total_cents"]}]
-        if back["total_cents"]
-        else [],
-        "total_cents": back["total_cents"],
-        "refund_of": original["id"],
-    }
+    return till_ticket(
+        [back],
+        created_at=at,
+        cashier_id=original["cashier_id"],
+        beneficiary_code=original["beneficiary_code"],
+        cash_session_id=session_id,
+        refund_of=original["id"],
+    )
 
 
 def _session(

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.core.forms import BoundedDateField
 from cabas.gestion.pos.models import Device
+from cabas.gestion.sales.models import Anomaly
 from cabas.gestion.stores.models import Membership, Store
 from cabas.protocol import receipt_number_digits
 
@@ -70,3 +72,24 @@ class TicketFilterForm(forms.Form):
 
 class AnomalyHandleForm(forms.Form):
     note = forms.CharField(label=_("Commentaire"), required=False, max_length=300)
+
+
+class AnomaliesHandleForm(forms.Form):
+    """Several anomalies handled with one reason: the ticked ones, or all of the shown kind."""
+
+    anomaly = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    every_of_kind = forms.BooleanField(required=False)
+    kind = forms.ChoiceField(choices=[("", "")] + list(Anomaly.Kind.choices), required=False)
+    note = forms.CharField(label=_("Raison"), max_length=300)
+
+    def __init__(self, *args: Any, pending_ids: Iterable[int] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["anomaly"]).choices = [(pk, pk) for pk in pending_ids]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("every_of_kind") and not data.get("kind"):
+            raise forms.ValidationError(_("Choisissez d'abord une nature d'anomalie."))
+        if not data.get("every_of_kind") and not data.get("anomaly"):
+            raise forms.ValidationError(_("Cochez au moins une anomalie."))
+        return data

@@ -29,7 +29,6 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, OperationalError, connection, models, transaction
-from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils import timezone
 
 from cabas.gestion.beneficiaries import codes as card_codes
@@ -38,7 +37,13 @@ from cabas.gestion.beneficiaries.selectors import quotas_for_store, till_status
 from cabas.gestion.beneficiaries.services import spending_add, spendings_lock
 from cabas.gestion.catalog.models import Category, Product
 from cabas.gestion.catalog.selectors import product_find_by_barcode, scale_layout_for
-from cabas.gestion.core.db import BatchedCursor, Savepoint, batched_cursor, flush_pending
+from cabas.gestion.core.db import (
+    BatchedCursor,
+    Savepoint,
+    batched_cursor,
+    flush_pending,
+    insert_rows,
+)
 from cabas.gestion.pos.models import Device
 from cabas.gestion.sales.models import (
     DOCUMENT_TYPE,
@@ -71,6 +76,7 @@ from cabas.protocol import (
     ticket_fingerprint,
 )
 from cabas.rules.budget import month_label, month_of
+from cabas.rules.categories import path as category_path
 from cabas.rules.money import format_euros
 from cabas.rules.pricing import (
     FULL_RATE_BP,
@@ -129,13 +135,7 @@ class BatchContext:
     quotas: list[QuotaRule] = field(default_factory=list)
 
     def category_path(self, category_id: int | None) -> list[int]:
-        path: list[int] = []
-        seen: set[int] = set()
-        while category_id is not None and category_id not in seen:
-            path.append(category_id)
-            seen.add(category_id)
-            category_id = self.category_parents.get(category_id)
-        return path
+        return category_path(category_id, self.category_parents)
 
     def household(self, code: str) -> Household | None:
         return self.households.get(card_codes.normalize(code))
@@ -534,189 +534,13 @@ def _price_anomaly(
     )
 
 
-_INSERTS: dict[tuple[str, str, int], str] = {}
-_COLUMNS: dict[tuple[str, str, bool], list[tuple[str, str, Any, Any, frozenset[type]]]] = {}
-_NOW = object()  # an auto_now_add column: the time of the INSERT, as Field.pre_save gives it
-
-
-def _int_converter(field: models.Field[Any, Any]) -> Any:
-    """What ``field.get_db_prep_save`` does to a plain ``int``, as one call, or None when that
-    is not known exactly (the value then goes through the field)."""
-    target = field.target_field if isinstance(field, models.ForeignKey) else field
-    if isinstance(target, models.AutoField | models.BigAutoField | models.SmallAutoField):
-        # AutoFieldMixin.get_db_prep_value: int(value), then the backend's check.
-        return connection.ops.validate_autopk_value
-    base = models.IntegerField
-    if (
-        isinstance(target, base)
-        and type(target).get_db_prep_value is base.get_db_prep_value
-        and type(target).get_prep_value is base.get_prep_value
-    ):
-        internal_type = target.get_internal_type()
-        adapt = connection.ops.adapt_integerfield_value
-        return lambda value: adapt(value, internal_type)
-    return None
-
-
-def _takes_str_as_is(field: models.Field[Any, Any]) -> bool:
-    """A text column whose field hands a plain ``str`` (or None) to the database unchanged."""
-    return (
-        not isinstance(field, models.ForeignKey)
-        and type(field).get_db_prep_value is models.Field.get_db_prep_value
-        and type(field).get_prep_value
-        in (models.CharField.get_prep_value, models.TextField.get_prep_value)
-        and type(field).to_python in (models.CharField.to_python, models.TextField.to_python)
-    )
-
-
-def _converter(field: models.Field[Any, Any]) -> Any:
-    """A one-argument function giving, for a Python value, what ``field.get_db_prep_save``
-    gives the database: short cuts for the plain cases (an ``int``, a ``str``, an aware
-    datetime, a UUID, None), the field's own chain of calls for anything else."""
-    prep = field.get_db_prep_save
-    target = field.target_field if isinstance(field, models.ForeignKey) else field
-    if type(field).get_db_prep_save not in (
-        models.Field.get_db_prep_save,
-        models.ForeignKey.get_db_prep_save,
-    ):
-        return lambda value: prep(value, connection)
-    to_int = _int_converter(field)
-    if to_int is not None:
-        return lambda value: (
-            to_int(value)
-            if type(value) is int
-            else None
-            if value is None
-            else prep(value, connection)
-        )
-    if _takes_str_as_is(field):
-        return lambda value: (
-            value if value is None or type(value) is str else prep(value, connection)
-        )
-    if type(target) is models.UUIDField:
-        native = connection.features.has_native_uuid_field
-        return lambda value: (
-            None
-            if value is None
-            else (value if native else value.hex)
-            if type(value) is UUID
-            else prep(value, connection)
-        )
-    if type(target) is models.DateTimeField:
-        adapt = connection.ops.adapt_datetimefield_value
-        return lambda value: (
-            adapt(value)
-            if type(value) is datetime and value.utcoffset() is not None
-            else prep(value, connection)
-        )
-    return lambda value: prep(value, connection)
-
-
-def _as_is(field: models.Field[Any, Any], batched: bool) -> frozenset[type]:
-    """The types of value ``field`` hands to this database unchanged (None always): the
-    converter need not be called for them. ``batched``: the values are written as SQL
-    literals by a :class:`BatchedCursor`, where an ``int`` is a number whatever wraps it."""
-    target = field.target_field if isinstance(field, models.ForeignKey) else field
-    kinds: set[type] = {type(None)}
-    if _takes_str_as_is(field):
-        kinds.add(str)
-    ops = type(connection.ops)
-    plain_ints = (
-        ops.adapt_integerfield_value is BaseDatabaseOperations.adapt_integerfield_value
-        and ops.validate_autopk_value is BaseDatabaseOperations.validate_autopk_value
-    )
-    to_int = _int_converter(field)
-    if to_int is not None and (plain_ints or batched):
-        kinds.add(int)
-    if type(target) is models.UUIDField and connection.features.has_native_uuid_field:
-        kinds.add(UUID)
-    if type(field).get_db_prep_save not in (
-        models.Field.get_db_prep_save,
-        models.ForeignKey.get_db_prep_save,
-    ):
-        return frozenset()
-    return frozenset(kinds)
-
-
-def _columns(
-    model: type[Any], batched: bool = False
-) -> list[tuple[str, str, Any, Any, frozenset[type]]]:
-    """(attribute name, column, converter, default, types passed as they are) of the model's
-    columns but an auto id; the default is what an unset attribute gets (``_NOW`` for
-    auto_now_add, a callable for a callable default)."""
-    key = (connection.vendor, model._meta.label, batched)
-    columns = _COLUMNS.get(key)
-    if columns is None:
-        columns = []
-        for f in model._meta.concrete_fields:
-            if f.primary_key and isinstance(f, models.AutoField | models.BigAutoField):
-                continue
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                default: Any = _NOW
-            elif f.has_default() and callable(f.default):
-                default = f.default
-            else:
-                default = f.get_default()
-            columns.append((f.attname, f.column, _converter(f), default, _as_is(f, batched)))
-        _COLUMNS[key] = columns
-    return columns
-
-
-def _insert(cursor: Any, model: type[Any], rows: Sequence[Row]) -> None:
-    """One multi-row INSERT of these rows, the SQL built once per model and row count: the
-    ORM's `bulk_create` spends more time compiling a 5-row INSERT than the database running it.
-    The values are those each field's own `get_db_prep_save` gives, as the ORM would send them
-    (plain ints, strings, UUIDs and aware datetimes converted without the field's chain of
-    calls, to the same values); an attribute a row leaves out gets the field's default."""
-    if not rows:
-        return
-    columns = _columns(model, isinstance(cursor, BatchedCursor))
-    key = (connection.vendor, model._meta.label, len(rows))
-    sql = _INSERTS.get(key)
-    if sql is None:
-        quote = connection.ops.quote_name
-        names = ", ".join(quote(column) for _a, column, _c, _d, _p in columns)
-        row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-        sql = _INSERTS[key] = (
-            f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES "  # noqa: S608
-            + ", ".join([row] * len(rows))
-        )
-    params: list[Any] = []
-    append = params.append
-    now: datetime | None = None
-    missing = _NOW
-    # The ticket's time is on each of its lines: converted once (SQLite and MariaDB write it
-    # as text). ``rows`` keeps the values alive, so their ids hold.
-    times: dict[int, Any] = {}
-    for values in rows:
-        for attname, _column, convert, default, as_is in columns:
-            value = values.get(attname, missing)
-            if type(value) in as_is:
-                append(value)
-                continue
-            if value is missing:
-                if default is _NOW:
-                    now = now or timezone.now()
-                    value = now
-                else:
-                    value = default() if callable(default) else default
-            if type(value) is datetime:
-                converted = times.get(id(value), missing)
-                if converted is missing:
-                    converted = times[id(value)] = convert(value)
-                append(converted)
-            else:
-                append(convert(value))
-    cursor.execute(sql, params)
-
-
 def _store_ticket(prepared: _Prepared, cursor: Any) -> None:
     """Write one ticket and its effects on ``cursor``; the caller holds the transaction."""
     ticket = prepared.ticket
     store = prepared.store
     ticket_id = ticket["id"]
     # The primary key decides: a concurrent or earlier copy makes this raise IntegrityError.
-    _insert(cursor, Ticket, [ticket])
+    insert_rows(cursor, Ticket, [ticket])
     anomalies = prepared.anomalies
     spending = ticket["total_cents"]
     if prepared.refund_claims is not None:
@@ -751,8 +575,8 @@ def _store_ticket(prepared: _Prepared, cursor: Any) -> None:
         # An ORM read on its own cursor: the statements held back go first, in their order.
         flush_pending(cursor)
         anomalies.extend(_quota_anomalies(prepared, prepared.category_parents))
-    _insert(cursor, TicketLine, prepared.lines)
-    _insert(cursor, TicketPayment, prepared.payments)
+    insert_rows(cursor, TicketLine, prepared.lines)
+    insert_rows(cursor, TicketPayment, prepared.payments)
     household = prepared.household
     total = spending
     month = ticket["month"]
@@ -779,7 +603,7 @@ def _store_ticket(prepared: _Prepared, cursor: Any) -> None:
         for anomaly in anomalies:
             anomaly["store_id"] = store.pk
             anomaly["ticket_id"] = ticket_id
-        _insert(cursor, Anomaly, anomalies)
+        insert_rows(cursor, Anomaly, anomalies)
 
 
 def _refund_capped(prepared: _Prepared, cursor: Any) -> int:

@@ -6,15 +6,19 @@ import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
+from cabas.gestion.beneficiaries.models import Household
+from cabas.gestion.beneficiaries.parts import plain
 from cabas.gestion.pos.models import CashSession
 from cabas.gestion.sales.models import Anomaly, QuarantinedPayload, Ticket, TicketLine
 from cabas.gestion.stores.models import Store
+from cabas.rules import categories
 from cabas.rules.cards import normalize_card_code
 from cabas.rules.quotas import Quota as QuotaRule
 from cabas.rules.quotas import QuotaKey, QuotaLine
@@ -87,11 +91,30 @@ def ticket_detail(store: Store, ticket_id: UUID | str) -> Ticket:
     )
 
 
-def store_anomalies(store: Store, *, handled: bool = False) -> QuerySet[Anomaly]:
-    return (
-        Anomaly.objects.filter(store=store, handled_at__isnull=not handled)
-        .select_related("ticket__device", "ticket__household", "handled_by")
-        .order_by("-created_at", "-pk")
+def store_anomalies(store: Store, *, handled: bool = False, kind: str = "") -> QuerySet[Anomaly]:
+    anomalies = Anomaly.objects.filter(store=store, handled_at__isnull=not handled)
+    if kind:
+        anomalies = anomalies.filter(kind=kind)
+    return anomalies.select_related("ticket__device", "ticket__household", "handled_by").order_by(
+        "-created_at", "-pk"
+    )
+
+
+def anomaly_kind_counts(store: Store) -> list[tuple[str, str, int]]:
+    """The kinds of anomaly still to review, with their labels and counts, largest first."""
+    labels = dict(Anomaly.Kind.choices)
+    counts = (
+        Anomaly.objects.filter(store=store, handled_at__isnull=True)
+        .values("kind")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "kind")
+    )
+    return [(row["kind"], str(labels.get(row["kind"], row["kind"])), row["n"]) for row in counts]
+
+
+def pending_anomaly_ids(store: Store) -> list[int]:
+    return list(
+        Anomaly.objects.filter(store=store, handled_at__isnull=True).values_list("pk", flat=True)
     )
 
 
@@ -133,7 +156,7 @@ def quota_usage(
         return {}
     product_targets = {int(q.target_id) for q in quotas if q.scope == "product"}
     category_targets = {int(q.target_id) for q in quotas if q.scope == "category"}
-    paths = {pk: _category_path(pk, category_parents) for pk in category_parents}
+    paths = {pk: categories.path(pk, category_parents) for pk in category_parents}
     covered = {pk for pk, path in paths.items() if category_targets.intersection(path)}
     lines = TicketLine.objects.filter(
         store=store, ticket__month=month, ticket__household__isnull=False
@@ -159,10 +182,62 @@ def quota_usage(
     return used
 
 
-def _category_path(category_id: int | None, parents: Mapping[int, int | None]) -> list[int]:
-    """The category, then its parents up to the root (cycles cut)."""
-    path: list[int] = []
-    while category_id is not None and category_id not in path:
-        path.append(category_id)
-        category_id = parents.get(category_id)
-    return path
+def household_sales_export(household: Household) -> dict[str, Any]:
+    """Sales' part of a household's access-request export (registered in
+    :mod:`cabas.gestion.sales.privacy`): its tickets with their lines and payments, and their
+    anomalies."""
+    tickets = (
+        Ticket.objects.filter(store_id=household.store_id, household=household)
+        .select_related("device")
+        .prefetch_related("lines", "payments")
+        .order_by("created_at", "pk")
+    )
+    anomalies = (
+        Anomaly.objects.filter(store_id=household.store_id, ticket__household=household)
+        .select_related("ticket")
+        .order_by("created_at", "pk")
+    )
+    return {
+        "tickets": [
+            {
+                "id": str(t.pk),
+                "created_at": plain(t.created_at),
+                "till": t.device.name,
+                "card_code": t.beneficiary_code,
+                "month": t.month,
+                "refund_of": plain(t.refund_of),
+                "total_cents": t.total_cents,
+                "full_price_cents": t.full_price_cents,
+                "change_cents": t.change_cents,
+                "lines": [
+                    {
+                        "position": line.position,
+                        "label": line.label,
+                        "barcode": line.barcode,
+                        "quantity": line.quantity,
+                        "unit": line.unit,
+                        "unit_price_cents": line.unit_price_cents,
+                        "full_price_cents": line.full_price_cents,
+                        "total_cents": line.total_cents,
+                    }
+                    for line in t.lines.all()
+                ],
+                "payments": [
+                    {"method": p.method, "amount_cents": p.amount_cents} for p in t.payments.all()
+                ],
+            }
+            for t in tickets
+        ],
+        "anomalies": [
+            {
+                "ticket": str(a.ticket_id),
+                "kind": a.kind,
+                "message": a.message,
+                "details": a.details,
+                "created_at": plain(a.created_at),
+                "handled_at": plain(a.handled_at),
+                "handled_note": a.handled_note,
+            }
+            for a in anomalies
+        ],
+    }

@@ -12,13 +12,16 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cabas.gestion.audit.models import AuditEvent
 from cabas.gestion.audit.services import audit_record
 from cabas.gestion.pos.models import Device
 from cabas.gestion.sales.models import Anomaly, QuarantinedPayload
+from cabas.gestion.stores.models import Store
 
 logger = logging.getLogger(__name__)
 
@@ -222,6 +225,46 @@ def anomaly_handle(*, anomaly: Anomaly, actor: Any, note: str = "") -> Anomaly:
         reason=anomaly.handled_note,
     )
     return anomaly
+
+
+@transaction.atomic
+def anomalies_handle(
+    *,
+    store: Store,
+    actor: Any,
+    note: str,
+    anomaly_ids: Sequence[int] = (),
+    kind: str = "",
+) -> int:
+    """Mark several of the shop's anomalies as reviewed with one reason: the chosen ones, or
+    every one still to review of one kind. Each is audited; returns how many were handled now
+    (those another manager handled meanwhile are left as they are)."""
+    note = " ".join(note.split())[:300]
+    if not note:
+        raise ValidationError(
+            {"note": _("Indiquez la raison, elle est gardée avec chaque anomalie.")}
+        )
+    if not anomaly_ids and not kind:
+        raise ValidationError(_("Choisissez au moins une anomalie."))
+    pending = Anomaly.objects.filter(store=store, handled_at__isnull=True)
+    pending = pending.filter(pk__in=list(anomaly_ids)) if anomaly_ids else pending.filter(kind=kind)
+    # Locked in one order: two managers handling overlapping selections never deadlock, and
+    # each anomaly is handled (and journaled) once.
+    anomalies = list(pending.select_for_update().order_by("pk"))
+    now = timezone.now()
+    by = actor if getattr(actor, "is_authenticated", False) else None
+    for anomaly in anomalies:
+        anomaly.handled_at, anomaly.handled_by, anomaly.handled_note = now, by, note
+        audit_record(
+            store=store,
+            actor=actor,
+            action="sales.anomaly_handled",
+            target=anomaly,
+            changes={"kind": [None, anomaly.kind]},
+            reason=note,
+        )
+    Anomaly.objects.bulk_update(anomalies, ["handled_at", "handled_by", "handled_note"])
+    return len(anomalies)
 
 
 @transaction.atomic

@@ -6,17 +6,22 @@ import json
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cabas.gestion.sales import services
-from cabas.gestion.sales.forms import AnomalyHandleForm, TicketFilterForm
+from cabas.gestion.sales.forms import AnomaliesHandleForm, AnomalyHandleForm, TicketFilterForm
 from cabas.gestion.sales.models import Anomaly, QuarantinedPayload, Ticket
 from cabas.gestion.sales.selectors import (
     TicketFilters,
+    anomaly_kind_counts,
+    pending_anomaly_ids,
     session_tickets,
     store_anomalies,
     store_cash_sessions,
@@ -91,13 +96,63 @@ def ticket_detail(request: StoreRequest, ticket_id: str) -> HttpResponse:
 @store_view(Perm.SALES_REVIEW)
 def anomaly_list(request: StoreRequest) -> HttpResponse:
     handled = request.GET.get("traitees") == "1"
-    anomalies = store_anomalies(request.store, handled=handled)
+    kind = request.GET.get("nature", "")
+    if kind not in Anomaly.Kind.values:
+        kind = ""
+    anomalies = store_anomalies(request.store, handled=handled, kind=kind)
     page = Paginator(anomalies, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "sales/anomaly_list.html",
-        _context(request, "anomalies", page=page, handled=handled, handle_form=AnomalyHandleForm()),
+        _context(
+            request,
+            "anomalies",
+            page=page,
+            handled=handled,
+            kind=kind,
+            kinds=anomaly_kind_counts(request.store),
+            total=page.paginator.count,
+            query="traitees=1" if handled else (f"nature={kind}" if kind else ""),
+        ),
     )
+
+
+@store_view(Perm.SALES_REVIEW)
+@require_POST
+def anomalies_handle(request: StoreRequest) -> HttpResponse:
+    """Several anomalies reviewed at once, with one reason."""
+    form = AnomaliesHandleForm(request.POST, pending_ids=pending_anomaly_ids(request.store))
+    kind = request.POST.get("kind", "")
+    back = redirect(
+        f"{reverse('sales:anomaly_list')}?nature={kind}" if kind else "sales:anomaly_list"
+    )
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return back
+    data = form.cleaned_data
+    try:
+        count = services.anomalies_handle(
+            store=request.store,
+            actor=request.user,
+            note=data["note"],
+            anomaly_ids=[] if data["every_of_kind"] else data["anomaly"],
+            kind=data["kind"] if data["every_of_kind"] else "",
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return back
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d anomalie marquée comme traitée.",
+            "%(count)d anomalies marquées comme traitées.",
+            count,
+        )
+        % {"count": count},
+    )
+    return back
 
 
 @store_view(Perm.SALES_REVIEW)

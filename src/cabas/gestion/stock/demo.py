@@ -29,8 +29,8 @@ from cabas.gestion.stock.models import (
     MovementKind,
     StockMovement,
 )
-from cabas.gestion.stock.selectors import store_today
-from cabas.gestion.stock.services import _apply_levels, stock_levels_check
+from cabas.gestion.stock.selectors import stock_levels_check
+from cabas.gestion.stock.services.ledger import apply_levels
 from cabas.gestion.stores.models import Store
 from cabas.rules.pricing import PROGRAMME_ORIGINS
 from cabas.rules.weights import movement_grams
@@ -122,7 +122,7 @@ def load_demo_stock(store: Store, users: dict[str, User]) -> None:
     if not products:
         return
     rng = random.Random(f"stock:{store.slug}")  # noqa: S311 - deterministic demo data, not secrets
-    today = store_today(store)
+    today = store.today()
     now = timezone.now()
     stock_user = users.get("stock")
     with transaction.atomic():
@@ -178,7 +178,7 @@ def load_demo_stock(store: Store, users: dict[str, User]) -> None:
         _demo_inventory(store, products, ledger, now - timedelta(days=7), stock_user)
 
         StockMovement.objects.bulk_create(ledger.movements, batch_size=1000)
-        _apply_levels(store, ledger.product_qty, ledger.lot_qty)
+        apply_levels(store, ledger.product_qty, ledger.lot_qty)
     assert stock_levels_check(store=store) == [], "the demo ledger must add up"
 
 

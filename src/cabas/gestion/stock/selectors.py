@@ -1,13 +1,15 @@
-"""Reads of the stock: a product's lots and history, dated lots to act on, counts to review."""
+"""Reads of the stock: a product's lots and history, dated lots to act on, counts to review,
+the ledger consistency check."""
 
 from __future__ import annotations
 
-import zoneinfo
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,10 +27,6 @@ from cabas.rules.dates import fefo_order, sellability
 from cabas.rules.money import line_total_cents
 
 PANEL_MOVEMENTS = 15
-
-
-def store_today(store: Store) -> date:
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(store.timezone))
 
 
 def movements_with_documents(movements: Any) -> list[StockMovement]:
@@ -54,7 +52,7 @@ def product_lots(store: Store, product: Product) -> list[Lot]:
     lots = Lot.objects.filter(store=store, product=product, quantity__gt=0).order_by(
         "received_at", "id"
     )
-    today = store_today(store)
+    today = store.today()
     ordered = fefo_order(lots)
     for lot in ordered:
         lot.sellability = sellability(lot.dlc, lot.ddm, today)
@@ -87,7 +85,7 @@ class DatedLots:
 def dated_lots(store: Store, *, days: int) -> DatedLots:
     """Lots still in stock whose DLC comes within ``days`` days (to pull from the shelves),
     whose DLC has passed (to dispose of), and whose DDM has passed (still sellable)."""
-    today = store_today(store)
+    today = store.today()
     held = Lot.objects.filter(store=store, quantity__gt=0).select_related("product")
     return DatedLots(
         today=today,
@@ -101,7 +99,7 @@ def dated_lots(store: Store, *, days: int) -> DatedLots:
 
 
 def alert_counts(store: Store, *, days: int) -> dict[str, int]:
-    today = store_today(store)
+    today = store.today()
     held = Lot.objects.filter(store=store, quantity__gt=0)
     return {
         "dlc_soon": held.filter(dlc__gte=today, dlc__lte=today + timedelta(days=days)).count(),
@@ -147,8 +145,6 @@ def _with_difference(count: InventoryCount, line: InventoryCountLine) -> Invento
 
 
 def count_line_review(count: InventoryCount, line_id: int) -> InventoryCountLine:
-    from cabas.gestion.stock.services import count_lines_with_ledger
-
     lines = count_lines_with_ledger(count) if count.started_at else count.lines.all()
     return _with_difference(count, lines.select_related("product").get(pk=line_id))
 
@@ -174,8 +170,6 @@ def count_review(count: InventoryCount) -> CountReview:
     """The lines of a count with, for each, the difference it would write now and its value at
     cost (the same rule as the validation, read in one query); validated counts show what was
     written."""
-    from cabas.gestion.stock.services import count_lines_with_ledger
-
     if count.state == CountState.IN_PROGRESS:
         lines = list(count_lines_with_ledger(count).select_related("product"))
     else:
@@ -188,3 +182,96 @@ def count_review(count: InventoryCount) -> CountReview:
         differing=sum(1 for line in lines if line.difference),
         value_cents=value,
     )
+
+
+def count_scope(count: InventoryCount) -> QuerySet[Product]:
+    """The products a count covers: active ones, and archived ones still holding stock."""
+    products = Product.objects.filter(store_id=count.store_id).filter(
+        Q(active=True) | ~Q(stock_qty=0)
+    )
+    category_ids = list(count.categories.values_list("pk", flat=True))
+    if category_ids:
+        products = products.filter(
+            Q(category_id__in=category_ids) | Q(category__parent_id__in=category_ids)
+        )
+    return products
+
+
+def count_lines_with_ledger(count: InventoryCount, *, until: datetime | None = None) -> QuerySet:
+    """The count's lines annotated, in one query, with what the ledger says:
+
+    - ``ledger_start``: the sum of the movements recorded up to the start of the count;
+    - ``ledger_during``: the sum of the movements recorded after the start that happened
+      (``occurred_at``) no later than the line was counted (or ``until`` for a line not
+      counted yet).
+    """
+    assert count.started_at is not None
+    movements = StockMovement.objects.filter(
+        store_id=count.store_id, product_id=OuterRef("product_id")
+    ).values("product_id")
+    at_start = movements.filter(created_at__lte=count.started_at)
+    during = movements.filter(
+        created_at__gt=count.started_at,
+        occurred_at__lte=Coalesce(OuterRef("counted_at"), Value(until or timezone.now())),
+    )
+    total = Sum("quantity")
+    return count.lines.annotate(
+        ledger_start=Coalesce(Subquery(at_start.annotate(t=total).values("t")), Value(0)),
+        ledger_during=Coalesce(Subquery(during.annotate(t=total).values("t")), Value(0)),
+    )
+
+
+# --- The ledger consistency check ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LevelDifference:
+    """A stored level that differs from the sum of its movements."""
+
+    kind: str  # "product" or "lot"
+    pk: int
+    product_id: int
+    stored: int
+    ledger: int
+
+    @property
+    def delta(self) -> int:
+        return self.ledger - self.stored
+
+
+_LEVEL_SQL = """
+SELECT t.id, {product_col}, t.{level}, COALESCE(l.total, 0)
+FROM {table} t
+LEFT JOIN (
+    SELECT {key}, SUM(quantity) AS total FROM {movements}
+    WHERE store_id = %s AND {key} IS NOT NULL GROUP BY {key}
+) l ON l.{key} = t.id
+WHERE t.store_id = %s AND t.{level} <> COALESCE(l.total, 0)
+ORDER BY t.id
+"""
+
+
+def stock_levels_check(*, store: Store) -> list[LevelDifference]:
+    """Every product and lot level of the shop that differs from its ledger: one aggregate
+    query for the products, one for the lots (each a single statement, so the level and the
+    ledger it is compared with are read from the same snapshot)."""
+    movements = StockMovement._meta.db_table
+    differences: list[LevelDifference] = []
+    for kind, model, level, key, product_col in (
+        ("product", Product, "stock_qty", "product_id", "t.id"),
+        ("lot", Lot, "quantity", "lot_id", "t.product_id"),
+    ):
+        sql = _LEVEL_SQL.format(
+            table=model._meta.db_table,
+            level=level,
+            key=key,
+            movements=movements,
+            product_col=product_col,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [store.pk, store.pk])
+            differences += [
+                LevelDifference(kind, pk, product_id, int(stored), int(ledger))
+                for pk, product_id, stored, ledger in cursor.fetchall()
+            ]
+    return differences

@@ -95,7 +95,7 @@ def lot_detail(request: HttpRequest, lot_id: int) -> HttpResponse:
             **SECTION,
             "lot": lot,
             "movements": movements,
-            "state": selectors.sellability(lot.dlc, lot.ddm, selectors.store_today(store)),
+            "state": selectors.sellability(lot.dlc, lot.ddm, store.today()),
         },
     )
 

@@ -5,7 +5,7 @@ import zoneinfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cabas.gestion.stores.models import Store
+from cabas.gestion.stores.models import STORE_SETTINGS_FIELDS, Store
 from cabas.gestion.stores.permissions import Role
 
 
@@ -49,15 +49,4 @@ class StoreSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Store
-        fields = [
-            "name",
-            "address",
-            "postal_code",
-            "city",
-            "phone",
-            "email",
-            "timezone",
-            "logo",
-            "require_2fa",
-            "cash_session_required",
-        ]
+        fields = STORE_SETTINGS_FIELDS

@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone as django_timezone
 from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.stores.logos import validate_logo
 from cabas.gestion.stores.permissions import Role, role_has
+
+# What a manager edits in the settings page, in the page's order: the form's fields, and the
+# ones the settings service copies and traces (the logo, an upload, it saves and traces apart).
+STORE_SETTINGS_FIELDS = (
+    "name",
+    "address",
+    "postal_code",
+    "city",
+    "phone",
+    "email",
+    "timezone",
+    "logo",
+    "require_2fa",
+    "cash_session_required",
+)
 
 
 def validate_timezone(value: str) -> None:
@@ -55,6 +72,16 @@ class Store(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The shop's time zone."""
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def today(self) -> date:
+        """Today's date in the shop's time zone: rights, lots' dates, counts and reports are
+        about the shop's days, not the server's."""
+        return django_timezone.localdate(timezone=self.zone)
+
 
 class Membership(models.Model):
     """A person's role in one shop. Never deleted: deactivated, so history stays attributed."""
@@ -76,7 +103,7 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} @ {self.store} ({self.get_role_display()})"
+        return f"{self.user} ({self.get_role_display()})"
 
     def has_perm(self, perm: str) -> bool:
         return self.is_active and role_has(self.role, perm)

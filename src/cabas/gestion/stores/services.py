@@ -15,20 +15,11 @@ from django.utils.translation import gettext as _
 from cabas.gestion.accounts.models import User
 from cabas.gestion.audit.services import audit_record, diff_fields, snapshot_fields
 from cabas.gestion.stores.logos import logo_file_name
-from cabas.gestion.stores.models import Membership, Store
+from cabas.gestion.stores.models import STORE_SETTINGS_FIELDS, Membership, Store
 from cabas.gestion.stores.permissions import Role
 
-STORE_SETTINGS_FIELDS = (
-    "name",
-    "address",
-    "postal_code",
-    "city",
-    "phone",
-    "email",
-    "timezone",
-    "require_2fa",
-    "cash_session_required",
-)
+# The settings copied from the form and traced as they are (the logo is an upload).
+_COPIED_SETTINGS = tuple(name for name in STORE_SETTINGS_FIELDS if name != "logo")
 
 
 @transaction.atomic
@@ -47,8 +38,8 @@ def store_update_settings(*, store: Store, actor: User, data: dict[str, object])
     # Compare with the stored row (a ModelForm may already have changed the instance in memory),
     # locked so that two managers saving at once each see the other's change in the trail.
     store = Store.objects.select_for_update().get(pk=store.pk)
-    before = snapshot_fields(store, STORE_SETTINGS_FIELDS)
-    for field in STORE_SETTINGS_FIELDS:
+    before = snapshot_fields(store, _COPIED_SETTINGS)
+    for field in _COPIED_SETTINGS:
         if field in data:
             setattr(store, field, data[field])
     logo = data.get("logo")
@@ -57,7 +48,7 @@ def store_update_settings(*, store: Store, actor: User, data: dict[str, object])
         logo.name = logo_file_name(logo, store.slug)
         store.logo = logo
     store.full_clean()
-    changes = diff_fields(store, before, STORE_SETTINGS_FIELDS)
+    changes = diff_fields(store, before, _COPIED_SETTINGS)
     if isinstance(logo, File):
         changes["logo"] = ["", str(getattr(logo, "name", ""))]
     store.save()

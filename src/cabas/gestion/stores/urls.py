@@ -17,6 +17,11 @@ urlpatterns = [
         views.person_welcome_resend,
         name="person_welcome_resend",
     ),
+    path(
+        "parametres/equipe/<int:membership_id>/reinitialiser-double-authentification/",
+        views.person_second_factor_reset,
+        name="person_second_factor_reset",
+    ),
     path("parametres/journal/", views.audit_log, name="audit_log"),
     path("parametres/logo/", views.store_logo, name="logo"),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation"),

@@ -14,7 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cabas.gestion.accounts.models import User
-from cabas.gestion.accounts.services import account_send_welcome, invitation_send
+from cabas.gestion.accounts.otp import confirmed_device
+from cabas.gestion.accounts.services import (
+    account_send_welcome,
+    invitation_send,
+    second_factor_reset,
+)
+from cabas.gestion.audit.describe import describe
+from cabas.gestion.audit.forms import AuditFilterForm
 from cabas.gestion.audit.selectors import store_audit_events
 from cabas.gestion.core.forms import apply_validation_error
 from cabas.gestion.stores import services
@@ -113,13 +120,21 @@ def person_edit(request: StoreRequest, membership_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Modifications enregistrées."))
             return redirect("stores:people")
-    events = store_audit_events(request.store).filter(
-        target_type="stores.membership", target_id=str(membership.pk)
-    )[:20]
+    events = [
+        describe(event)
+        for event in store_audit_events(request.store).filter(
+            target_type="stores.membership", target_id=str(membership.pk)
+        )[:20]
+    ]
     return render(
         request,
         "stores/person_edit.html",
-        {"form": form, "membership": membership, "events": events},
+        {
+            "form": form,
+            "membership": membership,
+            "events": events,
+            "has_device": confirmed_device(membership.user) is not None,
+        },
     )
 
 
@@ -139,6 +154,29 @@ def person_welcome_resend(request: StoreRequest, membership_id: int) -> HttpResp
         messages.success(
             request,
             _("Invitation renvoyée à %(email)s.") % {"email": membership.user.email},
+        )
+    return redirect("stores:person_edit", membership_id=membership.pk)
+
+
+@store_view(Perm.PEOPLE_MANAGE)
+@require_POST
+def person_second_factor_reset(request: StoreRequest, membership_id: int) -> HttpResponse:
+    """Remove a member's authenticator and recovery codes (a lost phone), audited."""
+    membership = get_object_or_404(
+        Membership.objects.select_related("user", "store"), pk=membership_id, store=request.store
+    )
+    try:
+        second_factor_reset(membership=membership, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _(
+                "La double authentification de %(name)s est réinitialisée : à sa prochaine "
+                "connexion, elle installera de nouveau son application si l'épicerie le demande."
+            )
+            % {"name": membership.user},
         )
     return redirect("stores:person_edit", membership_id=membership.pk)
 
@@ -176,9 +214,19 @@ def store_logo(request: StoreRequest) -> FileResponse:
 
 @store_view(Perm.AUDIT_VIEW)
 def audit_log(request: StoreRequest) -> HttpResponse:
-    events = store_audit_events(request.store, action_prefix=request.GET.get("action", ""))
+    form = AuditFilterForm(request.GET or None, store=request.store)
+    events = store_audit_events(
+        request.store, action_prefix=request.GET.get("action", ""), **form.filters()
+    )
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "stores/audit_log.html", {"page": page})
+    entries = [describe(event) for event in page]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "stores/audit_log.html",
+        {"page": page, "entries": entries, "form": form, "query": query.urlencode()},
+    )
 
 
 @login_required

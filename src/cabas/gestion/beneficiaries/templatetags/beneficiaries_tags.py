@@ -1,4 +1,5 @@
-"""Display of amounts, rates and card codes in the beneficiaries' pages."""
+"""Card codes and the audit trail in the beneficiaries' pages (amounts and rates:
+``{% load cabas %}``)."""
 
 from __future__ import annotations
 
@@ -8,24 +9,13 @@ from django import template
 from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.beneficiaries import codes
+from cabas.gestion.core.templatetags.cabas import euros, rate
 from cabas.gestion.core.templatetags.words import month_name
-from cabas.rules.money import format_euros
-from cabas.rules.pricing import format_rate
 
 register = template.Library()
 
 
-@register.filter
-def euros(cents: int | None) -> str:
-    return "—" if cents is None or cents == "" else format_euros(int(cents))
-
-
 register.filter("month_name", month_name)  # the shared one (cabas.gestion.core)
-
-
-@register.filter
-def rate(rate_bp: int | None) -> str:
-    return "—" if rate_bp is None or rate_bp == "" else format_rate(int(rate_bp))
 
 
 @register.filter
@@ -42,6 +32,7 @@ ACTION_LABELS = {
     "household.created": _("foyer enregistré"),
     "household.updated": _("dossier modifié"),
     "household.members_changed": _("composition modifiée"),
+    "household.funder_answers_changed": _("réponses facultatives (financeurs) modifiées"),
     "household.budget_changed": _("budget modifié"),
     "household.spending_corrected": _("dépenses corrigées"),
     "household.rights_admitted": _("droits ouverts"),

@@ -1,26 +1,12 @@
-"""Display helpers of the purchasing pages."""
+"""Display helpers of the purchasing pages (amounts and quantities: ``{% load cabas %}``)."""
 
 from __future__ import annotations
 
 from django import template
 
-from cabas.rules.money import format_euros
-from cabas.rules.quantities import format_quantity
+from cabas.gestion.core.templatetags.cabas import qty
 
 register = template.Library()
-
-
-@register.filter
-def euros(cents: int | None) -> str:
-    return "" if cents is None else format_euros(int(cents))
-
-
-@register.filter
-def qty(value: int | None, product: object = None) -> str:
-    """A quantity in units, or in kilos for a weighed product (stored in grams)."""
-    if value is None:
-        return ""
-    return format_quantity(int(value), "kg" if getattr(product, "is_weighed", False) else "")
 
 
 _STATE_CLASSES = {

@@ -1,5 +1,5 @@
-"""Display of amounts, quantities and receipt numbers in the sales pages (the rules' and the
-protocol's own formats)."""
+"""Receipt numbers and payment methods in the sales pages (amounts and quantities:
+``{% load cabas %}``)."""
 
 from __future__ import annotations
 
@@ -8,20 +8,8 @@ from uuid import UUID
 from django import template
 
 from cabas.protocol import receipt_number as protocol_receipt_number
-from cabas.rules.money import format_euros
-from cabas.rules.quantities import format_quantity
 
 register = template.Library()
-
-
-@register.filter
-def euros(cents: int | None) -> str:
-    return "—" if cents is None else format_euros(int(cents))
-
-
-@register.filter
-def qty(quantity: int, unit: str) -> str:
-    return format_quantity(int(quantity), unit)
 
 
 @register.filter

@@ -12,8 +12,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from cabas.gestion.beneficiaries.models import Household
-from cabas.gestion.beneficiaries.selectors import store_today
-from cabas.gestion.beneficiaries.services import household_anonymise, households_to_anonymise
+from cabas.gestion.beneficiaries.selectors import households_to_anonymise
+from cabas.gestion.beneficiaries.services import household_anonymise
 from cabas.gestion.core.imports import pending_imports_purge
 from cabas.gestion.stores.models import Store
 
@@ -33,9 +33,7 @@ class Command(BaseCommand):
             stores = stores.filter(slug=store)
         total = files = 0
         for shop in stores:
-            due = list(
-                households_to_anonymise(shop, store_today(shop)).values_list("pk", flat=True)
-            )
+            due = list(households_to_anonymise(shop, shop.today()).values_list("pk", flat=True))
             done = 0
             if not dry_run:
                 for household in Household.objects.filter(pk__in=due).iterator():

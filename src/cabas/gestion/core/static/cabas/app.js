@@ -7,6 +7,16 @@ document.addEventListener("DOMContentLoaded", () => {
       event.preventDefault();
     }
   });
+  // A header checkbox that ticks every checkbox of a name: <input data-select-all="anomaly">.
+  document.body.addEventListener("change", (event) => {
+    const all = event.target.closest("[data-select-all]");
+    if (all) {
+      const name = all.dataset.selectAll;
+      document.querySelectorAll(`input[type=checkbox][name="${name}"]`).forEach((box) => {
+        box.checked = all.checked;
+      });
+    }
+  });
   // Print buttons: <button data-print>.
   document.body.addEventListener("click", (event) => {
     if (event.target.closest("[data-print]")) {

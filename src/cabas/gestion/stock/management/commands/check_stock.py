@@ -8,7 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cabas.gestion.catalog.models import Product
-from cabas.gestion.stock.services import stock_levels_check, stock_levels_fix
+from cabas.gestion.stock.selectors import stock_levels_check
+from cabas.gestion.stock.services import stock_levels_fix
 from cabas.gestion.stores.models import Store
 
 

@@ -1,0 +1,68 @@
+"""What the apps above beneficiaries keep about a household, for its privacy duties.
+
+The access-request export must hold everything the shop keeps about a household, and the
+anonymisation must leave its name nowhere; some of it lives in apps that sit above
+beneficiaries (sales: tickets, anomalies) and that beneficiaries must not import. Each of them
+registers a :class:`HouseholdPart` when it loads (its ``AppConfig.ready``); the export and the
+anonymisation go through the registered parts.
+
+Also here, for the same reason: the sources of the aid programme codes the shop knows
+(purchasing: its programme donors), for the ceilings of the tariff settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+if TYPE_CHECKING:
+    from cabas.gestion.beneficiaries.models import Household
+    from cabas.gestion.stores.models import Store
+
+
+@dataclass(frozen=True)
+class HouseholdPart:
+    """What one app keeps about a household.
+
+    ``export`` gives the keys it adds to the access-request export (JSON values: see
+    :func:`plain`); ``erase``, if any, removes the household's ``names`` from what the app
+    keeps, inside the anonymisation's transaction."""
+
+    name: str
+    export: Callable[[Household], dict[str, Any]]
+    erase: Callable[[Household, Sequence[str]], None] | None = None
+
+
+_PARTS: dict[str, HouseholdPart] = {}
+_PROGRAMME_SOURCES: dict[str, Callable[[Store], set[str]]] = {}
+
+
+def household_part_register(part: HouseholdPart) -> None:
+    """Register (or replace, by its name) an app's part of a household."""
+    _PARTS[part.name] = part
+
+
+def household_parts() -> tuple[HouseholdPart, ...]:
+    """The registered parts, in the order they were registered."""
+    return tuple(_PARTS.values())
+
+
+def programme_source_register(name: str, codes: Callable[[Store], set[str]]) -> None:
+    """Register (or replace, by its name) a source of the shop's aid programme codes."""
+    _PROGRAMME_SOURCES[name] = codes
+
+
+def programme_sources() -> tuple[Callable[[Store], set[str]], ...]:
+    return tuple(_PROGRAMME_SOURCES.values())
+
+
+def plain(value: Any) -> Any:
+    """A value of the export as JSON holds it (dates and times in ISO 8601, UUIDs as text)."""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    return value
