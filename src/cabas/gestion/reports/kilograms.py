@@ -145,16 +145,25 @@ def _tag(tag: str) -> Q:
     return Q(product__tags__contains=f" {tag} ")
 
 
-def kilograms(store: Store, period: Period) -> Kilograms:
-    result = Kilograms()
-    movements = _movements(store, period)
-
-    # 1. By flow and origin: the lot's, else the product's.
-    origin = Case(
+def _origin() -> Case:
+    """A movement's origin: its lot's, else (a sale the lots did not cover) its product's."""
+    return Case(
         When(lot__isnull=False, then=F("lot__origin")),
         default=F("product__origin"),
         output_field=CharField(),
     )
+
+
+def kilograms(store: Store, period: Period, *, origins: Iterable[str] | None = None) -> Kilograms:
+    """The period's kilograms; with ``origins``, only the goods of those origins (the food
+    bank's return counts the food bank's)."""
+    result = Kilograms()
+    movements = _movements(store, period)
+    if origins is not None:
+        movements = movements.alias(k_from=_origin()).filter(k_from__in=list(origins))
+
+    # 1. By flow and origin: the lot's, else the product's.
+    origin = _origin()
     programme = Case(
         When(lot__isnull=False, then=F("lot__programme")),
         default=F("product__programme"),
@@ -205,9 +214,9 @@ def kilograms(store: Store, period: Period) -> Kilograms:
     result.tables = [
         _origin_table(result),
         _rayon_table(store, by_rayon),
-        _losses_table(store, period),
+        _losses_table(movements),
         _quality_table(result),
-        _unweighed_table(store, period),
+        _unweighed_table(movements),
     ]
     return result
 
@@ -282,10 +291,9 @@ def _rayon_table(store: Store, by_rayon: dict[int | None, dict[str, Flow]]) -> T
     )
 
 
-def _losses_table(store: Store, period: Period) -> Table:
+def _losses_table(movements: Any) -> Table:
     rows_qs = (
-        _movements(store, period)
-        .filter(kind__in=list(LOST))
+        movements.filter(kind__in=list(LOST))
         .annotate(cause=_cause_expression())
         .values("cause")
         .annotate(**_sums())
@@ -349,12 +357,11 @@ def _quality_table(result: Kilograms) -> Table:
     )
 
 
-def _unweighed_table(store: Store, period: Period, limit: int = 100) -> Table:
+def _unweighed_table(movements: Any, limit: int = 100) -> Table:
     """The products whose movements of the period had no weight: listed, never zero."""
     found: dict[int, dict[str, Any]] = {}
     rows_qs = (
-        _movements(store, period)
-        .filter(grams__isnull=True)
+        movements.filter(grams__isnull=True)
         .values("product_id", "product__name", "kind")
         .annotate(pieces=Sum("quantity"))
         .order_by()
