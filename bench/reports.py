@@ -220,6 +220,29 @@ def build(lines_wanted: int) -> Any:
                 RightsPeriod(store=store, household=h, start=start, end=start + timedelta(days=180))
             )
         RightsPeriod.objects.bulk_create(periods)
+        # The composition with birth dates (the funders' age categories) and, for one
+        # household in three, the optional answers given with consent.
+        from cabas.gestion.beneficiaries.models import FunderAnswers, HouseholdMember
+
+        members = []
+        for n, h in enumerate(households):
+            for k in range(h.adults + h.children):
+                age = (n * 7 + k * 13) % 18 if k >= h.adults else 18 + (n * 11 + k) % 70
+                members.append(
+                    HouseholdMember(
+                        store=store,
+                        household=h,
+                        first_name=f"Membre {k}",
+                        is_adult=k < h.adults,
+                        birth_date=None if (n + k) % 10 == 0 else date(2026 - age, 1 + k % 12, 1),
+                    )
+                )
+        HouseholdMember.objects.bulk_create(members, batch_size=1000)
+        FunderAnswers.objects.bulk_create(
+            FunderAnswers(store=store, household=h, consent=True, women=1, migrants=0)
+            for n, h in enumerate(households)
+            if n % 3 == 0
+        )
         devices = [
             Device.objects.create(store=store, name=f"Caisse {i}", token_hash=uuid.uuid4().hex)
             for i in (1, 2)
@@ -395,6 +418,12 @@ def vacuum_analyze() -> None:
                 "sales_ticketpayment",
                 "stock_stockmovement",
                 "stock_lot",
+                "beneficiaries_household",
+                "beneficiaries_householdmember",
+                "beneficiaries_rightsperiod",
+                "beneficiaries_funderanswers",
+                "catalog_product",
+                "catalog_category",
             ):
                 cursor.execute(f"VACUUM ANALYZE {table}")
         else:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cabas.gestion.beneficiaries.models import Household, RightsPeriod
+from cabas.gestion.catalog.models import Product, QualityTag
 from cabas.gestion.core.routers import reporting_database
 from cabas.gestion.reports import analytics, kilograms
 from cabas.gestion.reports import people as categories
@@ -37,8 +38,8 @@ SALES_DEFINITIONS = gettext_lazy(
     "Personnes : composition actuelle de ces foyers. Passages : tickets de vente des foyers. "
     "Nouvelles admissions : première période de droits commençant sur la période ; sorties : "
     "dernière période de droits finissant sur la période. Fruits et légumes : rayon "
-    "« Fruits et légumes » et ses sous-rayons, en valeur au prix plein. Montants nets des "
-    "retours."
+    "« Fruits et légumes » et ses sous-rayons, et les produits d'étiquette « fruits et "
+    "légumes », en valeur au prix plein. Montants nets des retours."
 )
 DEFINITIONS = format_lazy(
     "{} {} {}", SALES_DEFINITIONS, kilograms.DEFINITIONS, categories.DEFINITIONS
@@ -139,13 +140,27 @@ def activity_report(store: Store, period: Period, *, annual: bool = False) -> Ac
         tickets=Count("id", filter=sale),
         visits=Count("id", filter=sale & beneficiary),
     )
-    fruit_veg = Q(product__category__name__iexact=FRUIT_AND_VEG_RAYON) | Q(
-        product__category__parent__name__iexact=FRUIT_AND_VEG_RAYON
+    # The products first (a few dozen ids), then one filtered sum over the period's range of
+    # lines: a join of every line to its product and category made PostgreSQL walk each
+    # product's whole history instead (400 ms against 20 ms on 1,000,000 lines).
+    fruit_veg_ids = list(
+        Product.objects.using(db)
+        .filter(store=store)
+        .filter(
+            Q(category__name__iexact=FRUIT_AND_VEG_RAYON)
+            | Q(category__parent__name__iexact=FRUIT_AND_VEG_RAYON)
+            | Q(tags__contains=f" {QualityTag.FRUIT_VEG} ")
+        )
+        .values_list("pk", flat=True)
     )
     money.update(
-        analytics.lines(store, period)
-        .filter(fruit_veg)
-        .aggregate(fruit_veg_full=Coalesce(Sum("full_price_cents"), 0))
+        analytics.lines(store, period).aggregate(
+            fruit_veg_full=Coalesce(
+                Sum("full_price_cents", filter=Q(product_id__in=fruit_veg_ids)), 0
+            )
+        )
+        if fruit_veg_ids
+        else {"fruit_veg_full": 0}
     )
     f.update(money)
     f["savings"] = money["full"] - money["paid"]

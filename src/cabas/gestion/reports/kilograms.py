@@ -14,8 +14,10 @@ Definitions (printed under the reports):
   rayon « Fruits et légumes »), pulses, or labelled (EGalim), as a share of the kilograms and
   of the value distributed.
 
-Five queries whatever the period: by origin, by rayon (with the quality shares), losses by
-cause, the products without weight, and the quality value shares.
+Four queries whatever the period: the ledger grouped by kind, the lot's origin and programme
+and product (no join but to the lots); the products found, by primary key; the shop's
+rayons; the losses by cause. The tables by origin, by rayon, of the quality shares and of the
+products without weight are sums of those rows, added up in Python.
 """
 
 from __future__ import annotations
@@ -26,15 +28,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Case, CharField, F, Q, Sum, When
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cabas.gestion.catalog.models import Category, Origin, QualityTag
+from cabas.gestion.catalog.models import Category, Origin, Product, QualityTag, Unit
 from cabas.gestion.core.routers import reporting_database
 from cabas.gestion.reports.periods import Period
 from cabas.gestion.reports.stock_selectors import (
     EXPIRY_CAUSE,
+    MILLI,
     _cause_expression,
     _cents,
     _milli_value,
@@ -118,105 +120,138 @@ def _movements(store: Store, period: Period) -> Any:
     )
 
 
-def _sums() -> dict[str, Any]:
-    return {
-        "g": Sum("grams"),
-        "unweighed": Sum("quantity", filter=Q(grams__isnull=True)),
-        "full_milli": Sum(_milli_value("quantity", "product__price_cents", "product__unit")),
-    }
-
-
 def _sign(flow: str) -> int:
     """Distributed and lost goods leave the stock (negative movements): shown positive."""
     return 1 if flow == "received" else -1
 
 
-def _fruit_veg_rayons(store: Store) -> list[int]:
-    """The rayon « Fruits et légumes » and its sous-rayons (a few rows, read once)."""
-    rows = Category.objects.using(reporting_database()).filter(store=store)
-    return list(
-        rows.filter(
-            Q(name__iexact=FRUIT_AND_VEG_RAYON) | Q(parent__name__iexact=FRUIT_AND_VEG_RAYON)
-        ).values_list("pk", flat=True)
+@dataclass(frozen=True)
+class _ProductFacts:
+    """What the figures need of a product, read by primary key after the aggregation."""
+
+    name: str
+    unit: str
+    price_cents: int
+    origin: str
+    programme: str
+    category_id: int
+    rayon_id: int
+    tags: frozenset[str]
+
+    def milli(self, quantity: int) -> int:
+        """``quantity`` at the full price, in thousandths of a cent (as stock_selectors)."""
+        return quantity * self.price_cents * (1 if self.unit == Unit.KG else MILLI)
+
+
+def _products(store: Store, ids: Iterable[int]) -> dict[int, _ProductFacts]:
+    rows = (
+        Product.objects.using(reporting_database())
+        .filter(store=store, pk__in=set(ids))
+        .values_list(
+            "pk",
+            "name",
+            "unit",
+            "price_cents",
+            "origin",
+            "programme",
+            "category_id",
+            "category__parent_id",
+            "tags",
+        )
     )
+    return {
+        pk: _ProductFacts(
+            name,
+            unit,
+            price,
+            origin,
+            programme,
+            category,
+            parent or category,
+            frozenset(tags.split()),
+        )
+        for pk, name, unit, price, origin, programme, category, parent, tags in rows
+    }
 
 
-def _tag(tag: str) -> Q:
-    return Q(product__tags__contains=f" {tag} ")
-
-
-def _origin() -> Case:
-    """A movement's origin: its lot's, else (a sale the lots did not cover) its product's."""
-    return Case(
-        When(lot__isnull=False, then=F("lot__origin")),
-        default=F("product__origin"),
-        output_field=CharField(),
-    )
+def _flows() -> dict[str, Flow]:
+    return {"received": Flow(), "distributed": Flow(), "lost": Flow()}
 
 
 def kilograms(store: Store, period: Period, *, origins: Iterable[str] | None = None) -> Kilograms:
     """The period's kilograms; with ``origins``, only the goods of those origins (the food
-    bank's return counts the food bank's)."""
+    bank's return counts the food bank's).
+
+    One grouped query over the ledger (by kind, the lot's origin and programme, and product:
+    no join but to the lots), the products' facts read by primary key after it, one query of
+    the rayons' names, one of the losses by cause."""
     result = Kilograms()
-    movements = _movements(store, period)
-    if origins is not None:
-        movements = movements.alias(k_from=_origin()).filter(k_from__in=list(origins))
-
-    # 1. By flow and origin: the lot's, else the product's.
-    origin = _origin()
-    programme = Case(
-        When(lot__isnull=False, then=F("lot__programme")),
-        default=F("product__programme"),
-        output_field=CharField(),
-    )
-    rows = movements.values("kind", k_origin=origin, k_programme=programme).annotate(**_sums())
-    for r in rows.order_by():
-        flow = FLOWS[r["kind"]]
-        sign = _sign(flow)
-        key = (r["k_origin"] or "", r["k_programme"] or "")
-        flows = result.by_origin.setdefault(
-            key, {"received": Flow(), "distributed": Flow(), "lost": Flow()}
+    wanted = None if origins is None else set(origins)
+    grouped = list(
+        _movements(store, period)
+        .values("kind", "lot__origin", "lot__programme", "product_id")
+        .annotate(
+            g=Sum("grams"),
+            unweighed=Sum("quantity", filter=Q(grams__isnull=True)),
+            quantity=Sum("quantity"),
         )
-        values = (sign * (r["g"] or 0), sign * (r["unweighed"] or 0), sign * (r["full_milli"] or 0))
-        flows[flow].add(*values)
-        result.flow(flow).add(*values)
-
-    # 2. By flow and rayon, with the quality tags' grams and values of what was distributed.
-    fruit_veg = _tag(QualityTag.FRUIT_VEG)
-    rayons = _fruit_veg_rayons(store)
-    if rayons:
-        fruit_veg |= Q(product__category_id__in=rayons)
-    tag_filters = {
-        QualityTag.FRUIT_VEG: fruit_veg,
-        QualityTag.PULSES: _tag(QualityTag.PULSES),
-        QualityTag.EGALIM: _tag(QualityTag.EGALIM),
+        .order_by()
+    )
+    products = _products(store, {r["product_id"] for r in grouped})
+    categories = list(
+        Category.objects.using(reporting_database())
+        .filter(store=store)
+        .values_list("pk", "name", "parent_id")
+    )
+    names = {pk: name for pk, name, _parent in categories}
+    fruit_veg_rayons = {
+        pk
+        for pk, name, parent in categories
+        if name.casefold() == FRUIT_AND_VEG_RAYON.casefold()
+        or (
+            parent is not None
+            and names.get(parent, "").casefold() == FRUIT_AND_VEG_RAYON.casefold()
+        )
     }
-    value = _milli_value("quantity", "product__price_cents", "product__unit")
-    quality: dict[str, Any] = {}
-    for tag, test in tag_filters.items():
-        quality[f"g_{tag}"] = Sum("grams", filter=test)
-        quality[f"v_{tag}"] = Sum(value, filter=test)
-    rayon = Coalesce("product__category__parent_id", "product__category_id")
-    by_rayon: dict[int | None, dict[str, Flow]] = defaultdict(
-        lambda: {"received": Flow(), "distributed": Flow(), "lost": Flow()}
-    )
-    for r in movements.values("kind", k_rayon=rayon).annotate(**_sums(), **quality).order_by():
+    by_rayon: dict[int | None, dict[str, Flow]] = defaultdict(_flows)
+    unweighed: dict[int, dict[str, int]] = {}
+    for r in grouped:
+        product = products.get(r["product_id"])
+        if product is None:  # another shop's product cannot be in this shop's ledger
+            continue
+        # The lot's origin; a sale the lots did not cover takes its product's.
+        origin = r["lot__origin"] or product.origin
+        programme = (r["lot__programme"] if r["lot__origin"] else product.programme) or ""
+        if wanted is not None and origin not in wanted:
+            continue
         flow = FLOWS[r["kind"]]
         sign = _sign(flow)
-        by_rayon[r["k_rayon"]][flow].add(
-            sign * (r["g"] or 0), sign * (r["unweighed"] or 0), sign * (r["full_milli"] or 0)
-        )
+        grams = sign * (r["g"] or 0)
+        pieces = sign * (r["unweighed"] or 0)
+        milli = sign * product.milli(r["quantity"] or 0)
+        result.by_origin.setdefault((origin, programme), _flows())[flow].add(grams, pieces, milli)
+        result.flow(flow).add(grams, pieces, milli)
+        by_rayon[product.rayon_id][flow].add(grams, pieces, milli)
+        if pieces:
+            entry = unweighed.setdefault(
+                r["product_id"], {"received": 0, "distributed": 0, "lost": 0}
+            )
+            entry[flow] += pieces
         if flow == "distributed":
+            tags = set(product.tags)
+            if product.rayon_id in fruit_veg_rayons or product.category_id in fruit_veg_rayons:
+                tags.add(QualityTag.FRUIT_VEG)
             for tag in QUALITY_TAGS:
-                result.quality_grams[tag] = result.quality_grams.get(tag, 0) - (r[f"g_{tag}"] or 0)
-                result.quality_milli[tag] = result.quality_milli.get(tag, 0) - (r[f"v_{tag}"] or 0)
+                if tag in tags:
+                    result.quality_grams[tag] = result.quality_grams.get(tag, 0) + grams
+                    result.quality_milli[tag] = result.quality_milli.get(tag, 0) + milli
 
     result.tables = [
         _origin_table(result),
-        _rayon_table(store, by_rayon),
-        _losses_table(movements),
+        _rayon_table(by_rayon, names),
+        _losses_table(store, period, wanted),
         _quality_table(result),
-        _unweighed_table(movements),
+        _unweighed_table(unweighed, products),
     ]
     return result
 
@@ -269,12 +304,7 @@ def _origin_table(result: Kilograms) -> Table:
     )
 
 
-def _rayon_table(store: Store, by_rayon: dict[int | None, dict[str, Flow]]) -> Table:
-    names = dict(
-        Category.objects.using(reporting_database())
-        .filter(store=store, pk__in=[k for k in by_rayon if k is not None])
-        .values_list("pk", "name")
-    )
+def _rayon_table(by_rayon: dict[int | None, dict[str, Flow]], names: dict[int, str]) -> Table:
     rows = sorted(
         (
             [names.get(k, _("Hors catalogue")) if k is not None else _("Hors catalogue")]
@@ -291,12 +321,19 @@ def _rayon_table(store: Store, by_rayon: dict[int | None, dict[str, Flow]]) -> T
     )
 
 
-def _losses_table(movements: Any) -> Table:
+def _losses_table(store: Store, period: Period, wanted: set[str] | None) -> Table:
+    """The period's losses by cause (only the loss rows: a small part of the ledger)."""
+    losses = _movements(store, period).filter(kind__in=list(LOST))
+    if wanted is not None:
+        losses = losses.alias(k_from=_origin()).filter(k_from__in=list(wanted))
     rows_qs = (
-        movements.filter(kind__in=list(LOST))
-        .annotate(cause=_cause_expression())
+        losses.annotate(cause=_cause_expression())
         .values("cause")
-        .annotate(**_sums())
+        .annotate(
+            g=Sum("grams"),
+            unweighed=Sum("quantity", filter=Q(grams__isnull=True)),
+            full_milli=Sum(_milli_value("quantity", "product__price_cents", "product__unit")),
+        )
         .order_by("cause")
     )
     labels = {c.value: str(c.label) for c in LossCause}
@@ -320,6 +357,15 @@ def _losses_table(movements: Any) -> Table:
         ],
         rows=rows,
         totals=[_("Total"), *(sum(r[i] for r in rows) for i in (1, 2, 3))] if rows else None,
+    )
+
+
+def _origin() -> Case:
+    """A movement's origin: its lot's, else (a sale the lots did not cover) its product's."""
+    return Case(
+        When(lot__isnull=False, then=F("lot__origin")),
+        default=F("product__origin"),
+        output_field=CharField(),
     )
 
 
@@ -357,23 +403,12 @@ def _quality_table(result: Kilograms) -> Table:
     )
 
 
-def _unweighed_table(movements: Any, limit: int = 100) -> Table:
+def _unweighed_table(
+    found: dict[int, dict[str, int]], products: dict[int, _ProductFacts], limit: int = 100
+) -> Table:
     """The products whose movements of the period had no weight: listed, never zero."""
-    found: dict[int, dict[str, Any]] = {}
-    rows_qs = (
-        movements.filter(grams__isnull=True)
-        .values("product_id", "product__name", "kind")
-        .annotate(pieces=Sum("quantity"))
-        .order_by()
-    )
-    for r in rows_qs:
-        entry = found.setdefault(
-            r["product_id"],
-            {"name": r["product__name"], "received": 0, "distributed": 0, "lost": 0},
-        )
-        flow = FLOWS[r["kind"]]
-        entry[flow] += _sign(flow) * (r["pieces"] or 0)
-    ordered = sorted(found.values(), key=lambda e: (-e["distributed"], -e["received"], e["name"]))
+    entries = [{"name": products[pk].name, **flows} for pk, flows in found.items()]
+    ordered = sorted(entries, key=lambda e: (-e["distributed"], -e["received"], e["name"]))
     rows = [[e["name"], e["received"], e["distributed"], e["lost"]] for e in ordered[:limit]]
     note = _(
         "Indiquez leur poids net dans leur fiche produit (ou l'import), puis lancez « cabas "

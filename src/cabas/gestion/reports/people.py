@@ -9,8 +9,8 @@
   (:class:`~cabas.gestion.beneficiaries.models.FunderAnswers`); the people of the other
   households are « non renseigné », never zero.
 
-Three queries: the served households' sizes and answers, their members' ages, and the
-reference persons' ages for the households without members.
+One query: the served households' sizes, answers and reference persons' ages, with their
+members' ages counted by correlated sub-queries.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -95,15 +95,37 @@ def people_served(served: Any, on: date) -> People:
     def answered(field: str) -> Q:
         return consented & Q(**{f"funder_answers__{field}__isnull": False})
 
-    has_members = Exists(HouseholdMember.objects.using(db).filter(household=OuterRef("pk")))
-    totals = served.annotate(size=size, detailed=has_members).aggregate(
+    # Per household, its members' counts (correlated sub-queries on the members' household
+    # index): one query over the served households, their subquery run once.
+    def members(condition: Q) -> Coalesce:
+        counted = (
+            HouseholdMember.objects.using(db)
+            .filter(condition, household=OuterRef("pk"))
+            .order_by()
+            .values("household")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+    rows = served.annotate(
+        size=size,
+        m_all=members(Q()),
+        m_child=members(Q(birth_date__gt=child_born_after, birth_date__lte=on)),
+        m_senior=members(Q(birth_date__lte=senior_born_by)),
+        m_known=members(Q(birth_date__isnull=False)),
+    )
+    undetailed = Q(m_all=0)
+    totals = rows.aggregate(
         total=Coalesce(Sum("size"), 0),
-        undetailed_people=Coalesce(Sum("size", filter=Q(detailed=False)), 0),
+        members_children=Coalesce(Sum("m_child"), 0),
+        members_seniors=Coalesce(Sum("m_senior"), 0),
+        members_known=Coalesce(Sum("m_known"), 0),
         ref_child=Count(
-            "id", filter=Q(detailed=False, birth_date__gt=child_born_after, birth_date__lte=on)
+            "id", filter=undetailed & Q(birth_date__gt=child_born_after, birth_date__lte=on)
         ),
-        ref_senior=Count("id", filter=Q(detailed=False, birth_date__lte=senior_born_by)),
-        ref_known=Count("id", filter=Q(detailed=False, birth_date__isnull=False)),
+        ref_senior=Count("id", filter=undetailed & Q(birth_date__lte=senior_born_by)),
+        ref_known=Count("id", filter=undetailed & Q(birth_date__isnull=False)),
         women=Coalesce(Sum("funder_answers__women", filter=consented), 0),
         disabled=Coalesce(Sum("funder_answers__disabled", filter=consented), 0),
         migrants=Coalesce(Sum("funder_answers__migrants", filter=consented), 0),
@@ -114,22 +136,17 @@ def people_served(served: Any, on: date) -> People:
         },
         answered=Coalesce(Sum("size", filter=consented), 0),
     )
-    members = (
-        HouseholdMember.objects.using(db)
-        .filter(household__in=served.values("pk"))
-        .aggregate(
-            count=Count("id"),
-            children=Count("id", filter=Q(birth_date__gt=child_born_after, birth_date__lte=on)),
-            seniors=Count("id", filter=Q(birth_date__lte=senior_born_by)),
-            known=Count("id", filter=Q(birth_date__isnull=False)),
-        )
-    )
+    members_counts = {
+        "children": totals["members_children"],
+        "seniors": totals["members_seniors"],
+        "known": totals["members_known"],
+    }
     total = totals["total"]
-    known = members["known"] + totals["ref_known"]
+    known = members_counts["known"] + totals["ref_known"]
     return People(
         total=total,
-        children=members["children"] + totals["ref_child"],
-        seniors=members["seniors"] + totals["ref_senior"],
+        children=members_counts["children"] + totals["ref_child"],
+        seniors=members_counts["seniors"] + totals["ref_senior"],
         unknown_age=max(total - known, 0),
         women=totals["women"],
         disabled=totals["disabled"],
