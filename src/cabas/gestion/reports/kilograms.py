@@ -407,9 +407,12 @@ def _unweighed_table(
     found: dict[int, dict[str, int]], products: dict[int, _ProductFacts], limit: int = 100
 ) -> Table:
     """The products whose movements of the period had no weight: listed, never zero."""
-    entries = [{"name": products[pk].name, **flows} for pk, flows in found.items()]
-    ordered = sorted(entries, key=lambda e: (-e["distributed"], -e["received"], e["name"]))
-    rows = [[e["name"], e["received"], e["distributed"], e["lost"]] for e in ordered[:limit]]
+    entries = [(products[pk].name, flows) for pk, flows in found.items()]
+    ordered = sorted(entries, key=lambda e: (-e[1]["distributed"], -e[1]["received"], e[0]))
+    rows: list[list[Any]] = [
+        [name, flows["received"], flows["distributed"], flows["lost"]]
+        for name, flows in ordered[:limit]
+    ]
     note = _(
         "Indiquez leur poids net dans leur fiche produit (ou l'import), puis lancez « cabas "
         "stock_weights » pour peser les mouvements passés."
