@@ -14,10 +14,10 @@ Definitions (printed under the reports):
   rayon « Fruits et légumes »), pulses, or labelled (EGalim), as a share of the kilograms and
   of the value distributed.
 
-Four queries whatever the period: the ledger grouped by kind, the lot's origin and programme
-and product (no join but to the lots); the products found, by primary key; the shop's
-rayons; the losses by cause. The tables by origin, by rayon, of the quality shares and of the
-products without weight are sums of those rows, added up in Python.
+Five queries whatever the period: the ledger grouped by kind, lot and product (no join);
+the lots and the products found, by primary key; the shop's rayons; the losses by cause. The
+tables by origin, by rayon, of the quality shares and of the products without weight are sums
+of those rows, added up in Python.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from cabas.gestion.reports.stock_selectors import (
     _milli_value,
 )
 from cabas.gestion.reports.tables import Column, Table, share
-from cabas.gestion.stock.models import LossCause, MovementKind, StockMovement
+from cabas.gestion.stock.models import LossCause, Lot, MovementKind, StockMovement
 from cabas.gestion.stores.models import Store
 from cabas.rules.pricing import ORIGINS
 
@@ -182,14 +182,14 @@ def kilograms(store: Store, period: Period, *, origins: Iterable[str] | None = N
     """The period's kilograms; with ``origins``, only the goods of those origins (the food
     bank's return counts the food bank's).
 
-    One grouped query over the ledger (by kind, the lot's origin and programme, and product:
-    no join but to the lots), the products' facts read by primary key after it, one query of
-    the rayons' names, one of the losses by cause."""
+    One grouped query over the ledger (by kind, lot and product, no join: a hash aggregate
+    of the period's range of the ledger), the lots' origins and the products' facts read by
+    primary key after it, one query of the rayons' names, one of the losses by cause."""
     result = Kilograms()
     wanted = None if origins is None else set(origins)
     grouped = list(
         _movements(store, period)
-        .values("kind", "lot__origin", "lot__programme", "product_id")
+        .values("kind", "lot_id", "product_id")
         .annotate(
             g=Sum("grams"),
             unweighed=Sum("quantity", filter=Q(grams__isnull=True)),
@@ -198,6 +198,12 @@ def kilograms(store: Store, period: Period, *, origins: Iterable[str] | None = N
         .order_by()
     )
     products = _products(store, {r["product_id"] for r in grouped})
+    lots = dict(
+        (pk, (origin, programme))
+        for pk, origin, programme in Lot.objects.using(reporting_database())
+        .filter(store=store, pk__in={r["lot_id"] for r in grouped if r["lot_id"] is not None})
+        .values_list("pk", "origin", "programme")
+    )
     categories = list(
         Category.objects.using(reporting_database())
         .filter(store=store)
@@ -220,8 +226,8 @@ def kilograms(store: Store, period: Period, *, origins: Iterable[str] | None = N
         if product is None:  # another shop's product cannot be in this shop's ledger
             continue
         # The lot's origin; a sale the lots did not cover takes its product's.
-        origin = r["lot__origin"] or product.origin
-        programme = (r["lot__programme"] if r["lot__origin"] else product.programme) or ""
+        lot = lots.get(r["lot_id"]) if r["lot_id"] is not None else None
+        origin, programme = lot if lot is not None else (product.origin, product.programme)
         if wanted is not None and origin not in wanted:
             continue
         flow = FLOWS[r["kind"]]
