@@ -25,7 +25,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_SLUG = "bench"
-BENCH_PASSWORD = "tq8-Zorvex-plume-41"  # noqa: S105 - a local throwaway user
+BENCH_PASSWORD = "tq8-Zorvex-plume-41"
 
 
 def django_setup(name: str) -> str:
@@ -168,18 +168,18 @@ def _drop_shop(store: Any) -> None:
         for table in tables:
             if table == "stock_inventorycount_categories":
                 cursor.execute(
-                    f"DELETE FROM {table} WHERE inventorycount_id IN "  # noqa: S608
+                    f"DELETE FROM {table} WHERE inventorycount_id IN "
                     "(SELECT id FROM stock_inventorycount WHERE store_id = %s)",
                     [store.pk],
                 )
             elif table == "catalog_category":
                 cursor.execute(
-                    f"UPDATE {table} SET parent_id = NULL WHERE store_id = %s",  # noqa: S608
+                    f"UPDATE {table} SET parent_id = NULL WHERE store_id = %s",
                     [store.pk],
                 )
-                cursor.execute(f"DELETE FROM {table} WHERE store_id = %s", [store.pk])  # noqa: S608
+                cursor.execute(f"DELETE FROM {table} WHERE store_id = %s", [store.pk])
             else:
-                cursor.execute(f"DELETE FROM {table} WHERE store_id = %s", [store.pk])  # noqa: S608
+                cursor.execute(f"DELETE FROM {table} WHERE store_id = %s", [store.pk])
 
 
 def ean13(n: int) -> str:
@@ -270,7 +270,7 @@ def _build(*, store: Any, products: int, movements: int, seed: int) -> Any:
     from cabas.gestion.stock.models import Lot
     from cabas.gestion.stores.services import store_create
 
-    rng = random.Random(seed)  # noqa: S311 - bench data
+    rng = random.Random(seed)
     now = timezone.now()
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:

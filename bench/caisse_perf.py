@@ -398,7 +398,7 @@ def start_real_server(tmp: Path) -> tuple[subprocess.Popen, str, str]:
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
-            urllib.request.urlopen(url + "/api/pos/v1/openapi.json", timeout=1)  # noqa: S310
+            urllib.request.urlopen(url + "/api/pos/v1/openapi.json", timeout=1)
             break
         except OSError:
             time.sleep(0.2)
@@ -469,7 +469,7 @@ def bench_drain(tmp: Path, server_url: str | None, code: str | None, count: int)
             fresh = [{**body, "id": str(uuid.uuid4())} for body in tickets]
             started = time.perf_counter()
             for index in range(0, len(fresh), 100):
-                request = urllib.request.Request(  # noqa: S310
+                request = urllib.request.Request(
                     server_url + "/api/pos/v1/tickets",
                     data=json.dumps({"tickets": fresh[index : index + 100]}).encode(),
                     headers={
@@ -478,7 +478,7 @@ def bench_drain(tmp: Path, server_url: str | None, code: str | None, count: int)
                     },
                     method="POST",
                 )
-                urllib.request.urlopen(request, timeout=120).read()  # noqa: S310
+                urllib.request.urlopen(request, timeout=120).read()
             return time.perf_counter() - started
 
         # Baseline: half before the drain, half after, so a change of load hits both.

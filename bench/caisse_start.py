@@ -81,7 +81,7 @@ def time_to_ready(command: list[str], env: dict[str, str], tmp: Path) -> float:
     ready = tmp / "ready"
     ready.unlink(missing_ok=True)
     started = time.perf_counter()
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         command, env={**env, READY_ENV: str(ready)}, stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )  # fmt: skip

@@ -124,7 +124,7 @@ def main() -> None:
         f"shop: {len(shop.product_ids):,} products, {shop.movements:,} movements "
         f"(ready in {shop.built_seconds:.1f} s); {args.samples} samples per figure"
     )
-    rng = random.Random(11)  # noqa: S311 - bench sampling
+    rng = random.Random(11)
 
     def sql(query: str, params: list) -> list:  # type: ignore[type-arg]
         with connection.cursor() as cursor:

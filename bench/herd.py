@@ -59,9 +59,9 @@ def post(url: str, body: Any, token: str | None = None) -> tuple[int, Any, str |
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(url, data=data, headers=headers, method="POST")  # noqa: S310
+    request = urllib.request.Request(url, data=data, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=120) as response:
             return response.status, json.loads(response.read()), None
     except urllib.error.HTTPError as error:
         return error.code, None, error.headers.get("Retry-After")
@@ -97,7 +97,7 @@ class Till:
 def drain(till: Till, url: str, batch: int, interval: float, start: threading.Barrier) -> None:
     """Push the backlog, oldest first, as the sync agent does: batch after batch while the
     server takes them; on a refusal or an error, the agent's pause before the next round."""
-    rng = random.Random()  # noqa: S311
+    rng = random.Random()
     offline = 0
     start.wait()
     while till.backlog:
@@ -166,7 +166,7 @@ def main() -> None:
         server.start()
         slug = f"herd-{uuid.uuid4().hex[:6]}"
         shop = Shop(slug=slug, seed=server.ctl("seed", "--slug", slug, "--tills", str(args.tills)))
-        rng = random.Random(5)  # noqa: S311
+        rng = random.Random(5)
         tills = []
         for code in shop.seed["enrollment_codes"]:
             status, answer, _ = post(server.url + API + "enroll", {"code": code, "name": "herd"})
@@ -194,7 +194,7 @@ def main() -> None:
         finish = sorted(till.done_at - began for till in tills)
         lost = len(sent - set(stored))
         twice = len(stored) - len(set(stored))
-        print(  # noqa: T201
+        print(
             f"{args.tills} tills x {args.backlog} tickets = {len(sent)} tickets, batches of "
             f"{args.batch}; gunicorn {args.workers} workers, intake slots {args.slots} "
             f"(wait {args.wait} s, Retry-After {args.retry_after}-{2 * args.retry_after} s)\n"

@@ -200,7 +200,7 @@ def main() -> None:
         shop = Shop(slug=slug, seed=server.ctl("seed", "--slug", slug, "--tills", str(args.tills)))
         enroll_all(server, shop, work)
         print(
-            f"{args.tills} tills enrolled; selling for {seconds:.0f} s (gunicorn, "  # noqa: T201
+            f"{args.tills} tills enrolled; selling for {seconds:.0f} s (gunicorn, "
             f"{args.workers} workers, PostgreSQL; load average {load_average()})",
             flush=True,
         )
@@ -214,7 +214,7 @@ def main() -> None:
                 written |= {p.stem for p in day.glob("*.json")}
         lost = len(written - stored)
         rate = len(tills["paid"]) / tills["elapsed"]
-        print(  # noqa: T201
+        print(
             f"tills:    {len(tills['paid'])} tickets in {tills['elapsed']:.1f} s = {rate:.1f} "
             f"tickets/s · sync round {percentiles(tills['latencies'])} · "
             f"{tills['errors']} offline rounds, {tills['refused']} refused sales, "
@@ -224,13 +224,13 @@ def main() -> None:
         )
         base = urllib_baseline(server, shop, args.tills, min(seconds, 20.0))
         base_rate = base["count"] / min(seconds, 20.0)
-        print(  # noqa: T201
+        print(
             f"baseline: urllib loops, {args.tills} threads, the same POSTs: {base_rate:.1f} "
             f"tickets/s · {percentiles(base['latencies'])} · {base['errors']} errors",
             flush=True,
         )
         raw = raw_sql_baseline(database.url, 5.0)
-        print(f"raw SQL:  one INSERT + COMMIT per ticket: {raw / 5.0:.0f} tickets/s", flush=True)  # noqa: T201
+        print(f"raw SQL:  one INSERT + COMMIT per ticket: {raw / 5.0:.0f} tickets/s", flush=True)
         if lost or tills["crashed"]:
             sys.exit(1)
     finally:

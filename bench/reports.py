@@ -138,7 +138,7 @@ def build(lines_wanted: int) -> Any:
     TicketPayment = apps.get_model("sales", "TicketPayment")
     from cabas.gestion.stores.services import person_add, store_create
 
-    rng = random.Random(8)  # noqa: S311  (benchmark data, not secrets)
+    rng = random.Random(8)
     Store.objects.filter(slug=SLUG).update(slug=f"{SLUG}-old-{uuid.uuid4().hex[:6]}")
     store = store_create(slug=SLUG, name="Bench reports")
     tz = store.timezone

@@ -47,7 +47,7 @@ def main() -> None:
 
     from cabas.gestion.beneficiaries.models import Household
     from cabas.gestion.catalog.models import Product
-    from cabas.gestion.pos.snapshot import build_snapshot
+    from cabas.gestion.tillapi.snapshot import build_snapshot
 
     bench = _stockdata.ensure_stock_data(products=args.products, movements=args.products * 5)
     store = bench.store

@@ -47,8 +47,8 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
-    from cabas.gestion.pos import snapshot_cache
     from cabas.gestion.pos.services import device_enroll, enrollment_code_create
+    from cabas.gestion.tillapi import snapshot_cache
 
     bench = _stockdata.ensure_stock_data(products=args.products, movements=args.products * 5)
     store = bench.store

@@ -71,7 +71,7 @@ def main() -> None:
     def raw_update(household: object, month: str) -> None:
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET spent_cents = spent_cents + 7 "  # noqa: S608
+                f"UPDATE {table} SET spent_cents = spent_cents + 7 "
                 "WHERE household_id = %s AND month = %s",
                 [household.pk, month],  # type: ignore[attr-defined]
             )

@@ -75,7 +75,7 @@ def main() -> None:
         f"shop: {len(shop.product_ids):,} products, {shop.movements:,} movements "
         f"(ready in {shop.built_seconds:.1f} s)"
     )
-    rng = random.Random(7)  # noqa: S311 - bench sampling
+    rng = random.Random(7)
     # The busiest products first (the generator skews sales towards them), then any product.
     sample = shop.product_ids[:20] + rng.sample(
         shop.product_ids, min(args.samples, len(shop.product_ids))

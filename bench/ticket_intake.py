@@ -318,7 +318,7 @@ def _prepare(args: Any) -> dict[str, Any]:
         "households": households,
         "cashier_id": cashier.pk if cashier else None,
         "rng": random.Random(11),
-    }  # noqa: S311
+    }
     shop["context"] = load_context(store, [])
     from cabas.gestion.sales.intake import ticket_batch_ingest
 
@@ -353,7 +353,7 @@ def _drop_sales(store: Any) -> None:
             "sales_quarantinedpayload",
             "beneficiaries_monthlyspending",
         ):
-            cursor.execute(f"DELETE FROM {table} WHERE store_id = %s", [store.pk])  # noqa: S608
+            cursor.execute(f"DELETE FROM {table} WHERE store_id = %s", [store.pk])
 
 
 def _ticket(shop: dict[str, Any]) -> dict[str, Any]:
@@ -420,12 +420,12 @@ def _raw_sql_locks(shop: dict[str, Any], batch: list[dict[str, Any]]) -> None:
     households = sorted(h.pk for h in shop["households"] if h.code in codes)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id FROM catalog_product WHERE store_id = %s AND id IN ({marks}) "  # noqa: S608
+            f"SELECT id FROM catalog_product WHERE store_id = %s AND id IN ({marks}) "
             "ORDER BY id FOR UPDATE",
             [store_id, *products],
         )
         cursor.execute(
-            f"SELECT id FROM stock_lot WHERE store_id = %s AND product_id IN ({marks}) "  # noqa: S608
+            f"SELECT id FROM stock_lot WHERE store_id = %s AND product_id IN ({marks}) "
             "AND quantity > 0 ORDER BY id FOR UPDATE",
             [store_id, *products],
         )
@@ -439,7 +439,7 @@ def _raw_sql_locks(shop: dict[str, Any], batch: list[dict[str, Any]]) -> None:
             )
             when = connection.ops.adapt_datetimefield_value(timezone.now())
             cursor.execute(
-                "INSERT INTO beneficiaries_monthlyspending (store_id, household_id, month, "  # noqa: S608
+                "INSERT INTO beneficiaries_monthlyspending (store_id, household_id, month, "
                 f"spent_cents, updated_at) VALUES {rows} {tail}",
                 [v for pk in households for v in (store_id, pk, month, when)],
             )
@@ -489,20 +489,20 @@ def _raw_sql_ticket(shop: dict[str, Any], raw: dict[str, Any]) -> None:
         product_ids = [line["product_id"] for line in lines]
         marks = ", ".join(["%s"] * len(product_ids))
         cursor.execute(
-            f"SELECT id, product_id, quantity FROM stock_lot WHERE store_id = %s AND "  # noqa: S608
+            f"SELECT id, product_id, quantity FROM stock_lot WHERE store_id = %s AND "
             f"product_id IN ({marks}) AND quantity > 0 ORDER BY id{lock}",
             [store_id, *product_ids],
         )
         lot_of = {product_id: lot_id for lot_id, product_id, _q in cursor.fetchall()}
         cases = " ".join(["WHEN %s THEN %s"] * len(lines))
         cursor.execute(
-            f"UPDATE catalog_product SET stock_qty = stock_qty + CASE id {cases} ELSE 0 END "  # noqa: S608
+            f"UPDATE catalog_product SET stock_qty = stock_qty + CASE id {cases} ELSE 0 END "
             f"WHERE store_id = %s AND id IN ({marks})",
             [v for line in lines for v in (line["product_id"], -line["quantity"])]
             + [store_id, *product_ids],
         )
         cursor.execute(
-            "INSERT INTO stock_stockmovement (store_id, product_id, lot_id, kind, quantity, "  # noqa: S608
+            "INSERT INTO stock_stockmovement (store_id, product_id, lot_id, kind, quantity, "
             "created_by_id, created_at, occurred_at, document_type, document_id, reason, "
             "refunded_document_id) VALUES "
             + ", ".join(
@@ -527,13 +527,13 @@ def _raw_sql_ticket(shop: dict[str, Any], raw: dict[str, Any]) -> None:
             lot_cases = " ".join(["WHEN %s THEN %s"] * len(moved))
             lot_marks = ", ".join(["%s"] * len(moved))
             cursor.execute(
-                f"UPDATE stock_lot SET quantity = quantity + CASE id {lot_cases} ELSE 0 END "  # noqa: S608
+                f"UPDATE stock_lot SET quantity = quantity + CASE id {lot_cases} ELSE 0 END "
                 f"WHERE id IN ({lot_marks})",
                 [v for line in moved for v in (lot_of[line["product_id"]], -line["quantity"])]
                 + [lot_of[line["product_id"]] for line in moved],
             )
         cursor.execute(
-            "INSERT INTO sales_ticketline (store_id, ticket_id, position, product_id, "  # noqa: S608
+            "INSERT INTO sales_ticketline (store_id, ticket_id, position, product_id, "
             "product_ref, barcode, label, quantity, unit, unit_price_cents, full_price_cents, "
             "total_cents, created_at, device_id, cashier_id, household_id, refund_of) VALUES "
             + ", ".join(

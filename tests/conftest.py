@@ -116,7 +116,7 @@ _DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_serial
 _WITHOUT_SERVER = ("tests/caisse/", "tests/protocol/", "tests/rules/")
 
 
-def pytest_collection_modifyitems(config, items) -> None:  # noqa: ANN001
+def pytest_collection_modifyitems(config, items) -> None:
     """CABAS_ENGINE_PASS=1 (the PostgreSQL and MariaDB passes of .ci/run): the till against
     its fake server, the protocol and the rules gave their answer in the SQLite pass already;
     every test that may touch the database runs again."""
@@ -135,7 +135,7 @@ def pytest_collection_modifyitems(config, items) -> None:  # noqa: ANN001
         items[:] = keep
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     for kind, reason in _SKIPPED_FOR_MISSING_TOOLS.items():
         terminalreporter.write_line(f"NOTE: {kind} tests were SKIPPED: {reason}", yellow=True)
 
@@ -151,7 +151,7 @@ def output_dir(request: pytest.FixtureRequest) -> Path:
 
 
 @pytest.fixture
-def browser_page(live_server, output_dir: Path, monkeypatch) -> Iterator[object]:  # noqa: ANN001
+def browser_page(live_server, output_dir: Path, monkeypatch) -> Iterator[object]:
     require_tool(
         "browser",
         Path(CHROMIUM).exists(),
@@ -203,6 +203,19 @@ def sign_in(page: object, username: str, password: str = PASSWORD) -> None:
     page.wait_for_load_state()  # type: ignore[attr-defined]
 
 
+def pick_product(page: object, field: str, text: str, option: str = "") -> None:
+    """Choose a product in a picker (core/widgets.py): type ``text`` into the field (a CSS
+    selector), then click the option whose name starts with ``option`` (default ``text``)."""
+    page.fill(field, text)  # type: ignore[attr-defined]
+    listbox = page.locator(field).locator("xpath=..").get_by_role("listbox")  # type: ignore[attr-defined]
+    listbox.get_by_role("option", name=option or text).first.click()
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "f => document.querySelector(f).closest('[data-picker]')"
+        ".querySelector('[data-picker-value]').value !== ''",
+        arg=field,
+    )
+
+
 @pytest.fixture(autouse=True)
 def _isolated_till_packages(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
     """No test sees the till packages of a developer's dist/ folder."""
@@ -218,7 +231,7 @@ def statements_sent() -> Iterator[list[str]]:
 
     sent: list[str] = []
 
-    def wrapper(execute, sql, params, many, context):  # noqa: ANN001, ANN202
+    def wrapper(execute, sql, params, many, context):
         parts = [part.strip() for part in sql.split(";\n") if part.strip()]
         if not all(part.startswith(("SAVEPOINT", "RELEASE SAVEPOINT")) for part in parts):
             sent.append(sql)

@@ -1,4 +1,5 @@
-"""The layout rules of DESIGN.md: the till, the protocol and the rules never see the server."""
+"""The layout rules of docs/architecture.md: the till, the protocol and the rules never see the
+server, and la gestion's parts import only the layers below them."""
 
 from __future__ import annotations
 

@@ -207,7 +207,7 @@ def test_updates_from_the_server_tampered_or_older_are_refused(
     assert outcome.refused and "plus ancienne" in outcome.message
 
 
-def enrol(root: Path, store, url: str) -> TillContext:  # noqa: ANN001
+def enrol(root: Path, store, url: str) -> TillContext:
     from cabas.gestion.pos.services import enrollment_code_create
 
     code = enrollment_code_create(store=store).code

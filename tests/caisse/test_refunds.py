@@ -15,7 +15,7 @@ from tests.caisse.conftest import NOW
 from tests.caisse.fakes import FakeView, ean, enrolled_dir
 
 
-def sell(till, *products, pay=(("cash", None),)):  # noqa: ANN001, ANN201
+def sell(till, *products, pay=(("cash", None),)):
     for i in products:
         till.scan(ean(f"376000000{i:03d}"))
     ticket = None
@@ -127,7 +127,7 @@ def test_a_till_known_to_be_offline_does_not_make_the_cashier_wait(server, secon
     assert "hors ligne" in view.texts("error")[-1]
 
 
-def ticking_till(ctx):  # noqa: ANN001, ANN201
+def ticking_till(ctx):
     """A till whose clock moves a minute at each reading (tickets in a known order)."""
     minutes = count()
     till = ctx.till(FakeView(), now=lambda: NOW + timedelta(minutes=next(minutes)))

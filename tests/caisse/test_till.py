@@ -363,7 +363,7 @@ def test_an_empty_scan_does_nothing(till, view, code):
     assert till.lines == []
 
 
-def _with_quotas(snapshot):  # noqa: ANN001, ANN202
+def _with_quotas(snapshot):
     from cabas.protocol import Snapshot
 
     data = snapshot.model_dump(mode="json")

@@ -25,7 +25,7 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
     seen: list[tuple[str, str | None]]
     redirect_to: str | None = None
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self.seen.append((self.path, self.headers.get("Authorization")))
         if self.redirect_to and self.path.startswith("/api/"):
             self.send_response(302)

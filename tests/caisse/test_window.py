@@ -256,7 +256,7 @@ def test_a_whole_sale_by_keyboard_only(display, ctx, server):
     root.destroy()
 
 
-def open_window(ctx, snapshot=None):  # noqa: ANN001, ANN201
+def open_window(ctx, snapshot=None):
     """The window signed in as Bob, on local data only (no sync thread)."""
     import tkinter as tk
 
@@ -273,13 +273,13 @@ def open_window(ctx, snapshot=None):  # noqa: ANN001, ANN201
     return window
 
 
-def close_window(window) -> None:  # noqa: ANN001
+def close_window(window) -> None:
     window.stop.set()
     window.wake.set()
     window.root.destroy()
 
 
-def lines(window) -> list[str]:  # noqa: ANN001
+def lines(window) -> list[str]:
     return [line.label for line in window.till.lines]
 
 

@@ -12,7 +12,7 @@ from tests.caisse.test_window import KeyboardDriver
 FOLDER = "test_window_counter"
 
 
-def open_window(ctx):  # noqa: ANN001, ANN201
+def open_window(ctx):
     import tkinter as tk
 
     from cabas.caisse.ui.app import TillWindow
@@ -23,7 +23,7 @@ def open_window(ctx):  # noqa: ANN001, ANN201
     return window
 
 
-def close_window(window) -> None:  # noqa: ANN001
+def close_window(window) -> None:
     window.stop.set()
     window.wake.set()
     window.root.destroy()

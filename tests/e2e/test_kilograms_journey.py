@@ -49,8 +49,8 @@ def test_the_kilograms_and_the_food_bank_return(browser_page, world, path, outpu
     download.value.save_as(str(target))
     assert target.read_bytes().startswith(b"%PDF")
     if shutil.which("pdftotext"):
-        text = subprocess.run(  # noqa: S603
-            ["pdftotext", "-layout", str(target), "-"],  # noqa: S607
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(target), "-"],
             check=True,
             capture_output=True,
             text=True,

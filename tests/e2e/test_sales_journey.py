@@ -55,7 +55,9 @@ def test_a_manager_reviews_what_the_tills_sent(browser_page, world) -> None:
     budget = page.locator("table tbody tr").filter(has_text="Budget")
     assert budget.count() == 1
     shot(page, "04-anomalies")
-    budget.locator("button", has_text="Traitée").click()
+    budget.locator("input[type=checkbox]").check()
+    page.fill("#id_bulk_note", "Vu avec le foyer")
+    page.get_by_role("button", name="Marquer comme traitées").click()
     page.wait_for_load_state()
     assert page.locator("table tbody tr").filter(has_text="Budget").count() == 0
     shot(page, "05-anomaly-handled")

@@ -100,3 +100,62 @@ def test_a_stock_manager_counts_a_rayon_by_scanning_and_sees_the_adjustment(
     page.wait_for_load_state()
     assert "Rayon pâtes" in page.content() and "validé" in page.content()
     shot(page, "05-count-from-history")
+
+
+def test_a_product_in_two_lots_is_counted_lot_by_lot_with_a_live_summary(
+    browser_page, world
+) -> None:
+    from datetime import timedelta
+
+    from cabas.gestion.stock.models import Lot
+
+    store = world.store_a
+    rayon = category_create(store=store, name="Épicerie")
+    pasta = product_create(
+        store=store,
+        actor=None,
+        name="Spaghetti 500 g",
+        category=rayon,
+        price_cents=95,
+        cost_cents=60,
+        barcodes=[PASTA],
+    )
+    today = store.today()
+    soon = lot_receive(
+        store=store, product=pasta, quantity=5, actor=None, dlc=today + timedelta(days=10)
+    )
+    later = lot_receive(
+        store=store, product=pasta, quantity=7, actor=None, dlc=today + timedelta(days=40)
+    )
+    page = browser_page
+    page.on("dialog", lambda dialog: dialog.accept())
+    sign_in(page, "diane")
+    page.goto(page.base_url + reverse("stock:count_add"))
+    page.fill("#id_name", "Inventaire par lot")
+    page.get_by_role("button", name="Créer et commencer le comptage").click()
+    page.wait_for_load_state()
+    summary = page.locator("#count-summary")
+    assert "0 écart" in summary.inner_text()
+    page.get_by_text("par lot (2 lots)").click()
+    page.get_by_label("Quantité comptée de Spaghetti 500 g, " + str(soon)).fill("5")
+    page.get_by_label("Quantité comptée de Spaghetti 500 g, " + str(soon)).press("Enter")
+    page.wait_for_function(
+        "() => document.querySelector('#count-summary').innerText.includes('1 produit(s)')"
+    )
+    later_input = page.get_by_label("Quantité comptée de Spaghetti 500 g, " + str(later))
+    later_input.fill("3")
+    later_input.press("Enter")
+    page.wait_for_function(
+        "() => document.querySelector('#count-summary').innerText.includes('1 écart')"
+    )
+    assert "2,40" in summary.inner_text()  # 4 missing × 0,60 € at cost
+    assert "-4" in page.locator("tr.differs").inner_text()
+    shot(page, "06-count-by-lot-live-summary")
+    page.get_by_role("button", name="Valider l'inventaire").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Inventaire validé").is_visible()
+    shot(page, "07-count-by-lot-validated")
+    assert dict(Lot.objects.filter(product=pasta).values_list("pk", "quantity")) == {
+        soon.pk: 5,
+        later.pk: 3,
+    }

@@ -13,17 +13,17 @@ from cabas.gestion.beneficiaries.models import Quota
 from cabas.gestion.catalog.models import Product
 from cabas.gestion.catalog.services import category_create, product_create
 from cabas.gestion.stock.models import MovementKind, StockMovement
-from tests.conftest import shot, sign_in
+from tests.conftest import pick_product, shot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def go(page, name: str, *args: object) -> None:  # noqa: ANN001
+def go(page, name: str, *args: object) -> None:
     page.goto(page.base_url + reverse(name, args=args))
     page.wait_for_load_state()
 
 
-def submit(page, label: str) -> None:  # noqa: ANN001
+def submit(page, label: str) -> None:
     page.get_by_role("button", name=label).click()
     page.wait_for_load_state()
 
@@ -81,7 +81,7 @@ def test_the_forms_refuse_what_cannot_be_and_take_kilos(browser_page, world) -> 
     # The quota form: plain fields, no {} to fight with.
     go(page, "beneficiaries:quota_add")
     page.fill("#id_label", "Fromage")
-    page.select_option("#id_product", str(cheese.pk))
+    pick_product(page, "#id_product", "comté", "Comté à la coupe")
     page.fill("#id_base_quantity", "0,5")
     page.fill("#id_size_4", "1,5")
     shot(page, "05-quota-form")

@@ -49,7 +49,7 @@ class ChaosProxy:
     _server: asyncio.Server | None = None
 
     def __post_init__(self) -> None:
-        self._rng = random.Random(self.seed)  # noqa: S311 - fault injection, not security
+        self._rng = random.Random(self.seed)
 
     # -- control from the test's thread -------------------------------------------------------
     def start(self) -> ChaosProxy:

@@ -56,7 +56,7 @@ def seed(slug: str, tills: int, households: int) -> dict[str, Any]:
         username=f"caisse-{slug}",
         role=Role.CASHIER,
         first_name="Camille",
-        password="correct-horse-battery-42",  # noqa: S106 - a test account
+        password="correct-horse-battery-42",
     )
     cashier_pin_set(membership=cashier, actor=None, pin=PIN)
     rayon = category_create(store=store, name="Épicerie")
@@ -93,12 +93,7 @@ def seed(slug: str, tills: int, households: int) -> dict[str, Any]:
                 "monthly_budget_cents": BUDGET_CENTS,
             },
         )
-        rights_admit(
-            household=household,
-            actor=None,
-            start=today - timedelta(days=30),
-            end=today + timedelta(days=300),
-        )
+        rights_admit(household=household, actor=None, start=today - timedelta(days=30), months=11)
         household.refresh_from_db()
         codes.append(household.code)
     return {

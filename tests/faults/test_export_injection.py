@@ -143,4 +143,4 @@ def test_every_spreadsheet_export_neutralises_formulas(world: Any) -> None:
     # The hostile names did reach the exports (the test would prove nothing otherwise).
     assert scan["hostile_seen"], sorted(exports)
     seen = sorted(scan["hostile_seen"])
-    print(f"exports read: {sorted(exports)}; with the hostile data: {seen}")  # noqa: T201
+    print(f"exports read: {sorted(exports)}; with the hostile data: {seen}")

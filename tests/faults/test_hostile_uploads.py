@@ -274,7 +274,7 @@ def test_it_refuses_a_hostile_import_file_with_a_french_message_and_writes_nothi
     expected = (
         message
         or {
-            # Both imports read files the same way (cabas.gestion.core.imports).
+            # Both imports read files the same way (cabas.gestion.imports).
             "programme.exe": "n'est pas un fichier CSV ou Excel",
             "page.csv": "aucune ligne",
             "image.svg.csv": "aucune ligne",
@@ -433,7 +433,7 @@ def logos_stored() -> list[str]:
 def big_noisy_png() -> bytes:
     import random
 
-    rng = random.Random(4)  # noqa: S311 - test data
+    rng = random.Random(4)
     image = Image.frombytes("RGB", (700, 700), rng.randbytes(700 * 700 * 3))
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")

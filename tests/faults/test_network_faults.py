@@ -51,7 +51,7 @@ def test_lost_answers_timeouts_and_outages_lose_and_duplicate_nothing(
             TillProcess.selling(folder, sales=sales, seed=n, pause=0.4)
             for n, folder in enumerate(shop.tills)
         ]
-        rng = random.Random(seed)  # noqa: S311
+        rng = random.Random(seed)
         for till in tills:
             till.read_until("READY")
         proxy.outage(1.5)  # the first rounds of both tills meet a network cut
@@ -71,7 +71,7 @@ def test_lost_answers_timeouts_and_outages_lose_and_duplicate_nothing(
     finally:
         proxy.stop()
     counts = dict(proxy.counts)
-    print(f"network: {outages} outages, connections {counts}, {result}")  # noqa: T201
+    print(f"network: {outages} outages, connections {counts}, {result}")
     assert result["confirmed"] == 2 * sales
     assert counts.get(DROP_AFTER_ANSWER, 0) > 0
     assert counts.get(DELAY, 0) > 0

@@ -188,7 +188,7 @@ def test_reports_read_the_replica_and_a_fail_over_loses_nothing(tmp_path: Path) 
         timings["kill to consistent"] = time.monotonic() - killed
         assert result["tickets"] == result["confirmed"] == 4 * sales
         figures = {key: round(value, 1) for key, value in timings.items()}
-        print(f"replication ({ENGINE}): {result}, seconds {figures}")  # noqa: T201
+        print(f"replication ({ENGINE}): {result}, seconds {figures}")
     finally:
         if server is not None:
             server.stop()

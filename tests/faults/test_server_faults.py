@@ -39,11 +39,11 @@ def post(url: str, body: Any, token: str | None = None, timeout: float = 30) -> 
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(  # noqa: S310 - loopback test server
+    request = urllib.request.Request(
         url, data=json.dumps(body).encode(), headers=headers, method="POST"
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"null")
@@ -122,7 +122,7 @@ def test_fifty_copies_of_a_ticket_at_once_are_stored_once(
     assert stored["sold"][product] == 2 * ROUNDS
     assert stored["stock"][product] == initial - 2 * ROUNDS
     assert stored["ledger_differences"] == 0
-    print(f"same ticket x{THREADS}: {ROUNDS} rounds, {dict(statuses)}")  # noqa: T201
+    print(f"same ticket x{THREADS}: {ROUNDS} rounds, {dict(statuses)}")
 
 
 def test_workers_killed_mid_request_lose_and_duplicate_nothing(
@@ -147,7 +147,7 @@ def test_workers_killed_mid_request_lose_and_duplicate_nothing(
             for seed, folder in enumerate(shop.tills, start=round_ * tills)
         ]
 
-    rng = random.Random(int(os.environ.get("CABAS_FAULTS_SEED", "9")))  # noqa: S311
+    rng = random.Random(int(os.environ.get("CABAS_FAULTS_SEED", "9")))
     kills = 0
     budget = size(4, 200)  # a respawned worker takes a second or two to boot
     # The tills sell in rounds until the kill budget is spent (a till's round lasts less than
@@ -175,5 +175,5 @@ def test_workers_killed_mid_request_lose_and_duplicate_nothing(
     time.sleep(1)  # the master replaces the last worker killed
     result = assert_consistent(fault_server, shop)
     assert result["confirmed"] == tills * sales * len(rounds)
-    print(f"workers killed: {kills} kills, {len(rounds)} round(s) of sales, {result}")  # noqa: T201
+    print(f"workers killed: {kills} kills, {len(rounds)} round(s) of sales, {result}")
     assert kills > 0

@@ -20,7 +20,7 @@ def test_a_till_killed_at_random_moments_loses_and_duplicates_nothing(
 ) -> None:
     shop = open_shop(fault_server, tmp_path, "kill")
     folder = shop.tills[0]
-    rng = random.Random(int(os.environ.get("CABAS_FAULTS_SEED", "9")))  # noqa: S311
+    rng = random.Random(int(os.environ.get("CABAS_FAULTS_SEED", "9")))
     # Each sale is written (fsync'ed), then sent, acknowledged and moved to the journal: a sale
     # and its sync take tens of milliseconds, so a kill within 0.25 s lands in every phase.
     killings = kill_at_random_moments(
@@ -37,5 +37,5 @@ def test_a_till_killed_at_random_moments_loses_and_duplicates_nothing(
     result = assert_consistent(fault_server, shop)
     moments = dict(killings.moments)
     record_property("faults", {"trials": TRIALS, **result, "moments": moments})
-    print(f"till killed: {TRIALS} trials, {result}, kill moments {moments}")  # noqa: T201
+    print(f"till killed: {TRIALS} trials, {result}, kill moments {moments}")
     assert result["confirmed"] > 0

@@ -27,9 +27,9 @@ from typing import Any
 
 os.environ.setdefault("CABAS_CAISSE_KEYRING", "0")
 
-from cabas.caisse.core.app import TillContext  # noqa: E402
-from cabas.caisse.core.config import DataDir, TillConfig, save_config  # noqa: E402
-from cabas.caisse.core.transport import HttpTransport  # noqa: E402
+from cabas.caisse.core.app import TillContext
+from cabas.caisse.core.config import DataDir, TillConfig, save_config
+from cabas.caisse.core.transport import HttpTransport
 
 
 def _say(text: str) -> None:
@@ -109,7 +109,7 @@ def run(
     households = households or sorted(till.catalog.beneficiaries)
     if not products:
         raise SystemExit("no product in the local catalog")
-    rng = random.Random(seed)  # noqa: S311 - test data
+    rng = random.Random(seed)
     _say("READY")
     deadline = time.monotonic() + seconds if seconds else None
     number = 0

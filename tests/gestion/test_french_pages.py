@@ -4,6 +4,7 @@ reader trips over: English model words, ISO months in sentences, ``None``, Djang
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import time
@@ -17,17 +18,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 
-from cabas.gestion.core import demo
 from cabas.gestion.reports.forms import GROUP_CHOICES
+from cabas.gestion.stores import demo
 from tests.gestion.matrix import all_rows
 
 # Every loader registers itself when its app's demo module is imported.
 for app in apps.get_app_configs():
     if app.name.startswith("cabas.gestion."):
-        try:
+        with contextlib.suppress(ModuleNotFoundError):
             __import__(f"{app.name}.demo")
-        except ModuleNotFoundError:
-            pass
 
 
 def english_model_words() -> set[str]:

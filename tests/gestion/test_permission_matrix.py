@@ -8,7 +8,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.gestion.matrix import ACTORS, Row, all_rows
 
 # Namespaces outside the matrix: Django's admin (superusers only, tested by Django) and the till
-# API, which answers device tokens, not people (tests/gestion/pos covers it).
+# API, which answers device tokens, not people (tests/gestion/tillapi covers it).
 EXCLUDED_NAMESPACES = {"admin", "pos_api"}
 ROWS = all_rows()
 
@@ -42,7 +42,7 @@ def test_no_row_names_a_url_that_does_not_exist() -> None:
 
 
 @pytest.mark.parametrize("row", ROWS, ids=lambda row: f"{row.method}:{row.url_name}")
-def test_each_person_gets_the_expected_answer(row: Row, world, client) -> None:  # noqa: ANN001
+def test_each_person_gets_the_expected_answer(row: Row, world, client) -> None:
     kwargs = row.kwargs(world) if row.kwargs else {}
     url = reverse(row.url_name, kwargs=kwargs)
     data = row.data(world) if row.data else {}

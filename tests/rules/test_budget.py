@@ -68,7 +68,7 @@ class TestMonthOf:
 
     def test_it_refuses_a_naive_datetime(self) -> None:
         with pytest.raises(ValueError, match="fuseau horaire"):
-            month_of(datetime(2026, 3, 1), "Europe/Paris")  # noqa: DTZ001
+            month_of(datetime(2026, 3, 1), "Europe/Paris")
 
     def test_it_refuses_an_unknown_time_zone(self) -> None:
         with pytest.raises(ValueError, match="Fuseau horaire inconnu"):

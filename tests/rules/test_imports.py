@@ -1,4 +1,4 @@
-"""The rules are shared by the till and the server: they import neither (DESIGN.md)."""
+"""The rules are shared by the till and the server: they import neither (docs/architecture.md)."""
 
 from __future__ import annotations
 

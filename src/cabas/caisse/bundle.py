@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import typing  # noqa: F401  (the type comments below: this file parses on Python 3.6)
 
 MINIMUM = (3, 11)
 TITLE = "Caisse Cabas"
@@ -19,6 +20,7 @@ HEADLESS = ("enroll", "sync", "status", "resend", "configure", "-h", "--help", "
 
 
 def _show(text):
+    # type: (str) -> None
     """A message box by whatever means this computer has, and the same text on stderr."""
     if sys.stderr is not None:
         sys.stderr.write(text + "\n")
@@ -58,14 +60,17 @@ def _show(text):
 
 
 def _info():
+    # type: () -> typing.Dict[str, typing.Any]
     try:
         with open(os.path.join(os.path.dirname(__file__), "bundle.json"), encoding="utf-8") as f:
-            return json.load(f)
+            info = json.load(f)  # type: typing.Dict[str, typing.Any]
+            return info
     except (OSError, ValueError):
         return {}
 
 
 def _tk_missing_text():
+    # type: () -> str
     if sys.platform == "win32":
         how = (
             "Réinstallez Python depuis python.org en laissant cochée l'option "
@@ -82,6 +87,7 @@ def _tk_missing_text():
 
 
 def check(argv, version_info=None, tk_available=None):
+    # type: (typing.Sequence[str], typing.Optional[typing.Sequence[int]], typing.Optional[bool]) -> typing.Optional[str]
     """The French message that stops the start, or None when the till can start."""
     version_info = tuple(version_info or sys.version_info[:2])
     running = f"{version_info[0]}.{version_info[1]}"
@@ -115,6 +121,7 @@ def check(argv, version_info=None, tk_available=None):
 
 
 def main():
+    # type: () -> int
     problem = check(sys.argv[1:])
     if problem is not None:
         _show(problem)

@@ -117,7 +117,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
 
     def on_report(report: SyncReport) -> None:
-        stamp = datetime.now().astimezone().strftime("%H:%M:%S")  # noqa: DTZ005 - local display
+        stamp = datetime.now().astimezone().strftime("%H:%M:%S")
         _print(f"[{stamp}] {_report_line(report)}")
         for problem in report.problems:
             _print(f"  ! {problem}")
@@ -262,11 +262,10 @@ def cmd_launch(args: argparse.Namespace) -> int:
     its window."""
     data = DataDir(Path(args.data_dir))
     runtime = runtimes.current()
-    if load_config(data) is None:
-        if args.no_start or not _first_start(data, runtime):
-            if args.no_start:
-                _print("Cette caisse n'est rattachée à aucune épicerie (commande « enroll »).")
-            return 1
+    if load_config(data) is None and (args.no_start or not _first_start(data, runtime)):
+        if args.no_start:
+            _print("Cette caisse n'est rattachée à aucune épicerie (commande « enroll »).")
+        return 1
     ctx = _open(args)
     if ctx is None:
         return 1

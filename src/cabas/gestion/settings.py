@@ -42,6 +42,10 @@ INSTALLED_APPS = [
     "cabas.gestion.sales",
     "cabas.gestion.reports",
     "cabas.gestion.purchasing",
+    "cabas.gestion.accompaniment",
+    "cabas.gestion.admissions",
+    "cabas.gestion.home",
+    "cabas.gestion.tillapi",
     "cabas.gestion.accounts.admin_site.PlatformAdminConfig",  # the admin behind two factors
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -59,7 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "cabas.gestion.pos.middleware.ApiErrorShapeMiddleware",
+    "cabas.gestion.tillapi.middleware.ApiErrorShapeMiddleware",
     "cabas.gestion.core.middleware.FrenchNotFoundMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -181,6 +185,8 @@ CABAS_THROTTLE_WINDOW_SECONDS = env_int("CABAS_THROTTLE_WINDOW_SECONDS", 600)
 CABAS_THROTTLE_LOGINS_PER_IP = env_int("CABAS_THROTTLE_LOGINS_PER_IP", 60)
 CABAS_THROTTLE_PASSWORD_RESETS_PER_IP = env_int("CABAS_THROTTLE_PASSWORD_RESETS_PER_IP", 10)
 CABAS_THROTTLE_ENROLLMENTS_PER_IP = env_int("CABAS_THROTTLE_ENROLLMENTS_PER_IP", 20)
+# Referrals sent through a partner's link, per address and per minute.
+CABAS_THROTTLE_REFERRALS_PER_MINUTE = env_int("CABAS_THROTTLE_REFERRALS_PER_MINUTE", 20)
 # The quarantine of refused payloads: the first bytes kept of each body (with the SHA-256 and
 # size of the whole), rows kept per till (the oldest go first), days kept (`cabas
 # purge_quarantine`), and invalid bodies a till may send per minute before `rate_limited`.
@@ -237,6 +243,9 @@ EMAIL_HOST_PASSWORD = env_str("CABAS_EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("CABAS_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("CABAS_DEFAULT_FROM_EMAIL", "Cabas <ne-pas-repondre@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Appointment reminders by SMS: the dotted path of a provider (cabas.gestion.accompaniment.sms);
+# empty, the server sends no SMS.
+CABAS_SMS_BACKEND = env_str("CABAS_SMS_BACKEND", "")
 
 SESSION_COOKIE_AGE = env_int("CABAS_SESSION_SECONDS", 12 * 3600)
 SESSION_COOKIE_HTTPONLY = True
@@ -304,7 +313,7 @@ CABAS_PUBLIC_URL = env_str("CABAS_PUBLIC_URL")
 # that started before the snapshot was read is not missed by the next delta.
 CABAS_SNAPSHOT_CURSOR_MARGIN = env_int("CABAS_SNAPSHOT_CURSOR_MARGIN", 60)
 # Snapshot answers are cached per shop, cursor and encoding in each worker's memory (see
-# cabas.gestion.pos.snapshot_cache): 0 seconds turns the cache off.
+# cabas.gestion.tillapi.snapshot_cache): 0 seconds turns the cache off.
 CABAS_SNAPSHOT_CACHE_SECONDS = env_int("CABAS_SNAPSHOT_CACHE_SECONDS", 60)
 CABAS_SNAPSHOT_CACHE_MAX_BYTES = env_int("CABAS_SNAPSHOT_CACHE_MAX_BYTES", 8 * 1024 * 1024)
 CACHES = {

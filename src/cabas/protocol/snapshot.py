@@ -78,6 +78,17 @@ class QuotaLimit(ReadModel):
     used_qty: int = 0
 
 
+class ProjectInfo(ReadModel):
+    """The household's project, sent only when the shop shows projects at the till.
+    `saved_cents` is what its acknowledged tickets saved since the project started (full price
+    minus paid, refunds deducted); the till adds the savings of its unsent tickets."""
+
+    label: str
+    goal_cents: Annotated[int, Field(ge=0)]
+    saved_cents: int = 0
+    target_date: date | None = None
+
+
 class BeneficiaryItem(ReadModel):
     """A household, known to the till by the `code` its card encodes. `budget_cents` and
     `spent_cents` are for `month` ("YYYY-MM", in the shop's time zone) as acknowledged by the
@@ -93,6 +104,7 @@ class BeneficiaryItem(ReadModel):
     household_size: Annotated[int, Field(ge=1)] = 1
     quotas: list[QuotaUsage] = []
     quota_limits: list[QuotaLimit] = []
+    project: ProjectInfo | None = None
 
 
 class CashierItem(ReadModel):

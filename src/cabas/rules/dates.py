@@ -29,11 +29,13 @@ def sellability(dlc: date | None, ddm: date | None, today: date) -> Sellability:
 
 
 def _expiry_attr(lot: Any) -> date | None:
-    return lot.expiry
+    expiry: date | None = lot.expiry
+    return expiry
 
 
 def _received_attr(lot: Any) -> date | None:
-    return lot.received
+    received: date | None = lot.received
+    return received
 
 
 def fefo_order(

@@ -19,7 +19,7 @@ from tests.gestion.accounts.test_second_factor import _emailed_code, _password_o
 CODE = re.compile(r"<code>([a-z0-9]{4}-[a-z0-9]{4})</code>")
 
 
-def _set_up(client, username: str, address: str) -> list[str]:  # noqa: ANN001
+def _set_up(client, username: str, address: str) -> list[str]:
     """Sign in with the password, set up an authenticator, return the recovery codes shown."""
     _password_only(client, username)
     client.get(reverse("accounts:otp"))
@@ -33,12 +33,12 @@ def _set_up(client, username: str, address: str) -> list[str]:  # noqa: ANN001
     return CODE.findall(done.content.decode())
 
 
-def _sign_in_again(client, username: str):  # noqa: ANN001, ANN202
+def _sign_in_again(client, username: str):
     client.post(reverse("accounts:logout"))
     client.post(reverse("accounts:login"), {"username": username, "password": PASSWORD})
 
 
-def _wait_out_the_throttle(user) -> None:  # noqa: ANN001
+def _wait_out_the_throttle(user) -> None:
     TOTPDevice.objects.filter(user=user).update(
         throttling_failure_count=0, throttling_failure_timestamp=None
     )

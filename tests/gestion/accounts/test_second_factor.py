@@ -23,7 +23,7 @@ from tests.gestion.matrix import all_rows
 OPEN_BEFORE_THE_CODE = {"accounts:otp", "accounts:logout", "core:healthz"}
 
 
-def _password_only(client, username: str):  # noqa: ANN001, ANN202
+def _password_only(client, username: str):
     response = client.post(reverse("accounts:login"), {"username": username, "password": PASSWORD})
     assert response.status_code == 302
     return response
@@ -37,7 +37,7 @@ def _emailed_code(address: str) -> str:
     return found.group(1)
 
 
-def _is_sent_to_the_code_page(response) -> bool:  # noqa: ANN001
+def _is_sent_to_the_code_page(response) -> bool:
     return response.status_code == 302 and response["Location"].startswith(reverse("accounts:otp"))
 
 
@@ -46,7 +46,7 @@ def _is_sent_to_the_code_page(response) -> bool:  # noqa: ANN001
     [row for row in all_rows() if row.url_name not in OPEN_BEFORE_THE_CODE],
     ids=lambda row: f"{row.method}:{row.url_name}",
 )
-def test_a_person_with_an_authenticator_reaches_no_page_before_the_code(row, world, client) -> None:  # noqa: ANN001
+def test_a_person_with_an_authenticator_reaches_no_page_before_the_code(row, world, client) -> None:
     TOTPDevice.objects.create(user=world.alice, name="app", confirmed=True)
     _password_only(client, "alice")
     kwargs = row.kwargs(world) if row.kwargs else {}
@@ -98,7 +98,7 @@ def test_the_till_api_is_not_behind_the_session_second_factor(world, client) -> 
 
 class TestPlatformAdmin:
     @pytest.fixture
-    def root(self, db) -> User:  # noqa: ANN001
+    def root(self, db) -> User:
         return User.objects.create_superuser("root", "root@example.org", PASSWORD)
 
     def test_a_superuser_with_only_the_password_is_sent_to_the_code_page(
@@ -149,7 +149,7 @@ class TestPlatformAdmin:
 
 class TestFirstAuthenticator:
     @pytest.fixture(autouse=True)
-    def shop_requires_it(self, world) -> None:  # noqa: ANN001
+    def shop_requires_it(self, world) -> None:
         world.store_a.require_2fa = True
         world.store_a.save()
 

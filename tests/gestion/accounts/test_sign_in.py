@@ -12,7 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from tests.conftest import PASSWORD
 
 
-def _login(client, username: str, password: str, ip: str = "10.0.0.1"):  # noqa: ANN001, ANN202
+def _login(client, username: str, password: str, ip: str = "10.0.0.1"):
     return client.post(
         reverse("accounts:login"),
         {"username": username, "password": password},

@@ -44,18 +44,18 @@ def test_every_action_the_project_records_has_a_french_sentence() -> None:
     assert not missing, missing
 
 
-def _event(world, **fields) -> AuditEvent:  # noqa: ANN001
+def _event(world, **fields) -> AuditEvent:
     return AuditEvent.objects.create(store=world.store_a, actor=world.alice, **fields)
 
 
-def _journal(client, **query) -> str:  # noqa: ANN001
+def _journal(client, **query) -> str:
     response = client.get(reverse("stores:audit_log"), query)
     assert response.status_code == 200
     return response.content.decode()
 
 
 @pytest.fixture
-def rice(world) -> Product:  # noqa: ANN001
+def rice(world) -> Product:
     return product_create(
         store=world.store_a, actor=world.alice, name="Riz", category=_rayon(world), price_cents=120
     )
@@ -140,7 +140,7 @@ def test_an_unknown_code_still_reads_as_french(world) -> None:
 
 class TestFilters:
     @pytest.fixture(autouse=True)
-    def entries(self, world) -> None:  # noqa: ANN001
+    def entries(self, world) -> None:
         _event(
             world,
             action="catalog.product_created",
@@ -218,3 +218,18 @@ class TestFilters:
         page = _journal(client, person=world.alice.pk)
         assert "Pâtes" not in page
         assert "Alice" not in page
+
+
+def test_a_card_code_reads_as_the_card_prints_it(world) -> None:
+    from cabas.gestion.beneficiaries import codes
+
+    event = _event(
+        world,
+        action="household.card_reissued",
+        target_type="beneficiaries.household",
+        target_id="1",
+        target_repr="Foyer 1",
+        changes={"code": ["K7M2P9Q4", "X3Y8Z2W7"]},
+    )
+    [change] = describe(event).changes
+    assert (change.before, change.after) == (codes.display("K7M2P9Q4"), codes.display("X3Y8Z2W7"))

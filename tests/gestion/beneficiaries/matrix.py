@@ -6,7 +6,7 @@ from cabas.gestion.beneficiaries.models import Household, Quota
 from tests.gestion.matrix import EVERY_ROLE, MANAGER_ONLY, Row, answers, object_of_shop_a
 
 
-def household_a(world) -> dict[str, int]:  # noqa: ANN001
+def household_a(world) -> dict[str, int]:
     from tests.gestion.beneficiaries.factories import make_household
 
     household = Household.objects.filter(store=world.store_a).first() or make_household(
@@ -15,7 +15,7 @@ def household_a(world) -> dict[str, int]:  # noqa: ANN001
     return {"pk": household.pk}
 
 
-def quota_a(world) -> dict[str, int]:  # noqa: ANN001
+def quota_a(world) -> dict[str, int]:
     from cabas.gestion.catalog.services import category_create
 
     quota = Quota.objects.filter(store=world.store_a).first()
@@ -61,6 +61,7 @@ ROWS = [
     Row("beneficiaries:card_reissue", ACTION, kwargs=household_a, method="post"),
     Row("beneficiaries:privacy", FILE, kwargs=household_a),
     Row("beneficiaries:export", FILE, kwargs=household_a),
+    Row("beneficiaries:export_pdf", FILE, kwargs=household_a),
 ]
 
 ROWS += [

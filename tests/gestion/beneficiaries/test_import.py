@@ -9,7 +9,7 @@ from openpyxl import Workbook
 
 from cabas.gestion.beneficiaries import services
 from cabas.gestion.beneficiaries.models import Household
-from cabas.gestion.core.imports import ImportFileError, column_key, read_table
+from cabas.gestion.imports import ImportFileError, column_key, read_table
 from tests.gestion.beneficiaries.factories import make_household
 
 GOOD = "Nom;Prénom;Commune;Adultes;Enfants;Début droits;Durée mois;Budget;Taux\n"
@@ -19,7 +19,7 @@ LINES = f"Martin;Jules;Lyon;2;1;{START:%d/%m/%Y};6;;\nPetit;Ana;Bron;1;0;;;25,50
 BAD = ";Sans nom;Lyon;1;0;;;;\nDurand;Léo;Lyon;zéro;0;31/02/2026;3;;\nRoux;Eva;Lyon;1;0;;;;150\n"
 
 
-def upload(client, text: str, name: str = "foyers.csv"):  # noqa: ANN001, ANN201
+def upload(client, text: str, name: str = "foyers.csv"):
     return client.post(
         reverse("beneficiaries:import"), {"file": SimpleUploadedFile(name, text.encode("utf-8"))}
     )
@@ -103,7 +103,7 @@ def test_a_cashier_cannot_import(world, client) -> None:
 def test_oversized_or_binary_files_are_refused_before_any_validation() -> None:
     import pytest
 
-    from cabas.gestion.core import imports
+    from cabas.gestion import imports
 
     lines = "nom\n" + "x\n" * imports.MAX_ROWS
     assert len(read_table("ok.csv", lines.encode())) == imports.MAX_ROWS

@@ -87,3 +87,80 @@ def test_the_import_refuses_a_birth_date_in_the_future(world, client) -> None:
     header = "Nom;Prénom;Date de naissance;Adultes\n"
     html = upload(client, header + "Martin;Jules;01/01/2090;1\n").content.decode()
     assert "ne peut pas être dans le futur" in html
+
+
+def test_the_admission_service_itself_keeps_the_window_and_the_durations(world) -> None:
+    """Not only the forms: every way into rights_admit (a page, the import, a script)."""
+    household = make_household(world.store_a)
+    today = world.store_a.today()
+    for start, months, field in (
+        (today.replace(year=1990), 3, "start"),
+        (today + timedelta(days=400), 3, "start"),
+        (today, 0, "months"),
+        (today, 13, "months"),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            services.rights_admit(
+                household=household, actor=world.alice, start=start, months=months
+            )
+        assert field in caught.value.message_dict
+        assert caught.value.message_dict[field][0].startswith(("Les droits", "Une période"))
+    period = services.rights_admit(household=household, actor=world.alice, start=today, months=12)
+    assert period.end == services.period_end_for(today, 12)
+
+
+def test_a_recorded_history_period_is_never_longer_than_the_longest_duration(world) -> None:
+    household = make_household(world.store_a)
+    start = world.store_a.today()
+    with pytest.raises(ValidationError) as caught:
+        services.rights_period_record(
+            household=household,
+            actor=None,
+            start=start,
+            end=services.period_end_for(start, 12) + timedelta(days=1),
+        )
+    assert "au plus 12 mois" in str(caught.value)
+
+
+def test_the_registration_service_refuses_a_household_without_the_notice(world) -> None:
+    with pytest.raises(ValidationError) as caught:
+        services.household_register(
+            store=world.store_a,
+            actor=world.alice,
+            data={"last_name": "Nguyen"},
+            start=world.store_a.today(),
+            months=3,
+            privacy_accepted=False,
+        )
+    assert "ne s'enregistre pas sans elle" in caught.value.message_dict["privacy_accepted"][0]
+    assert not Household.objects.exists()
+
+
+NOTICE = "Nom;Prénom;Commune;Notice remise\n"
+
+
+def test_the_import_records_the_notice_given_or_flags_it_to_sign(world, client) -> None:
+    client.force_login(world.alice)
+    html = upload(
+        client, NOTICE + "Martin;Jules;Lyon;oui\nPetit;Ana;Bron;\nRoux;Eva;Lyon;peut-être\n"
+    ).content.decode()
+    assert "Notice remise : « peut-être », « oui » ou « non » est attendu." in html
+    assert "Petit Ana (Bron) · notice à faire signer" in html
+    assert "Martin Jules (Lyon) ·" not in html
+    client.post(reverse("beneficiaries:import"), {"action": "valid"})
+    martin = Household.objects.get(last_name="Martin")
+    petit = Household.objects.get(last_name="Petit")
+    assert martin.privacy_accepted_by == world.alice
+    assert martin.privacy_accepted_at is not None
+    assert petit.privacy_accepted_at is None
+    # The back office flags it: in the list (with a filter) and on the file.
+    page = client.get(reverse("beneficiaries:list"), {"status": "all"}).content.decode()
+    assert "1 foyer : notice à faire signer" in page
+    listed = client.get(reverse("beneficiaries:list"), {"notice": "a-signer", "status": "all"})
+    assert [row.household for row in listed.context["rows"]] == [petit]
+    detail = client.get(reverse("beneficiaries:detail", args=[petit.pk])).content.decode()
+    assert "notice à faire signer" in detail
+    assert "la faire signer" in detail
+    client.post(reverse("beneficiaries:privacy", args=[petit.pk]))
+    page = client.get(reverse("beneficiaries:list"), {"status": "all"}).content.decode()
+    assert "notice à faire signer" not in page

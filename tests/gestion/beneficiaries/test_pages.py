@@ -13,7 +13,7 @@ from tests.gestion.beneficiaries.factories import make_household
 SECRET_NOTE = "Suivi addiction confidentiel"
 
 
-def private_household(world) -> Household:  # noqa: ANN001
+def private_household(world) -> Household:
     today = world.store_a.today()
     return make_household(
         world.store_a,

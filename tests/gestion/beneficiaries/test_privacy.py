@@ -6,6 +6,7 @@ from io import StringIO
 from django.core.management import call_command
 from django.utils import timezone
 
+from cabas.gestion import imports
 from cabas.gestion.audit.models import AuditEvent
 from cabas.gestion.beneficiaries import selectors, services
 from cabas.gestion.beneficiaries.imports import HouseholdImporter
@@ -15,12 +16,11 @@ from cabas.gestion.beneficiaries.models import (
     HouseholdMember,
     MonthlySpending,
 )
-from cabas.gestion.core import imports
 from cabas.gestion.core.models import PendingImport
 from tests.gestion.beneficiaries.factories import make_household
 
 
-def old_household(world, **data):  # noqa: ANN001, ANN003, ANN201
+def old_household(world, **data):
     today = world.store_a.today()
     end = today - timedelta(days=25 * 31)
     household = make_household(
@@ -53,7 +53,7 @@ def old_household(world, **data):  # noqa: ANN001, ANN003, ANN201
     return household
 
 
-def statistics(store):  # noqa: ANN001, ANN201
+def statistics(store):
     rows = Household.objects.filter(store=store).values_list(
         "adults", "children", "commune", "rights_end"
     )

@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from cabas.gestion import imports
 from cabas.gestion.audit.models import AuditEvent
 from cabas.gestion.beneficiaries import selectors, services
 from cabas.gestion.beneficiaries.forms import HouseholdForm, MemberForm
@@ -21,7 +22,6 @@ from cabas.gestion.beneficiaries.models import (
     RetiredCode,
     RightsPeriod,
 )
-from cabas.gestion.core import imports
 from cabas.gestion.sales.models import Anomaly, Ticket, TicketLine, TicketPayment
 from cabas.gestion.sales.services import anomaly_handle
 from cabas.gestion.stock.services import lot_receive
@@ -30,13 +30,13 @@ from tests.gestion.sales.conftest import ticket
 pytestmark = pytest.mark.django_db
 
 
-def send(till, *tickets):  # noqa: ANN001, ANN201
+def send(till, *tickets):
     response = till.post("tickets", {"tickets": list(tickets)})
     assert response.status_code == 200, response.content
     assert {r["status"] for r in response.json()["results"]} == {"created"}
 
 
-def over_budget_and_suspended(shop, till):  # noqa: ANN001, ANN201
+def over_budget_and_suspended(shop, till):
     """Two tickets of the shop's household (Dupont Marie): one over its 50 € budget, one while
     its rights are suspended."""
     lot_receive(store=shop.store, product=shop.pasta, quantity=200, actor=None)
@@ -50,7 +50,7 @@ def over_budget_and_suspended(shop, till):  # noqa: ANN001, ANN201
     return over, suspended
 
 
-def texts(rows) -> str:  # noqa: ANN001
+def texts(rows) -> str:
     return json.dumps([list(row) for row in rows.values_list()], default=str).lower()
 
 
@@ -218,8 +218,7 @@ def test_the_migration_rewrites_old_messages_without_the_name(world, shop_a, til
 
     migration = import_module("cabas.gestion.sales.migrations.0009_anomaly_messages_without_names")
     assert [(p.pattern, r) for p, r in migration.NAMED_MESSAGES] == [
-        (p.pattern, r)
-        for p, r in sales_services._NAMED_MESSAGES  # noqa: SLF001
+        (p.pattern, r) for p, r in sales_services._NAMED_MESSAGES
     ]
     over_budget_and_suspended(shop_a, till_a)
     Anomaly.objects.filter(kind="beneficiary_suspended").update(
@@ -230,3 +229,62 @@ def test_the_migration_rewrites_old_messages_without_the_name(world, shop_a, til
     assert Anomaly.objects.filter(
         message="Vente à un foyer dont les droits sont suspendus."
     ).exists()
+
+
+def test_vos_donnees_is_a_french_pdf_with_every_registered_part(
+    world, client, shop_a, till_a, tmp_path
+):
+    import subprocess
+
+    from cabas.gestion.beneficiaries.parts import household_parts
+    from cabas.gestion.beneficiaries.privacy_pdf import household_sections
+
+    household = shop_a.household
+    first_code = household.code
+    services.household_card_reissue(household=household, actor=world.alice)
+    household.refresh_from_db()
+    services.household_update(
+        household=household, actor=None, data={"birth_date": date(1980, 3, 7), "phone": "0611"}
+    )
+    over_budget_and_suspended(shop_a, till_a)
+    client.force_login(world.alice)
+    detail = client.get(reverse("beneficiaries:detail", args=[household.pk])).content.decode()
+    url = reverse("beneficiaries:export_pdf", args=[household.pk])
+    assert url in detail and reverse("beneficiaries:export", args=[household.pk]) in detail
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    path = tmp_path / "vos-donnees.pdf"
+    path.write_bytes(response.content)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    assert "Vos données" in text and "Épicerie A" in text
+    for heading in (
+        "Votre dossier",
+        "Vos périodes de droits",
+        "Vos dépenses par mois",
+        "Vos anciens codes de carte",
+        "Qui a ouvert votre dossier",
+    ):
+        assert heading in text, heading
+    # Every part the apps registered has its sections in the PDF.
+    for part in household_parts():
+        for section in part.document(household):
+            assert section.title in text, (part.name, section.title)
+    assert "Vos passages en caisse" in text and "Budget du foyer dépassé" in text
+    assert "Dossier créé le" in text and "Created at" not in text
+    assert "07/03/1980" in text and "1980-03-07" not in text  # dates dd/mm/yyyy
+    assert "51,00 €" in text and "5100" not in text  # euros, not cents
+    assert "170 × Spaghetti" in text
+    assert first_code in text
+    assert "total_cents" not in text and "rights_periods" not in text  # no English keys
+    # The download is traced as an export, as the JSON one.
+    assert household.accesses.filter(action="export").exists()
+    assert [s.title for s in household_sections(household)][0] == "Votre dossier"
+
+
+def test_a_manager_of_another_shop_gets_404_for_the_pdf(world, client, shop_a):
+    client.force_login(world.charlie)
+    response = client.get(reverse("beneficiaries:export_pdf", args=[shop_a.household.pk]))
+    assert response.status_code == 404

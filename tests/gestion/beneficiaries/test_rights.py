@@ -84,11 +84,11 @@ def test_suspended_rights_are_resumed_before_a_renewal(world) -> None:
 def test_periods_cannot_overlap_or_run_backwards(world) -> None:
     household = make_household(world.store_a, admit=MARCH)
     with pytest.raises(ValidationError):
-        services.rights_admit(
+        services.rights_period_record(
             household=household, actor=world.alice, start=date(2026, 5, 1), end=date(2026, 7, 31)
         )
     with pytest.raises(ValidationError):
-        services.rights_admit(
+        services.rights_period_record(
             household=household, actor=world.alice, start=date(2026, 9, 1), end=date(2026, 8, 1)
         )
 
@@ -132,7 +132,12 @@ def test_registering_a_household_is_all_or_nothing(world) -> None:
     start = world.store_a.today()
     with pytest.raises(ValidationError):  # 0 months: the rights would end before they start
         services.household_register(
-            store=world.store_a, actor=world.alice, data=data, start=start, months=0
+            store=world.store_a,
+            actor=world.alice,
+            data=data,
+            start=start,
+            months=0,
+            privacy_accepted=True,
         )
     assert not Household.objects.filter(store=world.store_a, last_name="Martin").exists()
     household = services.household_register(

@@ -14,7 +14,7 @@ from cabas.rules.quotas import QuotaLine, check_quotas, quota_limit
 from tests.gestion.beneficiaries.factories import make_household
 
 
-def catalogue(store):  # noqa: ANN001, ANN201
+def catalogue(store):
     grocery = category_create(store=store, name="Épicerie")
     oils = category_create(store=store, name="Huiles", parent=grocery, rate_bp=3000)
     oil = product_create(
@@ -188,7 +188,7 @@ def test_the_budget_is_proposed_from_the_shop_scale_by_household_size(world) -> 
         (datetime(2026, 5, 1, 4, 0, tzinfo=UTC), "America/Guadeloupe", "2026-05"),
     ],
 )
-def test_the_budget_month_follows_the_shop_time_zone(instant, zone, month) -> None:  # noqa: ANN001
+def test_the_budget_month_follows_the_shop_time_zone(instant, zone, month) -> None:
     assert month_of(instant, zone) == month
     start, end = month_bounds(month, zone)
     assert start <= instant < end

@@ -10,8 +10,8 @@ from cabas.gestion.catalog.services import (
     product_create,
 )
 from cabas.gestion.catalog.spreadsheets import ProductImporter
-from cabas.gestion.core.imports import pending_import_create
 from cabas.gestion.core.models import PendingImport
+from cabas.gestion.imports import pending_import_create
 from tests.gestion.matrix import STOCK_AND_MANAGER, Row, answers, object_of_shop_a
 
 CATALOG = STOCK_AND_MANAGER
@@ -56,6 +56,8 @@ def product(w):  # type: ignore[no-untyped-def]
 ROWS = [
     Row("catalog:product_list", CATALOG),
     Row("catalog:product_create", CATALOG),
+    # The picker's search: charlie gets his own shop's products (test_product_picker.py).
+    Row("catalog:product_picker", CATALOG),
     Row("catalog:product_detail", object_of_shop_a(CATALOG), kwargs=product),
     Row("catalog:product_edit", object_of_shop_a(CATALOG), kwargs=product),
     Row("catalog:product_archive", object_of_shop_a(POST_REDIRECT), kwargs=product, method="post"),

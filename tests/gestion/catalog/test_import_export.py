@@ -7,11 +7,11 @@ import zipfile
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from cabas.gestion import imports
 from cabas.gestion.audit.models import AuditEvent
 from cabas.gestion.catalog import spreadsheets
 from cabas.gestion.catalog.models import Product
 from cabas.gestion.catalog.services import barcode_attach, category_create, product_create
-from cabas.gestion.core import imports
 from cabas.gestion.core.models import PendingImport
 
 

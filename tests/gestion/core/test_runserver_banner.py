@@ -36,7 +36,7 @@ def test_the_development_server_banner_is_french(tmp_path: Path) -> None:
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("CABAS_TESTING", None)
-    server = subprocess.Popen(  # noqa: S603
+    server = subprocess.Popen(
         [sys.executable, "-m", "cabas.gestion.cli", "runserver", f"127.0.0.1:{port}"],
         env=env,
         stdout=subprocess.PIPE,

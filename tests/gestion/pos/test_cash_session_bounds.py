@@ -17,7 +17,7 @@ from tests.protocol.test_ticket_properties import WIRE_INTEGERS, WIRE_TEXTS
 pytestmark = pytest.mark.django_db
 
 
-def _rejected(till, report, code="invalid"):  # noqa: ANN001, ANN201
+def _rejected(till, report, code="invalid"):
     response = till.post("cash-sessions", report)
     assert response.status_code == 200, response.content
     body = response.json()
@@ -79,11 +79,11 @@ def test_a_malformed_body_is_never_a_5xx(world, till_a, raw):
 
 
 def test_an_unexpected_error_rejects_the_report_and_keeps_it(world, till_a, monkeypatch, caplog):
-    def broken(device, report):  # noqa: ANN001, ANN202
+    def broken(device, report):
         raise ZeroDivisionError("a bug")
 
     monkeypatch.setattr(services, "_session_fields", broken)
-    with caplog.at_level("ERROR", logger="cabas.gestion.pos.api"):
+    with caplog.at_level("ERROR", logger="cabas.gestion.tillapi.api"):
         body = _rejected(till_a, opening(world), code="server_error")
     assert body["id"] is not None
     assert QuarantinedPayload.objects.get().details == {"error": "ZeroDivisionError"}

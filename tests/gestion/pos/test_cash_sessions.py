@@ -12,7 +12,7 @@ from cabas.gestion.sales.models import QuarantinedPayload
 pytestmark = pytest.mark.django_db
 
 
-def opening(world, session_id: str | None = None) -> dict:  # noqa: ANN001
+def opening(world, session_id: str | None = None) -> dict:
     membership = world.store_a.memberships.get(user=world.bob)
     return {
         "id": session_id or str(uuid.uuid4()),

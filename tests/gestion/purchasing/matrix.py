@@ -14,7 +14,14 @@ POST_ACTION_OWN_SHOP = answers(manager=302, stock=302, cashier=403, other=302)
 
 def objects(w: Any) -> dict[str, int]:
     """A supplier, a donor, a product the supplier sells, a draft and a sent order, and a
-    delivery (its lot) in shop A, made through the services."""
+    delivery (its lot) in shop A, made through the services (once per world: a test that
+    opens several rows' pages in one world gets the same objects)."""
+    if not hasattr(w, "_purchasing_objects"):
+        w._purchasing_objects = _objects(w)
+    return w._purchasing_objects  # type: ignore[no-any-return]
+
+
+def _objects(w: Any) -> dict[str, int]:
     from cabas.gestion.catalog.services import category_create, product_create
     from cabas.gestion.purchasing.models import OrderState, PurchaseOrder, SupplierKind
     from cabas.gestion.purchasing.receiving import ReceivedLine, donation_receive
@@ -72,6 +79,8 @@ ROWS = [
     Row("purchasing:donation_create", STOCK_AND_MANAGER),
     Row("purchasing:supplier_detail", SHOP_A, kwargs=kw(supplier_id="supplier_id")),
     Row("purchasing:supplier_edit", SHOP_A, kwargs=kw(supplier_id="supplier_id")),
+    # The picker of an order's lines: one supplier's products (test_product_picker.py).
+    Row("purchasing:supplier_products", SHOP_A, kwargs=kw(supplier_id="supplier_id")),
     Row("purchasing:order_detail", SHOP_A, kwargs=kw(order_id="draft_id")),
     Row("purchasing:order_pdf", SHOP_A, kwargs=kw(order_id="draft_id")),
     Row("purchasing:order_receive", SHOP_A, kwargs=kw(order_id="sent_id")),

@@ -83,7 +83,7 @@ def test_the_bon_de_commande_says_everything_in_french(shop, output_dir) -> None
     assert len(reader.pages[0].images) == 1  # the shop's logo
     pdftoppm = shutil.which("pdftoppm")
     require_tool("pdftoppm", pdftoppm is not None, "pdftoppm (poppler-utils) is not installed")
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [
             str(pdftoppm),
             "-png",

@@ -13,11 +13,11 @@ from cabas.gestion.purchasing.models import Delivery, DeliveryKind
 from cabas.gestion.stock.models import Lot, StockMovement
 
 catalog_0008 = importlib.import_module("cabas.gestion.catalog.migrations.0008_funders_origins")
-stock_0005 = importlib.import_module("cabas.gestion.stock.migrations.0005_funders_origins")
+stock_0006 = importlib.import_module("cabas.gestion.stock.migrations.0006_funders_origins")
 purchasing_0002 = importlib.import_module(
     "cabas.gestion.purchasing.migrations.0002_funders_origins"
 )
-stock_0006 = importlib.import_module("cabas.gestion.stock.migrations.0006_movement_grams")
+stock_0007 = importlib.import_module("cabas.gestion.stock.migrations.0007_movement_grams")
 
 
 def test_programme_fse_becomes_eu_aid_and_food_bank_gifts_become_food_bank(shop):  # type: ignore[no-untyped-def]
@@ -44,7 +44,7 @@ def test_programme_fse_becomes_eu_aid_and_food_bank_gifts_become_food_bank(shop)
     )
 
     catalog_0008.programme_to_eu_aid(apps, None)
-    stock_0005.programme_lots(apps, None)
+    stock_0006.programme_lots(apps, None)
     purchasing_0002.detailed_origins(apps, None)
 
     assert Product.objects.get(pk=shop.oil.pk).origin == "eu_aid"
@@ -63,5 +63,5 @@ def test_the_kg_movements_of_yesterday_get_their_grams(shop):  # type: ignore[no
 
     lot_receive(store=shop.world.store_a, product=shop.apples, quantity=2_500, actor=None)
     StockMovement.objects.update(grams=None)
-    stock_0006.weigh_kg_movements(apps, None)
+    stock_0007.weigh_kg_movements(apps, None)
     assert list(StockMovement.objects.values_list("grams", flat=True)) == [2_500]

@@ -108,8 +108,8 @@ def test_the_food_bank_return_as_pdf_and_xlsx(path, client, world, output_dir):
     target = output_dir / "bilan-banque-alimentaire.pdf"
     target.write_bytes(pdf.content)
     if shutil.which("pdftotext"):
-        text = subprocess.run(  # noqa: S603
-            ["pdftotext", "-layout", str(target), "-"],  # noqa: S607
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(target), "-"],
             check=True,
             capture_output=True,
             text=True,

@@ -15,11 +15,11 @@ DLC = Anomaly.Kind.DLC_PASSED
 
 
 @pytest.fixture
-def anomalies(world) -> dict[str, list[Anomaly]]:  # noqa: ANN001
+def anomalies(world) -> dict[str, list[Anomaly]]:
     ticket_id = _ticket_of_shop_a(world)
     Anomaly.objects.filter(ticket_id=ticket_id).delete()  # the unknown line: not needed here
 
-    def make(store, kind, n):  # noqa: ANN001, ANN202
+    def make(store, kind, n):
         return [
             Anomaly.objects.create(
                 store=store, ticket_id=ticket_id, kind=kind, message=f"{kind} {i}"
@@ -34,7 +34,7 @@ def anomalies(world) -> dict[str, list[Anomaly]]:  # noqa: ANN001
     }
 
 
-def _handle(client, **data):  # noqa: ANN001, ANN202
+def _handle(client, **data):
     return client.post(reverse("sales:anomalies_handle"), data, follow=True)
 
 

@@ -23,7 +23,7 @@ from tests.gestion.sales.conftest import ticket
 pytestmark = pytest.mark.django_db
 
 
-def send(till, *tickets):  # noqa: ANN001, ANN201
+def send(till, *tickets):
     response = till.post("tickets", {"tickets": list(tickets)})
     assert response.status_code == 200, response.content
     return response.json()["results"]

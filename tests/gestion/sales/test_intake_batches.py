@@ -5,6 +5,7 @@ and MariaDB in CI as well as SQLite)."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from datetime import timedelta
 from typing import Any
@@ -29,13 +30,13 @@ from tests.gestion.sales.conftest import make_shop, ticket, today
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _shop():  # noqa: ANN202
+def _shop():
     world = make_world()
     shop = make_shop(world.store_a, world.store_a.memberships.get(user=world.bob).pk)
     return shop, enroll_till(world.store_a)
 
 
-class _DriverDeadlock(Exception):
+class _DriverDeadlockError(Exception):
     """What the drivers raise (psycopg's ``sqlstate``, MySQLdb's error number)."""
 
     sqlstate = "40P01"
@@ -43,7 +44,7 @@ class _DriverDeadlock(Exception):
 
 def _deadlock() -> OperationalError:
     error = OperationalError("deadlock detected")
-    error.__cause__ = _DriverDeadlock(1213, "Deadlock found")
+    error.__cause__ = _DriverDeadlockError(1213, "Deadlock found")
     return error
 
 
@@ -112,10 +113,9 @@ def test_two_batches_naming_the_same_rows_in_opposite_orders_both_commit(monkeyp
         real_store(prepared, cursor)
         if str(prepared.ticket["id"]) in firsts:
             flush_pending(cursor)
-            try:
+            # The other batch waits for this one's locks: as it should.
+            with contextlib.suppress(threading.BrokenBarrierError):
                 met.wait(timeout=2)
-            except threading.BrokenBarrierError:
-                pass  # the other batch waits for this one's locks: as it should
 
     monkeypatch.setattr(intake, "_store_ticket", store)
     batches = [(till.device.pk, forward), (second, backward)]

@@ -26,13 +26,13 @@ pytestmark = pytest.mark.django_db
 OUT_OF_RANGE = [2**63, -(2**63) - 1, 2**64, 0, -1]
 
 
-def post(till, tickets):  # noqa: ANN001, ANN201
+def post(till, tickets):
     response = till.post("tickets", {"tickets": tickets})  # json.dumps: "\ud800" as an escape
     assert response.status_code == 200, response.content
     return response.json()["results"]
 
 
-def _check_alone(shop, till, bad):  # noqa: ANN001, ANN202
+def _check_alone(shop, till, bad):
     good = ticket(shop, [(shop.pasta, 1)])
     after = ticket(shop, [(shop.milk, 1)])
     results = post(till, [good, bad, after])
@@ -121,7 +121,7 @@ def test_an_unexpected_error_in_one_ticket_rejects_it_alone(shop_a, till_a, monk
     after = ticket(shop_a, [(shop_a.pasta, 1)])
     real = intake._store_ticket
 
-    def broken(prepared, cursor):  # noqa: ANN001, ANN202
+    def broken(prepared, cursor):
         if str(prepared.ticket["id"]) == bad["id"]:
             real(prepared, cursor)  # half written, then a bug: all of it rolls back
             raise ZeroDivisionError("a bug")
@@ -143,7 +143,7 @@ def test_a_ticket_that_makes_the_batchs_reads_fail_is_rejected_alone(shop_a, til
     bad = ticket(shop_a, [(shop_a.milk, 1)], cashier_id=4242)
     real = intake.load_context
 
-    def fragile(store, tickets):  # noqa: ANN001, ANN202
+    def fragile(store, tickets):
         if any(t.cashier_id == 4242 for t in tickets):
             raise OverflowError("a value the database cannot take")
         return real(store, tickets)
@@ -160,7 +160,7 @@ def test_a_bug_in_the_checks_of_one_ticket_rejects_it_alone(shop_a, till_a, monk
     bad = ticket(shop_a, [(shop_a.milk, 1)])
     real = intake.parse_ticket
 
-    def buggy(raw):  # noqa: ANN001, ANN202
+    def buggy(raw):
         if raw["id"] == bad["id"]:
             raise KeyError("a bug")
         return real(raw)
@@ -204,7 +204,7 @@ def test_a_quarantine_that_cannot_be_written_at_once_is_written_one_by_one(
 ):
     bad = [ticket(shop_a, [(shop_a.pasta, 1)], total_cents=1) for _ in range(2)]
 
-    def refused(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def refused(*args, **kwargs):
         raise ValueError("refused")
 
     monkeypatch.setattr(QuarantinedPayload.objects, "bulk_create", refused)

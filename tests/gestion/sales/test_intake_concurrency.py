@@ -44,7 +44,7 @@ def test_the_same_ticket_from_20_threads_is_stored_once():
     assert household_spent_cents(shop.household, month) == body["total_cents"]
 
 
-def ingest_one_each(device_id, bodies):  # noqa: ANN001, ANN201
+def ingest_one_each(device_id, bodies):
     """Each of len(bodies) threads sends one of the tickets on its own: (statuses, errors)."""
     pending = list(bodies)
     lock = threading.Lock()

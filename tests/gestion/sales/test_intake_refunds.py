@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 OVER = "refund_exceeds_sale"
 
 
-def spent(shop) -> int:  # noqa: ANN001
+def spent(shop) -> int:
     return household_spent_cents(shop.household, month_now())
 
 

@@ -15,7 +15,7 @@ from tests.gestion.sales.conftest import ticket
 pytestmark = pytest.mark.django_db
 
 
-def send(till, *tickets) -> None:  # noqa: ANN001
+def send(till, *tickets) -> None:
     response = till.post("tickets", {"tickets": list(tickets)})
     assert response.status_code == 200
     assert all(r["status"] == "created" for r in response.json()["results"])

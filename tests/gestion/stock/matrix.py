@@ -42,6 +42,12 @@ def _line(w: Any) -> dict[str, int]:
     return {"count_id": count.pk, "line_id": count.lines.get().pk}
 
 
+def _lot_line(w: Any) -> dict[str, int]:
+    _lot(w)
+    count = _count(w)
+    return {"count_id": count.pk, "lot_line_id": count.lines.get().lot_lines.first().pk}
+
+
 ROWS = [
     Row("stock:home", STOCK_AND_MANAGER),
     Row("stock:dates", STOCK_AND_MANAGER),
@@ -80,6 +86,13 @@ ROWS = [
     ),
     Row(
         "stock:count_line_set", POSTED, method="post", kwargs=_line, data=lambda w: {"counted": "3"}
+    ),
+    Row(
+        "stock:count_lot_line_set",
+        POSTED,
+        method="post",
+        kwargs=_lot_line,
+        data=lambda w: {"counted": "3"},
     ),
     Row("stock:count_validate", POSTED, method="post", kwargs=lambda w: {"count_id": _count(w).pk}),
     Row("stock:count_cancel", POSTED, method="post", kwargs=lambda w: {"count_id": _count(w).pk}),

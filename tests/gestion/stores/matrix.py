@@ -10,8 +10,6 @@ from tests.gestion.matrix import (
 )
 
 ROWS = [
-    Row("core:home", EVERY_ROLE),
-    Row("core:healthz", PUBLIC),
     Row("stores:choose", EVERY_ROLE),
     Row("stores:settings", MANAGER_ONLY),
     Row("stores:people", MANAGER_ONLY),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
@@ -18,7 +20,7 @@ from cabas.gestion.stores.services import (
 )
 
 
-def invite_bob_to_shop_b(world, role):  # noqa: ANN001, ANN201
+def invite_bob_to_shop_b(world, role):
     """Charlie adds bob, who already works in shop A, to shop B: an invitation."""
     invitation = person_add(
         store=world.store_b, actor=world.charlie, username="bob", email="bob@example.org", role=role
@@ -188,9 +190,9 @@ class TestDemo:
         from cabas.gestion.accounts.models import User
         from cabas.gestion.stores.models import Store
 
-        call_command("demo", password="demo-password-123", stdout=open("/dev/null", "w"))
+        call_command("demo", password="demo-password-123", stdout=io.StringIO())
         counts = (Store.objects.count(), User.objects.count(), Membership.objects.count())
-        call_command("demo", password="demo-password-123", stdout=open("/dev/null", "w"))
+        call_command("demo", password="demo-password-123", stdout=io.StringIO())
         assert (Store.objects.count(), User.objects.count(), Membership.objects.count()) == counts
         assert counts[0] == 2
         assert User.objects.get(username="voisine-caisse").check_password("demo-password-123")

@@ -95,9 +95,5 @@ class CartSummary:
         return max(0, typed_cents - self.remaining_cents)
 
     @property
-    def budget_left_after_cents(self) -> int | None:
-        return None if self.budget is None else self.budget.left_cents - self.total_cents
-
-    @property
     def over_budget_cents(self) -> int:
         return 0 if self.budget is None else self.budget.over_budget_cents(self.total_cents)

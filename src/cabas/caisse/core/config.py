@@ -1,4 +1,4 @@
-"""The till's data folder (layout fixed by DESIGN.md, "Data on the till") and its
+"""The till's data folder (layout: docs/architecture.md, "Data on the till") and its
 configuration file ``config.json``."""
 
 from __future__ import annotations

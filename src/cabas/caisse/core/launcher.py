@@ -91,7 +91,7 @@ def start(
     ready.unlink()
     env[READY_ENV] = str(ready)
     try:
-        process = run(command_for(candidate, data, notice), env=env)  # noqa: S603
+        process = run(command_for(candidate, data, notice), env=env)
         deadline = time.monotonic() + timeout
         while not ready.exists():
             if process.poll() is not None:

@@ -46,6 +46,8 @@ class PendingEntry:
     month: str
     total_cents: int
     lines: tuple[tuple[int | None, int, str], ...]  # (product_id, quantity, unit)
+    savings_cents: int = 0
+    """Full price minus paid (negative for a refund): what the household's project gains."""
 
 
 def ticket_entry(ticket: Ticket, tz: str) -> PendingEntry:
@@ -55,6 +57,7 @@ def ticket_entry(ticket: Ticket, tz: str) -> PendingEntry:
         month=month_of(ticket.created_at, tz),
         total_cents=ticket.total_cents,
         lines=tuple((line.product_id, line.quantity, line.unit) for line in ticket.lines),
+        savings_cents=sum(line.full_price_cents for line in ticket.lines) - ticket.total_cents,
     )
 
 
@@ -331,20 +334,6 @@ class Outbox:
     def refunds_of(self, original_id: UUID) -> list[Ticket]:
         """The refunds of a ticket made on this till (waiting or in the journal)."""
         return [t for t in self.iter_known_tickets() if t.refund_of == original_id]
-
-    def refunded_quantities(self, original_id: UUID) -> dict[int, int]:
-        """Quantity already refunded per line index of a ticket (refunds known locally, lines
-        matched by product and barcode)."""
-        original = None
-        refunds: list[Ticket] = []
-        for ticket in self.iter_known_tickets():
-            if ticket.id == original_id:
-                original = ticket
-            elif ticket.refund_of == original_id:
-                refunds.append(ticket)
-        if original is None:
-            return {}
-        return refunded_by_line(original, refunds)
 
     def tickets_of_day(self, day: date) -> list[Ticket]:
         """This till's tickets made on ``day`` (the shop's date), newest first."""

@@ -33,6 +33,29 @@ def _row(left: str, right: str, width: int) -> str:
 
 
 @dataclass(frozen=True)
+class ProjectShown:
+    """The household's project as the till shows it (when the shop sends it): saved so far,
+    the unsent tickets and this one included."""
+
+    label: str
+    saved_cents: int
+    goal_cents: int
+
+    @property
+    def percent(self) -> int:
+        if self.goal_cents <= 0:
+            return 100
+        return max(0, min(100, self.saved_cents * 100 // self.goal_cents))
+
+    @property
+    def text(self) -> str:
+        return (
+            f"Projet « {self.label} » : {format_euros(max(self.saved_cents, 0))} épargnés sur "
+            f"{format_euros(self.goal_cents)} ({self.percent} %)."
+        )
+
+
+@dataclass(frozen=True)
 class Receipt:
     lines: list[str]
     savings_cents: int
@@ -52,6 +75,7 @@ def build_receipt(
     client_label: str = "",
     width: int = 42,
     duplicate: bool = False,
+    project: ProjectShown | None = None,
 ) -> Receipt:
     when = ticket.created_at.astimezone(ZoneInfo(tz))
     out = [shop_name.center(width)[:width], when.strftime("%d/%m/%Y %H:%M").center(width)]
@@ -82,6 +106,17 @@ def build_receipt(
         out.append("")
         out.append(_row("Prix plein", _euros(full), width))
         out.append(_row("Vous avez économisé", _euros(savings), width))
+    if project is not None and ticket.beneficiary_code and not ticket.is_refund:
+        out.append("")
+        out.append(f"Votre projet : {project.label}"[:width])
+        out.append(
+            _row(
+                "  Épargné",
+                f"{_euros(max(project.saved_cents, 0))} / {_euros(project.goal_cents)}",
+                width,
+            )
+        )
+        out.append(_row("  Avancement", f"{project.percent} %", width))
     out.append("")
     if client_label:
         out.append(f"Client : {client_label}"[:width])

@@ -284,7 +284,7 @@ class SyncAgent:
         while not stop.is_set():
             try:
                 report = self.run_once()
-            except Exception as exc:  # noqa: BLE001 - the agent must survive anything
+            except Exception as exc:
                 log.exception("sync round failed")
                 report = SyncReport(state=OFFLINE, message=f"Erreur inattendue : {exc}")
             if on_report is not None:

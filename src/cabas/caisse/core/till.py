@@ -8,7 +8,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,7 +22,7 @@ from cabas.caisse.core.draft import DraftStore
 from cabas.caisse.core.link import OFFLINE, ONLINE, UNKNOWN, StatusInfo
 from cabas.caisse.core.lookup import LookupFailed
 from cabas.caisse.core.outbox import Outbox, PendingEntry, TicketNotSaved, refunded_by_line
-from cabas.caisse.core.receipt import METHOD_LABELS, Receipt, build_receipt
+from cabas.caisse.core.receipt import METHOD_LABELS, ProjectShown, Receipt, build_receipt
 from cabas.caisse.core.sync import SyncReport
 from cabas.caisse.core.view import TillView
 from cabas.protocol import (
@@ -326,7 +326,7 @@ class Till:
         )
         self._after_change(warning)
 
-    # -- products past their DLC (DESIGN.md: they may not be sold) ----------------------------
+    # -- products past their DLC (docs/architecture.md: they may not be sold) -----------------
     def _dlc_passed(self, product: ProductItem) -> bool:
         return sellability(product.earliest_dlc, None, self.now().date()) == "dlc_passed"
 
@@ -450,7 +450,24 @@ class Till:
         self._refresh_budget()
         self._reprice()
         self._show_client_budget(client)
+        project = self.project_of(client)
+        if project is not None:
+            self.view.show_message(project.text)
         self._after_change("", quiet=True)
+
+    def project_of(self, client: BeneficiaryItem) -> ProjectShown | None:
+        """The household's project when the shop sends it: what the server counted, plus the
+        savings of this till's tickets it may not count yet (refunds take theirs back)."""
+        if client.project is None:
+            return None
+        pending = sum(
+            entry.savings_cents
+            for entry in self._counted_entries()
+            if entry.beneficiary_code == client.code
+        )
+        return ProjectShown(
+            client.project.label, client.project.saved_cents + pending, client.project.goal_cents
+        )
 
     def _show_client_budget(self, client: BeneficiaryItem) -> None:
         budget = self._budget
@@ -868,9 +885,13 @@ class Till:
             self.payments.clear()
             self.view.show_message(f"Ticket invalide, vente non validée : {exc}", "error")
             return None
-        return self._save(ticket, client_label=self.client.label if self.client else "")
+        return self._save(
+            ticket, client_label=self.client.label if self.client else "", client=self.client
+        )
 
-    def _save(self, ticket: Ticket, *, client_label: str) -> Ticket | None:
+    def _save(
+        self, ticket: Ticket, *, client_label: str, client: BeneficiaryItem | None = None
+    ) -> Ticket | None:
         try:
             self.outbox.write(ticket)
         except TicketNotSaved as exc:
@@ -885,6 +906,8 @@ class Till:
             tz=self.tz,
             cashier_name=self.cashier.name if self.cashier else "",
             client_label=client_label,
+            # After the write: the ticket's own saving is among the counted ones.
+            project=self.project_of(client) if client is not None else None,
         )
         self.last_ticket = ticket
         if not ticket.is_refund:
@@ -1209,7 +1232,3 @@ class Till:
             tz=self.tz,
             message=self.link_message,
         )
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)

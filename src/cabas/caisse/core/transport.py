@@ -16,9 +16,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 import cabas
 from cabas.protocol import (
@@ -37,6 +37,9 @@ from cabas.protocol import (
 
 # A refund's lookup of a sale made on another till: the cashier is waiting at the counter.
 LOOKUP_TIMEOUT_SECONDS = 5.0
+
+
+_M = TypeVar("_M", bound=BaseModel)
 
 
 class TransportError(Exception):
@@ -197,7 +200,7 @@ class HttpTransport:
         request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310
         try:
             # The scheme was checked in __init__ (http or https only).
-            with self.opener.open(request, timeout=timeout or self.timeout) as response:  # noqa: S310
+            with self.opener.open(request, timeout=timeout or self.timeout) as response:
                 return response.status, self._decode(response.read(), response.headers)
         except urllib.error.HTTPError as exc:
             raw = exc.read()
@@ -240,7 +243,7 @@ class HttpTransport:
         except (UnicodeDecodeError, ValueError) as exc:
             raise TransportError("Réponse illisible du serveur.") from exc
 
-    def _model(self, model: Any, payload: Any) -> Any:
+    def _model(self, model: type[_M], payload: Any) -> _M:
         try:
             return model.model_validate(payload)
         except ValidationError as exc:
@@ -310,14 +313,16 @@ class HttpTransport:
         size = 0
         request = urllib.request.Request(absolute, headers=headers)  # noqa: S310
         try:
-            with self.opener.open(request, timeout=self.timeout) as response:  # noqa: S310
-                with open(target, "wb") as handle:
-                    while chunk := response.read(65536):
-                        size += len(chunk)
-                        if size > max_bytes:
-                            raise TransportError("Le paquet téléchargé est trop gros.")
-                        digest.update(chunk)
-                        handle.write(chunk)
+            with (
+                self.opener.open(request, timeout=self.timeout) as response,
+                open(target, "wb") as handle,
+            ):
+                while chunk := response.read(65536):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise TransportError("Le paquet téléchargé est trop gros.")
+                    digest.update(chunk)
+                    handle.write(chunk)
         except urllib.error.HTTPError as exc:
             raise TransportError(f"Téléchargement refusé ({exc.code}).") from exc
         except (urllib.error.URLError, OSError) as exc:

@@ -25,7 +25,7 @@ class TokenForm(forms.Form):
     )
 
     def clean_token(self) -> str:
-        return self.cleaned_data["token"].strip()
+        return str(self.cleaned_data["token"]).strip()
 
 
 class VerifyForm(forms.Form):
@@ -40,7 +40,7 @@ class VerifyForm(forms.Form):
     )
 
     def clean_token(self) -> str:
-        token = self.cleaned_data["token"].strip()
+        token = str(self.cleaned_data["token"]).strip()
         if not (SIX_DIGITS.match(token) or otp.recovery_code_normal(token)):
             raise forms.ValidationError(
                 _("Saisissez les 6 chiffres affichés par l'application, ou un code de secours.")

@@ -55,7 +55,8 @@ class ThrottledPostMixin:
         )
         if retry_after is not None:
             return throttled(request, retry_after)
-        return super().post(request, *args, **kwargs)  # type: ignore[misc]
+        response: HttpResponse = super().post(request, *args, **kwargs)  # type: ignore[misc]
+        return response
 
 
 class LoginView(ThrottledPostMixin, auth_views.LoginView):

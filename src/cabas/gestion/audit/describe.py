@@ -8,6 +8,7 @@ ones. Every action code the project records has its sentence here (tests/gestion
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -71,10 +72,35 @@ ACTIONS: dict[str, Promise] = {
     "household.card_reissued": _("a remplacé la carte du foyer"),
     "household.privacy_accepted": _("a enregistré la notice d'information acceptée par le foyer"),
     "household.anonymised": _("a anonymisé le foyer"),
+    # Admissions
+    "admissions.settings_changed": _("a modifié les réglages des admissions"),
+    "admissions.link_created": _("a créé le lien d'orientation pour"),
+    "admissions.link_revoked": _("a révoqué le lien d'orientation de"),
+    "admissions.referral_received": _("a enregistré l'orientation"),
+    "admissions.referral_opened": _("a consulté l'orientation"),
+    "admissions.session_created": _("a préparé la commission d'admission du"),
+    "admissions.referral_admitted": _("a enregistré l'admission décidée pour l'orientation"),
+    "admissions.referral_refused": _("a enregistré le refus décidé pour l'orientation"),
+    "admissions.referral_postponed": _("a enregistré l'ajournement de l'orientation"),
     "beneficiaries.settings_changed": _("a modifié les réglages des bénéficiaires"),
     "quota.created": _("a créé la limite d'achat"),
     "quota.changed": _("a modifié la limite d'achat"),
     "quota.deleted": _("a supprimé la limite d'achat"),
+    # Accompaniment and appointments
+    "accompaniment.settings_changed": _("a modifié les réglages de l'accompagnement"),
+    "accompaniment.notes_opened": _("a consulté les notes de l'accompagnement du foyer"),
+    "project.created": _("a défini le projet"),
+    "project.updated": _("a modifié le projet"),
+    "project.contract_signed": _("a enregistré la signature du contrat du projet"),
+    "project.closed": _("a clos le projet"),
+    "project.review_added": _("a ajouté un point d'étape au projet"),
+    "workshop.created": _("a enregistré l'atelier"),
+    "workshop.attended": _("a inscrit à un atelier le foyer"),
+    "slot_series.created": _("a ouvert les créneaux hebdomadaires"),
+    "slot.created": _("a ouvert le créneau"),
+    "slot.cancelled": _("a annulé le créneau"),
+    "appointment.booked": _("a pris le rendez-vous"),
+    "appointment.status_changed": _("a mis à jour le rendez-vous"),
     # Purchasing
     "purchasing.supplier_create": _("a créé le fournisseur"),
     "purchasing.supplier_update": _("a modifié le fournisseur"),
@@ -97,7 +123,12 @@ ACTIONS: dict[str, Promise] = {
 # Names of what is recorded in `changes` that is not a field of the object's model.
 FIELDS: dict[str, Promise] = {
     "adjustments": _("ajustements"),
+    "appointments_cancelled": _("rendez-vous annulés"),
+    "held_on": _("date"),
+    "slots": _("créneaux"),
+    "workshop": _("atelier"),
     "barcode": _("code-barres"),
+    "budget_cents": _("budget mensuel"),
     "cancelled": _("lignes annulées"),
     "categories_created": _("rayons créés"),
     "code": _("code de la carte"),
@@ -106,6 +137,9 @@ FIELDS: dict[str, Promise] = {
     "month": _("mois"),
     "origin": _("origine"),
     "products_created": _("produits créés"),
+    "questions": _("questions de l'épicerie"),
+    "referrals": _("orientations examinées"),
+    "months": _("durée (mois)"),
     "programme": _("programme"),
     "rights": _("droits"),
     "role": _("rôle"),
@@ -114,9 +148,22 @@ FIELDS: dict[str, Promise] = {
 }
 
 # The objects whose name says nothing more than their kind («Réglages du catalogue»).
-SINGLETONS = {"catalog.catalogsettings", "beneficiaries.beneficiarysettings", "stores.store"}
+SINGLETONS = {
+    "catalog.catalogsettings",
+    "beneficiaries.beneficiarysettings",
+    "admissions.admissionsettings",
+    "stores.store",
+}
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+# Values that an app above shows its own way (a card code in groups): (object, field) → format,
+# registered from the app's ready().
+_FORMATS: dict[tuple[str, str], Callable[[Any], str]] = {}
+
+
+def register_format(target_type: str, field: str, format_value: Callable[[Any], str]) -> None:
+    _FORMATS[(target_type, field)] = format_value
 
 
 @dataclass(frozen=True)
@@ -153,7 +200,10 @@ def describe(event: AuditEvent) -> Entry:
         actor=str(event.actor) if event.actor_id else gettext("Cabas"),
         verb=action_label(event.action),
         target=_target(event, model),
-        changes=[_change(model, name, value) for name, value in (event.changes or {}).items()],
+        changes=[
+            _change(event.target_type, model, name, value)
+            for name, value in (event.changes or {}).items()
+        ],
     )
 
 
@@ -173,9 +223,17 @@ def _target(event: AuditEvent, model: type[models.Model] | None) -> str:
     return str(model._meta.verbose_name) if model is not None else ""
 
 
-def _change(model: type[models.Model] | None, name: str, value: Any) -> Change:
+def _change(target_type: str, model: type[models.Model] | None, name: str, value: Any) -> Change:
     field = _field(model, name)
     label = str(field.verbose_name) if field is not None else str(FIELDS.get(name, name))
+    own = _FORMATS.get((target_type, name))
+    if own is not None:
+        pair = value if isinstance(value, list | tuple) and len(value) == 2 else (None, value)
+        return Change(
+            label=label,
+            before=None if pair[0] is None else own(pair[0]),
+            after="—" if pair[1] is None else own(pair[1]),
+        )
     # A change is [before, after]; some events record the value alone (a donation's origin).
     if isinstance(value, list | tuple) and len(value) == 2:
         before, after = value

@@ -9,4 +9,11 @@ class BeneficiariesConfig(AppConfig):
     verbose_name = "Bénéficiaires"
 
     def ready(self) -> None:
-        from cabas.gestion.beneficiaries import demo  # noqa: F401  (registers the demo loader)
+        from cabas.gestion.audit.describe import register_format
+        from cabas.gestion.beneficiaries import (
+            codes,
+            demo,  # noqa: F401  (registers the demo loader)
+        )
+
+        # The journal shows a card's code as the card prints it.
+        register_format("beneficiaries.household", "code", lambda code: codes.display(str(code)))

@@ -28,7 +28,7 @@ from cabas.gestion.beneficiaries.services import (
 )
 from cabas.gestion.catalog.models import Category
 from cabas.gestion.catalog.services import category_update
-from cabas.gestion.core.demo import register
+from cabas.gestion.stores.demo import register
 from cabas.gestion.stores.models import Store
 from cabas.rules.budget import month_of
 

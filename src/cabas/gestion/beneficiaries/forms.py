@@ -20,7 +20,8 @@ from cabas.gestion.beneficiaries.services import (
     check_birth_date,
     check_rights_start,
 )
-from cabas.gestion.catalog.models import Category, Product
+from cabas.gestion.catalog.models import Category
+from cabas.gestion.catalog.picker import ProductPickerField
 from cabas.gestion.core.forms import (
     BIRTH_MIN_YEAR,
     BoundedDateField,
@@ -28,6 +29,7 @@ from cabas.gestion.core.forms import (
     QuantityField,
     stored_quantity_or_error,
 )
+from cabas.gestion.core.widgets import NamedRowsFormSet
 from cabas.gestion.stores.models import Store
 from cabas.rules.budget import BudgetScale
 from cabas.rules.pricing import ORIGIN_DONATION, ORIGIN_PROGRAMME
@@ -193,13 +195,29 @@ class MemberForm(forms.Form):
         return _birth_date_not_ahead(self.cleaned_data["birth_date"])
 
 
-MemberFormSet = forms.formset_factory(MemberForm, extra=2, can_delete=True, max_num=20)
+class MemberRowsFormSet(NamedRowsFormSet):
+    row_name = _("personne %(n)s")
+
+
+MemberFormSet = forms.formset_factory(
+    MemberForm, formset=MemberRowsFormSet, extra=2, can_delete=True, max_num=20
+)
 
 
 class RenewForm(forms.Form):
+    """Shown beside a "Renouveler" button, once per household of a list: no id, its own name."""
+
     months = forms.TypedChoiceField(
-        label=_("Durée"), choices=DURATIONS, coerce=int, initial=DEFAULT_PERIOD_MONTHS
+        label=_("Durée"),
+        choices=DURATIONS,
+        coerce=int,
+        initial=DEFAULT_PERIOD_MONTHS,
+        widget=forms.Select(attrs={"aria-label": _("Durée du renouvellement")}),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", False)
+        super().__init__(*args, **kwargs)
 
 
 class ReasonForm(forms.Form):
@@ -217,7 +235,7 @@ class SpendingCorrectionForm(forms.Form):
     reason = forms.CharField(label=_("Motif"), max_length=300)
 
     def clean_delta_cents(self) -> int:
-        value = self.cleaned_data["delta_cents"]
+        value: int = self.cleaned_data["delta_cents"]
         if value == 0:
             raise ValidationError(_("La correction ne peut pas être nulle."))
         return value
@@ -355,12 +373,7 @@ class QuotaForm(forms.Form):
     optional limit per household size, one field each."""
 
     label = forms.CharField(label=_("Libellé"), max_length=80)
-    product = forms.ModelChoiceField(
-        label=_("Produit"),
-        queryset=Product.objects.none(),
-        required=False,
-        empty_label=_("— aucun —"),
-    )
+    product = ProductPickerField(label=_("Produit"), required=False)
     category = forms.ModelChoiceField(
         label=_("ou rayon"),
         queryset=Category.objects.none(),
@@ -382,9 +395,8 @@ class QuotaForm(forms.Form):
 
     def __init__(self, *args: Any, store: Store, quota: Quota | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        product = cast(forms.ModelChoiceField, self.fields["product"])
-        product.queryset = Product.objects.filter(store=store, active=True)
-        category = cast(forms.ModelChoiceField, self.fields["category"])
+        cast(ProductPickerField, self.fields["product"]).limit_to(store)
+        category = cast("forms.ModelChoiceField[Any]", self.fields["category"])
         category.queryset = Category.objects.filter(store=store).select_related("parent")
         for size in QUOTA_SIZES:
             self.fields[f"size_{size}"] = QuantityField(

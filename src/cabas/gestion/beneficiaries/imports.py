@@ -1,4 +1,4 @@
-"""Import of households from a CSV or XLSX file (through `cabas.gestion.core.imports`)."""
+"""Import of households from a CSV or XLSX file (through `cabas.gestion.imports`)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from cabas.gestion.accounts.models import User
 from cabas.gestion.beneficiaries import services
 from cabas.gestion.beneficiaries.models import Household
 from cabas.gestion.core.forms import BIRTH_MIN_YEAR, MIN_YEAR, check_date_bounds
-from cabas.gestion.core.imports import Importer
+from cabas.gestion.imports import Importer
 from cabas.gestion.stores.models import Store
 
 COLUMNS = {
@@ -41,8 +41,15 @@ COLUMNS = {
     "taux": gettext_lazy("Taux de participation du foyer en % (vide : celui de l'épicerie)"),
     "debut_droits": gettext_lazy("Début des droits JJ/MM/AAAA (vide : pas de droits ouverts)"),
     "duree_mois": gettext_lazy("Durée des droits en mois (3 par défaut, 12 au plus)"),
+    "notice_remise": gettext_lazy(
+        "La notice d'information a été remise au foyer et acceptée : oui ou non (vide : non, "
+        "le foyer est importé « notice à faire signer »)"
+    ),
     "notes": gettext_lazy("Notes"),
 }
+_YES = {"oui", "o", "x", "1", "vrai", "yes", "y"}
+_NO = {"", "non", "n", "0", "faux", "no"}
+NOTICE_TO_SIGN = gettext_lazy("notice à faire signer")
 _TEXT = {
     "prenom": ("first_name", 100),
     "telephone": ("phone", 30),
@@ -107,7 +114,10 @@ class HouseholdImporter(Importer):
     def label(self, row: Mapping[str, str], cleaned: dict[str, Any] | None) -> str:
         person = " ".join(f"{row.get('nom', '')} {row.get('prenom', '')}".split())
         commune = row.get("commune", "").strip()
-        return f"{person} ({commune})" if person and commune else person
+        label = f"{person} ({commune})" if person and commune else person
+        if cleaned is not None and not cleaned.get("notice"):
+            label = f"{label} · {NOTICE_TO_SIGN}"
+        return label
 
     def validate(self, row: Mapping[str, str], context: dict[str, Any]) -> dict[str, Any]:
         errors: list[str] = []
@@ -189,6 +199,17 @@ class HouseholdImporter(Importer):
             )
         elif row.get("duree_mois"):
             errors.append(_("Une durée sans date de début des droits."))
+        # The notice: given on paper before the file was kept here ("oui"), or still to sign.
+        notice = row.get("notice_remise", "").strip().lower()
+        if notice in _YES:
+            data["notice"] = True
+        elif notice in _NO:
+            data["notice"] = False
+        else:
+            errors.append(
+                _("Notice remise : « %(v)s », « oui » ou « non » est attendu.")
+                % {"v": row["notice_remise"].strip()}
+            )
         # The same person twice, in the file or already registered.
         identity = (last_name.lower(), data.get("first_name", "").lower(), data.get("birth_date"))
         seen = context.setdefault("seen", set())
@@ -213,19 +234,19 @@ class HouseholdImporter(Importer):
     def apply(self, cleaned: list[dict[str, Any]]) -> int:
         for data in cleaned:
             data = dict(data)
-            start, months = (
-                data.pop("start", None),
-                data.pop("months", services.DEFAULT_PERIOD_MONTHS),
-            )
+            start = data.pop("start", None)
+            months = data.pop("months", services.DEFAULT_PERIOD_MONTHS)
+            notice = data.pop("notice", False)
             if data.get("birth_date"):
                 data["birth_date"] = date.fromisoformat(data["birth_date"])
             household = services.household_create(store=self.store, actor=self.actor, data=data)
             if start:
-                first = date.fromisoformat(start)
                 services.rights_admit(
                     household=household,
                     actor=self.actor,
-                    start=first,
-                    end=services.period_end_for(first, months),
+                    start=date.fromisoformat(start),
+                    months=months,
                 )
+            if notice:
+                services.household_privacy_accept(household=household, actor=self.actor)
         return len(cleaned)

@@ -150,16 +150,33 @@ def status_q(status: str, today: date, ending_days: int = 30) -> Q:
     return Q()
 
 
+def households_notice_to_sign(store: Store) -> QuerySet[Household]:
+    """The households (not anonymised) whose acceptance of the information notice is not
+    recorded: imported « notice à faire signer »."""
+    return Household.objects.filter(
+        store=store, anonymised_at__isnull=True, privacy_accepted_at__isnull=True
+    )
+
+
 def household_list(
-    store: Store, *, today: date, month: str, status: str = "all", query: str = ""
+    store: Store,
+    *,
+    today: date,
+    month: str,
+    status: str = "all",
+    query: str = "",
+    notice_to_sign: bool = False,
 ) -> QuerySet[Household]:
-    """The shop's households (not anonymised) with this month's spending as `spent_month`."""
+    """The shop's households (not anonymised) with this month's spending as `spent_month`;
+    ``notice_to_sign``: only those whose notice is still to sign."""
     spent = MonthlySpending.objects.filter(household=OuterRef("pk"), month=month).values(
         "spent_cents"
     )[:1]
-    households = Household.objects.filter(store=store, anonymised_at__isnull=True).filter(
-        status_q(status, today)
-    )
+    households = (
+        households_notice_to_sign(store)
+        if notice_to_sign
+        else Household.objects.filter(store=store, anonymised_at__isnull=True)
+    ).filter(status_q(status, today))
     query = query.strip()
     if query:
         normalized = codes.normalize(query)
@@ -211,7 +228,7 @@ EXPORT_FIELDS = (
 """The household's fields in the access-request export (its personal fields all in)."""
 
 
-def _import_copies(household: Household) -> list[dict[str, Any]]:
+def household_import_copies(household: Household) -> list[dict[str, Any]]:
     """The rows of the shop's household imports that name this household (same surname and
     first name), as the imports still hold them."""
     # The importer's module imports the services, which import this module.
@@ -239,13 +256,6 @@ def _import_copies(household: Household) -> list[dict[str, Any]]:
                     }
                 )
     return copies
-
-
-def _parts_export(household: Household) -> dict[str, Any]:
-    exported: dict[str, Any] = {}
-    for part in household_parts():
-        exported.update(part.export(household))
-    return exported
 
 
 def household_export(household: Household) -> dict[str, Any]:
@@ -285,7 +295,7 @@ def household_export(household: Household) -> dict[str, Any]:
             {"code": r.code, "retired_at": plain(r.retired_at)}
             for r in RetiredCode.objects.filter(household=household).order_by("retired_at", "pk")
         ],
-        "import_copies": _import_copies(household),
+        "import_copies": household_import_copies(household),
         "file_accesses": [
             {"at": plain(a.at), "by": str(a.user), "action": a.action}
             for a in household.accesses.select_related("user")

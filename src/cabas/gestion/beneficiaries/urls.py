@@ -38,5 +38,6 @@ urlpatterns = [
     path("beneficiaires/<int:pk>/carte/remplacer/", views.card_reissue, name="card_reissue"),
     path("beneficiaires/<int:pk>/rgpd/", views.household_privacy, name="privacy"),
     path("beneficiaires/<int:pk>/export/", views.household_export, name="export"),
+    path("beneficiaires/<int:pk>/vos-donnees.pdf", views.household_export_pdf, name="export_pdf"),
     path("beneficiaires/<int:pk>/anonymiser/", views.household_erase, name="erase"),
 ]

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cabas.gestion.audit.describe import describe
 from cabas.gestion.audit.selectors import store_audit_events
 from cabas.gestion.beneficiaries import selectors, services
 from cabas.gestion.beneficiaries.cards import cards_pdf
@@ -39,8 +40,9 @@ from cabas.gestion.beneficiaries.forms import (
 )
 from cabas.gestion.beneficiaries.imports import HouseholdImporter
 from cabas.gestion.beneficiaries.models import Household, Quota
+from cabas.gestion.beneficiaries.privacy_pdf import household_data_pdf
 from cabas.gestion.core.forms import ImportUploadForm, apply_validation_error
-from cabas.gestion.core.imports import import_step, template_csv
+from cabas.gestion.imports import import_step, template_csv
 from cabas.gestion.stores.decorators import StoreRequest, store_view
 from cabas.gestion.stores.permissions import Perm
 
@@ -125,8 +127,9 @@ def household_list(request: StoreRequest) -> HttpResponse:
     status = request.GET.get("status", "active")
     if status not in selectors.STATUS_FILTERS:
         status = "active"
+    notice_to_sign = request.GET.get("notice") == "a-signer"
     households = selectors.household_list(
-        store, today=today, month=month, status=status, query=query
+        store, today=today, month=month, status=status, query=query, notice_to_sign=notice_to_sign
     )
     page = Paginator(households, 50).get_page(request.GET.get("page"))
     rows = [HouseholdRow(h, h.status_on(today), h.monthly_budget_cents - _spent(h)) for h in page]
@@ -141,6 +144,8 @@ def household_list(request: StoreRequest) -> HttpResponse:
             "status": status,
             "month": month,
             "statuses": STATUS_LABELS,
+            "notice_to_sign": notice_to_sign,
+            "notices_to_sign": selectors.households_notice_to_sign(store).count(),
         },
     )
 
@@ -212,9 +217,12 @@ def household_detail(request: StoreRequest, pk: int) -> HttpResponse:
             "periods": list(household.periods.select_related("created_by")),
             "history": selectors.household_spending_history(household),
             "accesses": list(household.accesses.select_related("user")[:20]),
-            "events": store_audit_events(store).filter(
-                target_type="beneficiaries.household", target_id=str(household.pk)
-            )[:20],
+            "events": [
+                describe(event)
+                for event in store_audit_events(store).filter(
+                    target_type="beneficiaries.household", target_id=str(household.pk)
+                )[:20]
+            ],
             "renew_form": RenewForm(),
             "suspend_form": ReasonForm(),
             "tariff_rate": household.rate_bp
@@ -296,12 +304,11 @@ def rights_admit(request: StoreRequest, pk: int) -> HttpResponse:
     )
 
     def save() -> None:
-        start = form.cleaned_data["start"]
         services.rights_admit(
             household=household,
             actor=request.user,
-            start=start,
-            end=services.period_end_for(start, form.cleaned_data["months"]),
+            start=form.cleaned_data["start"],
+            months=form.cleaned_data["months"],
         )
 
     return _form_page(
@@ -498,6 +505,16 @@ def household_export(request: StoreRequest, pk: int) -> HttpResponse:
     body = json.dumps(selectors.household_export(household), ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="foyer-{household.pk}.json"'
+    return response
+
+
+@store_view(Perm.BENEFICIARIES_MANAGE)
+def household_export_pdf(request: StoreRequest, pk: int) -> HttpResponse:
+    """The same export, as « Vos données », a PDF in French the household can read."""
+    household = selectors.household_file(request.store, pk)
+    services.household_access_log(household=household, user=request.user, action="export")
+    response = HttpResponse(household_data_pdf(household), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="vos-donnees-{household.pk}.pdf"'
     return response
 
 

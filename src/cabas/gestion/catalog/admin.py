@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from cabas.gestion.catalog.models import Barcode, CatalogSettings, Category, Product
 
@@ -18,7 +21,7 @@ class BarcodeInline(admin.TabularInline):
     readonly_fields = ("code", "kind", "created_at")
     fields = readonly_fields
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # barcodes are attached through la gestion (check digits, uniqueness)
 
 

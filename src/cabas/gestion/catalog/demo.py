@@ -18,7 +18,7 @@ from cabas.gestion.catalog.services import (
     catalogue_activate,
     product_assign_internal_code,
 )
-from cabas.gestion.core.demo import register
+from cabas.gestion.stores.demo import register
 from cabas.gestion.stores.models import Store
 from cabas.rules import barcodes as barcode_rules
 

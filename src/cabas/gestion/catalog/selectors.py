@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.db.models import F, Q, QuerySet
 
@@ -148,12 +147,3 @@ def product_detail(store: Store, product_id: int) -> Product:
         .prefetch_related("barcodes")
         .get(store=store, pk=product_id)
     )
-
-
-def products_changed_since(store: Store, since: datetime | None) -> QuerySet[Product]:
-    """Products written since ``since`` (aware datetime; None = all), for the till snapshot.
-    Archived products are included (with ``active`` False): the till drops them."""
-    products = Product.objects.filter(store=store)
-    if since is not None:
-        products = products.filter(updated_at__gt=since)
-    return products.prefetch_related("barcodes").order_by("pk")

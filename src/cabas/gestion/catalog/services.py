@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from cabas.gestion.accounts.models import User
 from cabas.gestion.audit.services import audit_record, diff_fields, snapshot_fields
 from cabas.gestion.catalog.generic import generic_products, generic_selection
 from cabas.gestion.catalog.models import (
@@ -80,7 +81,7 @@ def catalog_settings_get_or_create(*, store: Store) -> CatalogSettings:
 def catalog_settings_update(
     *,
     store: Store,
-    actor: Any,
+    actor: User | None,
     scale_layout: Mapping[str, object] | None = None,
     store_number: int | None = None,
     max_entry_pieces: int | None = None,
@@ -147,7 +148,7 @@ def category_create(
     parent: Category | None = None,
     position: int | None = None,
     rate_bp: int | None = None,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> Category:
     name = " ".join(name.split())
     _check_category_parent(store, parent)
@@ -165,7 +166,7 @@ def category_create(
 def category_update(
     *,
     category: Category,
-    actor: Any,
+    actor: User | None,
     name: str,
     parent: Category | None,
     position: int,
@@ -196,7 +197,7 @@ def category_update(
 
 
 @transaction.atomic
-def category_delete(*, category: Category, actor: Any) -> None:
+def category_delete(*, category: Category, actor: User | None) -> None:
     """Delete an empty category (no product, archived or not, and no sous-rayon)."""
     if category.children.exists() or category.products.exists():
         raise ValidationError(
@@ -261,7 +262,7 @@ def _check_product(product: Product) -> None:
 def product_create(
     *,
     store: Store,
-    actor: Any,
+    actor: User | None,
     name: str,
     category: Category,
     price_cents: int,
@@ -311,7 +312,7 @@ def product_create(
 
 
 @transaction.atomic
-def product_update(*, product: Product, actor: Any, data: Mapping[str, Any]) -> Product:
+def product_update(*, product: Product, actor: User | None, data: Mapping[str, Any]) -> Product:
     """Change some of PRODUCT_FIELDS (unknown keys are refused: stock_qty is the stock app's)."""
     unknown = set(data) - set(PRODUCT_FIELDS)
     if unknown:
@@ -339,7 +340,7 @@ def product_update(*, product: Product, actor: Any, data: Mapping[str, Any]) -> 
 
 
 @transaction.atomic
-def product_archive(*, product: Product, actor: Any, reason: str = "") -> Product:
+def product_archive(*, product: Product, actor: User | None, reason: str = "") -> Product:
     """Archive a product: the till stops selling it (the snapshot sends it with active false)."""
     if product.active:
         product.active = False
@@ -355,7 +356,7 @@ def product_archive(*, product: Product, actor: Any, reason: str = "") -> Produc
 
 
 @transaction.atomic
-def product_restore(*, product: Product, actor: Any) -> Product:
+def product_restore(*, product: Product, actor: User | None) -> Product:
     if not product.active:
         product.active = True
         product.save(update_fields=["active", "updated_at"])
@@ -402,7 +403,7 @@ def barcode_kind_of(code: str, layout: barcode_rules.ScaleLayout) -> str:
 
 
 @transaction.atomic
-def barcode_attach(*, product: Product, code: str, actor: Any = None) -> Barcode:
+def barcode_attach(*, product: Product, code: str, actor: User | None = None) -> Barcode:
     """Attach a scanned or typed code to a product (check digit verified, unique in the shop)."""
     normalized = barcode_rules.normalize(code)
     settings = catalog_settings_get_or_create(store=product.store)
@@ -449,7 +450,7 @@ def barcode_attach(*, product: Product, code: str, actor: Any = None) -> Barcode
 
 
 @transaction.atomic
-def barcode_detach(*, barcode: Barcode, actor: Any) -> None:
+def barcode_detach(*, barcode: Barcode, actor: User | None) -> None:
     product = barcode.product
     audit_record(
         store=product.store,
@@ -463,7 +464,7 @@ def barcode_detach(*, barcode: Barcode, actor: Any) -> None:
 
 
 @transaction.atomic
-def product_assign_internal_code(*, product: Product, actor: Any = None) -> Barcode:
+def product_assign_internal_code(*, product: Product, actor: User | None = None) -> Barcode:
     """Give a product without a barcode an internal EAN-13 (``20 SSS NNNNNNN C``).
 
     Returns its existing internal barcode if it already has one.
@@ -523,7 +524,7 @@ def _category_get_or_create(
 
 @transaction.atomic
 def catalogue_activate(
-    *, store: Store, categories: Iterable[str], actor: Any = None
+    *, store: Store, categories: Iterable[str], actor: User | None = None
 ) -> ActivationResult:
     """Copy the generic catalogue's products of the chosen categories into the shop.
 

@@ -3,7 +3,7 @@ says line by line, in French, what a file would create or change and what is wro
 
 The import accepts the export's own format, so that a shop can export, edit in a spreadsheet
 program and import back. Reading the file, the preview, the confirmation and the limits are
-the shared ones of ``cabas.gestion.core.imports``.
+the shared ones of ``cabas.gestion.imports``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 
+from cabas.gestion.accounts.models import User
 from cabas.gestion.catalog.models import (
     Barcode,
     Category,
@@ -29,7 +30,7 @@ from cabas.gestion.catalog.models import (
 )
 from cabas.gestion.catalog.parsing import format_amount, format_percent, parse_euros, parse_percent
 from cabas.gestion.catalog.services import barcode_kind_of, search_key
-from cabas.gestion.core.imports import Importer
+from cabas.gestion.imports import Importer
 from cabas.gestion.stores.models import Store
 from cabas.rules import barcodes as barcode_rules
 from cabas.rules.money import format_euros
@@ -335,7 +336,7 @@ class ProductImporter(Importer):
     in Cabas), else by one of its barcodes, else it is a new product."""
 
     store: Store
-    actor: Any
+    actor: User | None
     name: ClassVar[str] = "products"
     columns: ClassVar[Mapping[str, Any]] = dict.fromkeys(COLUMNS, "")
     required: ClassVar[Sequence[str]] = REQUIRED_COLUMNS
@@ -392,7 +393,8 @@ class ProductImporter(Importer):
             from cabas.gestion.catalog.selectors import scale_layout_for
 
             context["layout"].append(scale_layout_for(self.store))
-        return context["layout"][0]
+        layout: barcode_rules.ScaleLayout = context["layout"][0]
+        return layout
 
     def validate(self, row: Mapping[str, str], context: dict[str, Any]) -> dict[str, Any]:
         """Judge one line against the shop's catalogue as it is now."""

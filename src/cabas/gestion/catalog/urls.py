@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from cabas.gestion.catalog import views
+from cabas.gestion.catalog import picker, views
 
 app_name = "catalog"
 
 urlpatterns = [
     path("produits/", views.product_list, name="product_list"),
     path("produits/nouveau/", views.product_create, name="product_create"),
+    path("produits/choisir.json", picker.product_picker, name="product_picker"),
     path("produits/<int:product_id>/", views.product_view, name="product_detail"),
     path("produits/<int:product_id>/modifier/", views.product_edit, name="product_edit"),
     path("produits/<int:product_id>/archiver/", views.product_archive, name="product_archive"),

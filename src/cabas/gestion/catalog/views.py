@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cabas.gestion import imports
 from cabas.gestion.catalog import services, spreadsheets
 from cabas.gestion.catalog.forms import (
     ActivationForm,
@@ -39,7 +40,6 @@ from cabas.gestion.catalog.selectors import (
     product_search,
 )
 from cabas.gestion.catalog.templatetags.catalog import stock_display
-from cabas.gestion.core import imports
 from cabas.gestion.core.forms import ImportUploadForm, apply_validation_error
 from cabas.gestion.core.models import PendingImport
 from cabas.gestion.stores.decorators import StoreRequest, store_view

@@ -1,1 +1,3 @@
-"""What every part of la gestion shares: the layout, the home page, the demo data, helpers."""
+"""What every part of la gestion shares, knowing none of them: the layout and error pages, form
+fields, database helpers, throttles, the replica router, display filters, deploy checks, and the
+rows of pending imports (see docs/architecture.md for the one import of a shop this makes)."""

@@ -120,7 +120,8 @@ class BatchedCursor:
 
     def fetchall(self) -> list[Any]:
         self.flush()
-        return self._cursor.fetchall()
+        rows: list[Any] = self._cursor.fetchall()
+        return rows
 
     @property
     def rowcount(self) -> int:
@@ -166,7 +167,7 @@ class _Literals:
         if value is None:
             return "NULL"
         if kind is str and self._plain_strings and "\\" not in value and "\x00" not in value:
-            return "'" + value.replace("'", "''") + "'"
+            return "'" + str(value).replace("'", "''") + "'"
         if kind is UUID:
             return f"'{value.hex}'::uuid"
         known = self.seen.get(id(value))

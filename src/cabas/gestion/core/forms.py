@@ -149,7 +149,7 @@ def stored_quantity_or_error(
 
 
 class ImportUploadForm(forms.Form):
-    """The file of an import (see cabas.gestion.core.imports, which reads and checks it)."""
+    """The file of an import (see cabas.gestion.imports, which reads and checks it)."""
 
     file = forms.FileField(
         label=_("Fichier CSV ou Excel (.xlsx)"),

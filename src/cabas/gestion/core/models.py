@@ -1,5 +1,5 @@
 """Rows the shared pieces of la gestion keep for every app: an uploaded file waiting for its
-confirmation (see `cabas.gestion.core.imports`)."""
+confirmation (see `cabas.gestion.imports`)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ class PendingImport(StoreOwned):
     The raw cells are kept (not the verdicts) while the file waits: confirming validates them
     again against the shop's data as it is then. Applying or cancelling the file empties
     ``rows`` (the name, status and count stay); files left unconfirmed for a day are deleted
-    (see ``cabas.gestion.core.imports.pending_imports_purge``).
+    (see ``cabas.gestion.imports.pending_imports_purge``).
     """
 
     class Status(models.TextChoices):

@@ -1,25 +1,9 @@
-"""The home page (the day's dashboard) and the error pages."""
+"""The health probe and the error pages (the home page is cabas.gestion.home's)."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-
-from cabas.gestion.core.dashboard import dashboard
-from cabas.gestion.stores.selectors import request_membership
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    membership = request_membership(request)
-    if membership is None:
-        return redirect("stores:choose")
-    return render(
-        request,
-        "core/home.html",
-        {"store": membership.store, "sections": dashboard(membership)},
-    )
+from django.shortcuts import render
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

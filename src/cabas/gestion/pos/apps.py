@@ -9,4 +9,4 @@ class PosConfig(AppConfig):
     verbose_name = "Caisses"
 
     def ready(self) -> None:
-        from cabas.gestion.pos import demo  # noqa: F401  (registers the demo loader)
+        from cabas.gestion.pos import checks, demo  # noqa: F401  (registrations)

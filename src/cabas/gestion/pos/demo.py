@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from cabas.gestion.accounts.models import User
-from cabas.gestion.core.demo import register
 from cabas.gestion.pos.models import CashierProfile, Device
 from cabas.gestion.pos.services import (
     cashier_pin_set,
     device_enroll,
     enrollment_code_create,
 )
+from cabas.gestion.stores.demo import register
 from cabas.gestion.stores.models import Membership, Store
 
 DEMO_DEVICE_NAME = "Caisse de démonstration"

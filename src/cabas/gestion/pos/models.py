@@ -47,10 +47,6 @@ class EnrollmentCode(StoreOwned):
     def is_expired(self) -> bool:
         return self.used_at is None and self.expires_at <= timezone.now()
 
-    @property
-    def is_usable(self) -> bool:
-        return self.used_at is None and self.expires_at > timezone.now()
-
 
 class Device(StoreOwned):
     """An enrolled till. Its bearer token is kept as a SHA-256 (256 random bits); revoking it

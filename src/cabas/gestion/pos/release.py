@@ -324,9 +324,9 @@ def _merge_sites(sites: dict[str, Path], staging: Path) -> dict[str, dict[str, o
             data = path.read_bytes()
             digest = hashlib.sha256(data).hexdigest()
             if relative in seen:
-                if seen[relative] != digest and ".dist-info/" not in relative:
-                    if not relative.endswith(_BINARY) and ".so." not in relative:
-                        raise ValueError(f"{relative} differs between Python versions")
+                differs = seen[relative] != digest and ".dist-info/" not in relative
+                if differs and not relative.endswith(_BINARY) and ".so." not in relative:
+                    raise ValueError(f"{relative} differs between Python versions")
                 continue
             seen[relative] = digest
             destination = staging / relative

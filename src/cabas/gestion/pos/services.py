@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from cabas.gestion.accounts.models import User
 from cabas.gestion.audit.services import audit_record
 from cabas.gestion.pos import keys
 from cabas.gestion.pos.models import CashierProfile, CashSession, Device, EnrollmentCode
@@ -81,7 +82,7 @@ class NewCode:
 
 
 @transaction.atomic
-def enrollment_code_create(*, store: Store, actor: Any = None) -> NewCode:
+def enrollment_code_create(*, store: Store, actor: User | None = None) -> NewCode:
     """A new single-use enrolment code for `store`, valid 24 hours."""
     code = _new_code()
     record = EnrollmentCode.objects.create(
@@ -167,7 +168,7 @@ def device_record_contact(*, device: Device, version: str | None, pending: int |
 
 
 @transaction.atomic
-def device_rename(*, device: Device, actor: Any, name: str) -> Device:
+def device_rename(*, device: Device, actor: User | None, name: str) -> Device:
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Donnez un nom à la caisse.")})
@@ -186,7 +187,7 @@ def device_rename(*, device: Device, actor: Any, name: str) -> Device:
 
 
 @transaction.atomic
-def device_revoke(*, device: Device, actor: Any) -> Device:
+def device_revoke(*, device: Device, actor: User | None) -> Device:
     """Refuse this till's token from now on (its next request gets 401)."""
     if device.revoked_at is None:
         device.revoked_at = timezone.now()
@@ -213,7 +214,9 @@ def _known_digits(membership: Membership) -> list[str]:
 
 
 @transaction.atomic
-def cashier_pin_set(*, membership: Membership, actor: Any, pin: str | None) -> CashierProfile:
+def cashier_pin_set(
+    *, membership: Membership, actor: User | None, pin: str | None
+) -> CashierProfile:
     """Set (or clear, with None) a member's till PIN; only its slow salted hash is kept.
 
     A trivial PIN (0000, 1234, the digits of the person's household card…) is refused."""

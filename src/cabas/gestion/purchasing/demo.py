@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from cabas.gestion.accounts.models import User
 from cabas.gestion.catalog.models import Origin, Product
-from cabas.gestion.core.demo import register
 from cabas.gestion.purchasing.models import (
     EmailState,
     OutgoingEmail,
@@ -35,6 +34,7 @@ from cabas.gestion.purchasing.services import (
     supplier_create,
     supplier_product_set,
 )
+from cabas.gestion.stores.demo import register
 from cabas.gestion.stores.models import Store
 
 WHOLESALER = "Grossiste Solidaire Rhône-Alpes"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.catalog.models import Product
+from cabas.gestion.catalog.picker import ProductPickerField
 from cabas.gestion.core.forms import BoundedDateField, QuantityField, stored_quantity_or_error
 from cabas.gestion.purchasing.models import WEEKDAYS, OrderState, Supplier, SupplierKind
 from cabas.gestion.purchasing.services import SUPPLIER_FIELDS
@@ -87,21 +89,12 @@ class SupplierForm(forms.Form):
         return data
 
 
-class ProductChoiceField(forms.ModelChoiceField):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("empty_label", _("— choisir un produit —"))
-        super().__init__(*args, **kwargs)
-
-    def label_from_instance(self, obj: Product) -> str:
-        return str(obj)
-
-
 def active_products(store: Store) -> Any:
     return Product.objects.filter(store=store, active=True).order_by("name", "id")
 
 
 class SupplierProductForm(forms.Form):
-    product = ProductChoiceField(label=_("Produit"), queryset=Product.objects.none())
+    product = ProductPickerField(label=_("Produit"))
     reference = forms.CharField(label=_("Référence fournisseur"), max_length=60, required=False)
     pack_size = QuantityField(
         label=_("Colisage"),
@@ -113,7 +106,7 @@ class SupplierProductForm(forms.Form):
 
     def __init__(self, *args: Any, store: Store, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = active_products(store)  # type: ignore[attr-defined]
+        cast(ProductPickerField, self.fields["product"]).limit_to(store, active_products(store))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -156,19 +149,26 @@ class OrderEditForm(forms.Form):
 
 
 class OrderLineForm(forms.Form):
-    product = forms.ModelChoiceField(
-        label=_("Produit"),
-        queryset=Product.objects.none(),
-        empty_label=_("— choisir un produit —"),
+    product = ProductPickerField(
+        label=_("Produit"), help_text=_("Un des produits que vend ce fournisseur.")
     )
     packs = forms.IntegerField(label=_("Colis"), min_value=0, max_value=10_000)
 
     def __init__(self, *args: Any, supplier: Supplier, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        sold = Product.objects.filter(
-            store_id=supplier.store_id, pk__in=supplier.products.values("product_id")
+        field = cast(ProductPickerField, self.fields["product"])
+        field.limit_to(supplier.store, supplier_products(supplier))
+        # The picker searches this supplier's products only.
+        field.widget.search_url = reverse(
+            "purchasing:supplier_products", kwargs={"supplier_id": supplier.pk}
         )
-        self.fields["product"].queryset = sold.order_by("name")  # type: ignore[attr-defined]
+
+
+def supplier_products(supplier: Supplier) -> Any:
+    """The products a supplier sells (its rows), in the supplier's shop."""
+    return Product.objects.filter(
+        store_id=supplier.store_id, pk__in=supplier.products.values("product_id")
+    ).order_by("name", "id")
 
 
 class OrderFilterForm(forms.Form):

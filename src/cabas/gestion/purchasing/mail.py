@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django_tasks import task
 
 from cabas.gestion.purchasing.models import EmailState, OutgoingEmail, PurchaseOrder
 from cabas.gestion.purchasing.pdf import purchase_order_pdf
@@ -79,8 +80,6 @@ def purchase_order_email_queue(*, order: PurchaseOrder) -> OutgoingEmail:
 
 
 def _enqueue(email_id: int) -> None:
-    from cabas.gestion.purchasing.tasks import deliver_outgoing_email
-
     try:
         deliver_outgoing_email.enqueue(email_id)
     except Exception:  # the row is durable: the worker (send_pending_mail) will send it
@@ -131,7 +130,7 @@ def outgoing_email_deliver(*, email_id: int, now: datetime | None = None) -> str
         sent = _message(email, connection).send(fail_silently=False)
         if not sent:
             raise RuntimeError("the mail server accepted no recipient")
-    except Exception as error:  # any refusal of the mail server: try again later
+    except Exception as error:  # noqa: BLE001  any refusal of the mail server: try again later
         logger.warning("e-mail %s not sent (try %s): %s", email.key, email.attempts, error)
         OutgoingEmail.objects.filter(pk=email.pk, state=EmailState.SENDING).update(
             state=EmailState.FAILED,
@@ -143,6 +142,15 @@ def outgoing_email_deliver(*, email_id: int, now: datetime | None = None) -> str
         state=EmailState.SENT, sent_at=timezone.now(), last_error=""
     )
     return EmailState.SENT
+
+
+# The job, run by the configured django-tasks backend (settings.TASKS). django-tasks 0.12 ships no
+# durable backend and no retries, so the job is only the *first try* of an e-mail after commit;
+# durability and retries live in the outbox rows that ``cabas send_pending_mail`` works through.
+# A lost or failed job therefore loses nothing.
+@task()
+def deliver_outgoing_email(email_id: int) -> str:
+    return outgoing_email_deliver(email_id=email_id)
 
 
 def outgoing_emails_due(now: datetime | None = None) -> list[int]:

@@ -52,7 +52,7 @@ def _logo(store: Store) -> Flowable | None:
         width, height = reader.getSize()
         ratio = min(40 * mm / width, 20 * mm / height)
         return Image(io.BytesIO(data), width=width * ratio, height=height * ratio)
-    except Exception:  # a missing or broken logo must never stop an order going out
+    except Exception:  # noqa: BLE001  a missing or broken logo must never stop an order going out
         logger.warning("logo of store %s unreadable, bon de commande without it", store.pk)
         return None
 

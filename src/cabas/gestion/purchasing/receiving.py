@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cabas.gestion.accounts.models import User
 from cabas.gestion.audit.services import audit_record
 from cabas.gestion.catalog.models import Product
 from cabas.gestion.purchasing.documents import DELIVERY_DOCUMENT
@@ -79,7 +79,7 @@ def _record(
     *,
     delivery: Delivery,
     lines: Sequence[ReceivedLine],
-    actor: Any,
+    actor: User | None,
     movement_kind: str,
     reason: str,
 ) -> list[DeliveryLine]:
@@ -129,7 +129,7 @@ def _record(
 def purchase_order_receive(
     *,
     order: PurchaseOrder,
-    actor: Any,
+    actor: User | None,
     lines: Sequence[ReceivedLine],
     note: str = "",
     received_at: datetime | None = None,
@@ -186,7 +186,7 @@ def donation_receive(
     *,
     store: Store,
     donor: Supplier,
-    actor: Any,
+    actor: User | None,
     lines: Sequence[ReceivedLine],
     note: str = "",
     received_at: datetime | None = None,

@@ -9,9 +9,10 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cabas.gestion.catalog.models import Product
+from cabas.gestion.catalog.picker import ProductPickerField
 from cabas.gestion.core.forms import BoundedDateField, QuantityField, stored_quantity_or_error
-from cabas.gestion.purchasing.forms import ProductChoiceField, active_products
+from cabas.gestion.core.widgets import NamedRowsFormSet, name_row_fields
+from cabas.gestion.purchasing.forms import active_products
 from cabas.gestion.purchasing.models import PurchaseOrderLine, Supplier, SupplierKind
 from cabas.gestion.purchasing.receiving import ReceivedLine
 from cabas.gestion.stores.models import Store
@@ -24,9 +25,7 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 class ReceivedLineForm(forms.Form):
     order_line = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    product = ProductChoiceField(
-        label=_("Produit reçu"), queryset=Product.objects.none(), required=False
-    )
+    product = ProductPickerField(label=_("Produit reçu"), required=False)
     quantity = QuantityField(
         label=_("Quantité reçue"),
         min_value=0,
@@ -41,16 +40,21 @@ class ReceivedLineForm(forms.Form):
     damaged_note = forms.CharField(label=_("Abîmé / remarque"), max_length=200, required=False)
 
     def __init__(
-        self, *args: Any, products: Any = None, today: date | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        store: Store,
+        products: Any = None,
+        today: date | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = products  # type: ignore[attr-defined]
+        cast(ProductPickerField, self.fields["product"]).limit_to(store, products)
         self.today = today
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         product = data.get("product")
-        if data.get("quantity") and not product:
+        if data.get("quantity") and not product and "product" not in self.errors:
             self.add_error("product", _("Choisissez le produit reçu."))
         if product is not None:
             data["quantity"] = stored_quantity_or_error(
@@ -76,7 +80,7 @@ class ReceivedLineForm(forms.Form):
         return data
 
 
-class BaseReceivedFormSet(forms.BaseFormSet):
+class BaseReceivedFormSet(NamedRowsFormSet):
     order_lines: dict[int, PurchaseOrderLine]
 
     def received_lines(self) -> list[ReceivedLine]:
@@ -125,13 +129,19 @@ def reception_formset(
         data,
         initial=initial,
         prefix="lines",
-        form_kwargs={"products": active_products(store), "today": store.today()},
+        form_kwargs={
+            "store": store,
+            "products": active_products(store),
+            "today": store.today(),
+        },
     )
     formset.order_lines = {line.pk: line for line in lines}
     by_id = formset.order_lines
     for form in formset.forms:
         line_id = form.initial.get("order_line")
         form.ordered_line = by_id.get(line_id) if line_id else None
+        if form.ordered_line is not None:
+            name_row_fields(form, str(form.ordered_line.product))
     return formset
 
 
@@ -140,7 +150,11 @@ def donation_formset(store: Store, data: Any = None) -> BaseReceivedFormSet:
         data,
         initial=[{} for _ in range(DONATION_ROWS)],
         prefix="lines",
-        form_kwargs={"products": active_products(store), "today": store.today()},
+        form_kwargs={
+            "store": store,
+            "products": active_products(store),
+            "today": store.today(),
+        },
     )
     formset.order_lines = {}
     return formset

@@ -50,7 +50,9 @@ def supplier_products(supplier: Supplier) -> QuerySet[SupplierProduct]:
     )
 
 
-def orders_list(store: Store, *, state: str = "", supplier_id: int | None = None) -> QuerySet:
+def orders_list(
+    store: Store, *, state: str = "", supplier_id: int | None = None
+) -> QuerySet[PurchaseOrder]:
     orders = (
         PurchaseOrder.objects.filter(store=store)
         .select_related("supplier")
@@ -228,7 +230,7 @@ def reorder_suggestions(
 # --- traceability ----------------------------------------------------------------------------
 
 
-def product_movements(store: Store, product: Product) -> QuerySet:
+def product_movements(store: Store, product: Product) -> QuerySet[Any]:
     """Every movement of ``product``, newest first, with its lot and author."""
     from cabas.gestion.stock.models import StockMovement
 
@@ -239,7 +241,7 @@ def product_movements(store: Store, product: Product) -> QuerySet:
     )
 
 
-def product_lots(store: Store, product: Product) -> QuerySet:
+def product_lots(store: Store, product: Product) -> QuerySet[Any]:
     from cabas.gestion.stock.models import Lot
 
     return Lot.objects.filter(store=store, product=product).order_by("-received_at", "-id")[:50]
@@ -266,7 +268,7 @@ class LotTrace:
 
     @property
     def sold(self) -> int:
-        return -sum(movement.quantity for movement in self.sales)
+        return -sum(int(movement.quantity) for movement in self.sales)
 
 
 def lot_trace(store: Store, lot: Any) -> LotTrace:

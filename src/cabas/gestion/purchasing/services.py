@@ -18,6 +18,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cabas.gestion.accounts.models import User
 from cabas.gestion.audit.services import audit_record, diff_fields, snapshot_fields
 from cabas.gestion.catalog.models import Product
 from cabas.gestion.purchasing.models import (
@@ -73,7 +74,7 @@ def _clean_supplier(supplier: Supplier) -> None:
 
 
 @transaction.atomic
-def supplier_create(*, store: Store, actor: Any, data: Mapping[str, Any]) -> Supplier:
+def supplier_create(*, store: Store, actor: User | None, data: Mapping[str, Any]) -> Supplier:
     supplier = Supplier(store=store, **{k: v for k, v in data.items() if k in SUPPLIER_FIELDS})
     _clean_supplier(supplier)
     supplier.save()
@@ -82,7 +83,7 @@ def supplier_create(*, store: Store, actor: Any, data: Mapping[str, Any]) -> Sup
 
 
 @transaction.atomic
-def supplier_update(*, supplier: Supplier, actor: Any, data: Mapping[str, Any]) -> Supplier:
+def supplier_update(*, supplier: Supplier, actor: User | None, data: Mapping[str, Any]) -> Supplier:
     before = snapshot_fields(supplier, SUPPLIER_FIELDS)
     for name, value in data.items():
         if name in SUPPLIER_FIELDS:
@@ -106,7 +107,7 @@ def supplier_product_set(
     *,
     supplier: Supplier,
     product: Product,
-    actor: Any,
+    actor: User | None,
     reference: str = "",
     pack_size: int = 1,
     pack_price_cents: int = 0,
@@ -147,7 +148,7 @@ def supplier_product_set(
 
 
 @transaction.atomic
-def supplier_product_remove(*, item: SupplierProduct, actor: Any) -> None:
+def supplier_product_remove(*, item: SupplierProduct, actor: User | None) -> None:
     item.delete()
 
 
@@ -160,7 +161,9 @@ def _locked(order: PurchaseOrder) -> PurchaseOrder:
     return PurchaseOrder.objects.select_for_update().select_related("supplier").get(pk=order.pk)
 
 
-def purchase_order_transition(*, order: PurchaseOrder, to: str, actor: Any) -> PurchaseOrder:
+def purchase_order_transition(
+    *, order: PurchaseOrder, to: str, actor: User | None
+) -> PurchaseOrder:
     """Move ``order`` (locked by the caller) to state ``to`` if ORDER_TRANSITIONS allows it.
 
     The only place that writes ``PurchaseOrder.state``."""
@@ -185,7 +188,7 @@ def purchase_order_transition(*, order: PurchaseOrder, to: str, actor: Any) -> P
     return order
 
 
-def _is_user(actor: Any) -> bool:
+def _is_user(actor: User | None) -> bool:
     return bool(getattr(actor, "is_authenticated", False))
 
 
@@ -228,7 +231,7 @@ def purchase_order_create(
     *,
     store: Store,
     supplier: Supplier,
-    actor: Any,
+    actor: User | None,
     lines: Iterable[LineRequest] = (),
     expected_on: date | None = None,
     note: str = "",
@@ -292,7 +295,7 @@ def _line_set(order: PurchaseOrder, product: Product, packs: int) -> PurchaseOrd
 
 @transaction.atomic
 def purchase_order_line_set(
-    *, order: PurchaseOrder, product: Product, packs: int, actor: Any
+    *, order: PurchaseOrder, product: Product, packs: int, actor: User | None
 ) -> PurchaseOrder:
     """Set the packs of ``product`` on a draft order (0 removes the line)."""
     order = _locked(order)
@@ -305,7 +308,7 @@ def purchase_order_line_set(
 
 @transaction.atomic
 def purchase_order_update(
-    *, order: PurchaseOrder, actor: Any, expected_on: date | None, note: str
+    *, order: PurchaseOrder, actor: User | None, expected_on: date | None, note: str
 ) -> PurchaseOrder:
     order = _locked(order)
     if not order.is_editable:
@@ -317,7 +320,7 @@ def purchase_order_update(
 
 
 @transaction.atomic
-def purchase_order_send(*, order: PurchaseOrder, actor: Any) -> PurchaseOrder:
+def purchase_order_send(*, order: PurchaseOrder, actor: User | None) -> PurchaseOrder:
     """Send a draft order: it becomes "envoyée" and its bon de commande is queued for e-mail
     in the same transaction; the e-mail leaves after commit (see :mod:`.mail`)."""
     from cabas.gestion.purchasing.mail import purchase_order_email_queue
@@ -335,7 +338,7 @@ def purchase_order_send(*, order: PurchaseOrder, actor: Any) -> PurchaseOrder:
 
 
 @transaction.atomic
-def purchase_order_resend(*, order: PurchaseOrder, actor: Any) -> PurchaseOrder:
+def purchase_order_resend(*, order: PurchaseOrder, actor: User | None) -> PurchaseOrder:
     """E-mail the bon de commande again (the supplier lost it): a new e-mail, a new key."""
     from cabas.gestion.purchasing.mail import purchase_order_email_queue
 
@@ -351,7 +354,9 @@ def purchase_order_resend(*, order: PurchaseOrder, actor: Any) -> PurchaseOrder:
 
 
 @transaction.atomic
-def purchase_order_cancel(*, order: PurchaseOrder, actor: Any, reason: str = "") -> PurchaseOrder:
+def purchase_order_cancel(
+    *, order: PurchaseOrder, actor: User | None, reason: str = ""
+) -> PurchaseOrder:
     order = _locked(order)
     purchase_order_transition(order=order, to=OrderState.CANCELLED, actor=actor)
     audit_record(
@@ -365,7 +370,9 @@ def purchase_order_cancel(*, order: PurchaseOrder, actor: Any, reason: str = "")
 
 
 @transaction.atomic
-def purchase_order_close(*, order: PurchaseOrder, actor: Any, reason: str = "") -> PurchaseOrder:
+def purchase_order_close(
+    *, order: PurchaseOrder, actor: User | None, reason: str = ""
+) -> PurchaseOrder:
     """Close a partly received order: what was not delivered is cancelled, nothing more is
     expected from it (it no longer counts as on order)."""
     order = _locked(order)
@@ -394,7 +401,7 @@ def purchase_order_close(*, order: PurchaseOrder, actor: Any, reason: str = "") 
 
 @transaction.atomic
 def purchase_order_from_suggestion(
-    *, store: Store, supplier: Supplier, actor: Any, weeks: int | None = None
+    *, store: Store, supplier: Supplier, actor: User | None, weeks: int | None = None
 ) -> PurchaseOrder:
     """A draft order with the lines the reorder rule proposes for ``supplier`` today; the stock
     manager edits it before sending."""

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from cabas.gestion.purchasing import views
+from cabas.gestion.purchasing import picker_views, views
 
 app_name = "purchasing"
 
@@ -29,6 +29,11 @@ urlpatterns = [
     path("fournisseurs/nouveau/", views.supplier_create, name="supplier_create"),
     path("fournisseurs/<int:supplier_id>/", views.supplier_detail, name="supplier_detail"),
     path("fournisseurs/<int:supplier_id>/modifier/", views.supplier_edit, name="supplier_edit"),
+    path(
+        "fournisseurs/<int:supplier_id>/produits.json",
+        picker_views.supplier_product_picker,
+        name="supplier_products",
+    ),
     path(
         "fournisseurs/produits/<int:item_id>/retirer/",
         views.supplier_product_remove,

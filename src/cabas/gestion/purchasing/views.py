@@ -190,7 +190,7 @@ def home(request: StoreRequest) -> HttpResponse:
         "state": state,
         "create_form": OrderCreateForm(store=request.store),
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "purchasing/_order_table.html", context)
     return _page(request, "order_list.html", context)
 

@@ -697,13 +697,14 @@ def drill_tickets(
         qs = qs.annotate(drill_key=expression)
         qs = qs.filter(drill_key__isnull=True) if value == "" else qs.filter(drill_key=value)
     ticket_ids = qs.values("ticket_id")
-    return (
+    tickets: QuerySet[Any] = (
         ticket_model()
         .objects.using(reporting_database())
         .filter(store=store, pk__in=ticket_ids)
         .select_related("household", "device", "cashier__user")
         .order_by("-created_at", "-pk")
     )
+    return tickets
 
 
 def drill_value(row: dict[str, Any], dimension: str) -> str:

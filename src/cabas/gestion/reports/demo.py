@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from cabas.gestion.accounts.models import User
-from cabas.gestion.core.demo import register
 from cabas.gestion.reports.models import SavedStatistic
 from cabas.gestion.reports.services import saved_statistic_create
+from cabas.gestion.stores.demo import register
 from cabas.gestion.stores.models import Store
 
 DEMO_STATISTICS = [

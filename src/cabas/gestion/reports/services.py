@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from cabas.gestion.accounts.models import User
 from cabas.gestion.reports.models import SavedStatistic
 from cabas.gestion.reports.statistics import StatisticDefinition, parse_definition
 from cabas.gestion.stores.models import Store
@@ -27,7 +28,7 @@ def _clean_name(store: Store, name: str, exclude: int | None = None) -> str:
 
 @transaction.atomic
 def saved_statistic_create(
-    *, store: Store, actor: Any, name: str, definition: StatisticDefinition | dict[str, Any]
+    *, store: Store, actor: User | None, name: str, definition: StatisticDefinition | dict[str, Any]
 ) -> SavedStatistic:
     """Save a builder definition under a name, for every manager of the shop."""
     checked = definition if isinstance(definition, StatisticDefinition) else _checked(definition)

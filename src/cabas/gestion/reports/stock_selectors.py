@@ -47,7 +47,7 @@ def end_of_day(day: date, tz: str) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=ZoneInfo(tz))
 
 
-def _milli_value(quantity: str, price: str, unit: str) -> ExpressionWrapper:
+def _milli_value(quantity: str, price: str, unit: str) -> ExpressionWrapper[Any]:
     """``quantity × price`` in thousandths of a cent: weighed products are in grams priced
     per kilo (× 1), pieces are priced per piece (× 1000)."""
     scale = Case(

@@ -16,11 +16,11 @@ from cabas.gestion.accounts.models import User
 from cabas.gestion.beneficiaries.models import Household
 from cabas.gestion.beneficiaries.selectors import till_status
 from cabas.gestion.catalog.models import Product
-from cabas.gestion.core.demo import register
 from cabas.gestion.pos.demo import demo_device
 from cabas.gestion.pos.services import cash_session_report
 from cabas.gestion.sales.intake import load_context, ticket_batch_ingest
 from cabas.gestion.sales.models import Ticket
+from cabas.gestion.stores.demo import register
 from cabas.gestion.stores.models import Membership, Store
 from cabas.protocol import CashSessionReport
 from cabas.protocol.till_tickets import product_line, till_ticket
@@ -65,9 +65,9 @@ def load(store: Store, users: dict[str, User]) -> None:
             if household is not None:
                 key = (household.code, day.strftime("%Y-%m"))
                 # Most households keep to their budget; the cashier sees it coming.
-                if spent.get(key, 0) + ticket["total_cents"] > household.monthly_budget_cents:
-                    if rng.random() < 0.9:
-                        continue
+                over = spent.get(key, 0) + ticket["total_cents"] > household.monthly_budget_cents
+                if over and rng.random() < 0.9:
+                    continue
                 spent[key] = spent.get(key, 0) + ticket["total_cents"]
             tickets.append(ticket)
         if sold and rng.random() < 0.15:  # now and then a client brings something back

@@ -71,7 +71,20 @@ class TicketFilterForm(forms.Form):
 
 
 class AnomalyHandleForm(forms.Form):
-    note = forms.CharField(label=_("Commentaire"), required=False, max_length=300)
+    """Shown beside a "Traitée" button, once per anomaly of a list: no id, its own name."""
+
+    note = forms.CharField(
+        label=_("Commentaire"),
+        required=False,
+        max_length=300,
+        widget=forms.TextInput(
+            attrs={"aria-label": _("Commentaire"), "placeholder": _("Commentaire (facultatif)")}
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", False)
+        super().__init__(*args, **kwargs)
 
 
 class AnomaliesHandleForm(forms.Form):

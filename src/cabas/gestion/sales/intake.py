@@ -980,7 +980,7 @@ def _store_batch(
                         raise ConnectionLost(str(error)) from error
                     results[index] = _failed(device, raw_tickets[index], ident, error, kept)
                     continue
-                except Exception as error:  # noqa: BLE001 - one ticket never fails its batch
+                except Exception as error:
                     if _connection_lost():
                         raise ConnectionLost(str(error)) from error
                     results[index] = _failed(device, raw_tickets[index], ident, error, kept)
@@ -1052,18 +1052,18 @@ def _keep(quarantine: list[QuarantinedPayload]) -> None:
     try:
         with transaction.atomic():
             QuarantinedPayload.objects.bulk_create(quarantine)
-    except Exception:  # noqa: BLE001 - the answer matters more than the copy
+    except Exception:
         logger.exception("the quarantine of %d tickets failed: one by one", len(quarantine))
         for row in quarantine:
             row.pk = None
             try:
                 with transaction.atomic():
                     row.save(force_insert=True)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 logger.exception("ticket %s could not be kept in the quarantine", row.object_id)
     try:
         quarantine_trim(device_ids=[row.device_id for row in quarantine])
-    except Exception:  # noqa: BLE001 - the answer matters more than the quota
+    except Exception:
         logger.exception("the quarantine quota could not be applied")
 
 
@@ -1072,7 +1072,7 @@ def _batch_context(store: Store, tickets: Sequence[WireTicket]) -> BatchContext 
     then reads its own, so that the one that makes the read fail is rejected alone."""
     try:
         return load_context(store, tickets)
-    except Exception:  # noqa: BLE001 - one ticket never fails its batch
+    except Exception:
         logger.exception("reading the context of a batch of %d tickets failed", len(tickets))
         return None
 

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cabas.gestion.accounts.models import User
 from cabas.gestion.audit.models import AuditEvent
 from cabas.gestion.audit.services import audit_record
 from cabas.gestion.pos.models import Device
@@ -207,7 +208,7 @@ def quarantine_purge(*, now: Any = None, dry_run: bool = False) -> int:
 
 
 @transaction.atomic
-def anomaly_handle(*, anomaly: Anomaly, actor: Any, note: str = "") -> Anomaly:
+def anomaly_handle(*, anomaly: Anomaly, actor: User | None, note: str = "") -> Anomaly:
     """Mark an anomaly as reviewed (audited); handling it twice changes nothing."""
     anomaly = Anomaly.objects.select_for_update().get(pk=anomaly.pk)  # two managers at once
     if anomaly.handled_at is not None:
@@ -231,7 +232,7 @@ def anomaly_handle(*, anomaly: Anomaly, actor: Any, note: str = "") -> Anomaly:
 def anomalies_handle(
     *,
     store: Store,
-    actor: Any,
+    actor: User | None,
     note: str,
     anomaly_ids: Sequence[int] = (),
     kind: str = "",
@@ -268,7 +269,7 @@ def anomalies_handle(
 
 
 @transaction.atomic
-def quarantine_mark_reviewed(*, item: QuarantinedPayload, actor: Any) -> QuarantinedPayload:
+def quarantine_mark_reviewed(*, item: QuarantinedPayload, actor: User | None) -> QuarantinedPayload:
     if item.reviewed_at is None:
         item.reviewed_at = timezone.now()
         item.reviewed_by = actor if getattr(actor, "is_authenticated", False) else None

@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from cabas.gestion.accounts.models import User
 from cabas.gestion.catalog.models import Product, Unit
-from cabas.gestion.core.demo import register
 from cabas.gestion.stock.documents import COUNT_DOCUMENT, LOT_DOCUMENT
 from cabas.gestion.stock.models import (
     CountState,
@@ -31,6 +30,7 @@ from cabas.gestion.stock.models import (
 )
 from cabas.gestion.stock.selectors import stock_levels_check
 from cabas.gestion.stock.services.ledger import apply_levels
+from cabas.gestion.stores.demo import register
 from cabas.gestion.stores.models import Store
 from cabas.rules.pricing import PROGRAMME_ORIGINS
 from cabas.rules.weights import movement_grams

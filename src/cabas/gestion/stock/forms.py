@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import F
@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from cabas.gestion.catalog.models import Category, Product
-from cabas.gestion.catalog.selectors import product_find_by_barcode
+from cabas.gestion.catalog.picker import ProductPickerField
 from cabas.gestion.core.forms import BoundedDateField, QuantityField, stored_quantity_or_error
 from cabas.gestion.stock.models import LossCause, LotOrigin, MovementKind
 from cabas.gestion.stores.models import Store
@@ -19,37 +19,25 @@ QUANTITY_HELP = _("En pièces, ou en kg pour un produit vendu au poids (exemple 
 
 
 class ProductCodeForm(forms.Form):
-    """A product named by a scanned barcode, or given by the page it was opened from."""
+    """A product of the shop, scanned, searched by name or given by the page it was opened
+    from (the picker; its text is posted as ``code``, as a scan always was)."""
 
-    product = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    code = forms.CharField(
-        label=_("Produit (code-barres)"),
-        max_length=32,
-        required=False,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "off", "inputmode": "numeric", "autofocus": True}
-        ),
-        help_text=_("Scannez le produit ou tapez son code-barres."),
+    product = ProductPickerField(
+        label=_("Produit"),
+        text_name="code",
+        attrs={"autofocus": True},
+        help_text=_("Scannez le produit, ou tapez son nom ou son code-barres."),
     )
 
     def __init__(self, *args: Any, store: Store, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.store = store
+        cast(ProductPickerField, self.fields["product"]).limit_to(store)
         self.product_obj: Product | None = None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        product_id, code = data.get("product"), (data.get("code") or "").strip()
-        if product_id:
-            self.product_obj = Product.objects.filter(store=self.store, pk=product_id).first()
-        elif code:
-            match = product_find_by_barcode(self.store, code)
-            self.product_obj = match.product if match else None
-            if match is None:
-                self.add_error("code", _("Aucun produit de l'épicerie n'a ce code-barres."))
-                return data
-        if self.product_obj is None:
-            self.add_error("code", _("Indiquez le produit."))
+        self.product_obj = data.get("product")
         return data
 
 

@@ -275,3 +275,42 @@ class InventoryCountLine(StoreOwned):
 
     def __str__(self) -> str:
         return f"{self.count_id}/{self.product_id}: {self.counted}"
+
+
+class InventoryCountLotLine(StoreOwned):
+    """What was found of one lot of a count line's product (``lot`` empty: the units outside
+    any lot). A product that held lots at the start of the count can be counted lot by lot:
+    its line's ``counted`` is then the sum of these, and the validation adjusts each lot."""
+
+    line = models.ForeignKey(InventoryCountLine, on_delete=models.CASCADE, related_name="lot_lines")
+    lot = models.ForeignKey(
+        Lot,
+        verbose_name=_("lot"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    expected_at_start = models.BigIntegerField(_("stock au début"))
+    counted = models.BigIntegerField(_("compté"), null=True, blank=True)
+    counted_at = models.DateTimeField(_("compté le"), null=True, blank=True)
+    adjustment = models.BigIntegerField(_("ajustement"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lot d'une ligne d'inventaire")
+        verbose_name_plural = _("lots des lignes d'inventaire")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "lot"], name="stock_count_lot_line_unique"),
+            models.UniqueConstraint(
+                fields=["line"],
+                condition=models.Q(lot__isnull=True),
+                name="stock_count_lot_line_one_unlotted",
+            ),
+        ]
+
+    # Set by the selectors that read a count against the ledger.
+    difference: int | None
+
+    def __str__(self) -> str:
+        return f"{self.line_id}/{self.lot_id}: {self.counted}"

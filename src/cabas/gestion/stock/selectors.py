@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from cabas.gestion.stock.models import (
     CountState,
     InventoryCount,
     InventoryCountLine,
+    InventoryCountLotLine,
     Lot,
     StockMovement,
 )
@@ -130,23 +131,58 @@ def value_at_cost(quantity: int, product: Product) -> int:
 
 def _with_difference(count: InventoryCount, line: InventoryCountLine) -> InventoryCountLine:
     """Set ``line.difference`` (what validating would write: see
-    :func:`cabas.gestion.stock.services.inventory_count_validate`) and its ``value_cents``."""
+    :func:`cabas.gestion.stock.services.inventory_count_validate`) and its ``value_cents``.
+    A line counted lot by lot (``line.lot_rows``, set by :func:`attach_lot_lines`) differs by
+    the sum of its lots' differences."""
+    rows: list[InventoryCountLotLine] = getattr(line, "lot_rows", [])
+    line.by_lot = any(row.counted is not None for row in rows)  # type: ignore[attr-defined]
     if count.state == CountState.IN_PROGRESS:
-        line.difference = (
-            None
-            if line.counted is None
-            # annotated by count_lines_with_ledger
-            else line.counted - (line.ledger_start + line.ledger_during)  # type: ignore[attr-defined]
-        )
+        for row in rows:
+            row.difference = (
+                None
+                if row.counted is None
+                else row.counted - (row.ledger_start + row.ledger_during)  # type: ignore[attr-defined]
+            )
+        if line.by_lot:  # type: ignore[attr-defined]
+            line.difference = sum(row.difference or 0 for row in rows)
+        else:
+            line.difference = (
+                None
+                if line.counted is None
+                # annotated by count_lines_with_ledger
+                else line.counted - (line.ledger_start + line.ledger_during)  # type: ignore[attr-defined]
+            )
     else:
+        for row in rows:
+            row.difference = row.adjustment
         line.difference = line.adjustment
     line.value_cents = value_at_cost(line.difference, line.product) if line.difference else 0
     return line
 
 
+def attach_lot_lines(count: InventoryCount, lines: list[InventoryCountLine]) -> None:
+    """Set ``line.lot_rows`` on each line: its lots (with the ledger while the count is in
+    progress), in the order sales take them, the units outside any lot last; one query."""
+    rows = InventoryCountLotLine.objects.filter(line__in=[line.pk for line in lines])
+    if count.state == CountState.IN_PROGRESS:
+        rows = count_lot_lines_with_ledger(count, rows)
+    by_line: dict[int, list[InventoryCountLotLine]] = {}
+    for row in rows.select_related("lot"):
+        by_line.setdefault(row.line_id, []).append(row)
+    for line in lines:
+        found = by_line.get(line.pk, [])
+        lots = fefo_order([row.lot for row in found if row.lot is not None])
+        rank = {lot.pk: index for index, lot in enumerate(lots)}
+        line.lot_rows = sorted(  # type: ignore[attr-defined]
+            found, key=lambda row: rank.get(row.lot_id, len(rank)) if row.lot_id else len(rank)
+        )
+
+
 def count_line_review(count: InventoryCount, line_id: int) -> InventoryCountLine:
     lines = count_lines_with_ledger(count) if count.started_at else count.lines.all()
-    return _with_difference(count, lines.select_related("product").get(pk=line_id))
+    line = lines.select_related("product").get(pk=line_id)
+    attach_lot_lines(count, [line])
+    return _with_difference(count, line)
 
 
 def count_progress(count: InventoryCount) -> dict[str, int]:
@@ -168,12 +204,14 @@ class CountReview:
 
 def count_review(count: InventoryCount) -> CountReview:
     """The lines of a count with, for each, the difference it would write now and its value at
-    cost (the same rule as the validation, read in one query); validated counts show what was
-    written."""
+    cost (the same rule as the validation, read in two queries: the lines, their lots), and
+    the summary: computed on every read, so it is right after every line saved or scanned;
+    validated counts show what was written."""
     if count.state == CountState.IN_PROGRESS:
         lines = list(count_lines_with_ledger(count).select_related("product"))
     else:
         lines = list(count.lines.select_related("product"))
+    attach_lot_lines(count, lines)
     value = sum(_with_difference(count, line).value_cents for line in lines)
     return CountReview(
         lines=lines,
@@ -197,7 +235,9 @@ def count_scope(count: InventoryCount) -> QuerySet[Product]:
     return products
 
 
-def count_lines_with_ledger(count: InventoryCount, *, until: datetime | None = None) -> QuerySet:
+def count_lines_with_ledger(
+    count: InventoryCount, *, until: datetime | None = None
+) -> QuerySet[Any]:  # lines annotated with ledger_start, ledger_during
     """The count's lines annotated, in one query, with what the ledger says:
 
     - ``ledger_start``: the sum of the movements recorded up to the start of the count;
@@ -218,6 +258,40 @@ def count_lines_with_ledger(count: InventoryCount, *, until: datetime | None = N
     return count.lines.annotate(
         ledger_start=Coalesce(Subquery(at_start.annotate(t=total).values("t")), Value(0)),
         ledger_during=Coalesce(Subquery(during.annotate(t=total).values("t")), Value(0)),
+    )
+
+
+def count_lot_lines_with_ledger(
+    count: InventoryCount, rows: QuerySet[InventoryCountLotLine], *, until: datetime | None = None
+) -> QuerySet[InventoryCountLotLine]:
+    """:func:`count_lines_with_ledger` for the lots of the lines: ``ledger_start`` and
+    ``ledger_during`` sum the movements of the row's lot (of its product's movements outside
+    any lot, for the row without a lot), up to the start, then up to the row's count time."""
+    assert count.started_at is not None
+    mine = StockMovement.objects.filter(
+        store_id=count.store_id, product_id=OuterRef("line__product_id")
+    )
+    window = Q(
+        created_at__gt=count.started_at,
+        occurred_at__lte=Coalesce(OuterRef("counted_at"), Value(until or timezone.now())),
+    )
+
+    def total(movements: QuerySet[StockMovement]) -> Any:
+        summed = movements.values("product_id").annotate(t=Sum("quantity")).values("t")
+        return Coalesce(Subquery(summed), Value(0))
+
+    in_lot = mine.filter(lot_id=OuterRef("lot_id"))
+    outside = mine.filter(lot__isnull=True)
+    started = Q(created_at__lte=count.started_at)
+    return rows.annotate(
+        ledger_start=Case(
+            When(lot__isnull=True, then=total(outside.filter(started))),
+            default=total(in_lot.filter(started)),
+        ),
+        ledger_during=Case(
+            When(lot__isnull=True, then=total(outside.filter(window))),
+            default=total(in_lot.filter(window)),
+        ),
     )
 
 

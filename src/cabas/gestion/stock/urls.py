@@ -24,6 +24,11 @@ urlpatterns = [
         views.count_line_set,
         name="count_line_set",
     ),
+    path(
+        "inventaires/<int:count_id>/lots/<int:lot_line_id>/",
+        views.count_lot_line_set,
+        name="count_lot_line_set",
+    ),
     path("inventaires/<int:count_id>/valider/", views.count_validate, name="count_validate"),
     path("inventaires/<int:count_id>/annuler/", views.count_cancel, name="count_cancel"),
 ]

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,11 +29,13 @@ from cabas.gestion.stock.models import (
     CountState,
     InventoryCount,
     InventoryCountLine,
+    InventoryCountLotLine,
     Lot,
     MovementKind,
 )
-from cabas.gestion.stores.decorators import store_view
+from cabas.gestion.stores.decorators import StoreRequest, store_view
 from cabas.gestion.stores.permissions import Perm
+from cabas.rules import dates as rules_dates
 from cabas.rules.quantities import stored_quantity
 
 SECTION = {"section": "stock"}
@@ -41,20 +43,20 @@ PAGE_SIZE = 50
 DEFAULT_DAYS = 3
 
 
-def _days(request: HttpRequest) -> int:
+def _days(request: StoreRequest) -> int:
     try:
         return min(max(int(request.GET.get("jours", DEFAULT_DAYS)), 0), 365)
     except ValueError:
         return DEFAULT_DAYS
 
 
-def _page(request: HttpRequest, items: Any, size: int = PAGE_SIZE) -> Any:
+def _page(request: StoreRequest, items: Any, size: int = PAGE_SIZE) -> Any:
     return Paginator(items, size).get_page(request.GET.get("page"))
 
 
 @store_view(Perm.STOCK_MANAGE)
-def home(request: HttpRequest) -> HttpResponse:
-    store = request.store  # type: ignore[attr-defined]
+def home(request: StoreRequest) -> HttpResponse:
+    store = request.store
     kind = request.GET.get("nature", "")
     if kind not in MovementKind.values:
         kind = ""
@@ -76,14 +78,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @store_view(Perm.STOCK_MANAGE)
-def dates(request: HttpRequest) -> HttpResponse:
-    lots = selectors.dated_lots(request.store, days=_days(request))  # type: ignore[attr-defined]
+def dates(request: StoreRequest) -> HttpResponse:
+    lots = selectors.dated_lots(request.store, days=_days(request))
     return render(request, "stock/dates.html", {**SECTION, "lots": lots})
 
 
 @store_view(Perm.STOCK_MANAGE)
-def lot_detail(request: HttpRequest, lot_id: int) -> HttpResponse:
-    store = request.store  # type: ignore[attr-defined]
+def lot_detail(request: StoreRequest, lot_id: int) -> HttpResponse:
+    store = request.store
     lot = get_object_or_404(Lot.objects.select_related("product"), pk=lot_id, store=store)
     movements = selectors.movements_with_documents(
         lot.movements.select_related("created_by").order_by("-occurred_at", "-id")[:100]
@@ -95,15 +97,15 @@ def lot_detail(request: HttpRequest, lot_id: int) -> HttpResponse:
             **SECTION,
             "lot": lot,
             "movements": movements,
-            "state": selectors.sellability(lot.dlc, lot.ddm, store.today()),
+            "state": rules_dates.sellability(lot.dlc, lot.ddm, store.today()),
         },
     )
 
 
 @store_view(Perm.STOCK_MANAGE)
 @require_POST
-def lot_dispose(request: HttpRequest, lot_id: int) -> HttpResponse:
-    lot = get_object_or_404(Lot, pk=lot_id, store=request.store)  # type: ignore[attr-defined]
+def lot_dispose(request: StoreRequest, lot_id: int) -> HttpResponse:
+    lot = get_object_or_404(Lot, pk=lot_id, store=request.store)
     movement = services.lot_dispose(lot=lot, actor=request.user)
     if movement is None:
         messages.info(request, _("Ce lot était déjà vide."))
@@ -117,22 +119,22 @@ def lot_dispose(request: HttpRequest, lot_id: int) -> HttpResponse:
     return redirect(target)
 
 
-def _initial_product(request: HttpRequest) -> dict[str, Any]:
+def _initial_product(request: StoreRequest) -> dict[str, Any]:
     product_id = request.GET.get("produit", "")
     return {"product": product_id} if product_id.isdigit() else {}
 
 
-def _product_named(request: HttpRequest) -> Product | None:
+def _product_named(request: StoreRequest) -> Product | None:
     initial = _initial_product(request)
     if not initial:
         return None
-    return Product.objects.filter(store=request.store, pk=initial["product"]).first()  # type: ignore[attr-defined]
+    return Product.objects.filter(store=request.store, pk=initial["product"]).first()
 
 
 @store_view(Perm.STOCK_MANAGE)
 @require_http_methods(["GET", "POST"])
-def lot_add(request: HttpRequest) -> HttpResponse:
-    store = request.store  # type: ignore[attr-defined]
+def lot_add(request: StoreRequest) -> HttpResponse:
+    store = request.store
     form = LotReceiveForm(request.POST or None, store=store, initial=_initial_product(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -167,8 +169,8 @@ def lot_add(request: HttpRequest) -> HttpResponse:
 
 @store_view(Perm.STOCK_MANAGE)
 @require_http_methods(["GET", "POST"])
-def loss_add(request: HttpRequest) -> HttpResponse:
-    store = request.store  # type: ignore[attr-defined]
+def loss_add(request: StoreRequest) -> HttpResponse:
+    store = request.store
     form = LossForm(request.POST or None, store=store, initial=_initial_product(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -205,8 +207,8 @@ def loss_add(request: HttpRequest) -> HttpResponse:
 
 
 @store_view(Perm.STOCK_MANAGE)
-def product_movements(request: HttpRequest, product_id: int) -> HttpResponse:
-    store = request.store  # type: ignore[attr-defined]
+def product_movements(request: StoreRequest, product_id: int) -> HttpResponse:
+    store = request.store
     product = get_object_or_404(Product, pk=product_id, store=store)
     page = _page(request, selectors.product_movements(store, product))
     page.object_list = selectors.movements_with_documents(page.object_list)
@@ -225,20 +227,20 @@ def product_movements(request: HttpRequest, product_id: int) -> HttpResponse:
 # --- Inventory counts ----------------------------------------------------------------------
 
 
-def _count_or_404(request: HttpRequest, count_id: int) -> InventoryCount:
-    return get_object_or_404(InventoryCount, pk=count_id, store=request.store)  # type: ignore[attr-defined]
+def _count_or_404(request: StoreRequest, count_id: int) -> InventoryCount:
+    return get_object_or_404(InventoryCount, pk=count_id, store=request.store)
 
 
 @store_view(Perm.STOCK_MANAGE)
-def count_list(request: HttpRequest) -> HttpResponse:
-    page = _page(request, selectors.store_counts(request.store), 25)  # type: ignore[attr-defined]
+def count_list(request: StoreRequest) -> HttpResponse:
+    page = _page(request, selectors.store_counts(request.store), 25)
     return render(request, "stock/count_list.html", {**SECTION, "page": page})
 
 
 @store_view(Perm.STOCK_MANAGE)
 @require_http_methods(["GET", "POST"])
-def count_add(request: HttpRequest) -> HttpResponse:
-    store = request.store  # type: ignore[attr-defined]
+def count_add(request: StoreRequest) -> HttpResponse:
+    store = request.store
     form = CountCreateForm(request.POST or None, store=store)
     if request.method == "POST" and form.is_valid():
         count = services.inventory_count_create(
@@ -254,7 +256,7 @@ def count_add(request: HttpRequest) -> HttpResponse:
 
 
 @store_view(Perm.STOCK_MANAGE)
-def count_detail(request: HttpRequest, count_id: int) -> HttpResponse:
+def count_detail(request: StoreRequest, count_id: int) -> HttpResponse:
     count = _count_or_404(request, count_id)
     review = selectors.count_review(count) if count.state != CountState.DRAFT else None
     show = request.GET.get("voir", "")
@@ -288,7 +290,7 @@ def _recent_lines(count: InventoryCount) -> list[InventoryCountLine]:
 
 
 def _transition(
-    request: HttpRequest, count_id: int, action: Any, done: str, **kw: Any
+    request: StoreRequest, count_id: int, action: Any, done: str, **kw: Any
 ) -> HttpResponse:
     count = _count_or_404(request, count_id)
     try:
@@ -303,7 +305,7 @@ def _transition(
 
 @store_view(Perm.STOCK_MANAGE)
 @require_POST
-def count_start(request: HttpRequest, count_id: int) -> HttpResponse:
+def count_start(request: StoreRequest, count_id: int) -> HttpResponse:
     return _transition(
         request,
         count_id,
@@ -314,7 +316,7 @@ def count_start(request: HttpRequest, count_id: int) -> HttpResponse:
 
 @store_view(Perm.STOCK_MANAGE)
 @require_POST
-def count_cancel(request: HttpRequest, count_id: int) -> HttpResponse:
+def count_cancel(request: StoreRequest, count_id: int) -> HttpResponse:
     return _transition(
         request,
         count_id,
@@ -325,7 +327,7 @@ def count_cancel(request: HttpRequest, count_id: int) -> HttpResponse:
 
 @store_view(Perm.STOCK_MANAGE)
 @require_POST
-def count_validate(request: HttpRequest, count_id: int) -> HttpResponse:
+def count_validate(request: StoreRequest, count_id: int) -> HttpResponse:
     form = CountValidateForm(request.POST)
     zero = form.is_valid() and form.cleaned_data["zero_uncounted"]
     return _transition(
@@ -339,7 +341,7 @@ def count_validate(request: HttpRequest, count_id: int) -> HttpResponse:
 
 @store_view(Perm.STOCK_MANAGE)
 @require_POST
-def count_scan(request: HttpRequest, count_id: int) -> HttpResponse:
+def count_scan(request: StoreRequest, count_id: int) -> HttpResponse:
     """A scanner types the code and Enter; HTMX posts it here and shows the counted line."""
     count = _count_or_404(request, count_id)
     form = ScanForm(request.POST)
@@ -356,7 +358,7 @@ def count_scan(request: HttpRequest, count_id: int) -> HttpResponse:
             error = " ".join(exc.messages)
     else:
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)
-    if not request.htmx:  # type: ignore[attr-defined]
+    if not request.htmx:
         if error:
             messages.error(request, error)
         return redirect("stock:count_detail", count_id=count.pk)
@@ -370,7 +372,7 @@ def count_scan(request: HttpRequest, count_id: int) -> HttpResponse:
             "result": result,
             "error": error,
             "line": line,
-            "progress": selectors.count_progress(count) if result else None,
+            "summary": selectors.count_review(count) if result else None,
             "recent": _recent_lines(count),
         },
     )
@@ -378,7 +380,7 @@ def count_scan(request: HttpRequest, count_id: int) -> HttpResponse:
 
 @store_view(Perm.STOCK_MANAGE)
 @require_POST
-def count_line_set(request: HttpRequest, count_id: int, line_id: int) -> HttpResponse:
+def count_line_set(request: StoreRequest, count_id: int, line_id: int) -> HttpResponse:
     count = _count_or_404(request, count_id)
     line = get_object_or_404(
         InventoryCountLine.objects.select_related("product", "count"), pk=line_id, count=count
@@ -396,9 +398,57 @@ def count_line_set(request: HttpRequest, count_id: int, line_id: int) -> HttpRes
             error = " ".join(exc.messages)
     else:
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)
-    if not request.htmx:  # type: ignore[attr-defined]
+    if not request.htmx:
         if error:
             messages.error(request, error)
         return redirect("stock:count_detail", count_id=count.pk)
-    line = selectors.count_line_review(count, line.pk)
-    return render(request, "stock/_count_line.html", {"count": count, "line": line, "error": error})
+    return _line_response(request, count, line.pk, error)
+
+
+def _line_response(
+    request: StoreRequest, count: InventoryCount, line_id: int, error: str | None
+) -> HttpResponse:
+    """The line again (swapped in place), and the count's summary computed now (out of band):
+    the differences and their value are right after every line saved."""
+    return render(
+        request,
+        "stock/_count_line.html",
+        {
+            "count": count,
+            "line": selectors.count_line_review(count, line_id),
+            "error": error,
+            "summary": selectors.count_review(count),
+        },
+    )
+
+
+@store_view(Perm.STOCK_MANAGE)
+@require_POST
+def count_lot_line_set(request: StoreRequest, count_id: int, lot_line_id: int) -> HttpResponse:
+    """What was found of one lot of a product counted lot by lot."""
+    count = _count_or_404(request, count_id)
+    lot_line = get_object_or_404(
+        InventoryCountLotLine.objects.select_related("line__product", "line__count"),
+        pk=lot_line_id,
+        line__count=count,
+    )
+    form = LineSetForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            typed = form.cleaned_data["counted"]
+            counted = None if typed is None else stored_quantity(typed, lot_line.line.product.unit)
+            services.inventory_count_lot_line_set(
+                lot_line=lot_line, counted=counted, actor=request.user
+            )
+        except ValueError as exc:
+            error = str(exc)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    else:
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect("stock:count_detail", count_id=count.pk)
+    return _line_response(request, count, lot_line.line_id, error)

@@ -29,6 +29,8 @@ NAVIGATION = [
         _("Fournisseurs et commandes"), "purchasing:home", Perm.PURCHASING_MANAGE, "purchasing"
     ),
     NavEntry(_("Bénéficiaires"), "beneficiaries:list", Perm.BENEFICIARIES_LOOKUP, "beneficiaries"),
+    NavEntry(_("Rendez-vous"), "accompaniment:day", Perm.APPOINTMENTS_BOOK, "appointments"),
+    NavEntry(_("Admissions"), "admissions:queue", Perm.ADMISSIONS_MANAGE, "admissions"),
     NavEntry(_("Ventes"), "sales:ticket_list", Perm.SALES_VIEW, "sales"),
     NavEntry(_("Rapports"), "reports:home", Perm.REPORTS_VIEW, "reports"),
     NavEntry(_("Paramètres"), "stores:settings", Perm.STORE_SETTINGS, "settings"),

@@ -27,6 +27,7 @@ class StoreRequest(HttpRequest):
     store: Store
     membership: Membership
     user: User
+    htmx: Any  # django-htmx's HtmxDetails (its middleware)
 
 
 def store_view(perm: str) -> Callable[[View], View]:

@@ -44,7 +44,7 @@ def logo_format(file: IO[bytes] | Any) -> str:
                 width, height = image.size
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
         raise too_big from error
-    except Exception as error:  # noqa: BLE001 - whatever Pillow raises, the file is refused
+    except Exception as error:
         raise refused from error
     finally:
         file.seek(0)

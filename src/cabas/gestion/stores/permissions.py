@@ -27,15 +27,19 @@ class Perm:
     PURCHASING_MANAGE = "purchasing.manage"
     BENEFICIARIES_LOOKUP = "beneficiaries.lookup"
     BENEFICIARIES_MANAGE = "beneficiaries.manage"
+    ADMISSIONS_MANAGE = "admissions.manage"
     SALES_VIEW = "sales.view"
     SALES_REVIEW = "sales.review"
     TILL_USE = "till.use"
     TILL_MANAGE = "till.manage"
     REPORTS_VIEW = "reports.view"
     STOCK_REPORTS_VIEW = "reports.stock"
+    ACCOMPANIMENT_MANAGE = "accompaniment.manage"
+    ACCOMPANIMENT_NOTES = "accompaniment.notes"
+    APPOINTMENTS_BOOK = "appointments.book"
 
 
-_EVERYONE = {Perm.BENEFICIARIES_LOOKUP, Perm.TILL_USE}
+_EVERYONE = {Perm.BENEFICIARIES_LOOKUP, Perm.TILL_USE, Perm.APPOINTMENTS_BOOK}
 _STOCK = {
     Perm.CATALOG_VIEW,
     Perm.CATALOG_MANAGE,

@@ -52,4 +52,5 @@ def request_membership(request: HttpRequest) -> Membership | None:
     """current_membership, computed once per request."""
     if not hasattr(request, _CACHE_ATTR):
         setattr(request, _CACHE_ATTR, current_membership(request))
-    return getattr(request, _CACHE_ATTR)
+    membership: Membership | None = getattr(request, _CACHE_ATTR)
+    return membership

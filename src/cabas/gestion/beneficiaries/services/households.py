@@ -22,7 +22,7 @@ from cabas.gestion.beneficiaries import codes
 from cabas.gestion.beneficiaries.models import Household, HouseholdMember, RetiredCode
 from cabas.gestion.beneficiaries.selectors import beneficiary_settings
 from cabas.gestion.beneficiaries.services.privacy import household_privacy_accept
-from cabas.gestion.beneficiaries.services.rights import period_end_for, rights_admit
+from cabas.gestion.beneficiaries.services.rights import rights_admit
 from cabas.gestion.stores.models import Store
 
 PERSONAL_FIELDS = Household.PERSONAL_FIELDS
@@ -121,15 +121,23 @@ def household_register(
     data: Mapping[str, Any],
     start: date,
     months: int,
-    privacy_accepted: bool = False,
+    privacy_accepted: bool,
 ) -> Household:
     """The "Nouveau foyer" page: the household (:func:`household_create`), its first rights
-    from ``start`` for ``months`` months, and, if it was given the information notice and
-    accepted it, that acceptance; all or nothing."""
+    from ``start`` for ``months`` months, and the information notice it was given and
+    accepted; all or nothing. A household is not registered without the notice."""
+    if not privacy_accepted:
+        raise ValidationError(
+            {
+                "privacy_accepted": _(
+                    "Remettez la notice d'information au foyer et cochez cette case : un foyer "
+                    "ne s'enregistre pas sans elle."
+                )
+            }
+        )
     household = household_create(store=store, actor=actor, data=data)
-    rights_admit(household=household, actor=actor, start=start, end=period_end_for(start, months))
-    if privacy_accepted:
-        household_privacy_accept(household=household, actor=actor)
+    rights_admit(household=household, actor=actor, start=start, months=months)
+    household_privacy_accept(household=household, actor=actor)
     return household
 
 

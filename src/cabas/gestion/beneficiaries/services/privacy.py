@@ -22,8 +22,9 @@ from cabas.gestion.beneficiaries.parts import household_parts
 
 
 @transaction.atomic
-def household_privacy_accept(*, household: Household, actor: User) -> Household:
-    """Record that the household was given the information notice and accepted it."""
+def household_privacy_accept(*, household: Household, actor: User | None) -> Household:
+    """Record that the household was given the information notice and accepted it (on the
+    page of the notice, at registration, or by an import whose line says it was given)."""
     household.privacy_accepted_at = timezone.now()
     household.privacy_accepted_by = actor
     household.save(update_fields=["privacy_accepted_at", "privacy_accepted_by", "updated_at"])

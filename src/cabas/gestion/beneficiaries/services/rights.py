@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from cabas.gestion.accounts.models import User
 from cabas.gestion.audit.services import audit_record
 from cabas.gestion.beneficiaries.models import Household, RightsPeriod
+from cabas.gestion.beneficiaries.parts import renewal_checks
 from cabas.rules.dates import add_months
 
 # The one rule on how long rights last, read by the forms, the import and the services.
@@ -74,7 +75,7 @@ def check_period_months(months: int) -> None:
 def _check_period(household: Household, start: date, end: date) -> None:
     if end < start:
         raise ValidationError({"end": _("La fin des droits ne peut pas précéder leur début.")})
-    if end > add_months(start, MAX_PERIOD_MONTHS):
+    if end > period_end_for(start, MAX_PERIOD_MONTHS):
         raise ValidationError(
             {"end": _("Une période de droits dure au plus %(n)d mois.") % {"n": MAX_PERIOD_MONTHS}}
         )
@@ -86,12 +87,27 @@ def _check_period(household: Household, start: date, end: date) -> None:
 
 @transaction.atomic
 def rights_admit(
+    *, household: Household, actor: User | None, start: date, months: int
+) -> RightsPeriod:
+    """Open rights from `start` for `months` months (:func:`period_end_for`). The one rule for
+    every way in (the pages, the import, the registration): a start near the shop's today
+    (:func:`check_rights_start`) and a duration of MIN..MAX_PERIOD_MONTHS months."""
+    check_period_months(months)
+    check_rights_start(start, household.store.today())
+    # Lock the household: two admissions at once must not both pass the overlap check.
+    Household.objects.select_for_update().filter(pk=household.pk).first()
+    end = period_end_for(start, months)
+    return _period_add(household, actor, start, end, action="household.rights_admitted")
+
+
+@transaction.atomic
+def rights_period_record(
     *, household: Household, actor: User | None, start: date, end: date
 ) -> RightsPeriod:
-    """Open rights from `start` to `end` (both included). A start a person types is checked by
-    :func:`check_rights_start` (the forms and the import); the history a purge or a migration
-    writes may be older."""
-    # Lock the household: two admissions at once must not both pass the overlap check.
+    """Record a period of rights as an earlier file holds it (a migration of the shop's old
+    records, the history tests set up): any dates, checked only as every period is (in order,
+    MAX_PERIOD_MONTHS at most, no overlap). What a person types goes through
+    :func:`rights_admit`."""
     Household.objects.select_for_update().filter(pk=household.pk).first()
     return _period_add(household, actor, start, end, action="household.rights_admitted")
 
@@ -130,6 +146,8 @@ def rights_renew(
         start = today
     else:
         start = household.rights_end + timedelta(days=1)
+    for check in renewal_checks():
+        check(household, start)
     end = period_end_for(start, months)
     return _period_add(household, actor, start, end, action="household.rights_renewed")
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def _bound_existing(apps, schema_editor):  # noqa: ANN001, ANN202
+def _bound_existing(apps, schema_editor):
     """The rows kept whole before: their hash and size, and only their first bytes."""
     import hashlib
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from cabas.gestion.accounts.models import User
 from cabas.gestion.audit.services import audit_record
 from cabas.gestion.catalog.models import Product
 from cabas.gestion.stock.models import Lot
@@ -20,7 +21,7 @@ from cabas.gestion.stores.models import Store
 
 @transaction.atomic
 def stock_levels_fix(
-    *, store: Store, differences: Sequence[LevelDifference], actor: Any = None
+    *, store: Store, differences: Sequence[LevelDifference], actor: User | None = None
 ) -> None:
     """Bring the levels back to their ledger, each with an audit event.
 

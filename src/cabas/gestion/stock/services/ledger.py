@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cabas.gestion.accounts.models import User
 from cabas.gestion.catalog.models import Product
 from cabas.gestion.catalog.selectors import entry_limit
 from cabas.gestion.core.db import add_by_id, check_rowcount, flush_pending, insert_rows
@@ -37,7 +38,8 @@ class MovementSpec:
 
     Without ``lot_id``, a negative quantity is taken from the product's lots first-expiring
     first, and a refund goes back to the lots the refunded sale took (see
-    :func:`stock_movements_bulk_record`).
+    :func:`stock_movements_bulk_record`); with ``outside_lots``, the quantity is recorded
+    without a lot as it is (an inventory's correction of the units outside any lot).
     """
 
     product_id: int
@@ -45,6 +47,7 @@ class MovementSpec:
     kind: str = MovementKind.SALE
     lot_id: int | None = None
     reason: str = ""
+    outside_lots: bool = False
     # The product's (unit, net weight per piece), when the caller has it: else read in one
     # query for the batch. The movement's grams are computed from it.
     unit_weight: UnitWeight | None = None
@@ -135,7 +138,7 @@ def stock_movements_bulk_record(
     occurred_at: datetime,
     document_type: str,
     document_id: str,
-    actor: Any = None,
+    actor: User | None = None,
     refund_of_document_id: str | None = None,
 ) -> list[StockMovement]:
     """Record a batch of movements of one document (a till ticket, a delivery, a count) in a
@@ -326,12 +329,14 @@ def _bulk_record(
     occurred_at: datetime,
     document_type: str,
     document_id: str,
-    actor: Any,
+    actor: User | None,
     refund_of_document_id: str | None,
     cursor: Any,
     instances: bool,
 ) -> tuple[list[StockMovement], list[MovedRow]]:
-    takers = {s.product_id for s in specs if s.quantity < 0 and s.lot_id is None}
+    takers = {
+        s.product_id for s in specs if s.quantity < 0 and s.lot_id is None and not s.outside_lots
+    }
     named_lots = {s.lot_id for s in specs if s.lot_id is not None}
     lots: dict[int, _LockedLot] = {}
     fefo: dict[int, list[_LockedLot]] = defaultdict(list)
@@ -355,7 +360,7 @@ def _bulk_record(
         weights.update(unit_weights(store, unweighed))
 
     now = timezone.now()
-    user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    user_id = actor.pk if actor is not None and actor.is_authenticated else None
     rows: list[dict[str, Any]] = []
     moved: list[MovedRow] = []
     product_deltas: dict[int, int] = defaultdict(int)
@@ -372,6 +377,8 @@ def _bulk_record(
                     _("Le lot ne contient plus que %(qty)s.") % {"qty": available[named.pk]}
                 )
             parts: list[tuple[int | None, int]] = [(named.pk, spec.quantity)]
+        elif spec.outside_lots:
+            parts = [(None, spec.quantity)]
         elif spec.quantity < 0:
             candidates = sorted(fefo.get(spec.product_id, []), key=lambda lot: lot.received_at)
             allocation = allocate_fefo(
@@ -438,7 +445,7 @@ def stock_movement_record(
     product: Product,
     kind: str,
     quantity: int,
-    actor: Any,
+    actor: User | None,
     lot: Lot | None = None,
     document: DocumentRef | tuple[str, str] | None = None,
     occurred_at: datetime | None = None,

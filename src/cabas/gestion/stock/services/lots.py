@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cabas.gestion.accounts.models import User
 from cabas.gestion.catalog.models import Product
 from cabas.gestion.stock.documents import LOT_DOCUMENT, DocumentRef
 from cabas.gestion.stock.models import LossCause, Lot, LotOrigin, MovementKind, StockMovement
@@ -29,7 +29,7 @@ def lot_receive(
     store: Store,
     product: Product,
     quantity: int,
-    actor: Any,
+    actor: User | None,
     kind: str = MovementKind.RECEPTION,
     dlc: date | None = None,
     ddm: date | None = None,
@@ -112,7 +112,7 @@ def lot_receive(
 
 
 @transaction.atomic
-def lot_dispose(*, lot: Lot, actor: Any, reason: str = "") -> StockMovement | None:
+def lot_dispose(*, lot: Lot, actor: User | None, reason: str = "") -> StockMovement | None:
     """Throw away what remains of a lot (past its DLC, spoiled): one expiry movement.
     Returns None when nothing remained."""
     # Locked: a sale taking from this lot meanwhile would make us dispose of units it sold.
@@ -140,7 +140,7 @@ def loss_record(
     product: Product,
     quantity: int,
     cause: str,
-    actor: Any,
+    actor: User | None,
     detail: str = "",
     lot: Lot | None = None,
     stock_unknown: bool = False,

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from cabas.gestion.beneficiaries.models import Household
 from cabas.gestion.beneficiaries.selectors import households_to_anonymise
 from cabas.gestion.beneficiaries.services import household_anonymise
-from cabas.gestion.core.imports import pending_imports_purge
+from cabas.gestion.imports import pending_imports_purge
 from cabas.gestion.stores.models import Store
 
 
