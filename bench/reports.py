@@ -172,11 +172,32 @@ def build(lines_wanted: int) -> Any:
                 unit="kg" if n % 10 == 0 else "piece",
                 price_cents=rng.randint(50, 900),
                 cost_cents=rng.randint(30, 500),
-                origin=("purchase", "purchase", "donation", "programme")[n % 4],
+                origin=("purchase", "purchase", "donation", "eu_aid")[n % 4],
                 programme="FSE+" if n % 4 == 3 else "",
+                # 9 products in 10 sold by the piece have a weight; the 10th is "sans poids".
+                net_weight_g=None if n % 10 == 0 or n % 10 == 5 else 100 + (n * 37) % 900,
+                tags=(" fruits_legumes ", "", " legumineuses ", " egalim ", "")[n % 5],
             )
             for n in range(400)
         )
+        # Two lots per product (the ledger's origins: bought and given), the sales take the
+        # first; the kilograms by origin read the lot's.
+        from cabas.gestion.stock.models import Lot, StockMovement
+
+        lot_origins = ("purchase", "food_bank", "supermarket", "collection", "eu_aid")
+        lots = Lot.objects.bulk_create(
+            Lot(
+                store=store,
+                product=p,
+                received_at=datetime.now(UTC) - timedelta(days=730),
+                quantity=0,
+                origin=p.origin if p.origin == "eu_aid" else lot_origins[(n + k) % 4],
+                programme=p.programme,
+            )
+            for n, p in enumerate(products)
+            for k in range(2)
+        )
+        lot_of = {lot.product_id: lot for lot in reversed(lots)}  # the first of each product
         communes = ["Lyon", "Villeurbanne", "Vénissieux", "Bron", "Vaulx-en-Velin", "Caluire"]
         households = Household.objects.bulk_create(
             Household(
@@ -199,6 +220,29 @@ def build(lines_wanted: int) -> Any:
                 RightsPeriod(store=store, household=h, start=start, end=start + timedelta(days=180))
             )
         RightsPeriod.objects.bulk_create(periods)
+        # The composition with birth dates (the funders' age categories) and, for one
+        # household in three, the optional answers given with consent.
+        from cabas.gestion.beneficiaries.models import FunderAnswers, HouseholdMember
+
+        members = []
+        for n, h in enumerate(households):
+            for k in range(h.adults + h.children):
+                age = (n * 7 + k * 13) % 18 if k >= h.adults else 18 + (n * 11 + k) % 70
+                members.append(
+                    HouseholdMember(
+                        store=store,
+                        household=h,
+                        first_name=f"Membre {k}",
+                        is_adult=k < h.adults,
+                        birth_date=None if (n + k) % 10 == 0 else date(2026 - age, 1 + k % 12, 1),
+                    )
+                )
+        HouseholdMember.objects.bulk_create(members, batch_size=1000)
+        FunderAnswers.objects.bulk_create(
+            FunderAnswers(store=store, household=h, consent=True, women=1, migrants=0)
+            for n, h in enumerate(households)
+            if n % 3 == 0
+        )
         devices = [
             Device.objects.create(store=store, name=f"Caisse {i}", token_hash=uuid.uuid4().hex)
             for i in (1, 2)
@@ -216,11 +260,13 @@ def build(lines_wanted: int) -> Any:
             )
         members = list(Membership.objects.filter(store=store).values_list("pk", flat=True))
 
+    products_by_id = {p.pk: p for p in products}
     start = datetime.combine(first_day, datetime.min.time(), tzinfo=zone)
     span = (datetime.now(zone) - start).total_seconds()
     tickets: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []
     payments: list[dict[str, Any]] = []
+    movements: list[dict[str, Any]] = []
     made = 0
     t0 = time.perf_counter()
     while made < lines_wanted:
@@ -233,6 +279,10 @@ def build(lines_wanted: int) -> Any:
             product = products[rng.randrange(len(products))]
             qty = rng.randint(200, 1500) if product.unit == "kg" else rng.randint(1, 3)
             line_full = qty * product.price_cents // (1000 if product.unit == "kg" else 1)
+            if product.unit == "kg":
+                grams: int | None = qty
+            else:
+                grams = None if product.net_weight_g is None else qty * product.net_weight_g
             paid = line_full // 5 if household else line_full
             total += paid
             full += line_full
@@ -250,6 +300,24 @@ def build(lines_wanted: int) -> Any:
                     "unit_price_cents": product.price_cents,
                     "full_price_cents": line_full,
                     "total_cents": paid,
+                    "grams": grams,
+                }
+            )
+            movements.append(
+                {
+                    "store_id": store.pk,
+                    "product_id": product.pk,
+                    "lot_id": lot_of[product.pk].pk,
+                    "kind": "sale",
+                    "quantity": -qty,
+                    "grams": None if grams is None else -grams,
+                    "created_by_id": None,
+                    "created_at": when.astimezone(UTC),
+                    "occurred_at": when.astimezone(UTC),
+                    "document_type": "sale.ticket",
+                    "document_id": str(tid),
+                    "refunded_document_id": "",
+                    "reason": "",
                 }
             )
         made += count
@@ -294,7 +362,43 @@ def build(lines_wanted: int) -> Any:
         )
         if len(lines) >= 50_000:
             _flush(Ticket, TicketLine, TicketPayment, tickets, lines, payments)
+            _flush_movements(StockMovement, movements)
     _flush(Ticket, TicketLine, TicketPayment, tickets, lines, payments)
+    _flush_movements(StockMovement, movements)
+    # The entries: each lot received every month, a loss now and then.
+    day = start
+    while day < datetime.now(zone):
+        for lot in lots:
+            product = products_by_id[lot.product_id]
+            qty = 20_000 if product.unit == "kg" else 40
+            weight = (
+                qty
+                if product.unit == "kg"
+                else (None if product.net_weight_g is None else qty * product.net_weight_g)
+            )
+            for kind, sign, reason in (("reception", 1, ""), ("loss", -1, "Casse")):
+                if kind == "loss" and lot.pk % 7:
+                    continue
+                part = qty if sign > 0 else qty // 20
+                movements.append(
+                    {
+                        "store_id": store.pk,
+                        "product_id": product.pk,
+                        "lot_id": lot.pk,
+                        "kind": kind if lot.origin == "purchase" or sign < 0 else "donation",
+                        "quantity": sign * part,
+                        "grams": None if weight is None else sign * weight * part // qty,
+                        "created_by_id": None,
+                        "created_at": day.astimezone(UTC),
+                        "occurred_at": day.astimezone(UTC),
+                        "document_type": "",
+                        "document_id": "",
+                        "refunded_document_id": "",
+                        "reason": reason,
+                    }
+                )
+        day += timedelta(days=30)
+    _flush_movements(StockMovement, movements)
     print(f"  generated {made:,} lines in {time.perf_counter() - t0:.1f} s")
 
     vacuum_analyze()
@@ -308,10 +412,30 @@ def vacuum_analyze() -> None:
 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            for table in ("sales_ticket", "sales_ticketline", "sales_ticketpayment"):
+            for table in (
+                "sales_ticket",
+                "sales_ticketline",
+                "sales_ticketpayment",
+                "stock_stockmovement",
+                "stock_lot",
+                "beneficiaries_household",
+                "beneficiaries_householdmember",
+                "beneficiaries_rightsperiod",
+                "beneficiaries_funderanswers",
+                "catalog_product",
+                "catalog_category",
+            ):
                 cursor.execute(f"VACUUM ANALYZE {table}")
         else:
             cursor.execute("ANALYZE")
+
+
+def _flush_movements(model: Any, movements: list[Any]) -> None:
+    from django.db import transaction
+
+    with transaction.atomic():
+        insert_rows(model, movements)
+    movements.clear()
 
 
 def _flush(
@@ -403,13 +527,36 @@ def bare_activity_sql(store: Any, start: datetime, end: datetime, first: date, l
         "GROUP BY p.origin, p.programme",
         [store.pk, start, end],
     )
+    # The kilograms: the ledger's grams by kind and by the lot's origin, then by rayon.
+    kinds = "('reception', 'donation', 'sale', 'refund', 'loss', 'expiry')"
+    kilos_origin = raw(
+        "SELECT m.kind, COALESCE(l.origin, p.origin), COALESCE(l.programme, p.programme),"
+        " SUM(m.grams), SUM(CASE WHEN m.grams IS NULL THEN m.quantity END),"
+        " SUM(m.quantity * p.price_cents) "
+        "FROM stock_stockmovement m LEFT JOIN stock_lot l ON l.id = m.lot_id "
+        "JOIN catalog_product p ON p.id = m.product_id "
+        "WHERE m.store_id = %s AND m.occurred_at >= %s AND m.occurred_at < %s"
+        f" AND m.kind IN {kinds} "
+        "GROUP BY 1, 2, 3",
+        [store.pk, start, end],
+    )
+    kilos_rayon = raw(
+        "SELECT m.kind, COALESCE(c.parent_id, p.category_id), SUM(m.grams),"
+        " SUM(CASE WHEN p.tags LIKE '%% legumineuses %%' THEN m.grams END) "
+        "FROM stock_stockmovement m JOIN catalog_product p ON p.id = m.product_id "
+        "JOIN catalog_category c ON c.id = p.category_id "
+        "WHERE m.store_id = %s AND m.occurred_at >= %s AND m.occurred_at < %s"
+        f" AND m.kind IN {kinds} "
+        "GROUP BY 1, 2",
+        [store.pk, start, end],
+    )
     communes = raw(
         "SELECT commune, COUNT(*) FROM beneficiaries_household WHERE store_id = %s AND id IN ("
         " SELECT household_id FROM sales_ticket WHERE store_id = %s AND created_at >= %s"
         " AND created_at < %s) GROUP BY commune",
         [store.pk, store.pk, start, end],
     )
-    return served, money, fruit_veg, rights, origins, communes
+    return served, money, fruit_veg, rights, origins, communes, kilos_origin, kilos_rayon
 
 
 def bare_statistic_sql(
@@ -558,6 +705,8 @@ def main() -> None:
         ("households", ["origin", "commune"], None),
         ("savings", ["month", "rayon"], None),
         ("households", [], None),
+        ("kg", ["origin"], None),
+        ("unweighed", ["rayon"], None),
     ]
     for measure, dims, group in cases:
         definition = parse_definition(

@@ -50,6 +50,7 @@ ROWS = [
     Row("beneficiaries:detail", FILE, kwargs=household_a),
     Row("beneficiaries:edit", FILE, kwargs=household_a),
     Row("beneficiaries:members", FILE, kwargs=household_a),
+    Row("beneficiaries:funder_answers", FILE, kwargs=household_a),
     Row("beneficiaries:admit", FILE, kwargs=household_a),
     Row("beneficiaries:renew", ACTION, kwargs=household_a, method="post"),
     Row("beneficiaries:suspend", ACTION, kwargs=household_a, method="post"),

@@ -29,6 +29,7 @@ ROWS = [
     Row("reports:sales", MANAGER_ONLY),
     Row("reports:sales_tickets", MANAGER_ONLY, data=lambda w: {"dimension": "origin", "value": ""}),
     Row("reports:activity", MANAGER_ONLY),
+    Row("reports:returns", MANAGER_ONLY),
     Row("reports:statistics", MANAGER_ONLY),
     Row("reports:statistic_detail", object_of_shop_a(MANAGER_ONLY), kwargs=_saved_statistic),
     # An empty form: sent back to the builder with the errors.

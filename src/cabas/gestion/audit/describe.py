@@ -41,6 +41,7 @@ ACTIONS: dict[str, Promise] = {
     # Catalogue
     "catalog.settings_changed": _("a modifié les réglages du catalogue"),
     "catalog.catalogue_activated": _("a activé le catalogue de départ"),
+    "catalog.weights_from_catalogue": _("a repris les poids du catalogue de départ"),
     "catalog.category_rate_changed": _("a changé le taux de participation du rayon"),
     "catalog.category_deleted": _("a supprimé le rayon"),
     "catalog.product_created": _("a créé le produit"),
@@ -59,6 +60,9 @@ ACTIONS: dict[str, Promise] = {
     "household.created": _("a enregistré le foyer"),
     "household.updated": _("a modifié le dossier du foyer"),
     "household.members_changed": _("a modifié la composition du foyer"),
+    "household.funder_answers_changed": _(
+        "a modifié les réponses facultatives du foyer (catégories des financeurs)"
+    ),
     "household.budget_changed": _("a modifié le budget du foyer"),
     "household.spending_corrected": _("a corrigé les dépenses du foyer"),
     "household.rights_admitted": _("a ouvert les droits du foyer"),

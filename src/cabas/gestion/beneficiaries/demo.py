@@ -13,6 +13,7 @@ from django.utils import timezone
 from cabas.gestion.accounts.models import User
 from cabas.gestion.beneficiaries import codes
 from cabas.gestion.beneficiaries.models import (
+    FunderAnswers,
     Household,
     HouseholdMember,
     MonthlySpending,
@@ -275,3 +276,37 @@ def period_start_ending(end: date, months: int) -> date:
     while period_end_for(start, months) > end:
         start -= timedelta(days=1)
     return start
+
+
+@register(41, "bénéficiaires : âges des adultes et réponses facultatives des financeurs")
+def load_demo_funder_categories(store: Store, users: dict[str, User]) -> None:
+    """Birth dates for the demo adults (some over 65) and, for one household in three, the
+    optional answers given with consent: the activity report's funders' categories have
+    something to count, the others stay « non renseigné »."""
+    if FunderAnswers.objects.filter(store=store).exists():
+        return
+    today = timezone.localdate()
+    adults = list(
+        HouseholdMember.objects.filter(store=store, is_adult=True, birth_date__isnull=True)
+    )
+    for member in adults:
+        age = 19 + (member.pk * 7) % 60  # 19 … 78
+        member.birth_date = date(today.year - age, 1 + member.pk % 12, 1 + member.pk % 28)
+    HouseholdMember.objects.bulk_update(adults, ["birth_date"], batch_size=500)
+    answers = []
+    for n, household in enumerate(Household.objects.filter(store=store).order_by("pk")):
+        if n % 3:
+            continue
+        answers.append(
+            FunderAnswers(
+                store=store,
+                household=household,
+                consent=True,
+                consent_at=timezone.now(),
+                women=min(1 + n % 2, household.adults + household.children),
+                disabled=1 if n % 9 == 0 else 0,
+                migrants=household.adults if n % 5 == 0 else 0,
+                homeless=n % 15 == 0,
+            )
+        )
+    FunderAnswers.objects.bulk_create(answers, batch_size=500)

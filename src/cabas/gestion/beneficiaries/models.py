@@ -384,3 +384,43 @@ class Quota(StoreOwned):
             unit=self.unit,  # type: ignore[arg-type]
             limits_by_size={int(k): v for k, v in self.limits_by_size.items()},
         )
+
+
+class FunderAnswers(StoreOwned):
+    """The household's optional answers to the categories EU aid (FSE+) counts the people it
+    helps by: women, people with a disability, migrants or people of foreign background,
+    homeless people. Recorded only with the household's **explicit consent** (``consent``);
+    without it, or without an answer, the reports count these people as « non renseigné ».
+    (Ages need no answer: they come from the members' birth dates.)"""
+
+    household = models.OneToOneField(
+        Household, on_delete=models.CASCADE, related_name="funder_answers"
+    )
+    consent = models.BooleanField(_("le foyer accepte de répondre"), default=False)
+    consent_at = models.DateTimeField(_("consentement recueilli le"), null=True, blank=True)
+    consent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("consentement recueilli par"),
+    )
+    women = models.PositiveSmallIntegerField(_("femmes"), null=True, blank=True)
+    disabled = models.PositiveSmallIntegerField(
+        _("personnes en situation de handicap"), null=True, blank=True
+    )
+    migrants = models.PositiveSmallIntegerField(
+        _("personnes migrantes ou d'origine étrangère"), null=True, blank=True
+    )
+    homeless = models.BooleanField(_("foyer sans domicile"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    ANSWER_FIELDS = ("women", "disabled", "migrants", "homeless")
+
+    class Meta:
+        verbose_name = _("réponses aux catégories des financeurs")
+        verbose_name_plural = _("réponses aux catégories des financeurs")
+
+    def __str__(self) -> str:
+        return f"{self.household_id}: {'oui' if self.consent else 'non'}"

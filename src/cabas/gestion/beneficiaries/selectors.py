@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from cabas.gestion.beneficiaries import codes
+from cabas.gestion.beneficiaries.funders import funder_answers_export
 from cabas.gestion.beneficiaries.models import (
     BeneficiarySettings,
     Household,
@@ -269,6 +270,7 @@ def household_export(household: Household) -> dict[str, Any]:
             {field: plain(getattr(m, field)) for field in HouseholdMember.PERSONAL_FIELDS}
             for m in household.members.all()
         ],
+        "funder_answers": funder_answers_export(household),
         "rights_periods": [
             {
                 "start": plain(p.start),

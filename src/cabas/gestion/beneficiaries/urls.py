@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from cabas.gestion.beneficiaries import views
+from cabas.gestion.beneficiaries import funder_views, views
 
 app_name = "beneficiaries"
 
@@ -23,6 +23,11 @@ urlpatterns = [
     path("beneficiaires/<int:pk>/", views.household_detail, name="detail"),
     path("beneficiaires/<int:pk>/modifier/", views.household_edit, name="edit"),
     path("beneficiaires/<int:pk>/composition/", views.household_members, name="members"),
+    path(
+        "beneficiaires/<int:pk>/financeurs/",
+        funder_views.household_funder_answers,
+        name="funder_answers",
+    ),
     path("beneficiaires/<int:pk>/droits/", views.rights_admit, name="admit"),
     path("beneficiaires/<int:pk>/droits/renouveler/", views.rights_renew, name="renew"),
     path("beneficiaires/<int:pk>/droits/suspendre/", views.rights_suspend, name="suspend"),

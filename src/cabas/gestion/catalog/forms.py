@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cabas.gestion.catalog.models import Category, Origin, Product, Unit, VatRate
+from cabas.gestion.catalog.models import Category, Origin, Product, QualityTag, Unit, VatRate
 from cabas.gestion.catalog.parsing import format_amount, format_percent, parse_euros, parse_percent
 from cabas.gestion.catalog.selectors import category_choices
 from cabas.gestion.catalog.services import PRODUCT_FIELDS
@@ -15,6 +15,7 @@ from cabas.gestion.core.forms import QuantityField, stored_quantity_or_error
 from cabas.gestion.stores.models import Store
 from cabas.rules.barcodes import parse_scale_layout
 from cabas.rules.quantities import typed_quantity
+from cabas.rules.weights import parse_net_weight
 
 
 class EurosField(forms.CharField):
@@ -80,7 +81,7 @@ class ProductForm(forms.Form):
         label=_("Programme d'aide"),
         max_length=20,
         required=False,
-        help_text=_("Seulement pour la provenance « programme d'aide » : FSE+, CNES…"),
+        help_text=_("Aide européenne (FSE+) ou programme national : PNAA, MMPT, CNES…"),
     )
     rate_bp = PercentField(
         label=_("Taux de participation propre au produit (%)"),
@@ -94,6 +95,21 @@ class ProductForm(forms.Form):
         help_text=_("En pièces, ou en kg pour un produit vendu au poids (exemple : 2,5)."),
     )
     max_stock = QuantityField(label=_("Stock maximum"), min_value=0, required=False)
+    net_weight_g = forms.CharField(
+        label=_("Poids net d'une pièce"),
+        max_length=20,
+        required=False,
+        help_text=_(
+            "En grammes (500), ou 1,5 kg, 75 cl (un litre compte pour un kilo). Vide : poids "
+            "inconnu, le produit figure « sans poids » dans les rapports. Inutile au kilo."
+        ),
+    )
+    tags = forms.MultipleChoiceField(
+        label=_("Étiquettes (rapports « Mieux manger pour tous »)"),
+        choices=QualityTag.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     field_order = ["name", "brand", "category"]
 
@@ -112,6 +128,15 @@ class ProductForm(forms.Form):
     def clean_cost_cents(self) -> int:
         return self.cleaned_data.get("cost_cents") or 0
 
+    def clean_net_weight_g(self) -> int | None:
+        try:
+            return parse_net_weight(self.cleaned_data.get("net_weight_g") or "")
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from error
+
+    def clean_tags(self) -> str:
+        return " ".join(self.cleaned_data.get("tags") or [])
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         unit = data.get("unit", Unit.PIECE)
@@ -127,6 +152,8 @@ class ProductForm(forms.Form):
         initial["category"] = product.category_id
         for name in ("min_stock", "max_stock"):
             initial[name] = typed_quantity(initial[name], product.unit)
+        initial["net_weight_g"] = "" if product.net_weight_g is None else str(product.net_weight_g)
+        initial["tags"] = product.tag_list
         return initial
 
 

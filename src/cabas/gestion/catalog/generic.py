@@ -27,6 +27,10 @@ class GenericProduct:
     unit: str
     price_cents: int
     vat_rate_bp: int
+    net_weight_g: int | None = None
+    """Net weight of one piece in grams (None for "kg" products, and where it is unknown)."""
+    tags: tuple[str, ...] = ()
+    """Quality tags (catalog.models.QualityTag values)."""
 
     @property
     def path(self) -> str:
@@ -62,6 +66,8 @@ def generic_products() -> tuple[GenericProduct, ...]:
             unit=row["unit"],
             price_cents=int(row["price_cents"]),
             vat_rate_bp=int(row["vat_rate_bp"]),
+            net_weight_g=int(row["net_weight_g"]) if row.get("net_weight_g") else None,
+            tags=tuple((row.get("tags") or "").split()),
         )
         for row in rows
     )

@@ -12,6 +12,8 @@ kind ``"product"`` is reserved for a future hard delete (none exists today).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +23,7 @@ from cabas.rules import barcodes as barcode_rules
 from cabas.rules import pricing
 from cabas.rules.money import UNIT_KG, UNIT_PIECE
 from cabas.rules.pricing import FULL_RATE_BP
+from cabas.rules.weights import MAX_NET_WEIGHT_G
 
 RATE_VALIDATORS = [MinValueValidator(0), MaxValueValidator(FULL_RATE_BP)]
 
@@ -40,6 +43,21 @@ class Origin(models.TextChoices):
     SUPERMARKET = pricing.ORIGIN_SUPERMARKET, _("ramasse (grandes surfaces)")
     COLLECTION = pricing.ORIGIN_COLLECTION, _("collecte publique")
     DONATION = pricing.ORIGIN_DONATION, _("autre don")
+
+
+class QualityTag(models.TextChoices):
+    """Tags the «Mieux manger pour tous» shares count by (see :attr:`Product.tags`)."""
+
+    FRUIT_VEG = "fruits_legumes", _("fruits et légumes")
+    PULSES = "legumineuses", _("légumineuses")
+    EGALIM = "egalim", _("produit sous label (EGalim : bio, Label rouge, AOP/IGP…)")
+
+
+def tags_text(tags: Iterable[str]) -> str:
+    """The stored form of a product's tags: ``" egalim legumineuses "`` (sorted, spaced), so
+    that ``tags__contains=" egalim "`` finds a tag with a plain LIKE on every database."""
+    found = sorted({t.strip() for t in tags if t and t.strip()})
+    return f" {' '.join(found)} " if found else ""
 
 
 class VatRate(models.IntegerChoices):
@@ -178,6 +196,18 @@ class Product(StoreOwned):
         validators=RATE_VALIDATORS,
         help_text=_("En points de base (2000 = 20 %). Vide : le taux du rayon ou de l'épicerie."),
     )
+    # Net weight of one piece, in grams (a litre counts as a kilo); NULL while unknown, so that
+    # the reports list the product "sans poids" instead of counting it as zero. A "kg"
+    # product weighs its quantity: it has none.
+    net_weight_g = models.PositiveIntegerField(
+        _("poids net d'une pièce (g)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_NET_WEIGHT_G)],
+        help_text=_("En grammes (un litre compte pour un kilo). Vide : poids inconnu."),
+    )
+    # Quality tags (QualityTag values) as tags_text() stores them: " egalim fruits_legumes ".
+    tags = models.CharField(_("étiquettes"), max_length=120, blank=True, default="")
     min_stock = models.PositiveIntegerField(_("stock minimum"), null=True, blank=True)
     max_stock = models.PositiveIntegerField(_("stock maximum"), null=True, blank=True)
     active = models.BooleanField(_("actif"), default=True)
@@ -237,6 +267,10 @@ class Product(StoreOwned):
     @property
     def is_weighed(self) -> bool:
         return self.unit == Unit.KG
+
+    @property
+    def tag_list(self) -> list[str]:
+        return self.tags.split()
 
 
 class Barcode(StoreOwned):

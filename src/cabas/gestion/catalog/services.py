@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from cabas.gestion.accounts.models import User
 from cabas.gestion.audit.services import audit_record, diff_fields, snapshot_fields
-from cabas.gestion.catalog.generic import generic_selection
+from cabas.gestion.catalog.generic import generic_products, generic_selection
 from cabas.gestion.catalog.models import (
     Barcode,
     BarcodeKind,
@@ -23,10 +23,14 @@ from cabas.gestion.catalog.models import (
     Category,
     Origin,
     Product,
+    QualityTag,
+    Unit,
+    tags_text,
 )
 from cabas.gestion.stores.models import Store
 from cabas.rules import barcodes as barcode_rules
 from cabas.rules.pricing import EU_PROGRAMME_CODE, PROGRAMME_ORIGINS, programme_origin
+from cabas.rules.weights import validate_net_weight
 
 PRODUCT_FIELDS = (
     "name",
@@ -41,6 +45,8 @@ PRODUCT_FIELDS = (
     "rate_bp",
     "min_stock",
     "max_stock",
+    "net_weight_g",
+    "tags",
 )
 # Changes of these are audited (prices and what decides the price a household pays).
 AUDITED_PRODUCT_FIELDS = (
@@ -209,6 +215,22 @@ def category_delete(*, category: Category, actor: User | None) -> None:
 # --- products -----------------------------------------------------------------------------
 
 
+def _check_weight_and_tags(product: Product, errors: dict[str, str]) -> None:
+    """A "kg" product weighs its quantity (no weight per piece); tags are QualityTag values,
+    stored by tags_text()."""
+    if product.unit == Unit.KG:
+        product.net_weight_g = None
+    try:
+        validate_net_weight(product.net_weight_g)
+    except ValueError as error:
+        errors["net_weight_g"] = str(error)
+    tags = product.tags.split() if isinstance(product.tags, str) else list(product.tags)
+    unknown = sorted(set(tags) - set(QualityTag.values))
+    if unknown:
+        errors["tags"] = _("Étiquette inconnue : %(tag)s.") % {"tag": unknown[0]}
+    product.tags = tags_text(tags)
+
+
 def _check_product(product: Product) -> None:
     errors: dict[str, str] = {}
     if product.category.store_id != product.store_id:
@@ -220,6 +242,7 @@ def _check_product(product: Product) -> None:
         product.origin = programme_origin(product.programme)
     if product.origin == Origin.PROGRAMME and not product.programme:
         errors["programme"] = _("Indiquez le programme d'aide (par exemple PNAA ou CNES).")
+    _check_weight_and_tags(product, errors)
     if product.origin not in PROGRAMME_ORIGINS and product.programme:
         errors["programme"] = _(
             "Le programme ne s'indique que pour un produit provenant d'un programme d'aide."
@@ -252,6 +275,8 @@ def product_create(
     rate_bp: int | None = None,
     min_stock: int | None = None,
     max_stock: int | None = None,
+    net_weight_g: int | None = None,
+    tags: str | Iterable[str] = "",
     barcodes: list[str] | tuple[str, ...] = (),
 ) -> Product:
     product = Product(
@@ -268,6 +293,8 @@ def product_create(
         rate_bp=rate_bp,
         min_stock=min_stock,
         max_stock=max_stock,
+        net_weight_g=net_weight_g,
+        tags=tags if isinstance(tags, str) else " ".join(tags),
     )
     product.search_text = search_key(product.name, product.brand)
     _check_product(product)
@@ -542,6 +569,8 @@ def catalogue_activate(
                 vat_rate_bp=entry.vat_rate_bp,
                 search_text=search_key(entry.name, entry.brand),
                 catalogue_key=entry.key,
+                net_weight_g=entry.net_weight_g,
+                tags=tags_text(entry.tags),
             )
         )
     Product.objects.bulk_create(new_products, batch_size=500)
@@ -562,3 +591,37 @@ def catalogue_activate(
             },
         )
     return result
+
+
+@transaction.atomic
+def products_weigh_from_catalogue(*, store: Store, actor: Any = None) -> int:
+    """Give the generic catalogue's net weight (and quality tags) to the shop's products made
+    from it that have none yet: for shops that activated the catalogue before it had weights.
+    A weight or a tag the shop typed is never overwritten. Returns how many products changed."""
+    entries = {entry.key: entry for entry in generic_products()}
+    changed = 0
+    for product in Product.objects.select_for_update().filter(
+        store=store, catalogue_key__isnull=False
+    ):
+        entry = entries.get(product.catalogue_key or "")
+        if entry is None:
+            continue
+        fields = []
+        if product.net_weight_g is None and entry.net_weight_g and product.unit != Unit.KG:
+            product.net_weight_g = entry.net_weight_g
+            fields.append("net_weight_g")
+        if not product.tags and entry.tags:
+            product.tags = tags_text(entry.tags)
+            fields.append("tags")
+        if fields:
+            product.save(update_fields=[*fields, "updated_at"])
+            changed += 1
+    if changed:
+        audit_record(
+            store=store,
+            actor=actor,
+            action="catalog.weights_from_catalogue",
+            target=catalog_settings_get_or_create(store=store),
+            changes={"products": [0, changed]},
+        )
+    return changed

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -17,7 +18,16 @@ from typing import Any, ClassVar
 from django.core.exceptions import ValidationError
 
 from cabas.gestion.accounts.models import User
-from cabas.gestion.catalog.models import Barcode, Category, Origin, Product, Unit, VatRate
+from cabas.gestion.catalog.models import (
+    Barcode,
+    Category,
+    Origin,
+    Product,
+    QualityTag,
+    Unit,
+    VatRate,
+    tags_text,
+)
 from cabas.gestion.catalog.parsing import format_amount, format_percent, parse_euros, parse_percent
 from cabas.gestion.catalog.services import barcode_kind_of, search_key
 from cabas.gestion.imports import Importer
@@ -26,6 +36,7 @@ from cabas.rules import barcodes as barcode_rules
 from cabas.rules.money import format_euros
 from cabas.rules.pricing import PROGRAMME_ORIGINS, format_rate, programme_origin
 from cabas.rules.quantities import stored_quantity, typed_quantity
+from cabas.rules.weights import parse_net_weight
 
 MAX_CELL_CHARS = 500
 """Narrower than the shared limit: no product field is longer."""
@@ -48,6 +59,8 @@ COLUMNS = [
     "actif",
     "codes_barres",
     "stock",
+    "poids_net_g",
+    "etiquettes",
 ]
 REQUIRED_COLUMNS = ("nom", "rayon", "prix")
 # "stock" is export-only: the stock level is the ledger's, the importer never reads it.
@@ -81,6 +94,44 @@ ORIGIN_EXPORT = {
     Origin.COLLECTION: "collecte",
     Origin.DONATION: "don",
 }
+TAG_WORDS = {
+    "fruits et légumes": QualityTag.FRUIT_VEG,
+    "fruits et legumes": QualityTag.FRUIT_VEG,
+    "fruits_legumes": QualityTag.FRUIT_VEG,
+    "légumineuses": QualityTag.PULSES,
+    "legumineuses": QualityTag.PULSES,
+    "egalim": QualityTag.EGALIM,
+    "label": QualityTag.EGALIM,
+    "sous label": QualityTag.EGALIM,
+}
+TAG_EXPORT = {
+    QualityTag.FRUIT_VEG: "fruits et légumes",
+    QualityTag.PULSES: "légumineuses",
+    QualityTag.EGALIM: "egalim",
+}
+
+
+def parse_tags(text: str) -> str:
+    """``"fruits et légumes, egalim"`` → the stored tags text; ValueError (French) else."""
+    found: list[str] = []
+    for part in re.split(r"[,;|/]", text):
+        word = " ".join(part.split()).casefold()
+        if not word:
+            continue
+        tag = TAG_WORDS.get(word)
+        if tag is not None:
+            found.append(tag)
+            continue
+        for code in word.split():  # codes separated by spaces: "egalim legumineuses"
+            if code not in TAG_WORDS:
+                raise ValueError(
+                    f"Étiquette « {part.strip()} » inconnue : fruits et légumes, "
+                    "légumineuses ou egalim."
+                )
+            found.append(TAG_WORDS[code])
+    return tags_text(found)
+
+
 UNIT_WORDS = {
     "piece": Unit.PIECE,
     "pièce": Unit.PIECE,
@@ -160,6 +211,8 @@ def export_rows(store: Store, *, numbers: bool) -> Iterator[list[Any]]:
             "oui" if product.active else "non",
             " ".join(barcode.code for barcode in product.barcodes.all()),
             quantity(product.stock_qty),
+            "" if product.net_weight_g is None else product.net_weight_g,
+            ", ".join(TAG_EXPORT.get(QualityTag(t), t) for t in product.tag_list),
         ]
         yield [neutralise(value) for value in row]
 
@@ -266,6 +319,10 @@ def _display(field_name: str, value: Any) -> str:
         return str(Unit(value).label)
     if field_name == "origin":
         return str(Origin(value).label)
+    if field_name == "net_weight_g":
+        return f"{value} g"
+    if field_name == "tags":
+        return ", ".join(TAG_EXPORT.get(QualityTag(t), t) for t in str(value).split())
     return str(value)
 
 
@@ -427,6 +484,16 @@ class ProductImporter(Importer):
                 values["rate_bp"] = parse_percent(text) if text else None
             except ValueError as error:
                 errors.append(f"Taux de participation : {error}")
+        if "poids_net_g" in row:
+            try:
+                values["net_weight_g"] = parse_net_weight(_cell(row, "poids_net_g"))
+            except ValueError as error:
+                errors.append(str(error))
+        if "etiquettes" in row:
+            try:
+                values["tags"] = parse_tags(_cell(row, "etiquettes"))
+            except ValueError as error:
+                errors.append(str(error))
         # Stock bounds are typed like in the form (pieces, or kilos for a weighed product):
         # converted below, once the product and so its unit are known.
         typed_bounds: dict[str, tuple[str, str]] = {}
@@ -509,6 +576,9 @@ class ProductImporter(Importer):
                 "ou « aide européenne »."
             )
         unit = values.get("unit", product.unit if product else Unit.PIECE)
+        if unit == Unit.KG and values.get("net_weight_g") is not None:
+            # A product sold by the kilo weighs its quantity: a weight per piece means nothing.
+            values["net_weight_g"] = None
         for field_name, (text, what) in typed_bounds.items():
             values[field_name] = _quantity_or_none(text, unit, what, errors)
         low = values.get("min_stock", product.min_stock if product else None)

@@ -18,25 +18,31 @@ from typing import Any
 
 from django.db.models import Count, F, Max, Min, Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cabas.gestion.beneficiaries.models import Household, RightsPeriod
+from cabas.gestion.catalog.models import Product, QualityTag
 from cabas.gestion.core.routers import reporting_database
-from cabas.gestion.reports import analytics
+from cabas.gestion.reports import analytics, kilograms
+from cabas.gestion.reports import people as categories
 from cabas.gestion.reports.periods import Period
 from cabas.gestion.reports.tables import Column, Kind, Table, display, share
 from cabas.gestion.stores.models import Store
 
 FRUIT_AND_VEG_RAYON = "Fruits et légumes"
 
-DEFINITIONS = gettext_lazy(
+SALES_DEFINITIONS = gettext_lazy(
     "Foyers servis : au moins un ticket de vente sur la période, comptés une fois. "
     "Personnes : composition actuelle de ces foyers. Passages : tickets de vente des foyers. "
     "Nouvelles admissions : première période de droits commençant sur la période ; sorties : "
     "dernière période de droits finissant sur la période. Fruits et légumes : rayon "
-    "« Fruits et légumes » et ses sous-rayons, en valeur au prix plein. Montants nets des "
-    "retours."
+    "« Fruits et légumes » et ses sous-rayons, et les produits d'étiquette « fruits et "
+    "légumes », en valeur au prix plein. Montants nets des retours."
+)
+DEFINITIONS = format_lazy(
+    "{} {} {}", SALES_DEFINITIONS, kilograms.DEFINITIONS, categories.DEFINITIONS
 )
 
 
@@ -47,6 +53,8 @@ class ActivityReport:
     annual: bool
     figures: dict[str, Any] = field(default_factory=dict)
     tables: list[Table] = field(default_factory=list)
+    kg: kilograms.Kilograms | None = None
+    people: categories.People | None = None
 
     @property
     def title(self) -> str:
@@ -79,6 +87,11 @@ class ActivityReport:
             (_("Économies des foyers"), f["savings_households"], "cents"),
             (_("Part fruits et légumes (valeur)"), f["fruit_veg_share"], "percent"),
             (_("Panier moyen payé par passage"), f["average_visit"], "cents"),
+            (_("Kilos reçus"), f["kg_received"], "grams"),
+            (_("Kilos distribués"), f["kg_distributed"], "grams"),
+            (_("Kilos perdus"), f["kg_lost"], "grams"),
+            (_("Kilos distribués par personne servie"), f["kg_per_person"], "grams"),
+            (_("Pièces distribuées sans poids"), f["unweighed_distributed"], "int"),
         ]
         return [(label, display(value, kind)) for label, value, kind in rows]
 
@@ -127,13 +140,27 @@ def activity_report(store: Store, period: Period, *, annual: bool = False) -> Ac
         tickets=Count("id", filter=sale),
         visits=Count("id", filter=sale & beneficiary),
     )
-    fruit_veg = Q(product__category__name__iexact=FRUIT_AND_VEG_RAYON) | Q(
-        product__category__parent__name__iexact=FRUIT_AND_VEG_RAYON
+    # The products first (a few dozen ids), then one filtered sum over the period's range of
+    # lines: a join of every line to its product and category made PostgreSQL walk each
+    # product's whole history instead (400 ms against 20 ms on 1,000,000 lines).
+    fruit_veg_ids = list(
+        Product.objects.using(db)
+        .filter(store=store)
+        .filter(
+            Q(category__name__iexact=FRUIT_AND_VEG_RAYON)
+            | Q(category__parent__name__iexact=FRUIT_AND_VEG_RAYON)
+            | Q(tags__contains=f" {QualityTag.FRUIT_VEG} ")
+        )
+        .values_list("pk", flat=True)
     )
     money.update(
-        analytics.lines(store, period)
-        .filter(fruit_veg)
-        .aggregate(fruit_veg_full=Coalesce(Sum("full_price_cents"), 0))
+        analytics.lines(store, period).aggregate(
+            fruit_veg_full=Coalesce(
+                Sum("full_price_cents", filter=Q(product_id__in=fruit_veg_ids)), 0
+            )
+        )
+        if fruit_veg_ids
+        else {"fruit_veg_full": 0}
     )
     f.update(money)
     f["savings"] = money["full"] - money["paid"]
@@ -160,10 +187,22 @@ def activity_report(store: Store, period: Period, *, annual: bool = False) -> Ac
         .count()
     )
 
+    # Kilograms (from the stock ledger) and the funders' categories of the people served.
+    report.kg = kilograms.kilograms(store, period)
+    report.people = categories.people_served(served, period.last)
+    f["kg_received"] = report.kg.received.grams
+    f["kg_distributed"] = report.kg.distributed.grams
+    f["kg_lost"] = report.kg.lost.grams
+    f["kg_per_person"] = report.kg.per_person(f["people"])
+    f["unweighed_distributed"] = report.kg.distributed.unweighed
+
     report.tables = [
         _composition(served),
         _communes(served),
         _by_origin(store, period),
+        report.people.table(),
+        kilograms.key_figures_table(report.kg, f["people"], f["households"]),
+        *report.kg.tables,
     ]
     if annual:
         report.tables.insert(0, _by_month(store, period))

@@ -130,6 +130,22 @@ MEASURES: dict[str, Measure] = {
             short=gettext_lazy("Vrac"),
         ),
         Measure(
+            "kg",
+            gettext_lazy("Poids distribué (kg)"),
+            "grams",
+            lambda on_lines: Coalesce(Sum("grams"), 0),
+            line_only=True,
+            short=gettext_lazy("Poids"),
+        ),
+        Measure(
+            "unweighed",
+            gettext_lazy("Pièces sans poids connu"),
+            "int",
+            lambda on_lines: Coalesce(Sum("quantity", filter=Q(grams__isnull=True)), 0),
+            line_only=True,
+            short=gettext_lazy("Sans poids"),
+        ),
+        Measure(
             "tickets",
             gettext_lazy("Tickets (passages)"),
             "int",
@@ -149,7 +165,17 @@ MEASURES: dict[str, Measure] = {
         ),
     ]
 }
-BUILDER_MEASURES = ["paid", "full", "savings", "quantity", "weight", "tickets", "households"]
+BUILDER_MEASURES = [
+    "paid",
+    "full",
+    "savings",
+    "quantity",
+    "weight",
+    "kg",
+    "unweighed",
+    "tickets",
+    "households",
+]
 TABLE_MEASURES = ["quantity", "weight", "paid", "full", "savings", "tickets", "households"]
 
 

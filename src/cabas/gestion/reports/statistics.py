@@ -16,7 +16,9 @@ from cabas.gestion.reports.periods import MAX_DAYS, Period, month_period
 from cabas.gestion.reports.tables import Table, display
 from cabas.gestion.stores.models import Store
 
-MeasureKey = Literal["paid", "full", "savings", "quantity", "weight", "tickets", "households"]
+MeasureKey = Literal[
+    "paid", "full", "savings", "quantity", "weight", "kg", "unweighed", "tickets", "households"
+]
 DimensionKey = Literal[
     "month",
     "week",
@@ -51,7 +53,11 @@ class StatisticFilters(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     category_ids: list[int] = Field(default_factory=list, max_length=50)
-    origins: list[Literal["purchase", "donation", "programme"]] = Field(default_factory=list)
+    origins: list[
+        Literal[
+            "purchase", "food_bank", "eu_aid", "programme", "supermarket", "collection", "donation"
+        ]
+    ] = Field(default_factory=list)
     customer: Literal["all", "beneficiaries", "others"] = "all"
 
 

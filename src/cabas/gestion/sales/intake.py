@@ -88,6 +88,7 @@ from cabas.rules.pricing import (
 )
 from cabas.rules.quotas import Quota as QuotaRule
 from cabas.rules.quotas import QuotaLine, check_quotas
+from cabas.rules.weights import movement_grams
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +108,7 @@ class ProductRow:
     origin: str
     programme: str
     rate_bp: int | None
+    net_weight_g: int | None = None
     tariff_origin: str = ""
 
     def __post_init__(self) -> None:
@@ -165,7 +167,7 @@ def load_context(store: Store, tickets: Sequence[WireTicket]) -> BatchContext:
             row[0]: ProductRow(*row)
             for row in Product.objects.filter(store=store, pk__in=product_ids)
             .order_by()
-            .values_list(*ProductRow.__slots__[:8])
+            .values_list(*ProductRow.__slots__[:9])
         }
         if product_ids
         else {}
@@ -372,11 +374,13 @@ def prepare(
                     )
                 )
         elif refund_claims is None:
+            # The product's weight goes with the spec: the movement's grams need no query.
             specs.append(
-                MovementSpec(product_id=product.pk, quantity=-line.quantity, kind=MovementKind.SALE)
-                if line.quantity > 0
-                else MovementSpec(
-                    product_id=product.pk, quantity=-line.quantity, kind=MovementKind.REFUND
+                MovementSpec(
+                    product_id=product.pk,
+                    quantity=-line.quantity,
+                    kind=MovementKind.SALE if line.quantity > 0 else MovementKind.REFUND,
+                    unit_weight=(product.unit, product.net_weight_g),
                 )
             )
         if line.authorized_by is not None:
@@ -411,6 +415,9 @@ def prepare(
                 "unit_price_cents": line.unit_price_cents,
                 "full_price_cents": line.full_price_cents,
                 "total_cents": line.total_cents,
+                "grams": movement_grams(
+                    line.quantity, line.unit, product.net_weight_g if product is not None else None
+                ),
             }
         )
     ticket: Row = {

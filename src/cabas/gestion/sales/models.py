@@ -77,6 +77,7 @@ class Ticket(StoreLedIndexes):
 LINE_STATISTICS_COLUMNS = [
     "product",
     "quantity",
+    "grams",
     "unit",
     "total_cents",
     "full_price_cents",
@@ -111,6 +112,9 @@ class TicketLine(StoreLedIndexes):
     unit_price_cents = models.BigIntegerField(_("prix unitaire"))
     full_price_cents = models.BigIntegerField(_("prix plein"))
     total_cents = models.BigIntegerField(_("total"))
+    # Its weight in grams, signed like the quantity, computed at intake from the product's
+    # weight (cabas.rules.weights.movement_grams); NULL when unknown ("sans poids").
+    grams = models.BigIntegerField(_("poids (g)"), null=True, blank=True)
     # Copies of the ticket's fields. The foreign keys have no constraint and no index of their
     # own: the ticket's row holds the checked value (and PROTECTs it), and every read goes
     # through the (store, created_at) index; a constraint or an index per column would only
@@ -154,7 +158,7 @@ class TicketLine(StoreLedIndexes):
             models.Index(
                 fields=["store", "created_at"],
                 include=LINE_STATISTICS_COLUMNS,
-                name="sales_line_store_time",
+                name="sales_line_store_time_kg",
             ),
         ]
 

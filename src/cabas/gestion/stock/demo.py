@@ -32,12 +32,20 @@ from cabas.gestion.stock.selectors import stock_levels_check
 from cabas.gestion.stock.services.ledger import apply_levels
 from cabas.gestion.stores.demo import register
 from cabas.gestion.stores.models import Store
+from cabas.rules.pricing import PROGRAMME_ORIGINS
+from cabas.rules.weights import movement_grams
 
 DEMO_SOURCE = "demo"
 SHORT_DLC = {"Produits frais", "Boulangerie"}
 UNDATED = {"Fruits et légumes", "Entretien", "Hygiène et beauté", "Animaux"}
 SUPPLIERS = ["Promocash", "Metro", "Épicentre (réseau ANDES)"]
 DONORS = ["Banque alimentaire du Rhône", "Restos du cœur", "Carrefour Market (ramasse)"]
+# The funders' origin of each demo donor's goods (the kilograms by origin of the reports).
+DONOR_ORIGINS = {
+    "Banque alimentaire du Rhône": LotOrigin.FOOD_BANK,
+    "Restos du cœur": LotOrigin.DONATION,
+    "Carrefour Market (ramasse)": LotOrigin.SUPERMARKET,
+}
 
 
 class _Ledger:
@@ -67,6 +75,7 @@ class _Ledger:
                 lot=lot,
                 kind=kind,
                 quantity=quantity,
+                grams=movement_grams(quantity, product.unit, product.net_weight_g),
                 created_by=self.actor,
                 created_at=when,
                 occurred_at=when,
@@ -78,6 +87,15 @@ class _Ledger:
         self.product_qty[product.pk] += quantity
         if lot is not None:
             self.lot_qty[lot.pk] += quantity
+
+
+def _demo_origin(product: Product, label: str, donated: bool) -> str:
+    """A demo lot's origin: its product's programme (EU aid, national), else its donor's."""
+    if product.origin in PROGRAMME_ORIGINS:
+        return product.origin
+    if donated:
+        return DONOR_ORIGINS.get(label, LotOrigin.DONATION)
+    return LotOrigin.PURCHASE
 
 
 def _dates(rng: random.Random, rayon: str, today: date, n: int) -> tuple[date | None, date | None]:
@@ -118,6 +136,7 @@ def load_demo_stock(store: Store, users: dict[str, User]) -> None:
                 dlc, ddm = _dates(rng, rayon, today, len(lots))
                 donated = product.origin != "purchase" or n % 5 == 0
                 quantity = rng.randint(5, 20) * 1000 if weighed else rng.randint(12, 60)
+                label = rng.choice(DONORS if donated else SUPPLIERS)
                 lot = Lot(
                     store=store,
                     product=product,
@@ -125,8 +144,9 @@ def load_demo_stock(store: Store, users: dict[str, User]) -> None:
                     ddm=ddm,
                     received_at=when,
                     quantity=0,
-                    origin=LotOrigin.DONATION if donated else LotOrigin.PURCHASE,
-                    source_label=rng.choice(DONORS if donated else SUPPLIERS),
+                    origin=_demo_origin(product, label, donated),
+                    programme=product.programme,
+                    source_label=label,
                     source_document_type=DEMO_SOURCE,
                 )
                 lots.append(lot)
@@ -136,9 +156,9 @@ def load_demo_stock(store: Store, users: dict[str, User]) -> None:
         ledger = _Ledger(store, stock_user)
         for lot, product, quantity, when in plans:
             kind = (
-                MovementKind.DONATION
-                if lot.origin == LotOrigin.DONATION
-                else MovementKind.RECEPTION
+                MovementKind.RECEPTION
+                if lot.origin == LotOrigin.PURCHASE
+                else MovementKind.DONATION
             )
             ledger.move(
                 product, kind, quantity, when, lot=lot, document=(LOT_DOCUMENT, str(lot.pk))

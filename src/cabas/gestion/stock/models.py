@@ -151,6 +151,9 @@ class StockMovement(StoreLedIndexes):
     quantity = models.BigIntegerField(
         _("quantité"), help_text=_("Signée : pièces, ou grammes pour un produit pesé.")
     )
+    # Its weight in grams, signed like the quantity, written with it from the product's weight
+    # (see cabas.gestion.stock.weights); NULL when the product's weight per piece is unknown.
+    grams = models.BigIntegerField(_("poids (g)"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("par"),

@@ -11,6 +11,7 @@ from cabas.gestion.accounts.models import User
 from cabas.gestion.audit.models import AuditEvent
 from cabas.gestion.audit.services import audit_record
 from cabas.gestion.beneficiaries.models import (
+    FunderAnswers,
     Household,
     HouseholdAccessLog,
     HouseholdMember,
@@ -67,6 +68,7 @@ def household_anonymise(
     household.anonymised_at = when
     household.save()
     HouseholdMember.objects.filter(household=household).delete()
+    FunderAnswers.objects.filter(household=household).delete()  # sensitive answers too
     HouseholdAccessLog.objects.filter(household=household).delete()
     RightsPeriod.objects.filter(household=household).update(suspension_reason="", created_by=None)
     # What the apps above keep about the household (sales: anomaly texts that may name it).

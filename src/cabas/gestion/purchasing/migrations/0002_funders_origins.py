@@ -33,7 +33,7 @@ def old_origins(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("purchasing", "0001_initial"),
-        ("stock", "0005_funders_origins"),
+        ("stock", "0006_funders_origins"),
     ]
 
     operations = [

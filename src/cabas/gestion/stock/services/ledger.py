@@ -25,9 +25,11 @@ from cabas.gestion.catalog.selectors import entry_limit
 from cabas.gestion.core.db import add_by_id, check_rowcount, flush_pending, insert_rows
 from cabas.gestion.stock.documents import DocumentRef
 from cabas.gestion.stock.models import KIND_SIGNS, Lot, MovementKind, StockMovement
+from cabas.gestion.stock.weights import UnitWeight, unit_weight_of, unit_weights
 from cabas.gestion.stores.models import Store
 from cabas.rules.dates import allocate_fefo
 from cabas.rules.quantities import format_quantity
+from cabas.rules.weights import movement_grams
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,9 @@ class MovementSpec:
     lot_id: int | None = None
     reason: str = ""
     outside_lots: bool = False
+    # The product's (unit, net weight per piece), when the caller has it: else read in one
+    # query for the batch. The movement's grams are computed from it.
+    unit_weight: UnitWeight | None = None
 
 
 def _check_spec(spec: MovementSpec) -> None:
@@ -348,6 +353,12 @@ def _bulk_record(
         flush_pending(cursor)  # an ORM read: after what the caller's cursor holds back
         refunds = _refund_parts(store, document_type, refund_of_document_id, refunders)
 
+    weights = {s.product_id: s.unit_weight for s in specs if s.unit_weight is not None}
+    unweighed = {s.product_id for s in specs if s.product_id not in weights}
+    if unweighed:
+        flush_pending(cursor)  # an ORM read: after what the caller's cursor holds back
+        weights.update(unit_weights(store, unweighed))
+
     now = timezone.now()
     user_id = actor.pk if actor is not None and actor.is_authenticated else None
     rows: list[dict[str, Any]] = []
@@ -381,6 +392,7 @@ def _bulk_record(
 
         kind = str(spec.kind)
         reason = spec.reason[:300]
+        unit, net_weight = weights.get(spec.product_id, ("piece", None))
         for lot_id, qty in parts:
             row = dict(
                 store_id=store.pk,
@@ -388,6 +400,7 @@ def _bulk_record(
                 lot_id=lot_id,
                 kind=kind,
                 quantity=qty,
+                grams=movement_grams(qty, unit, net_weight),
                 created_by_id=user_id,
                 created_at=now,
                 occurred_at=occurred_at,
@@ -452,6 +465,7 @@ def stock_movement_record(
                 kind=kind,
                 lot_id=lot.pk if lot is not None else None,
                 reason=reason,
+                unit_weight=unit_weight_of(product),
             )
         ],
         occurred_at=occurred_at or timezone.now(),

@@ -24,7 +24,7 @@ def eu_aid_lots_back(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("stock", "0004_alter_stockmovement_store"),
+        ("stock", "0005_count_lot_lines"),
         ("catalog", "0008_funders_origins"),
     ]
 
