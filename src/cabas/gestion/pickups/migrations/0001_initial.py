@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("catalog", "0008_funders_origins"),
-        ("stock", "0006_movement_kind_recall"),
+        ("stock", "0008_movement_kind_recall"),
         ("stores", "0004_store_association_identity"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("beneficiaries", "0003_alter_monthlyspending_household"),
         ("catalog", "0007_entry_bounds"),
-        ("stock", "0006_movement_kind_recall"),
+        ("stock", "0008_movement_kind_recall"),
         ("stores", "0004_store_association_identity"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

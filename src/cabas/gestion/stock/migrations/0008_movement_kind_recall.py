@@ -5,8 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("stock", "0005_count_lot_lines"),
-        ("stock", "0005_funders_origins"),
+        ("stock", "0007_movement_grams"),
     ]
 
     operations = [

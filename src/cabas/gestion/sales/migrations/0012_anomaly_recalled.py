@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("sales", "0010_quarantine_bounded"),
+        ("sales", "0011_line_grams"),
     ]
 
     operations = [
