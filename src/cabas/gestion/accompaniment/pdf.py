@@ -3,20 +3,19 @@ the bon de commande)."""
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from xml.sax.saxutils import escape
 
 from django.utils import formats, translation
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
 from cabas.gestion.accompaniment.models import Project
 from cabas.gestion.beneficiaries import codes
+from cabas.gestion.core.pdf import a4_pdf
 from cabas.gestion.purchasing.pdf import format_euros
 
 
@@ -130,16 +129,4 @@ def _build(project: Project) -> bytes:
             small,
         ),
     ]
-    buffer = io.BytesIO()
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=f"Contrat – {project.label}",
-        author=store.name,
-    )
-    document.build(story)
-    return buffer.getvalue()
+    return a4_pdf(story, title=f"Contrat – {project.label}", author=store.name, side_mm=20)

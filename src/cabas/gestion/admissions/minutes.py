@@ -4,19 +4,18 @@ against the shop's threshold, and the decision."""
 
 from __future__ import annotations
 
-import io
 from xml.sax.saxutils import escape
 
 from django.utils import timezone, translation
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from cabas.gestion.admissions.models import CommitteeSession, Decision
 from cabas.gestion.admissions.selectors import session_agenda
 from cabas.gestion.beneficiaries.services import household_label
+from cabas.gestion.core.pdf import a4_pdf
 from cabas.rules.money import format_euros as _format_euros
 
 
@@ -102,16 +101,6 @@ def _build(session: CommitteeSession) -> bytes:
     story.append(
         para(f"Document établi le {timezone.localtime(timezone=store.zone):%d/%m/%Y à %H:%M}.")
     )
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=f"Commission d'admission du {session.held_on:%d/%m/%Y}",
-        author=store.name,
+    return a4_pdf(
+        story, title=f"Commission d'admission du {session.held_on:%d/%m/%Y}", author=store.name
     )
-    doc.build(story)
-    return buffer.getvalue()

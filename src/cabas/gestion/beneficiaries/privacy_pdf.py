@@ -5,7 +5,6 @@ headings, euros, dates dd/mm/yyyy, and every part the apps above beneficiaries r
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from datetime import datetime
 from xml.sax.saxutils import escape
@@ -16,7 +15,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from cabas.gestion.beneficiaries.models import Household, RetiredCode
 from cabas.gestion.beneficiaries.parts import (
@@ -26,6 +25,7 @@ from cabas.gestion.beneficiaries.parts import (
     shown_euros,
 )
 from cabas.gestion.beneficiaries.selectors import EXPORT_FIELDS, household_import_copies
+from cabas.gestion.core.pdf import a4_pdf
 
 _ACCESS = {"view": "consultation", "edit": "modification", "export": "export"}
 _IMPORT_STATUS = {"pending": "en attente", "applied": "importé", "cancelled": "abandonné"}
@@ -179,15 +179,4 @@ def _build(household: Household, sections: Sequence[DocumentSection]) -> bytes:
             )
         )
         story.append(table)
-    buffer = io.BytesIO()
-    SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=_("Vos données"),
-        author=store.name,
-    ).build(story)
-    return buffer.getvalue()
+    return a4_pdf(story, title=_("Vos données"), author=store.name)

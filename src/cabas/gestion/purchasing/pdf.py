@@ -9,20 +9,19 @@ from xml.sax.saxutils import escape
 from django.utils import formats, timezone, translation
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import (
     Image,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
 )
 from reportlab.platypus.flowables import Flowable
 
+from cabas.gestion.core.pdf import a4_pdf
 from cabas.gestion.purchasing.models import PurchaseOrder
 from cabas.gestion.stores.models import Store
 from cabas.rules.money import UNIT_KG, UNIT_PIECE
@@ -190,17 +189,4 @@ def _build(order: PurchaseOrder) -> bytes:
             small,
         ),
     ]
-
-    buffer = io.BytesIO()
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=f"Bon de commande {order.reference}",
-        author=store.name,
-    )
-    document.build(story)
-    return buffer.getvalue()
+    return a4_pdf(story, title=f"Bon de commande {order.reference}", author=store.name, side_mm=20)
