@@ -96,3 +96,38 @@ def test_the_cards_of_the_active_households_print_in_one_pdf(world, client) -> N
     response = client.get(reverse("beneficiaries:cards"))
     text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
     assert text.count("CARTE") == 3 and "SANSDROITS" not in text
+
+
+def test_the_cards_of_the_chosen_households_carry_the_shops_logo(world, client) -> None:
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    store = world.store_a
+    buffer = io.BytesIO()
+    Image.new("RGB", (200, 80), (46, 125, 50)).save(buffer, format="PNG")
+    store.logo.save("logo.png", ContentFile(buffer.getvalue()), save=True)
+    today = store.today()
+    chosen = [
+        make_household(store, last_name=name, admit=(today, today + timedelta(days=90)))
+        for name in ("Choisi", "Aussi")
+    ]
+    make_household(store, last_name="Oublie", admit=(today, today + timedelta(days=90)))
+    theirs = make_household(world.store_b, last_name="Decharlie")
+    client.force_login(world.alice)
+    page = client.get(reverse("beneficiaries:list")).content.decode()
+    assert 'form="cards-form"' in page and "Imprimer les cartes des foyers cochés" in page
+    response = client.get(
+        reverse("beneficiaries:cards"),
+        {"id": [chosen[0].pk, chosen[1].pk, theirs.pk, "²", "9" * 40]},
+    )
+    reader = PdfReader(io.BytesIO(response.content))
+    text = reader.pages[0].extract_text()
+    assert "CHOISI" in text and "AUSSI" in text
+    assert "OUBLIE" not in text and "DECHARLIE" not in text
+    # The logo is one image of the PDF, drawn on each of the two cards.
+    assert len(reader.pages[0].images) == 1
+    assert reader.pages[0].get_contents().get_data().count(b" Do") == 2
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    (OUTPUT / "cards-with-logo.pdf").write_bytes(response.content)

@@ -100,3 +100,111 @@ def test_the_labels_page_gives_products_without_barcode_an_internal_code(
 def test_the_labels_page_without_products_says_so(alice_client, world, data):
     response = alice_client.post("/produits/etiquettes/", data, follow=True)
     assert "Cochez au moins un produit" in response.content.decode()
+
+
+def _shop_rate(store, rate_bp: int) -> None:  # type: ignore[no-untyped-def]
+    from cabas.gestion.beneficiaries.selectors import beneficiary_settings
+
+    found = beneficiary_settings(store)
+    found.shop_rate_bp = rate_bp
+    found.save()
+
+
+def test_a_label_shows_the_cardholders_price_the_full_price_and_the_price_per_kilo(
+    alice_client, world, rayon
+):
+    """Shop rate 30 %, the rayon's parent at 20 %: a 500 g pack at 2,59 € costs a cardholder
+    0,52 € (20 % of 2,59 rounded half up), and 5,18 € the kilo at the full price."""
+    from cabas.gestion.catalog.services import category_update
+
+    _shop_rate(world.store_a, 3000)
+    parent = rayon.parent
+    category_update(
+        category=parent,
+        actor=world.alice,
+        name=parent.name,
+        parent=None,
+        position=parent.position,
+        rate_bp=2000,
+    )
+    pasta = product_create(
+        store=world.store_a,
+        actor=world.alice,
+        name="Coquillettes 500 g",
+        category=rayon,
+        price_cents=259,
+        net_weight_g=500,
+    )
+    apples = product_create(
+        store=world.store_a,
+        actor=world.alice,
+        name="Pommes Golden",
+        category=rayon,
+        price_cents=249,
+        unit="kg",
+        rate_bp=1000,
+    )
+    response = alice_client.post("/produits/etiquettes/", {"products": [pasta.pk, apples.pk]})
+    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    assert "0,52 €" in text and "prix public 2,59 €" in text
+    assert "soit 5,18 € le kg" in text
+    assert "0,25 € le kg" in text and "prix public 2,49 € le kg" in text  # its own 10 %
+    assert text.count("soit") == 1  # no price per kilo for weighed goods, already per kilo
+
+
+def test_copies_and_formats_fill_the_sheets_as_asked(alice_client, world, rayon):
+    from cabas.gestion.catalog.labels import FORMATS
+
+    products = [
+        product_create(
+            store=world.store_a,
+            actor=world.alice,
+            name=f"Conserve {i}",
+            category=rayon,
+            price_cents=100 + i,
+        )
+        for i in range(3)
+    ]
+    ids = [p.pk for p in products]
+    for key, fmt in FORMATS.items():
+        response = alice_client.post(
+            "/produits/etiquettes/", {"products": ids, "copies": "5", "format": key}
+        )
+        pages = PdfReader(io.BytesIO(response.content)).pages
+        assert len(pages) == -(-15 // fmt.per_page), key
+        text = "".join(page.extract_text() for page in pages)
+        assert text.count("Conserve 1") == 5, key
+        OUTPUT.mkdir(parents=True, exist_ok=True)
+        (OUTPUT / f"labels-{key}.pdf").write_bytes(response.content)
+    # A typo is bounded, never a thousand pages nor an error.
+    for copies in ("0", "-3", "abc", "9" * 30, "²", "１２"):
+        response = alice_client.post(
+            "/produits/etiquettes/",
+            {"products": [*ids, "²"], "copies": copies, "skip": copies, "format": "nope"},
+        )
+        assert response.status_code == 200
+    response = alice_client.post("/produits/etiquettes/", {"products": ids, "copies": "999"})
+    pages = PdfReader(io.BytesIO(response.content)).pages
+    assert len(pages) == -(-(3 * 50) // FORMATS["70x37"].per_page)
+
+
+def test_the_product_list_offers_the_label_formats_and_copies(alice_client, world, rayon):
+    product_create(
+        store=world.store_a, actor=world.alice, name="Lentilles", category=rayon, price_cents=199
+    )
+    page = alice_client.get("/produits/").content.decode()
+    assert 'name="format"' in page and "40 par page" in page and 'name="copies"' in page
+
+
+def test_labels_never_print_another_shops_products(alice_client, world):
+    from cabas.gestion.catalog.services import category_create
+
+    other = product_create(
+        store=world.store_b,
+        actor=world.charlie,
+        name="Produit de charlie",
+        category=category_create(store=world.store_b, name="Rayon de charlie"),
+        price_cents=100,
+    )
+    response = alice_client.post("/produits/etiquettes/", {"products": [other.pk]}, follow=True)
+    assert "Cochez au moins un produit" in response.content.decode()

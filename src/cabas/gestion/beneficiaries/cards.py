@@ -1,5 +1,5 @@
 """Client cards as a PDF: credit-card size (ID-1, 85.6 × 54 mm), ten to an A4 page, each with
-the shop's name, the household's short name and its code as a Code 128 barcode."""
+the shop's name (and logo), the household's short name and its code as a Code 128 barcode."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.colors import Color, black
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 from cabas.gestion.beneficiaries import codes
@@ -29,7 +30,15 @@ def _fit(canvas: Canvas, text: str, font: str, size: float, width: float) -> flo
     return size
 
 
-def _draw_card(canvas: Canvas, x: float, y: float, shop_name: str, label: str, code: str) -> None:
+def _draw_card(
+    canvas: Canvas,
+    x: float,
+    y: float,
+    shop_name: str,
+    label: str,
+    code: str,
+    logo: tuple[ImageReader, int, int] | None,
+) -> None:
     inner = CARD_WIDTH - 10 * mm
     # A band with the shop's name, inside the card's rounded corners.
     canvas.saveState()
@@ -43,8 +52,21 @@ def _draw_card(canvas: Canvas, x: float, y: float, shop_name: str, label: str, c
     canvas.setStrokeColor(_GREY)
     canvas.setLineWidth(0.3)
     canvas.roundRect(x, y, CARD_WIDTH, CARD_HEIGHT, 3 * mm)
+    band_text = inner
+    if logo is not None:
+        # The shop's logo on a white tile at the band's right end.
+        image, width, height = logo
+        ratio = min(18 * mm / width, 8 * mm / height)
+        tile_w, tile_h = width * ratio + 2 * mm, height * ratio + 1.5 * mm
+        tile_x, tile_y = x + CARD_WIDTH - 3 * mm - tile_w, y + CARD_HEIGHT - 5.5 * mm - tile_h / 2
+        canvas.setFillColor(Color(1, 1, 1))
+        canvas.roundRect(tile_x, tile_y, tile_w, tile_h, 1 * mm, stroke=0, fill=1)
+        canvas.drawImage(
+            image, tile_x + 1 * mm, tile_y + 0.75 * mm, width * ratio, height * ratio, mask="auto"
+        )
+        band_text = tile_x - x - 7 * mm
     canvas.setFillColor(Color(1, 1, 1))
-    size = _fit(canvas, shop_name, "Helvetica-Bold", 12, inner)
+    size = _fit(canvas, shop_name, "Helvetica-Bold", 12, band_text)
     canvas.setFont("Helvetica-Bold", size)
     canvas.drawString(x + 5 * mm, y + CARD_HEIGHT - 7.3 * mm, shop_name)
     canvas.setFillColor(black)
@@ -69,8 +91,16 @@ def _draw_card(canvas: Canvas, x: float, y: float, shop_name: str, label: str, c
     canvas.drawCentredString(x + CARD_WIDTH / 2, y + 4 * mm, codes.display(code))
 
 
-def cards_pdf(shop_name: str, cards: Sequence[tuple[str, str]], *, title: str = "") -> bytes:
-    """A PDF of `cards` ((label, code) pairs), ten per A4 page, with thin outlines to cut."""
+def cards_pdf(
+    shop_name: str,
+    cards: Sequence[tuple[str, str]],
+    *,
+    title: str = "",
+    logo: tuple[bytes, int, int] | None = None,
+) -> bytes:
+    """A PDF of `cards` ((label, code) pairs), ten per A4 page, with thin outlines to cut;
+    `logo` (`stores.logos.logo_image`) in the band of each card."""
+    drawn = None if logo is None else (ImageReader(io.BytesIO(logo[0])), logo[1], logo[2])
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
     canvas.setTitle(title or f"Cartes — {shop_name}")
@@ -85,7 +115,7 @@ def cards_pdf(shop_name: str, cards: Sequence[tuple[str, str]], *, title: str = 
         column, row = slot % COLUMNS, slot // COLUMNS
         x = left + column * CARD_WIDTH
         y = bottom + (ROWS - 1 - row) * CARD_HEIGHT
-        _draw_card(canvas, x, y, shop_name, label, code)
+        _draw_card(canvas, x, y, shop_name, label, code, drawn)
     if not cards:
         canvas.setFont("Helvetica", 12)
         canvas.drawString(20 * mm, page_height - 30 * mm, "Aucune carte à imprimer.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -25,8 +26,9 @@ from cabas.gestion.catalog.models import Category, Product
 from cabas.gestion.core.models import PendingImport
 from cabas.gestion.stores.models import Store
 from cabas.rules.budget import BudgetState, month_of
+from cabas.rules.categories import path as category_path
 from cabas.rules.dates import add_months
-from cabas.rules.pricing import Tariff
+from cabas.rules.pricing import Tariff, beneficiary_unit_price_cents
 from cabas.rules.quotas import Quota as QuotaRule
 
 
@@ -124,6 +126,23 @@ def tariff_for_store(store: Store) -> Tariff:
         product_rates_bp={str(pk): rate for pk, rate in products if rate is not None},
         origin_ceilings_bp=dict(found.origin_ceilings_bp or {}),
     )
+
+
+def participation_unit_prices(store: Store, products: Sequence[Product]) -> dict[int, int]:
+    """What a cardholder pays for one piece (or one kilo) of each product, by pk, at the rate
+    the till applies to purchased goods: the product's, else its rayon's (through the parent
+    rayons), else the shop's. For shelf labels: a household's own rate and the ceilings of
+    donated goods can only lower it."""
+    tariff = tariff_for_store(store)
+    parents: dict[int, int | None] = dict(
+        Category.objects.filter(store=store).values_list("pk", "parent_id")
+    )
+    prices = {}
+    for product in products:
+        rayons: list[int] = category_path(product.category_id, parents)
+        decision = tariff.rate_for(product.pk, rayons, None, None)
+        prices[product.pk] = beneficiary_unit_price_cents(product.price_cents, decision.rate_bp)
+    return prices
 
 
 def quotas_for_store(store: Store) -> list[QuotaRule]:

@@ -41,9 +41,10 @@ from cabas.gestion.beneficiaries.forms import (
 from cabas.gestion.beneficiaries.imports import HouseholdImporter
 from cabas.gestion.beneficiaries.models import Household, Quota
 from cabas.gestion.beneficiaries.privacy_pdf import household_data_pdf
-from cabas.gestion.core.forms import ImportUploadForm, apply_validation_error
+from cabas.gestion.core.forms import ImportUploadForm, apply_validation_error, parse_pk
 from cabas.gestion.imports import import_step, template_csv
 from cabas.gestion.stores.decorators import StoreRequest, store_view
+from cabas.gestion.stores.logos import logo_image
 from cabas.gestion.stores.permissions import Perm
 
 SECTION = {"section": "beneficiaries"}
@@ -450,7 +451,11 @@ def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
 @store_view(Perm.BENEFICIARIES_MANAGE)
 def household_card(request: StoreRequest, pk: int) -> HttpResponse:
     household = selectors.household_file(request.store, pk)
-    pdf = cards_pdf(request.store.name, [(household.label, household.code)])
+    pdf = cards_pdf(
+        request.store.name,
+        [(household.label, household.code)],
+        logo=logo_image(request.store),
+    )
     return _pdf_response(pdf, f"carte-{household.pk}.pdf")
 
 
@@ -458,14 +463,16 @@ def household_card(request: StoreRequest, pk: int) -> HttpResponse:
 def cards_print(request: StoreRequest) -> HttpResponse:
     """The cards of the chosen households (`?id=1&id=2`), else of every household in force."""
     store = request.store
-    ids = [int(v) for v in request.GET.getlist("id") if v.isdigit()]
+    ids = [pk for pk in map(parse_pk, request.GET.getlist("id")) if pk is not None]
     today, month = store.today(), selectors.current_month(store)
     households = selectors.household_list(
         store, today=today, month=month, status="all" if ids else "active"
     )
     if ids:
         households = households.filter(pk__in=ids)
-    pdf = cards_pdf(store.name, list(households.values_list("label", "code")))
+    pdf = cards_pdf(
+        store.name, list(households.values_list("label", "code")), logo=logo_image(store)
+    )
     return _pdf_response(pdf, "cartes.pdf")
 
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from cabas.gestion.catalog.models import Product, Unit
 from cabas.gestion.catalog.selectors import product_find_by_barcode
 from cabas.gestion.catalog.services import search_key
+from cabas.gestion.core.forms import parse_pk
 from cabas.gestion.core.widgets import ProductPicker
 from cabas.gestion.stores.decorators import StoreRequest, store_view
 from cabas.gestion.stores.models import Store
@@ -137,8 +138,9 @@ class ProductPickerField(forms.Field):
 
     def prepare_value(self, value: Any) -> Any:
         """An initial id becomes its product, for the widget to show its name."""
-        if isinstance(value, int | str) and str(value).isdigit():
-            return self.queryset.filter(pk=int(value)).first() or ""
+        pk = parse_pk(value)
+        if pk is not None:
+            return self.queryset.filter(pk=pk).first() or ""
         return value
 
     def to_python(self, value: Any) -> Product | None:
@@ -147,7 +149,8 @@ class ProductPickerField(forms.Field):
         picked, text = value if isinstance(value, tuple) else (str(value or ""), "")
         text = " ".join(text.split())[:MAX_QUERY]
         if picked:
-            product = self.queryset.filter(pk=int(picked)).first() if picked.isdigit() else None
+            pk = parse_pk(picked)
+            product = self.queryset.filter(pk=pk).first() if pk is not None else None
             if product is None:
                 raise forms.ValidationError(self.error_messages["unknown"], code="unknown")
             if not text or text == picker_label(product):

@@ -30,6 +30,7 @@ from cabas.gestion.catalog.models import (
 )
 from cabas.gestion.catalog.parsing import format_amount, format_percent, parse_euros, parse_percent
 from cabas.gestion.catalog.services import barcode_kind_of, search_key
+from cabas.gestion.core.forms import parse_pk
 from cabas.gestion.imports import Importer
 from cabas.gestion.stores.models import Store
 from cabas.rules import barcodes as barcode_rules
@@ -359,7 +360,7 @@ class ProductImporter(Importer):
         store = self.store
         categories = list(Category.objects.filter(store=store).select_related("parent"))
         references = {_cell(row, "reference") for row in rows} - {""}
-        ref_ids = {int(ref) for ref in references if ref.isdigit() and len(ref) < 18}
+        ref_ids = {pk for pk in map(parse_pk, references) if pk is not None}
         products = {
             p.pk: p
             for p in Product.objects.filter(store=store, pk__in=ref_ids)
@@ -516,7 +517,7 @@ class ProductImporter(Importer):
         product: Product | None = None
         reference = _cell(row, "reference")
         if reference:
-            ref_id = int(reference) if reference.isdigit() and len(reference) < 18 else None
+            ref_id = parse_pk(reference)
             product = products.get(ref_id) if ref_id is not None else None
             if product is None:
                 errors.append(f"Référence « {reference} » : aucun produit de l'épicerie.")

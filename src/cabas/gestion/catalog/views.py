@@ -32,7 +32,13 @@ from cabas.gestion.catalog.forms import (
     ProductForm,
 )
 from cabas.gestion.catalog.generic import generic_paths, generic_rayons
-from cabas.gestion.catalog.labels import LABELS_PER_PAGE, labels_pdf
+from cabas.gestion.catalog.labels import (
+    DEFAULT_FORMAT,
+    FORMATS,
+    MAX_COPIES,
+    labels_pdf,
+    participation_prices,
+)
 from cabas.gestion.catalog.models import Barcode, Category, Product
 from cabas.gestion.catalog.selectors import (
     categories_tree,
@@ -40,7 +46,7 @@ from cabas.gestion.catalog.selectors import (
     product_search,
 )
 from cabas.gestion.catalog.templatetags.catalog import stock_display
-from cabas.gestion.core.forms import ImportUploadForm, apply_validation_error
+from cabas.gestion.core.forms import ImportUploadForm, apply_validation_error, parse_pk
 from cabas.gestion.core.models import PendingImport
 from cabas.gestion.stores.decorators import StoreRequest, store_view
 from cabas.gestion.stores.permissions import Perm
@@ -94,6 +100,8 @@ def product_list(request: StoreRequest) -> HttpResponse:
         "category_choices": form.category_choices,
         "selected_category": getattr(filters.get("category"), "pk", None),
         "can_manage": _can_manage(request),
+        "label_formats": FORMATS.values(),
+        "label_max_copies": MAX_COPIES,
         "catalogue_empty": not page.paginator.count
         and not Product.objects.filter(store=store).exists(),
     }
@@ -326,11 +334,10 @@ def labels(request: StoreRequest) -> HttpResponse:
     """Shelf labels (PDF) of the chosen products; those without a barcode get an internal
     code first, so that every label can be scanned."""
     store = request.store
-    ids = [int(pk) for pk in request.POST.getlist("products") if pk.isdigit() and len(pk) < 18]
-    try:
-        skip = max(0, min(LABELS_PER_PAGE - 1, int(request.POST.get("skip") or 0)))
-    except ValueError:
-        skip = 0
+    ids = [pk for pk in map(parse_pk, request.POST.getlist("products")) if pk is not None]
+    fmt = FORMATS.get(request.POST.get("format", ""), FORMATS[DEFAULT_FORMAT])
+    skip = _bounded_int(request.POST.get("skip"), low=0, high=fmt.per_page - 1, default=0)
+    copies = _bounded_int(request.POST.get("copies"), low=1, high=MAX_COPIES, default=1)
     products = list(
         Product.objects.filter(store=store, pk__in=ids[:1000])
         .prefetch_related("barcodes")
@@ -348,13 +355,28 @@ def labels(request: StoreRequest) -> HttpResponse:
             .prefetch_related("barcodes")
             .order_by("category__position", "name")
         )
-    pdf = labels_pdf(products, skip=skip, title=_("Étiquettes de rayon"))
+    pdf = labels_pdf(
+        products,
+        skip=skip,
+        title=_("Étiquettes de rayon"),
+        fmt=fmt,
+        copies=copies,
+        participation=participation_prices(store, products),
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'inline; filename="etiquettes.pdf"'
     return response
 
 
 # --- rayons -------------------------------------------------------------------------------
+
+
+def _bounded_int(value: str | None, *, low: int, high: int, default: int) -> int:
+    """A small integer typed in a form, kept within ``low..high`` (blank or junk: ``default``)."""
+    text = (value or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 6:
+        return default
+    return max(low, min(high, int(text)))
 
 
 @store_view(Perm.CATALOG_VIEW)

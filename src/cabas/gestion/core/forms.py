@@ -14,6 +14,16 @@ from django.utils.translation import gettext_lazy as _
 from cabas.rules.quantities import parse_decimal, stored_quantity, typed_quantity
 
 
+def parse_pk(text: object) -> int | None:
+    """A row id typed or posted as text: ASCII digits that fit a database key, else None.
+    (``str.isdigit`` alone lets "²" through, which ``int`` refuses, and 30 digits overflow
+    every engine's integer.)"""
+    value = str(text).strip() if isinstance(text, str | int) else ""
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
+        return None
+    return int(value)
+
+
 def apply_validation_error(form: forms.BaseForm, error: ValidationError) -> None:
     """Show a service's ValidationError on the form, on its fields when it names them."""
     if hasattr(error, "error_dict"):

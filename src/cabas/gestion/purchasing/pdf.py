@@ -11,7 +11,6 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
 from reportlab.platypus import (
     Image,
     Paragraph,
@@ -23,6 +22,7 @@ from reportlab.platypus.flowables import Flowable
 
 from cabas.gestion.core.pdf import a4_pdf
 from cabas.gestion.purchasing.models import PurchaseOrder
+from cabas.gestion.stores.logos import logo_image
 from cabas.gestion.stores.models import Store
 from cabas.rules.money import UNIT_KG, UNIT_PIECE
 from cabas.rules.money import format_euros as _format_euros
@@ -42,18 +42,12 @@ def _quantity(value: int, weighed: bool) -> str:
 
 
 def _logo(store: Store) -> Flowable | None:
-    if not store.logo:
+    logo = logo_image(store)
+    if logo is None:
         return None
-    try:
-        with store.logo.open("rb") as handle:
-            data = handle.read()
-        reader = ImageReader(io.BytesIO(data))
-        width, height = reader.getSize()
-        ratio = min(40 * mm / width, 20 * mm / height)
-        return Image(io.BytesIO(data), width=width * ratio, height=height * ratio)
-    except Exception:  # noqa: BLE001  a missing or broken logo must never stop an order going out
-        logger.warning("logo of store %s unreadable, bon de commande without it", store.pk)
-        return None
+    data, width, height = logo
+    ratio = min(40 * mm / width, 20 * mm / height)
+    return Image(io.BytesIO(data), width=width * ratio, height=height * ratio)
 
 
 def purchase_order_pdf(order: PurchaseOrder) -> bytes:

@@ -3,11 +3,18 @@
 
 from __future__ import annotations
 
+import io
+import logging
 import warnings
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from cabas.gestion.stores.models import Store
+
+logger = logging.getLogger(__name__)
 
 MAX_LOGO_BYTES = 1024 * 1024
 MAX_LOGO_SIDE = 4000  # pixels: a bigger logo would cost hundreds of MB to draw in a PDF
@@ -74,3 +81,20 @@ def logo_content_type(file: Any) -> str:
 def logo_file_name(file: Any, slug: str) -> str:
     """A stored name with the extension of what the file really is."""
     return f"{slug}.{FORMATS[logo_format(file)][0]}"
+
+
+def logo_image(store: Store) -> tuple[bytes, int, int] | None:
+    """The shop's logo for a PDF: its bytes, width and height in pixels; None when it has none
+    or the file is missing or broken: a document must never fail for its logo (logged)."""
+    if not store.logo:
+        return None
+    from reportlab.lib.utils import ImageReader
+
+    try:
+        with store.logo.open("rb") as handle:
+            data = handle.read()
+        width, height = ImageReader(io.BytesIO(data)).getSize()
+    except Exception:  # noqa: BLE001  any unreadable file: the document goes out without it
+        logger.warning("logo of store %s unreadable, document made without it", store.pk)
+        return None
+    return data, width, height

@@ -13,7 +13,7 @@ MAX_PENDING = 10_000_000
 
 
 def _pending(value: str | None) -> int | None:
-    if value is None or not value.strip().isdigit():
+    if value is None or not value.strip().isdecimal() or len(value.strip()) > 18:
         return None
     return min(int(value.strip()), MAX_PENDING)
 
