@@ -82,3 +82,26 @@ def test_february_has_only_its_own_spaghetti(ws):
 def test_another_shop_sees_none_of_these_kilograms(ws, world):
     kg = kilograms(world.store_b, month_period("2026-01", world.store_b.timezone))
     assert (kg.received.grams, kg.distributed.grams, kg.by_origin) == (0, 0, {})
+
+
+def test_goods_taken_out_by_a_recall_count_as_lost_under_their_own_cause(ws):
+    from cabas.gestion.reports.stock_selectors import losses_by_cause
+    from cabas.gestion.stock.models import MovementKind
+    from cabas.gestion.stock.services import stock_movement_record
+    from tests.gestion.reports.weights_data import local
+
+    stock_movement_record(
+        store=ws.store,
+        product=ws.pasta,
+        kind=MovementKind.RECALL,
+        quantity=-2,
+        actor=None,
+        occurred_at=local(2026, 1, 20),
+        reason="Rappel : salmonelle",
+    )
+    kg = january(ws)
+    assert (kg.lost.grams, kg.lost.unweighed) == (1_500 + 2 * 500, 0)
+    _origin, _rayon, losses, _quality, _unweighed = kg.tables
+    assert rows(losses)["Rappel de produit (retrait)"] == [1_000, 0, 2 * 150]
+    euros = losses_by_cause(ws.store, month_period("2026-01", ws.store.timezone))
+    assert rows(euros)["Rappel de produit (retrait)"][:3] == [1, 2, 0]

@@ -35,14 +35,14 @@ from cabas.gestion.catalog.models import Category, Origin, Product, QualityTag, 
 from cabas.gestion.core.routers import reporting_database
 from cabas.gestion.reports.periods import Period
 from cabas.gestion.reports.stock_selectors import (
-    EXPIRY_CAUSE,
     MILLI,
     _cause_expression,
     _cents,
     _milli_value,
+    cause_labels,
 )
 from cabas.gestion.reports.tables import Column, Table, share
-from cabas.gestion.stock.models import LossCause, Lot, MovementKind, StockMovement
+from cabas.gestion.stock.models import Lot, MovementKind, StockMovement
 from cabas.gestion.stores.models import Store
 from cabas.rules.pricing import ORIGINS
 
@@ -50,7 +50,7 @@ FRUIT_AND_VEG_RAYON = "Fruits et légumes"
 
 RECEIVED = (MovementKind.RECEPTION, MovementKind.DONATION)
 DISTRIBUTED = (MovementKind.SALE, MovementKind.REFUND)
-LOST = (MovementKind.LOSS, MovementKind.EXPIRY)
+LOST = (MovementKind.LOSS, MovementKind.EXPIRY, MovementKind.RECALL)
 FLOWS = {
     **dict.fromkeys(RECEIVED, "received"),
     **dict.fromkeys(DISTRIBUTED, "distributed"),
@@ -342,8 +342,7 @@ def _losses_table(store: Store, period: Period, wanted: set[str] | None) -> Tabl
         )
         .order_by("cause")
     )
-    labels = {c.value: str(c.label) for c in LossCause}
-    labels[EXPIRY_CAUSE] = _("Date dépassée (destruction)")
+    labels = cause_labels()
     rows = [
         [
             labels.get(r["cause"], r["cause"]),

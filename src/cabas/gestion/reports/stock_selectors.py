@@ -270,11 +270,15 @@ def lots_near_dlc(store: Store, today: date, *, within_days: int = 7, limit: int
 
 
 EXPIRY_CAUSE = "expiry"
+RECALL_CAUSE = "recall"
 
 
 def _cause_expression() -> Case:
     """The cause of a loss movement, from the label the loss form wrote in its reason."""
-    whens = [When(kind=MovementKind.EXPIRY, then=Value(EXPIRY_CAUSE))]
+    whens = [
+        When(kind=MovementKind.EXPIRY, then=Value(EXPIRY_CAUSE)),
+        When(kind=MovementKind.RECALL, then=Value(RECALL_CAUSE)),
+    ]
     whens += [
         When(kind=MovementKind.LOSS, reason__startswith=str(cause.label), then=Value(cause.value))
         for cause in LossCause
@@ -282,13 +286,22 @@ def _cause_expression() -> Case:
     return Case(*whens, default=Value(LossCause.OTHER.value), output_field=CharField())
 
 
+def cause_labels() -> dict[str, str]:
+    """The French name of each cause :func:`_cause_expression` gives."""
+    labels = {c.value: str(c.label) for c in LossCause}
+    labels[EXPIRY_CAUSE] = _("Date dépassée (destruction)")
+    labels[RECALL_CAUSE] = _("Rappel de produit (retrait)")
+    return labels
+
+
 def losses_by_cause(store: Store, period: Period) -> Table:
-    """Losses and expiry disposals in the period, by cause, with their value at cost."""
+    """Losses, expiry disposals and recalled goods taken out in the period, by cause, with
+    their value at cost."""
     rows_qs = (
         StockMovement.objects.using(reporting_database())
         .filter(
             store=store,
-            kind__in=[MovementKind.LOSS, MovementKind.EXPIRY],
+            kind__in=[MovementKind.LOSS, MovementKind.EXPIRY, MovementKind.RECALL],
             occurred_at__gte=period.start,
             occurred_at__lt=period.end,
         )
@@ -297,8 +310,7 @@ def losses_by_cause(store: Store, period: Period) -> Table:
         .annotate(movements=Count("id"), **_movement_sums())
         .order_by("cause")
     )
-    labels = {c.value: str(c.label) for c in LossCause}
-    labels[EXPIRY_CAUSE] = _("Date dépassée (destruction)")
+    labels = cause_labels()
     rows = [
         [
             labels.get(r["cause"], r["cause"]),
